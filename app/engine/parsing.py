@@ -1,0 +1,344 @@
+"""Untrusted BPMN in, validated specs out: hardened XML, XSD, spec building, expression audit."""
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import defusedxml.ElementTree as safe_et
+from defusedxml import DefusedXmlException
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
+    LoopTask,
+    MultiInstanceTask,
+)
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.specs.MultiChoice import MultiChoice
+
+from app.engine import expressions
+from app.errors import InvalidBpmn
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+FORM_PROPERTY = "formJsonSchemaFilename"
+
+# Elements SpiffWorkflow could parse but that Ducha does not run (no safe semantics yet).
+UNSUPPORTED = {
+    "serviceTask": "service tasks are not supported",
+    "businessRuleTask": "business rule (DMN) tasks are not supported",
+    "transaction": "transactions are not supported",
+    "adHocSubProcess": "ad-hoc subprocesses are not supported",
+    "complexGateway": "complex gateways are not supported",
+}
+
+_ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_CYCLE = re.compile(r"^R\d*/")
+
+# The spiff XSD validator shares one lxml error log: validate one document at a time.
+_validator_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ElementMeta:
+    """What Ducha reads from a task's extensions: form, candidates, due date."""
+
+    form: str | None = None
+    candidate_groups: tuple[str, ...] = ()
+    candidate_unit: str | None = None  # an expression over task data
+    due: str | None = None  # an expression or ISO duration/date
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Bundle:
+    """Parsed, audited specs of one executable process and everything it calls."""
+
+    key: str
+    name: str | None
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    meta: dict[str, ElementMeta]
+    message_starts: list[str]
+
+
+@dataclass
+class DocumentInfo:
+    """What a deploy needs to know about a file before resolving its called processes."""
+
+    root: Any
+    executable: list[tuple[str, str | None]]
+    called: set[str]
+    form_names: set[str]
+
+
+def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
+    """Identity of a deployment: the file's bytes and its forms."""
+    digest = hashlib.sha256(xml)
+    digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo:
+    """Parse untrusted XML safely and check what can be checked without other definitions."""
+    if len(xml) > max_bytes:
+        raise InvalidBpmn(f"file is larger than {max_bytes} bytes", errors=[_err(None, "too large")])
+    root = _harden(xml)
+    if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
+        raise InvalidBpmn("not a BPMN 2.0 file", errors=[_err(None, "root is not bpmn:definitions")])
+    problems = _check_unsupported(root)
+    with _validator_lock:
+        try:
+            VALIDATOR.validate(root, file_name)
+        except ValidationException as exc:
+            problems.append(_err(None, str(exc).rstrip(". "), line=exc.line_number or None))
+    if problems:
+        raise InvalidBpmn("the diagram cannot be deployed", errors=problems)
+    ns = {"bpmn": BPMN_NS}
+    executable = [
+        (p.get("id"), p.get("name"))
+        for p in root.iterfind("bpmn:process", ns)
+        if p.get("isExecutable", "false").lower() == "true"
+    ]
+    if not executable:
+        raise InvalidBpmn(
+            "no executable process",
+            errors=[_err(None, 'set isExecutable="true" on the process to deploy')],
+        )
+    local = {p.get("id") for p in root.iterfind("bpmn:process", ns)}
+    called = {
+        c.get("calledElement")
+        for c in root.iterfind(".//bpmn:callActivity", ns)
+        if c.get("calledElement") and c.get("calledElement") not in local
+    }
+    return DocumentInfo(root, executable, called, _form_names(root))
+
+
+def build_bundle(
+    key: str,
+    documents: Iterable[tuple[Any, str]],
+    forms: Mapping[str, Any],
+) -> Bundle:
+    """Build the specs of process `key` from lxml documents; audit every expression in them."""
+    parser = SpiffBpmnParser()
+    try:
+        for root, file_name in documents:
+            parser.add_bpmn_xml(root, file_name)
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        raise InvalidBpmn("the diagram cannot be deployed", errors=[_from_validation(exc)]) from exc
+    except Exception as exc:  # spiff raises bare exceptions for some malformed diagrams
+        raise InvalidBpmn("the diagram cannot be deployed", errors=[_err(None, str(exc))]) from exc
+    problems: list[dict[str, Any]] = []
+    meta: dict[str, ElementMeta] = {}
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            problems.extend(_prepare_task_spec(task_spec))
+            element_meta = _element_meta(task_spec)
+            if element_meta is not None:
+                meta[task_spec.bpmn_id] = element_meta
+                problems.extend(_check_meta(task_spec.bpmn_id, element_meta, forms))
+    if problems:
+        raise InvalidBpmn("the diagram cannot be deployed", errors=problems)
+    return Bundle(
+        key=key,
+        name=spec.description if spec.description != key else None,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        meta=meta,
+        message_starts=_message_starts(spec),
+    )
+
+
+def check_forms(forms: Mapping[str, Any], required: set[str]) -> None:
+    """Every referenced form is given and is a valid JSON Schema."""
+    problems = [
+        _err(None, f"form '{name}' is referenced but not provided", field=name)
+        for name in sorted(required - set(forms))
+    ]
+    for name, schema in forms.items():
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            problems.append(_err(None, f"form '{name}' is not a JSON Schema: {exc.message}"))
+    if problems:
+        raise InvalidBpmn("the diagram's forms cannot be deployed", errors=problems)
+
+
+def parse_stored(xml: str) -> Any:
+    """Re-read XML that was validated at deploy time (still with the hardened parser)."""
+    return _harden(xml.encode())
+
+
+def _harden(xml: bytes) -> Any:
+    try:
+        # defusedxml refuses DTDs, entity declarations and external references outright.
+        safe_et.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise InvalidBpmn(
+            "XML with DTDs or entities is refused", errors=[_err(None, type(exc).__name__)]
+        ) from exc
+    except safe_et.ParseError as exc:
+        raise InvalidBpmn("not well-formed XML", errors=[_err(None, str(exc))]) from exc
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        return etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidBpmn("not well-formed XML", errors=[_err(None, str(exc))]) from exc
+
+
+def _check_unsupported(root: Any) -> list[dict[str, Any]]:
+    problems = []
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        reason = UNSUPPORTED.get(etree.QName(element).localname)
+        if reason:
+            problems.append(_err(element.get("id"), reason, line=element.sourceline))
+    return problems
+
+
+def _form_names(root: Any) -> set[str]:
+    names = set()
+    for prop in root.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}property"):
+        if prop.get("name") == FORM_PROPERTY and prop.get("value"):
+            names.add(prop.get("value"))
+    return names
+
+
+def _prepare_task_spec(task_spec: Any) -> list[dict[str, Any]]:
+    """Audit every expression of one task spec; rewrite bare ISO timer texts as literals."""
+    element_id = task_spec.bpmn_id
+    checks: list[tuple[str, Callable[[str], None]]] = []
+    if isinstance(task_spec, MultiChoice):
+        checks += [(cond, expressions.check_expression) for cond, _ in task_spec.cond_task_specs if cond]
+    if isinstance(task_spec, ScriptTask):
+        checks.append((task_spec.script or "", expressions.check_script))
+    for attr in ("prescript", "postscript"):
+        script = getattr(task_spec, attr, None)
+        if script:
+            checks.append((script, expressions.check_script))
+    if isinstance(task_spec, MultiInstanceTask) and task_spec.cardinality:
+        checks.append((task_spec.cardinality, expressions.check_expression))
+    if isinstance(task_spec, MultiInstanceTask | LoopTask) and task_spec.condition:
+        checks.append((task_spec.condition, expressions.check_expression))
+    event_definition = getattr(task_spec, "event_definition", None)
+    problems = _prepare_event(element_id, event_definition, checks)
+    for text, check in checks:
+        try:
+            check(text)
+        except expressions.ExpressionRefused as exc:
+            problems.append(_err(element_id, f"expression refused: {exc.reason}", expression=text))
+    return problems
+
+
+def _prepare_event(
+    element_id: str, definition: Any, checks: list[tuple[str, Callable[[str], None]]]
+) -> list[dict[str, Any]]:
+    if definition is None:
+        return []
+    if isinstance(definition, MultipleEventDefinition):
+        return [
+            p
+            for sub in definition.event_definitions
+            for p in _prepare_event(element_id, sub, checks)
+        ]
+    if isinstance(definition, TimerEventDefinition):
+        return _prepare_timer(element_id, definition, checks)
+    if isinstance(definition, MessageEventDefinition):
+        for prop in definition.correlation_properties:
+            checks.append((prop.retrieval_expression, expressions.check_expression))
+        payload = getattr(definition, "expression", None)
+        if payload:
+            checks.append((payload, expressions.check_expression))
+    return []
+
+
+def _prepare_timer(
+    element_id: str, definition: Any, checks: list[tuple[str, Callable[[str], None]]]
+) -> list[dict[str, Any]]:
+    text = (definition.expression or "").strip()
+    if not text:
+        return [_err(element_id, "timer has no time, duration or cycle")]
+    if not _is_iso(text):
+        checks.append((text, expressions.check_expression))
+        return []
+    try:
+        if isinstance(definition, CycleTimerEventDefinition):
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+        else:
+            TimerEventDefinition.parse_time_or_duration(text)
+    except Exception as exc:
+        return [_err(element_id, f"invalid ISO 8601 timer '{text}': {exc}")]
+    # Designers write bare ISO 8601 in modelers; the engine evaluates timer texts as expressions.
+    definition.expression = repr(text)
+    return []
+
+
+def _is_iso(text: str) -> bool:
+    return bool(
+        _ISO_DURATION.match(text) or _ISO_DATETIME.match(text) or _ISO_CYCLE.match(text)
+    )
+
+
+def _element_meta(task_spec: Any) -> ElementMeta | None:
+    if not getattr(task_spec, "manual", False):
+        return None
+    props: dict[str, str] = dict(getattr(task_spec, "extensions", {}).get("properties", {}))
+    groups = [g.strip() for g in props.get("candidateGroups", "").split(",") if g.strip()]
+    if not groups and task_spec.lane:
+        groups = [task_spec.lane]
+    return ElementMeta(
+        form=props.get(FORM_PROPERTY),
+        candidate_groups=tuple(groups),
+        candidate_unit=props.get("candidateUnit"),
+        due=props.get("dueDate"),
+        extra=props,
+    )
+
+
+def _check_meta(element_id: str, meta: ElementMeta, forms: Mapping[str, Any]) -> list[dict[str, Any]]:
+    problems = []
+    if meta.form and meta.form not in forms:
+        problems.append(_err(element_id, f"form '{meta.form}' is not provided", field=meta.form))
+    for text in (meta.candidate_unit, meta.due):
+        if text and not _is_iso(text):
+            try:
+                expressions.check_expression(text)
+            except expressions.ExpressionRefused as exc:
+                problems.append(_err(element_id, f"expression refused: {exc.reason}", expression=text))
+    return problems
+
+
+def _message_starts(spec: Any) -> list[str]:
+    names = []
+    for start in spec.start.outputs:
+        definition = getattr(start, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition):
+            names.append(definition.name)
+    return names
+
+
+def _from_validation(exc: ValidationException) -> dict[str, Any]:
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return _err(exc.id or None, message, line=exc.line_number or None, tag=exc.tag or None)
+
+
+def _err(element_id: str | None, message: str, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"element_id": element_id, "message": message}
+    error.update({k: v for k, v in extra.items() if v is not None})
+    return error

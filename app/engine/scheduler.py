@@ -1,0 +1,135 @@
+"""The timer loop: acquire due jobs with a lease (skipping rows others hold), fire each once."""
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.config import Settings
+from app.engine import service
+from app.engine.models import Job, ProcessInstance
+from app.engine.runtime import Engine
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """Fires due timers in a background thread; several processes may run one each."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.interval = settings.scheduler_interval_seconds
+        self.batch = settings.scheduler_batch_size
+        self.lease = timedelta(seconds=settings.job_lease_seconds)
+        self.max_attempts = settings.job_max_attempts
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ducha-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the job in hand; jobs acquired but not run are released at once."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                fired = self.run_due()
+            except Exception:  # keep the loop alive whatever one round hits
+                log.exception("scheduler round failed")
+                fired = 0
+            if fired < self.batch:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+
+    def run_due(self) -> int:
+        """One round: acquire up to a batch of due jobs and fire them; returns how many ran."""
+        acquired = self.engine.db.transaction(self._acquire)
+        done = 0
+        for index, job_id in enumerate(acquired):
+            if self._stop.is_set():
+                self._release(acquired[index:])
+                break
+            self._fire(job_id)
+            done += 1
+        return done
+
+    def _acquire(self, session: Session) -> list[uuid.UUID]:
+        now = clock.now()
+        query = (
+            select(Job.id)
+            .join(ProcessInstance, ProcessInstance.id == Job.instance_id)
+            .where(
+                Job.status == "waiting",
+                Job.due_at <= now,
+                ProcessInstance.status == "running",
+                or_(Job.locked_until.is_(None), Job.locked_until < now),
+            )
+            .order_by(Job.due_at)
+            .limit(self.batch)
+        )
+        if not self.engine.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True, of=Job)
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(
+                update(Job)
+                .where(Job.id.in_(ids))
+                .values(locked_by=self.owner, locked_until=now + self.lease)
+            )
+        return ids
+
+    def _fire(self, job_id: uuid.UUID) -> None:
+        try:
+            self.engine.db.transaction(
+                lambda s: service.execute_job(
+                    self.engine, s, job_id=job_id, actor="scheduler", owner=self.owner
+                )
+            )
+        except Exception as exc:
+            log.warning("job %s failed: %s", job_id, exc)
+            self.engine.db.transaction(lambda s: self._record_failure(s, job_id, exc))
+
+    def _record_failure(self, session: Session, job_id: uuid.UUID, exc: Exception) -> None:
+        job = session.get(Job, job_id)
+        if job is None or job.locked_by != self.owner:
+            return
+        job.attempts += 1
+        job.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+        job.locked_by = None
+        if job.attempts < self.max_attempts:
+            job.locked_until = clock.now() + timedelta(seconds=2**job.attempts)
+            return
+        job.status = "failed"
+        job.locked_until = None
+        row = session.get(ProcessInstance, job.instance_id)
+        if row is not None:
+            service.raise_incident(
+                session, row, "job_failed", job.last_error, element_id=job.element_id,
+                job_id=job.id,
+            )
+
+    def _release(self, job_ids: list[uuid.UUID]) -> None:
+        self.engine.db.transaction(
+            lambda s: s.execute(
+                update(Job)
+                .where(Job.id.in_(job_ids), Job.locked_by == self.owner)
+                .values(locked_by=None, locked_until=None)
+            )
+        )

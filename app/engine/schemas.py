@@ -1,0 +1,189 @@
+"""Request and response bodies of the engine API."""
+
+import uuid
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+InstanceStatus = Literal["running", "completed", "cancelled", "error"]
+TaskState = Literal["ready", "completed", "cancelled"]
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list: the items and the total that match the filters."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class ErrorItem(BaseModel):
+    element_id: str | None = None
+    field: str | None = None
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response: a message, a stable code, and the problems it found."""
+
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class DefinitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    version: int
+    name: str | None
+    file_name: str
+    content_hash: str
+    deployed_at: datetime
+    deployed_by: str | None = None
+    message_starts: list[str] = Field(default_factory=list)
+    dependencies: dict[str, str] = Field(default_factory=dict)
+
+
+class DeploymentOut(DefinitionOut):
+    """The deployed definition; `created` is false when identical content already existed."""
+
+    created: bool
+    others: list[DefinitionOut] = Field(
+        default_factory=list, description="other executable processes of the same file"
+    )
+
+
+class StartInstance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    process_key: str = Field(min_length=1, max_length=255)
+    version: int | None = Field(default=None, ge=1)
+    business_key: str | None = Field(default=None, max_length=255)
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    instance_id: uuid.UUID
+    process_key: str
+    element_id: str
+    name: str | None
+    element_type: str
+    lane: str | None
+    state: str
+    assignee: str | None
+    candidate_groups: list[str]
+    candidate_units: list[str]
+    form: str | None
+    due_at: datetime | None
+    created_at: datetime
+    completed_at: datetime | None
+    completed_by: str | None
+    submitted: dict[str, Any] | None = None
+
+
+class TaskDetail(TaskOut):
+    documentation: str | None = None
+    input: dict[str, Any] = Field(default_factory=dict)
+    form_schema: dict[str, Any] | None = None
+
+
+class IncidentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    element_id: str | None
+    job_id: uuid.UUID | None
+    message: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class InstanceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    definition_id: uuid.UUID
+    process_key: str
+    version: int
+    status: str
+    business_key: str | None
+    variables: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    created_by: str | None
+
+
+class InstanceDetail(InstanceOut):
+    ready_tasks: list[TaskOut]
+    completed_element_ids: list[str]
+    incidents: list[IncidentOut]
+    waiting_timers: list["JobOut"]
+
+
+class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    event: str
+    element_id: str | None
+    element_type: str | None
+    task_id: uuid.UUID | None
+    actor: str | None
+    data: dict[str, Any] | None
+
+
+class CompleteTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class AssignTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: str | None = Field(max_length=255)
+
+
+class SendMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255)
+    correlation_key: str | None = Field(default=None, max_length=255)
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class MessageResult(BaseModel):
+    """Which instances the message reached; `started` ones were created by a message start."""
+
+    delivered: list[uuid.UUID]
+    started: list[uuid.UUID]
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    instance_id: uuid.UUID
+    element_id: str
+    kind: str
+    due_at: datetime
+    status: str
+    attempts: int
+    locked_by: str | None
+    locked_until: datetime | None
+    last_error: str | None
+
+
+InstanceDetail.model_rebuild()

@@ -1,0 +1,64 @@
+"""Domain errors with meaning, mapped to HTTP in one place (`app.main`)."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause; `status` and `code` map it to a JSON response."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class InvalidBpmn(DomainError):
+    """The uploaded diagram cannot be deployed; `errors` name each element and problem."""
+
+    status, code = 422, "invalid_bpmn"
+
+
+class InvalidData(DomainError):
+    """Submitted data breaks a rule (form schema, reserved keys); `errors` name the fields."""
+
+    status, code = 422, "invalid_data"
+
+
+class TaskNotReady(DomainError):
+    status, code = 409, "task_not_ready"
+
+
+class TaskNotClaimable(DomainError):
+    status, code = 409, "task_claimed"
+
+
+class InstanceNotRunning(DomainError):
+    status, code = 409, "instance_not_running"
+
+
+class ConcurrentUpdate(DomainError):
+    """Optimistic locking gave up after its retries."""
+
+    status, code = 409, "concurrent_update"
+
+
+class ProcessError(DomainError):
+    """The process failed while running (a refused or failing expression): an incident exists."""
+
+    status, code = 422, "process_error"
+
+
+class JobNotDue(DomainError):
+    status, code = 409, "job_not_runnable"
+
+
+class NoMessageReceiver(DomainError):
+    status, code = 404, "no_receiver"

@@ -1,0 +1,115 @@
+"""The ASGI application: routers, error handling, health, metrics and the start-up sequence."""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from app.config import Settings, get_settings
+from app.db import Database
+from app.engine import service
+from app.engine.api import router as engine_router
+from app.engine.runtime import Engine, SpecCache, WorkflowCache
+from app.engine.scheduler import Scheduler
+from app.errors import DomainError
+from app.migrate import upgrade
+
+log = logging.getLogger("ducha")
+
+REQUESTS = Counter("ducha_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("ducha_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service: one database, one engine, one optional scheduler."""
+    settings = settings or get_settings()
+    db = Database(settings)
+    engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
+    scheduler = Scheduler(engine, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_startup:
+            upgrade(settings.database_url)
+        if settings.deploy_on_startup and settings.processes_dir.is_dir():
+            deployed = service.deploy_directory(
+                engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
+            )
+            log.info("deployed %d process definitions from %s", len(deployed), settings.processes_dir)
+        if settings.scheduler_enabled:
+            scheduler.start()
+        yield
+        scheduler.stop()
+        db.engine.dispose()
+
+    app = FastAPI(
+        title="Ducha",
+        summary="督查 — BPMN workflow service for government supervision",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.engine = engine
+    app.state.scheduler = scheduler
+    app.include_router(engine_router)
+    _install_errors(app)
+    _install_health(app, db)
+    return app
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        body = {"detail": exc.detail, "code": exc.code, "errors": exc.errors, **exc.extra}
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type"),
+            }
+            for e in exc.errors()
+        ]
+        body = {"detail": "request is invalid", "code": "invalid_request", "errors": errors}
+        return JSONResponse(body, status_code=422)
+
+
+def _install_health(app: FastAPI, db: Database) -> None:
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
+        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+    @app.get("/health", tags=["operations"])
+    def health() -> JSONResponse:
+        """Up when the database answers."""
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+app = create_app()
