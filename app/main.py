@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings, get_settings
 from app.db import Database
@@ -69,6 +70,18 @@ def _install_errors(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         body = {"detail": exc.detail, "code": exc.code, "errors": exc.errors, **exc.extra}
         return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database error: %s", exc)
+        body = {"detail": "the database is unavailable; nothing was saved", "code": "database_error"}
+        return JSONResponse(body, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        body = {"detail": "internal error; nothing was saved", "code": "internal_error"}
+        return JSONResponse(body, status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -44,6 +44,8 @@ MAX_DEPTH = 100
 MAX_INT_BITS = 16_384
 MAX_FORMAT_WIDTH = 1_000
 MAX_ROUND_DIGITS = 100
+# Generous for real task data (a few thousand records), small enough to compare and store.
+MAX_VALUE_WEIGHT = 1_000_000
 
 # China has had no daylight saving time since 1991, so a fixed offset is exact and needs no tzdata.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -165,31 +167,76 @@ def _too_long(what: str) -> simpleeval.IterableTooLong:
     )
 
 
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def _children(item: object) -> list[Any]:
+    if isinstance(item, dict):
+        return [*item.keys(), *item.values()]
+    return list(item) if isinstance(item, _CONTAINERS) else []
+
+
+def _scalar_weight(item: object) -> int:
+    if isinstance(item, str):
+        return len(item)
+    if isinstance(item, int):
+        return item.bit_length() // 64 + 1
+    return 1
+
+
+def _weight(value: object, limit: int, inside: object = None) -> int:
+    """Size of value with shared parts counted each time (as str() and == see them).
+
+    Returns limit + 1 as soon as it is over limit, cyclic, or contains `inside`; costs O(limit).
+    """
+    if not isinstance(value, _CONTAINERS):
+        return _scalar_weight(value)
+    memo: dict[int, int] = {}  # per distinct container, so [a, a] chains cost nothing to weigh
+    on_path: set[int] = set()
+    visited = 0
+    stack: list[tuple[Any, list[Any] | None]] = [(value, None)]
+    while stack:
+        item, children = stack.pop()
+        key = id(item)
+        if children is None:
+            if key in memo:
+                continue
+            if key in on_path or item is inside:
+                return limit + 1
+            children = _children(item)
+            visited += len(children)
+            if visited > limit:
+                return limit + 1
+            on_path.add(key)
+            stack.append((item, children))
+            stack.extend((c, None) for c in children if isinstance(c, _CONTAINERS))
+        else:
+            on_path.discard(key)
+            weights = (memo[id(c)] if id(c) in memo else _scalar_weight(c) for c in children)
+            total = max(1, sum(weights))  # an empty container still takes room
+            if total > limit:
+                return limit + 1
+            memo[key] = total
+    return memo[id(value)]
+
+
 def _check_render_size(value: object) -> None:
     """Refuse rendering containers whose text would be too long, before building it."""
     if type(value) in (str, int, float, bool, type(None)):
         return
-    budget = simpleeval.MAX_STRING_LENGTH
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            budget -= len(item) + 2
-        elif isinstance(item, dict):
-            budget -= 2 + 4 * len(item)
-            if budget >= 0:
-                stack.extend(item.keys())
-                stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
-            budget -= 2 + 2 * len(item)
-            if budget >= 0:
-                stack.extend(item)
-        elif isinstance(item, int):
-            budget -= item.bit_length() // 3 + 1
-        else:
-            budget -= 32
-        if budget < 0:
-            raise _too_long("rendering this value")
+    if _weight(value, simpleeval.MAX_STRING_LENGTH) > simpleeval.MAX_STRING_LENGTH:
+        raise _too_long("rendering this value")
+
+
+def _check_value_size(value: object, container: object = None) -> None:
+    # [a, a] doubles the size of a without growing the text; 200 such statements, then a == b,
+    # would take forever. r['x'] = r would make task data cyclic (unserializable).
+    if type(value) in (str, int, float, bool, type(None)):
+        return
+    if _weight(value, MAX_VALUE_WEIGHT, container) > MAX_VALUE_WEIGHT:
+        raise ExpressionRefused(
+            f"value is larger than {MAX_VALUE_WEIGHT} elements or would contain itself"
+        )
 
 
 def _str(value: object = "") -> str:
@@ -230,9 +277,27 @@ def _check_int_bits(bits: int) -> None:
 
 
 def _safe_mult(a: Any, b: Any) -> Any:
+    # simpleeval counts len() only: [[1] * 10**5] * 10**5 would pass.
     if isinstance(a, int) and isinstance(b, int):
         _check_int_bits(a.bit_length() + b.bit_length())
+    elif isinstance(b, int) and b > 0 and hasattr(a, "__len__"):
+        if _weight(a, simpleeval.MAX_STRING_LENGTH // b) * b > simpleeval.MAX_STRING_LENGTH:
+            raise _too_long("repeating this value")
+    elif isinstance(a, int) and a > 0 and hasattr(b, "__len__"):
+        return _safe_mult(b, a)
     return simpleeval.safe_mult(a, b)
+
+
+def _safe_add(a: Any, b: Any) -> Any:
+    if hasattr(a, "__len__") and hasattr(b, "__len__"):
+        limit = simpleeval.MAX_STRING_LENGTH
+        if isinstance(a, str) and isinstance(b, str):
+            size = len(a) + len(b)  # fast path for the common case
+        else:
+            size = _weight(a, limit) + _weight(b, limit)
+        if size > limit:
+            raise _too_long("adding these values")
+    return a + b
 
 
 def _safe_power(a: Any, b: Any) -> Any:
@@ -248,39 +313,38 @@ def _safe_mod(a: Any, b: Any) -> Any:
     return a % b
 
 
-def _bounded_join(subject: str, method: Callable[..., str]) -> Callable[..., str]:
-    def join(items: Iterable[str]) -> str:
-        parts = list(items)
-        total = len(subject) * max(len(parts) - 1, 0)
-        total += sum(len(p) for p in parts if isinstance(p, str))
-        if total > simpleeval.MAX_STRING_LENGTH:
-            raise _too_long("join()")
-        return method(parts)
+class _BoundedStrMethod:
+    """str.join or str.replace, refusing a result over MAX_STRING_LENGTH before building it."""
 
-    return join
+    __slots__ = ("_method", "_subject")
+
+    def __init__(self, subject: str, method: Callable[..., str]) -> None:
+        self._subject = subject
+        self._method = method
+
+    def __call__(self, *args: Any) -> str:
+        subject = self._subject
+        size = 0  # wrong arguments: the method itself raises its TypeError
+        if self._method.__name__ == "join" and len(args) == 1:
+            parts = list(args[0])  # an iterable (zip, range) is read once
+            args = (parts,)
+            size = len(subject) * max(len(parts) - 1, 0)
+            size += sum(len(p) for p in parts if isinstance(p, str))
+        elif len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+            hits = subject.count(args[0])
+            if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+                hits = min(hits, args[2])
+            size = len(subject) + hits * (len(args[1]) - len(args[0]))
+        if size > simpleeval.MAX_STRING_LENGTH:
+            raise _too_long(f"{self._method.__name__}()")
+        return self._method(*args)
 
 
-def _bounded_replace(subject: str, method: Callable[..., str]) -> Callable[..., str]:
-    def replace(old: str, new: str, count: int = -1) -> str:
-        if isinstance(old, str) and isinstance(new, str) and isinstance(count, int):
-            hits = subject.count(old)
-            if count >= 0:
-                hits = min(hits, count)
-            if len(subject) + hits * (len(new) - len(old)) > simpleeval.MAX_STRING_LENGTH:
-                raise _too_long("replace()")
-        return method(old, new, count)
-
-    return replace
-
-
-_BOUNDED_STR_METHODS: dict[str, Callable[[str, Callable[..., str]], Callable[..., str]]] = {
-    "join": _bounded_join,
-    "replace": _bounded_replace,
-}
+_BOUNDED_STR_METHODS = frozenset({"join", "replace"})
 
 
 def _check_format_spec(spec: str) -> None:
-    if any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
+    if any(len(n) > 6 or int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
         raise ExpressionRefused(f"format widths and precisions are limited to {MAX_FORMAT_WIDTH}")
 
 
@@ -316,6 +380,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 _OPERATORS: dict[type, Callable[..., Any]] = {
     **simpleeval.DEFAULT_OPERATORS,
+    ast.Add: _safe_add,
     ast.Mult: _safe_mult,
     ast.Pow: _safe_power,
     ast.Mod: _safe_mod,
@@ -612,12 +677,22 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc,unused-
 
     def _eval_attribute(self, node: ast.Attribute) -> Any:
         item = super()._eval_attribute(node)
-        wrap = _BOUNDED_STR_METHODS.get(node.attr)
-        if wrap is not None and isinstance(item, types.BuiltinMethodType):
+        if node.attr in _BOUNDED_STR_METHODS and isinstance(item, types.BuiltinMethodType):
             receiver = item.__self__
             if isinstance(receiver, str):
-                return wrap(receiver, item)
+                return _BoundedStrMethod(receiver, item)
         return item
+
+    def _check_disallowed_items(self, item: Any) -> None:
+        # simpleeval walks every container result recursively: O(task data) per node, and
+        # exponential on shared parts. A value is only dangerous once taken out of its
+        # container, which is a node result of its own, so checking one level is enough.
+        if type(item) in _SCALARS:
+            return
+        if isinstance(item, types.ModuleType):
+            raise simpleeval.FeatureNotAvailable("modules are not allowed")
+        if callable(item) and not _callable_allowed(item):
+            raise simpleeval.FeatureNotAvailable(f"calling {item!r} is not allowed")
 
     def _eval_joinedstr(self, node: ast.JoinedStr) -> str:
         parts: list[str] = []
@@ -641,6 +716,27 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc,unused-
         spec = "" if node.format_spec is None else self._eval(node.format_spec)
         _check_format_spec(spec)
         return format(value, spec)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FUNCTION_VALUES = frozenset(FUNCTIONS.values())
+
+
+def _callable_allowed(item: Any) -> bool:
+    """Whitelisted functions, methods of allowed types, and our bounded str methods only."""
+    if isinstance(item, _BoundedStrMethod):
+        return True
+    try:
+        if item in _FUNCTION_VALUES:
+            return True
+    except TypeError:  # an unhashable callable is none of ours
+        return False
+    if isinstance(item, types.BuiltinMethodType):
+        owner = item.__self__
+        if isinstance(owner, type):  # {}.fromkeys is bound to the class
+            return owner in _ALLOWED_ATTRS
+        return type(owner) in _ALLOWED_ATTRS
+    return False
 
 
 _local = threading.local()
@@ -746,12 +842,14 @@ def _run_block(
                 if isinstance(target, ast.Name):
                     if isinstance(statement, ast.AugAssign):
                         value = _OPERATORS[type(statement.op)](evaluator._eval(target), value)
+                    _check_value_size(value)
                     data[target.id] = value
                 else:
                     assert isinstance(target, ast.Subscript)
                     container, key = _container(evaluator, target)
                     if isinstance(statement, ast.AugAssign):
                         value = _OPERATORS[type(statement.op)](container[key], value)
+                    _check_value_size(value, container)
                     container[key] = value
         except (ExpressionRefused, ExpressionError):
             raise

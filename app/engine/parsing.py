@@ -225,7 +225,10 @@ def _prepare_task_spec(task_spec: Any) -> list[dict[str, Any]]:
     element_id = task_spec.bpmn_id
     checks: list[tuple[str, Callable[[str], None]]] = []
     if isinstance(task_spec, MultiChoice):
-        checks += [(cond, expressions.check_expression) for cond, _ in task_spec.cond_task_specs if cond]
+        for condition, _target in task_spec.cond_task_specs:
+            text = getattr(condition, "args", [None])[0]  # a _BpmnCondition wraps the text
+            if text:
+                checks.append((text, expressions.check_expression))
     if isinstance(task_spec, ScriptTask):
         checks.append((task_spec.script or "", expressions.check_script))
     for attr in ("prescript", "postscript"):

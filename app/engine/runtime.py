@@ -277,10 +277,20 @@ def validate_submission(definition: CachedDefinition, element_id: str, data: dic
     if meta is not None and meta.form:
         validator = definition.validator(meta.form)
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
-            path = "/".join(str(p) for p in error.absolute_path)
-            problems.append({"field": path or None, "message": error.message})
+            problems.append({"field": _error_field(error), "message": error.message})
     if problems:
         raise InvalidData("submitted data is invalid", errors=problems)
+
+
+def _error_field(error: Any) -> str | None:
+    """The JSON path of a schema error; a missing property names the property itself."""
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = [p for p in error.validator_value if p not in (error.instance or {})]
+        named = next((p for p in missing if repr(p) in error.message), None)
+        if named is not None:
+            parts.append(named)
+    return "/".join(parts) or None
 
 
 def find_task(workflow: Any, task_id: uuid.UUID) -> Any:
