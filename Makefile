@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ducha serve
+	$(BIN)/ducha serve --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

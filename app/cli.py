@@ -16,26 +16,101 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo unit tree and print demo users' tokens"
+    )
     commands.add_parser("migrate", help="alembic upgrade head on DUCHA_DATABASE_URL")
+    token = commands.add_parser("token", help="mint an HS256 token for a user")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--name")
+    token.add_argument("--unit", required=True)
+    token.add_argument("--roles", required=True, help="comma-separated roles")
+    token.add_argument("--hours", type=float, default=12.0)
+    load_units = commands.add_parser("units", help="load a unit tree from a CSV or JSON file")
+    load_units.add_argument("file", type=Path)
+    commands.add_parser("verify-audit", help="verify the audit trail's hash chain")
     deploy = commands.add_parser("deploy", help="deploy a directory of BPMN files (and forms/)")
     deploy.add_argument("directory", type=Path, nargs="?")
     args = parser.parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("SpiffWorkflow").setLevel(logging.WARNING)
-    handler = {"serve": _serve, "migrate": _migrate, "deploy": _deploy}[args.command]
+    handler = {
+        "serve": _serve, "migrate": _migrate, "deploy": _deploy, "token": _token,
+        "units": _units, "verify-audit": _verify_audit,
+    }[args.command]
     return handler(args)
 
 
+DEMO_UNITS = Path(__file__).resolve().parent.parent / "data" / "units_demo.json"
+DEMO_USERS = Path(__file__).resolve().parent.parent / "data" / "demo_users.json"
+
+
 def _serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    if args.demo and "DUCHA_UNITS_FILE" not in os.environ:
+        os.environ["DUCHA_UNITS_FILE"] = str(DEMO_UNITS)
+        get_settings.cache_clear()
     settings = get_settings()
     print(f"Ducha on http://{args.host}:{args.port}/docs — database {settings.database_url}")
+    if args.demo and settings.auth_mode == "jwt":
+        _print_demo_tokens()
     uvicorn.run(
         "app.main:app", host=args.host, port=args.port, workers=args.workers,
         log_level=settings.log_level.lower(), timeout_graceful_shutdown=30,
     )
     return 0
+
+
+def _print_demo_tokens() -> None:
+    import json
+
+    from app.identity.auth import Authenticator
+
+    authenticator = Authenticator(get_settings())
+    users = json.loads(DEMO_USERS.read_text(encoding="utf-8"))
+    tokens = {u["sub"]: authenticator.mint(**u) for u in users}
+    path = Path("var/demo-tokens.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(tokens, indent=1, ensure_ascii=False))
+    print(f"Demo users' bearer tokens (12 h) are in {path}. The admin's:")
+    print(f"  export TOKEN={tokens['admin']}")
+
+
+def _token(args: argparse.Namespace) -> int:
+    from app.identity.auth import Authenticator
+
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    token = Authenticator(get_settings()).mint(
+        sub=args.sub, name=args.name or args.sub, unit=args.unit, roles=roles, hours=args.hours
+    )
+    print(token)
+    return 0
+
+
+def _units(args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.org import service as units
+
+    rows = units.read_file(args.file)
+    count = Database(get_settings()).transaction(lambda s: units.load(s, rows))
+    print(f"{count} units loaded")
+    return 0
+
+
+def _verify_audit(_args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.identity import audit
+
+    with Database(get_settings()).session() as session:
+        result = audit.verify(session)
+    if result.ok:
+        print(f"audit trail intact: {result.checked} rows")
+        return 0
+    print(f"audit trail BROKEN at row {result.first_bad_id}: {result.reason}", file=sys.stderr)
+    return 2
 
 
 def _migrate(_args: argparse.Namespace) -> int:

@@ -3,7 +3,9 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +35,32 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0, description="PostgreSQL only")
     log_level: str = Field(default="INFO")
+
+    # Identity: `jwt` (bearer tokens) or `header` (a trusted reverse proxy authenticates).
+    auth_mode: Literal["jwt", "header"] = Field(default="jwt")
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 shared secret")
+    jwt_secret_file: Path = Field(
+        default=Path("var/jwt-secret"),
+        description="where a generated HS256 secret is kept when jwt_secret is unset",
+    )
+    jwt_public_key_file: Path | None = Field(default=None, description="PEM key for RS256/ES256")
+    jwks_file: Path | None = Field(default=None, description="JWKS file of the OIDC provider")
+    jwt_algorithms: list[str] = Field(default=["HS256"], description="accepted algorithms")
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_leeway_seconds: int = Field(default=30, ge=0)
+    claim_sub: str = "sub"
+    claim_name: str = "name"
+    claim_unit: str = "unit"
+    claim_roles: str = "roles"
+    header_user: str = "X-Remote-User"
+    header_name: str = "X-Remote-Name"
+    header_unit: str = "X-Remote-Unit"
+    header_roles: str = "X-Remote-Roles"
+    trusted_proxies: list[str] = Field(
+        default=["127.0.0.1/32", "::1/128"], description="addresses allowed to send identity headers"
+    )
+    units_file: Path | None = Field(default=None, description="unit tree loaded at start-up")
 
 
 @lru_cache

@@ -19,7 +19,11 @@ from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
 from app.errors import DomainError
+from app.identity.api import router as identity_router
+from app.identity.auth import Authenticator
 from app.migrate import upgrade
+from app.org import service as units
+from app.org.api import router as units_router
 
 log = logging.getLogger("ducha")
 
@@ -38,6 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_startup:
             upgrade(settings.database_url)
+        if settings.units_file is not None:
+            loaded = db.transaction(
+                lambda s: units.load(s, units.read_file(settings.units_file))  # type: ignore[arg-type]
+            )
+            log.info("loaded %d units from %s", loaded, settings.units_file)
         if settings.deploy_on_startup and settings.processes_dir.is_dir():
             deployed = service.deploy_directory(
                 engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
@@ -59,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.engine = engine
     app.state.scheduler = scheduler
+    app.state.authenticator = Authenticator(settings)
     app.include_router(engine_router)
+    app.include_router(units_router)
+    app.include_router(identity_router)
     _install_errors(app)
     _install_health(app, db)
     return app

@@ -69,8 +69,20 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str | None] = mapped_column(String(255))
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class InstanceUnit(Base):
+    """A unit involved in an instance (its owner, or a unit a task was given to), for scoping."""
+
+    __tablename__ = "instance_units"
+
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class TaskRecord(Base):
@@ -96,6 +108,7 @@ class TaskRecord(Base):
     assignee: Mapped[str | None] = mapped_column(String(255))
     candidate_groups: Mapped[list[str]] = mapped_column(Json, default=list)
     candidate_units: Mapped[list[str]] = mapped_column(Json, default=list)
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
     form: Mapped[str | None] = mapped_column(String(255))
     documentation: Mapped[str | None] = mapped_column(Text)
     input: Mapped[dict[str, Any]] = mapped_column(Json, default=dict, deferred=True)

@@ -1,0 +1,167 @@
+"""Authentication: bearer JWTs (HS256 secret, RS256/ES256 key or JWKS) or trusted proxy headers."""
+
+import ipaddress
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+import jwt
+from fastapi import Request
+
+from app.clock import clock
+from app.config import Settings
+from app.errors import DomainError
+from app.identity.principal import KNOWN_ROLES, Principal
+
+
+class NotAuthenticated(DomainError):
+    status, code = 401, "not_authenticated"
+
+
+@dataclass
+class Authenticator:
+    """Turns a request into a Principal according to the configured mode."""
+
+    settings: Settings
+
+    def authenticate(self, request: Request) -> Principal:
+        """The caller, or 401 with a message that says what is wrong."""
+        address = request.client.host if request.client else None
+        if self.settings.auth_mode == "header":
+            return self._from_headers(request, address)
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("a bearer token is required (Authorization: Bearer <jwt>)")
+        return self.decode(token.strip(), address)
+
+    def decode(self, token: str, address: str | None = None) -> Principal:
+        """Verify a JWT and read its claims."""
+        try:
+            key = self._key_for(token)
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=self.settings.jwt_algorithms,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise NotAuthenticated("the token has expired") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise NotAuthenticated("the token's signature is invalid") from exc
+        except jwt.PyJWTError as exc:
+            raise NotAuthenticated(f"the token is invalid: {exc}") from exc
+        return self._principal(claims, address)
+
+    def _key_for(self, token: str) -> Any:
+        if self.settings.jwks_file is not None:
+            kid = jwt.get_unverified_header(token).get("kid")
+            for jwk in self._jwks.keys:
+                if kid is None or jwk.key_id == kid:
+                    return jwk.key
+            raise NotAuthenticated(f"no key '{kid}' in the configured JWKS")
+        if self.settings.jwt_public_key_file is not None:
+            return self._public_key
+        return self.secret
+
+    @cached_property
+    def _jwks(self) -> jwt.PyJWKSet:
+        assert self.settings.jwks_file is not None
+        return jwt.PyJWKSet.from_dict(json.loads(self.settings.jwks_file.read_text()))
+
+    @cached_property
+    def _public_key(self) -> str:
+        assert self.settings.jwt_public_key_file is not None
+        return self.settings.jwt_public_key_file.read_text()
+
+    @cached_property
+    def secret(self) -> str:
+        """The HS256 secret: configured, or generated once and kept in `jwt_secret_file`."""
+        if self.settings.jwt_secret is not None:
+            return self.settings.jwt_secret.get_secret_value()
+        path = self.settings.jwt_secret_file
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+    def mint(
+        self, *, sub: str, name: str, unit: str, roles: list[str], hours: float = 12.0
+    ) -> str:
+        """A signed HS256 token for a user (first steps, demos, integrators' tests)."""
+        now = clock.now()
+        s = self.settings
+        claims: dict[str, Any] = {
+            s.claim_sub: sub, s.claim_name: name, s.claim_unit: unit, s.claim_roles: roles,
+            "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=hours)).timestamp()),
+        }
+        if s.jwt_issuer:
+            claims["iss"] = s.jwt_issuer
+        if s.jwt_audience:
+            claims["aud"] = s.jwt_audience
+        return jwt.encode(claims, self.secret, algorithm="HS256")
+
+    def _principal(self, claims: dict[str, Any], address: str | None) -> Principal:
+        s = self.settings
+        roles = claims.get(s.claim_roles, [])
+        if isinstance(roles, str):
+            roles = [r for r in roles.replace(",", " ").split() if r]
+        unit = claims.get(s.claim_unit)
+        if not isinstance(unit, str) or not unit:
+            raise NotAuthenticated(f"the token has no '{s.claim_unit}' claim")
+        if not isinstance(roles, list):
+            raise NotAuthenticated(f"the token's '{s.claim_roles}' claim is not a list")
+        return Principal(
+            sub=str(claims[s.claim_sub]),
+            name=str(claims.get(s.claim_name) or claims[s.claim_sub]),
+            unit=unit,
+            roles=frozenset(str(r) for r in roles if str(r) in KNOWN_ROLES),
+            address=address,
+        )
+
+    def _from_headers(self, request: Request, address: str | None) -> Principal:
+        if not self._trusted(address):
+            raise NotAuthenticated(f"identity headers are not accepted from {address}")
+        s = self.settings
+        user = request.headers.get(s.header_user)
+        unit = request.headers.get(s.header_unit)
+        if not user or not unit:
+            raise NotAuthenticated(f"the proxy sent no {s.header_user} / {s.header_unit} header")
+        roles = request.headers.get(s.header_roles, "")
+        return Principal(
+            sub=user,
+            name=_header_text(request.headers.get(s.header_name)) or user,
+            unit=unit,
+            roles=frozenset(r for r in roles.replace(",", " ").split() if r in KNOWN_ROLES),
+            address=address,
+        )
+
+    def _trusted(self, address: str | None) -> bool:
+        if address is None:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(n, strict=False) for n in self.settings.trusted_proxies)
+
+
+def _header_text(value: str | None) -> str | None:
+    """Proxies send non-ASCII names percent-encoded (RFC 8187 style) or as raw UTF-8 bytes."""
+    if value is None:
+        return None
+    from urllib.parse import unquote
+
+    try:
+        return unquote(value.encode("latin-1").decode("utf-8"))
+    except UnicodeError:
+        return unquote(value)

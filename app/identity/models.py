@@ -1,0 +1,39 @@
+"""The audit trail: append-only rows, each carrying the hash of the one before."""
+
+from datetime import datetime
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+from app.engine.models import Json
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AuditRecord(Base):
+    """One change: who (user, unit, roles), when, from where, what, with the submitted data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor", "actor_sub", "id"),
+        Index("ix_audit_log_unit", "unit_code", "id"),
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_sub: Mapped[str] = mapped_column(String(255))
+    actor_name: Mapped[str] = mapped_column(String(255))
+    actor_unit: Mapped[str] = mapped_column(String(64))
+    actor_roles: Mapped[list[str]] = mapped_column(Json)
+    address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    # Canonical JSON text, hashed as stored (JSONB would renormalise numbers and keys).
+    data: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

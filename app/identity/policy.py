@@ -1,0 +1,143 @@
+"""Authorization in one place: which role may do what, and which units a caller may see."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from app.errors import DomainError
+from app.identity.auth import Authenticator
+from app.identity.principal import Principal, Role
+from app.org.models import Unit
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+ALL = frozenset(Role)
+READ_ONLY = frozenset({Role.AUDITOR, Role.PERSONNEL})
+OFFICE = frozenset({Role.SUPERVISION_OFFICE, Role.OFFICE_HEAD})
+
+# action → the roles that may attempt it (scope is checked separately, per object).
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "definitions.read": ALL,
+    "definitions.deploy": frozenset({Role.PROCESS_DESIGNER, Role.ADMIN}),
+    "instances.read": ALL,
+    "instances.start": OFFICE | {Role.DIVISION, Role.LEADER, Role.ADMIN},
+    "instances.cancel": OFFICE | {Role.ADMIN},
+    "tasks.read": ALL,
+    "tasks.work": ALL - READ_ONLY - {Role.ADMIN},
+    "tasks.assign": OFFICE | {Role.ADMIN},
+    "messages.send": frozenset({Role.SUPERVISION_OFFICE, Role.ADMIN}),
+    "jobs.read": OFFICE | {Role.ADMIN, Role.AUDITOR},
+    "jobs.execute": frozenset({Role.ADMIN}),
+    "units.read": ALL,
+    "units.write": frozenset({Role.ADMIN}),
+    "audit.read": frozenset({Role.AUDITOR, Role.ADMIN}),
+}
+
+# Roles that see their government's whole subtree, not only their own unit.
+SUBTREE_ROLES = frozenset({Role.SUPERVISION_OFFICE, Role.OFFICE_HEAD, Role.LEADER, Role.AUDITOR})
+
+
+def allowed(principal: Principal, action: str) -> bool:
+    """True when one of the caller's roles may perform `action`."""
+    return any(role.value in principal.roles for role in PERMISSIONS[action])
+
+
+def require(principal: Principal, action: str) -> None:
+    """403 unless the caller's roles allow `action`."""
+    if not allowed(principal, action):
+        raise Forbidden(f"your roles do not allow '{action}'", action=action)
+
+
+def current_principal(request: Request) -> Principal:
+    """The authenticated caller (401 otherwise)."""
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.authenticate(request)
+
+
+def permission(action: str) -> Callable[..., Principal]:
+    """A dependency: the caller, who must hold a role allowed to perform `action`."""
+
+    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        require(principal, action)
+        return principal
+
+    dependency.__name__ = f"permission_{action.replace('.', '_')}"
+    return dependency
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units whose data a caller may see: everything, some subtrees, or exact units."""
+
+    everything: bool
+    subtrees: tuple[str, ...] = ()
+    units: frozenset[str] = frozenset()
+
+    def clause(self, column: Any) -> ColumnElement[bool]:
+        """A SQL condition: `column` (a unit code) is in scope."""
+        if self.everything:
+            return true()
+        conditions: list[ColumnElement[bool]] = []
+        if self.units:
+            conditions.append(column.in_(sorted(self.units)))
+        for path in self.subtrees:
+            below = select(Unit.code).where(Unit.path.startswith(path, autoescape=True))
+            conditions.append(column.in_(below))
+        return or_(*conditions) if conditions else false()
+
+    def contains(self, session: Session, unit_code: str | None) -> bool:
+        """True when one unit is in scope."""
+        if self.everything:
+            return True
+        if unit_code is None:
+            return False
+        if unit_code in self.units:
+            return True
+        unit = session.get(Unit, unit_code)
+        return unit is not None and any(unit.path.startswith(p) for p in self.subtrees)
+
+
+def scope_of(session: Session, principal: Principal) -> Scope:
+    """Own unit; for offices, leaders and auditors their government's subtree; admins all."""
+    if principal.has(Role.ADMIN):
+        return Scope(everything=True)
+    own = frozenset({principal.unit})
+    if not principal.has(*SUBTREE_ROLES):
+        return Scope(everything=False, units=own)
+    anchor = _government_path(session, principal.unit)
+    return Scope(everything=False, subtrees=(anchor,) if anchor else (), units=own)
+
+
+def _government_path(session: Session, code: str) -> str | None:
+    """The path of the nearest government at or above a unit (the office serves it)."""
+    unit = session.get(Unit, code)
+    if unit is None:
+        return None
+    codes = unit.path.rstrip("/").split("/")
+    governments = set(
+        session.scalars(
+            select(Unit.code).where(Unit.code.in_(codes), Unit.kind == "government")
+        )
+    )
+    for depth in range(len(codes), 0, -1):
+        if codes[depth - 1] in governments:
+            return "/".join(codes[:depth]) + "/"
+    return unit.path
+
+
+def can_work(principal: Principal, *, unit_code: str | None, candidate_groups: list[str]) -> bool:
+    """Only a user of the task's unit, holding one of its candidate roles, works on it."""
+    if not allowed(principal, "tasks.work"):
+        return False
+    if unit_code is not None and unit_code != principal.unit:
+        return False
+    if not candidate_groups:
+        return True
+    return bool(principal.roles & set(candidate_groups))

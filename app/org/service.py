@@ -1,0 +1,115 @@
+"""Units: create or update, load a tree from CSV/JSON, and subtree arithmetic."""
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.errors import InvalidData, NotFound
+from app.org.models import Unit
+from app.org.schemas import UnitIn
+
+LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
+
+
+def get(session: Session, code: str) -> Unit:
+    """One unit, or 404."""
+    unit = session.get(Unit, code)
+    if unit is None:
+        raise NotFound(f"unit '{code}' not found")
+    return unit
+
+
+def children(session: Session, code: str) -> list[Unit]:
+    """The direct children of a unit, by code."""
+    return list(session.scalars(select(Unit).where(Unit.parent_code == code).order_by(Unit.code)))
+
+
+def upsert(session: Session, data: UnitIn) -> tuple[Unit, bool]:
+    """Create a unit, or update the one with this code; returns (unit, created)."""
+    parent = None
+    if data.parent_code is not None:
+        parent = session.get(Unit, data.parent_code)
+        if parent is None:
+            raise InvalidData(
+                f"parent unit '{data.parent_code}' does not exist",
+                errors=[{"field": "parent_code", "message": "unknown unit"}],
+            )
+        if LEVEL_ORDER[data.level] < LEVEL_ORDER[parent.level]:
+            raise InvalidData(
+                "a unit cannot be above its parent's level",
+                errors=[{"field": "level", "message": f"parent is {parent.level}"}],
+            )
+        if f"/{data.code}/" in f"/{parent.path}":
+            raise InvalidData(
+                "a unit cannot be its own ancestor",
+                errors=[{"field": "parent_code", "message": "cycle"}],
+            )
+    path = f"{parent.path}{data.code}/" if parent else f"{data.code}/"
+    now = clock.now()
+    unit = session.get(Unit, data.code)
+    created = unit is None
+    if unit is None:
+        unit = Unit(code=data.code, created_at=now)
+        session.add(unit)
+    old_path = unit.path if not created else None
+    unit.name, unit.kind, unit.level = data.name, data.kind, data.level
+    unit.parent_code, unit.path, unit.active, unit.updated_at = (
+        data.parent_code, path, data.active, now,
+    )
+    session.flush()
+    if old_path and old_path != path:
+        _move_subtree(session, old_path, path)
+    return unit, created
+
+
+def _move_subtree(session: Session, old: str, new: str) -> None:
+    for unit in session.scalars(select(Unit).where(Unit.path.startswith(old, autoescape=True))):
+        if unit.path != new:
+            unit.path = new + unit.path[len(old):]
+    session.flush()
+
+
+def load(session: Session, rows: Iterable[dict[str, object]]) -> int:
+    """Create or update units from rows (parents before children is not required)."""
+    pending = [_parse(index, row) for index, row in enumerate(rows)]
+    loaded = 0
+    while pending:
+        known = {u.code for u in pending}
+        ready = [u for u in pending if u.parent_code not in known]
+        if not ready:
+            raise InvalidData("the unit file contains a cycle", errors=[])
+        for unit in ready:
+            upsert(session, unit)
+            loaded += 1
+        pending = [u for u in pending if u not in ready]
+    return loaded
+
+
+def _parse(index: int, row: dict[str, object]) -> UnitIn:
+    cleaned = {k: (v if v not in ("",) else None) for k, v in row.items()}
+    try:
+        return UnitIn.model_validate(cleaned)
+    except ValidationError as exc:
+        errors = [
+            {"field": f"{index}.{'.'.join(str(p) for p in e['loc'])}", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        raise InvalidData(f"unit row {index} is invalid", errors=errors) from exc
+
+
+def read_file(path: Path) -> list[dict[str, object]]:
+    """Rows of a unit file: a JSON list of objects, or a CSV with a header row."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json":
+        data = json.loads(text)
+        if not isinstance(data, list):
+            raise InvalidData("a JSON unit file is a list of units", errors=[])
+        return data
+    return list(csv.DictReader(io.StringIO(text)))
