@@ -43,7 +43,9 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def current_actor(x_ducha_user: Annotated[str | None, Header()] = None) -> str | None:
+def current_actor(
+    x_ducha_user: Annotated[str | None, Header(min_length=1, max_length=255)] = None,
+) -> str | None:
     """Who is acting (replaced by authenticated identity)."""
     return x_ducha_user
 
@@ -89,7 +91,7 @@ async def deploy_definition(
         raw = await form.read(limit + 1)
         try:
             form_schemas[form.filename or ""] = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InvalidBpmn(
                 f"form '{form.filename}' is not JSON",
                 errors=[{"field": form.filename, "message": str(exc)}],
@@ -98,7 +100,12 @@ async def deploy_definition(
     result = await _in_thread(
         lambda: engine.db.transaction(
             lambda s: service.deploy(
-                engine, s, xml=xml, file_name=file_name, forms=form_schemas, actor=actor,
+                engine,
+                s,
+                xml=xml,
+                file_name=file_name,
+                forms=form_schemas,
+                actor=actor,
                 max_bytes=limit,
             )
         )
@@ -123,11 +130,15 @@ def list_definitions(
 ) -> Page[DefinitionOut]:
     """Deployed definitions; `latest=true` keeps only each process's newest version."""
     with engine.db.session() as s:
-        items, total = service.list_definitions(s, key=key, latest=latest, limit=limit, offset=offset)
+        items, total = service.list_definitions(
+            s, key=key, latest=latest, limit=limit, offset=offset
+        )
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/process-definitions/{definition_id}", response_model=DefinitionOut, tags=["definitions"])
+@router.get(
+    "/process-definitions/{definition_id}", response_model=DefinitionOut, tags=["definitions"]
+)
 def get_definition(definition_id: uuid.UUID, engine: EngineDep) -> DefinitionOut:
     with engine.db.session() as s:
         return DefinitionOut.model_validate(service.get_definition(s, definition_id))
@@ -159,8 +170,13 @@ def start_instance(body: StartInstance, engine: EngineDep, actor: Actor) -> Inst
     """Start an instance; it runs until it waits for a person, a timer or a message."""
     outcome = engine.db.transaction(
         lambda s: service.start(
-            engine, s, process_key=body.process_key, version=body.version,
-            business_key=body.business_key, variables=body.variables, actor=actor,
+            engine,
+            s,
+            process_key=body.process_key,
+            version=body.version,
+            business_key=body.business_key,
+            variables=body.variables,
+            actor=actor,
         )
     )
     _raise_failure(outcome)
@@ -198,7 +214,9 @@ def list_instances(
 def _page(s: Session, query: Any, order: Any, schema: Any, limit: int, offset: int) -> Any:
     total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = s.scalars(query.order_by(order).limit(limit).offset(offset))
-    return Page(items=[schema.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+    return Page(
+        items=[schema.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/process-instances/{instance_id}", response_model=InstanceDetail, tags=["instances"])
@@ -214,7 +232,9 @@ def get_history(instance_id: uuid.UUID, engine: EngineDep) -> list[HistoryOut]:
     with engine.db.session() as s:
         service.instance_detail(s, instance_id)  # 404 for unknown instances
         rows = s.scalars(
-            select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id)
+            select(HistoryEvent)
+            .where(HistoryEvent.instance_id == instance_id)
+            .order_by(HistoryEvent.id)
         )
         return [HistoryOut.model_validate(r) for r in rows]
 
@@ -261,7 +281,8 @@ def list_tasks(
         if candidate_group:
             # JSON containment differs per backend; filter the (indexed, narrowed) rows here.
             rows = [
-                r for r in s.scalars(query.order_by(TaskRecord.created_at))
+                r
+                for r in s.scalars(query.order_by(TaskRecord.created_at))
                 if candidate_group in (r.candidate_groups or [])
             ]
             items = [TaskOut.model_validate(r) for r in rows[offset : offset + limit]]
@@ -299,7 +320,9 @@ def claim_task(task_id: uuid.UUID, engine: EngineDep, actor: Actor) -> TaskOut:
 @router.post("/tasks/{task_id}/unclaim", response_model=TaskOut, tags=["tasks"])
 def unclaim_task(task_id: uuid.UUID, engine: EngineDep, actor: Actor) -> TaskOut:
     return engine.db.transaction(
-        lambda s: TaskOut.model_validate(service.assign(s, task_id=task_id, assignee=None, actor=actor))
+        lambda s: TaskOut.model_validate(
+            service.assign(s, task_id=task_id, assignee=None, actor=actor)
+        )
     )
 
 
@@ -318,7 +341,9 @@ def complete_task(
 ) -> InstanceDetail:
     """Complete a ready task with data; answers with the instance after the step."""
     outcome = engine.db.transaction(
-        lambda s: service.complete(engine, s, task_id=task_id, variables=body.variables, actor=actor)
+        lambda s: service.complete(
+            engine, s, task_id=task_id, variables=body.variables, actor=actor
+        )
     )
     _raise_failure(outcome)
     return _detail(engine, outcome.instance_id)
@@ -332,8 +357,12 @@ def send_message(body: SendMessage, engine: EngineDep, actor: Actor) -> MessageR
     """Correlate a message with waiting instances (by business key), or start new ones."""
     result, outcomes = engine.db.transaction(
         lambda s: service.send_message(
-            engine, s, name=body.name, correlation_key=body.correlation_key,
-            variables=body.variables, actor=actor,
+            engine,
+            s,
+            name=body.name,
+            correlation_key=body.correlation_key,
+            variables=body.variables,
+            actor=actor,
         )
     )
     for outcome in outcomes:

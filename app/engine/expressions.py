@@ -551,14 +551,17 @@ def _parse(text: str, mode: str) -> ast.AST:
     if len(text) > MAX_TEXT_LENGTH:
         raise ExpressionRefused(f"longer than {MAX_TEXT_LENGTH} characters")
     source = text.strip() if mode == "eval" else textwrap.dedent(text)
+    if mode == "eval" and not source:
+        raise ExpressionRefused("empty expression")
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        raise ExpressionRefused(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+        reason = f"syntax error: {exc.msg} (line {exc.lineno})"
     except (RecursionError, MemoryError):
-        raise ExpressionRefused("expression is nested too deeply") from None
+        reason = "expression is nested too deeply"
     except ValueError as exc:  # e.g. null bytes
-        raise ExpressionRefused(f"cannot parse: {exc}") from None
+        reason = f"cannot parse: {exc}"
+    raise ExpressionRefused(reason)  # outside the handler: see _translate
 
 
 @functools.lru_cache(maxsize=4096)
@@ -664,8 +667,6 @@ _NO_NAMES = _Names({}, None)
 class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc,unused-ignore]
     """simpleeval with our functions, operators and attributes, and bounded string building."""
 
-    ATTR_INDEX_FALLBACK = False
-
     def __init__(self) -> None:
         super().__init__(
             operators=_OPERATORS,
@@ -673,6 +674,8 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc,unused-
             names=_NO_NAMES,
             allowed_attrs=_ALLOWED_ATTRS,
         )
+        # The attribute whitelist already rules out dict.key access; never fall back to items.
+        self.ATTR_INDEX_FALLBACK = False
         self.busy = False
 
     def _eval_attribute(self, node: ast.Attribute) -> Any:
@@ -764,7 +767,11 @@ def _snippet(text: str) -> str:
 
 
 def _translate(exc: Exception, source: str) -> Exception:
-    """Map a failure to ExpressionRefused (not allowed) or ExpressionError (ordinary failure)."""
+    """Map a failure to ExpressionRefused (not allowed) or ExpressionError (ordinary failure).
+
+    Callers raise the result outside their except block: SpiffWorkflow wraps our exceptions
+    without `from`, and callers find them as the innermost link of the exception chain.
+    """
     where = f" in '{_snippet(source)}'" if source else ""
     if isinstance(exc, ExpressionRefused | ExpressionError):
         return exc
@@ -791,12 +798,11 @@ def _run(node: ast.expr, names: _Names, text: str) -> Any:
     evaluator.names = names
     try:
         return _value(evaluator, node, text)
-    except (ExpressionRefused, ExpressionError):
-        raise
     except Exception as exc:
-        raise _translate(exc, text) from exc
+        failure = _translate(exc, text)
     finally:
         _release_evaluator(evaluator)
+    raise failure
 
 
 def _evaluate(text: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None) -> Any:
@@ -827,35 +833,37 @@ def _run_block(
 ) -> None:
     for statement in statements:
         try:
-            if isinstance(statement, ast.If):
-                branch = (
-                    statement.body
-                    if _value(evaluator, statement.test, source)
-                    else statement.orelse
-                )
-                _run_block(evaluator, source, branch, data)
-            elif isinstance(statement, ast.Assign | ast.AugAssign):
-                target = (
-                    statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
-                )
-                value = _value(evaluator, statement.value, source)
-                if isinstance(target, ast.Name):
-                    if isinstance(statement, ast.AugAssign):
-                        value = _OPERATORS[type(statement.op)](evaluator._eval(target), value)
-                    _check_value_size(value)
-                    data[target.id] = value
-                else:
-                    assert isinstance(target, ast.Subscript)
-                    container, key = _container(evaluator, target)
-                    if isinstance(statement, ast.AugAssign):
-                        value = _OPERATORS[type(statement.op)](container[key], value)
-                    _check_value_size(value, container)
-                    container[key] = value
+            _run_statement(evaluator, source, statement, data)
+            continue
         except (ExpressionRefused, ExpressionError):
             raise
         except Exception as exc:
             segment = ast.get_source_segment(source, statement) or ""
-            raise _translate(exc, segment.splitlines()[0] if segment else "") from exc
+            failure = _translate(exc, segment.splitlines()[0] if segment else "")
+        raise failure
+
+
+def _run_statement(
+    evaluator: _Evaluator, source: str, statement: ast.stmt, data: dict[str, Any]
+) -> None:
+    if isinstance(statement, ast.If):
+        test = _value(evaluator, statement.test, source)
+        _run_block(evaluator, source, statement.body if test else statement.orelse, data)
+    elif isinstance(statement, ast.Assign | ast.AugAssign):
+        target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+        value = _value(evaluator, statement.value, source)
+        if isinstance(target, ast.Name):
+            if isinstance(statement, ast.AugAssign):
+                value = _OPERATORS[type(statement.op)](evaluator._eval(target), value)
+            _check_value_size(value)
+            data[target.id] = value
+        else:
+            assert isinstance(target, ast.Subscript)
+            container, key = _container(evaluator, target)
+            if isinstance(statement, ast.AugAssign):
+                value = _OPERATORS[type(statement.op)](container[key], value)
+            _check_value_size(value, container)
+            container[key] = value
 
 
 def _execute(text: str, data: dict[str, Any], extra: Mapping[str, Any] | None) -> None:

@@ -13,6 +13,9 @@ from defusedxml import DefusedXmlException
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -25,15 +28,18 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
     MultiInstanceTask,
 )
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.engine import expressions
 from app.errors import InvalidBpmn
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FORM_PROPERTY = "formJsonSchemaFilename"
+_FORM_URI = "urn:ducha:form"
 
 # Elements SpiffWorkflow could parse but that Ducha does not run (no safe semantics yet).
 UNSUPPORTED = {
@@ -44,9 +50,18 @@ UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported",
 }
 
-_ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
-_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_DURATION = re.compile(
+    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
+)
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _ISO_CYCLE = re.compile(r"^R\d*/")
+
+# Column sizes: ids, and names that become keys (lanes, messages), fit 255; other names 500.
+MAX_ID = 255
+MAX_NAME = 500
+_KEY_NAMES = {"lane", "message", "error", "escalation", "signal"}
 
 # The spiff XSD validator shares one lxml error log: validate one document at a time.
 _validator_lock = threading.Lock()
@@ -71,7 +86,7 @@ class Bundle:
     name: str | None
     spec: Any
     subprocess_specs: dict[str, Any]
-    meta: dict[str, ElementMeta]
+    meta: dict[tuple[str, str], ElementMeta]  # (process or subprocess spec name, element id)
     message_starts: list[str]
 
 
@@ -82,7 +97,11 @@ class DocumentInfo:
     root: Any
     executable: list[tuple[str, str | None]]
     called: set[str]
-    form_names: set[str]
+    form_users: dict[str, list[str | None]]  # form name -> ids of the elements that use it
+
+    @property
+    def form_names(self) -> set[str]:
+        return set(self.form_users)
 
 
 def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
@@ -95,11 +114,16 @@ def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
 def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo:
     """Parse untrusted XML safely and check what can be checked without other definitions."""
     if len(xml) > max_bytes:
-        raise InvalidBpmn(f"file is larger than {max_bytes} bytes", errors=[_err(None, "too large")])
+        raise InvalidBpmn(
+            f"file is larger than {max_bytes} bytes", errors=[_err(None, "too large")]
+        )
     root = _harden(xml)
+    _check_utf8(xml, root)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
-        raise InvalidBpmn("not a BPMN 2.0 file", errors=[_err(None, "root is not bpmn:definitions")])
-    problems = _check_unsupported(root)
+        raise InvalidBpmn(
+            "not a BPMN 2.0 file", errors=[_err(None, "root is not bpmn:definitions")]
+        )
+    problems = _check_unsupported(root) + _check_lengths(root, file_name) + _check_flows(root)
     with _validator_lock:
         try:
             VALIDATOR.validate(root, file_name)
@@ -124,7 +148,7 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         for c in root.iterfind(".//bpmn:callActivity", ns)
         if c.get("calledElement") and c.get("calledElement") not in local
     }
-    return DocumentInfo(root, executable, called, _form_names(root))
+    return DocumentInfo(root, executable, called, _form_users(root))
 
 
 def build_bundle(
@@ -143,14 +167,14 @@ def build_bundle(
         raise InvalidBpmn("the diagram cannot be deployed", errors=[_from_validation(exc)]) from exc
     except Exception as exc:  # spiff raises bare exceptions for some malformed diagrams
         raise InvalidBpmn("the diagram cannot be deployed", errors=[_err(None, str(exc))]) from exc
-    problems: list[dict[str, Any]] = []
-    meta: dict[str, ElementMeta] = {}
+    problems = _call_cycles(key, [spec, *subprocess_specs.values()])
+    meta: dict[tuple[str, str], ElementMeta] = {}
     for process_spec in [spec, *subprocess_specs.values()]:
         for task_spec in process_spec.task_specs.values():
             problems.extend(_prepare_task_spec(task_spec))
             element_meta = _element_meta(task_spec)
             if element_meta is not None:
-                meta[task_spec.bpmn_id] = element_meta
+                meta[(process_spec.name, task_spec.bpmn_id)] = element_meta
                 problems.extend(_check_meta(task_spec.bpmn_id, element_meta, forms))
     if problems:
         raise InvalidBpmn("the diagram cannot be deployed", errors=problems)
@@ -164,19 +188,71 @@ def build_bundle(
     )
 
 
-def check_forms(forms: Mapping[str, Any], required: set[str]) -> None:
-    """Every referenced form is given and is a valid JSON Schema."""
+def check_forms(forms: Mapping[str, Any], users: Mapping[str, list[str | None]]) -> None:
+    """Every form an element uses is given, is a JSON Schema and refers only to itself."""
     problems = [
-        _err(None, f"form '{name}' is referenced but not provided", field=name)
-        for name in sorted(required - set(forms))
+        _err(element_id, f"form '{name}' is referenced but not provided", field=name)
+        for name in sorted(set(users) - set(forms))
+        for element_id in users[name]
     ]
     for name, schema in forms.items():
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
             problems.append(_err(None, f"form '{name}' is not a JSON Schema: {exc.message}"))
+            continue
+        except RecursionError:
+            problems.append(_err(None, f"form '{name}' is nested too deeply", field=name))
+            continue
+        problems.extend(
+            _err(None, f"form '{name}': {p}", field=name) for p in _ref_problems(schema)
+        )
     if problems:
         raise InvalidBpmn("the diagram's forms cannot be deployed", errors=problems)
+
+
+def _ref_problems(schema: Any) -> list[str]:
+    """A form's `$ref`s must point inside the form (a validator would fail on the others)."""
+    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    resolver = Registry().with_resource(_FORM_URI, resource).resolver(_FORM_URI)
+    problems = []
+    for ref in _refs(schema):
+        if not ref.startswith("#"):
+            problems.append(f"reference '{ref}' is outside the form")
+            continue
+        try:
+            resolver.lookup(ref)
+        except Unresolvable:
+            problems.append(f"reference '{ref}' points nowhere")
+    return problems
+
+
+def _refs(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("$ref", "$dynamicRef") and isinstance(item, str):
+                yield item
+            else:
+                yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def merge_forms(
+    own: Mapping[str, Any], called: Iterable[tuple[str, Mapping[str, Any]]]
+) -> dict[str, Any]:
+    """A process's forms and those of the processes it calls: one name must mean one schema."""
+    merged = dict(own)
+    problems = []
+    for key, forms in called:
+        for name, schema in forms.items():
+            if merged.setdefault(name, schema) != schema:
+                message = f"form '{name}' differs from the one of called process '{key}'"
+                problems.append(_err(None, message, field=name))
+    if problems:
+        raise InvalidBpmn("the diagram's forms clash with called processes", errors=problems)
+    return merged
 
 
 def parse_stored(xml: str) -> Any:
@@ -185,6 +261,7 @@ def parse_stored(xml: str) -> Any:
 
 
 def _harden(xml: bytes) -> Any:
+    """Parse bytes nobody vouches for: no DTDs, no entities, no network, bounded depth."""
     try:
         # defusedxml refuses DTDs, entity declarations and external references outright.
         safe_et.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
@@ -192,15 +269,86 @@ def _harden(xml: bytes) -> Any:
         raise InvalidBpmn(
             "XML with DTDs or entities is refused", errors=[_err(None, type(exc).__name__)]
         ) from exc
-    except safe_et.ParseError as exc:
+    except (safe_et.ParseError, LookupError, ValueError) as exc:  # LookupError: encoding
         raise InvalidBpmn("not well-formed XML", errors=[_err(None, str(exc))]) from exc
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
         return etree.fromstring(xml, parser)
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, LookupError, ValueError) as exc:
         raise InvalidBpmn("not well-formed XML", errors=[_err(None, str(exc))]) from exc
+
+
+def _check_utf8(xml: bytes, root: Any) -> None:
+    """Definitions are stored as UTF-8 text, as modelers write them."""
+    declared = (root.getroottree().docinfo.encoding or "UTF-8").replace("_", "-").upper()
+    try:
+        xml.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = ""
+    if declared not in ("UTF-8", "UTF8"):
+        raise InvalidBpmn(
+            "BPMN files must be encoded in UTF-8",
+            errors=[_err(None, f"encoding is {declared or 'not UTF-8'}")],
+        )
+
+
+def _check_lengths(root: Any, file_name: str) -> list[dict[str, Any]]:
+    """Ids and names must fit the columns they are stored in."""
+    problems = []
+    if len(file_name) > MAX_NAME:
+        problems.append(_err(None, f"file name is longer than {MAX_NAME} characters"))
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        element_id = element.get("id") or ""
+        if len(element_id) > MAX_ID:
+            problems.append(
+                _err(None, f"id is longer than {MAX_ID} characters", line=element.sourceline)
+            )
+        limit = MAX_ID if etree.QName(element).localname in _KEY_NAMES else MAX_NAME
+        if len(element.get("name") or "") > limit:
+            message = f"name is longer than {limit} characters"
+            problems.append(_err(element_id or None, message, line=element.sourceline))
+    for name in _form_users(root):
+        if len(name) > MAX_ID:
+            problems.append(_err(None, f"form name is longer than {MAX_ID} characters"))
+    return problems
+
+
+def _check_flows(root: Any) -> list[dict[str, Any]]:
+    """No flow into a start event or out of an end event (SpiffWorkflow recurses forever)."""
+    kinds = {e.get("id"): etree.QName(e).localname for e in root.iter(f"{{{BPMN_NS}}}*")}
+    problems = []
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        if kinds.get(flow.get("targetRef")) == "startEvent":
+            problems.append(_err(flow.get("id"), "a sequence flow cannot lead into a start event"))
+        if kinds.get(flow.get("sourceRef")) == "endEvent":
+            problems.append(_err(flow.get("id"), "a sequence flow cannot leave an end event"))
+    return problems
+
+
+def _call_cycles(key: str, process_specs: list[Any]) -> list[dict[str, Any]]:
+    """Call activities (also inside embedded subprocesses) must not call a running caller."""
+    calls = {
+        p.name: [
+            (t.bpmn_id, t.spec) for t in p.task_specs.values() if isinstance(t, SubWorkflowTask)
+        ]
+        for p in process_specs
+    }
+    problems, path = [], [key]
+
+    def visit(process: str) -> None:
+        for element_id, called in calls.get(process, []):
+            if called in path:
+                message = f"calling '{called}' makes a cycle: {' -> '.join([*path, called])}"
+                problems.append(_err(element_id, message))
+            else:
+                path.append(called)
+                visit(called)
+                path.pop()
+
+    visit(key)
+    return problems
 
 
 def _check_unsupported(root: Any) -> list[dict[str, Any]]:
@@ -212,12 +360,16 @@ def _check_unsupported(root: Any) -> list[dict[str, Any]]:
     return problems
 
 
-def _form_names(root: Any) -> set[str]:
-    names = set()
-    for prop in root.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}property"):
+def _form_users(root: Any) -> dict[str, list[str | None]]:
+    users: dict[str, list[str | None]] = {}
+    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
         if prop.get("name") == FORM_PROPERTY and prop.get("value"):
-            names.add(prop.get("value"))
-    return names
+            extensions = next(prop.iterancestors(f"{{{BPMN_NS}}}extensionElements"), None)
+            owner = extensions.getparent() if extensions is not None else None
+            users.setdefault(prop.get("value"), []).append(
+                owner.get("id") if owner is not None else None
+            )
+    return users
 
 
 def _prepare_task_spec(task_spec: Any) -> list[dict[str, Any]]:
@@ -293,9 +445,7 @@ def _prepare_timer(
 
 
 def _is_iso(text: str) -> bool:
-    return bool(
-        _ISO_DURATION.match(text) or _ISO_DATETIME.match(text) or _ISO_CYCLE.match(text)
-    )
+    return bool(_ISO_DURATION.match(text) or _ISO_DATETIME.match(text) or _ISO_CYCLE.match(text))
 
 
 def _element_meta(task_spec: Any) -> ElementMeta | None:
@@ -314,7 +464,9 @@ def _element_meta(task_spec: Any) -> ElementMeta | None:
     )
 
 
-def _check_meta(element_id: str, meta: ElementMeta, forms: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _check_meta(
+    element_id: str, meta: ElementMeta, forms: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     problems = []
     if meta.form and meta.form not in forms:
         problems.append(_err(element_id, f"form '{meta.form}' is not provided", field=meta.form))
@@ -323,7 +475,9 @@ def _check_meta(element_id: str, meta: ElementMeta, forms: Mapping[str, Any]) ->
             try:
                 expressions.check_expression(text)
             except expressions.ExpressionRefused as exc:
-                problems.append(_err(element_id, f"expression refused: {exc.reason}", expression=text))
+                problems.append(
+                    _err(element_id, f"expression refused: {exc.reason}", expression=text)
+                )
     return problems
 
 

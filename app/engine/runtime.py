@@ -1,27 +1,22 @@
 """Load, step and save one instance: engine step, task projection, jobs and history together."""
 
 import copy
-import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimerEventDefinition,
-)
-from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.clock import clock
 from app.db import Database
-from app.engine import expressions, parsing, state
+from app.engine import events, expressions, parsing, state
+from app.engine.caches import CachedDefinition, SpecCache, WorkflowCache
+from app.engine.data import data_problems, json_safe
 from app.engine.models import (
     HistoryEvent,
     Job,
@@ -30,9 +25,13 @@ from app.engine.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.parsing import Bundle, ElementMeta
+from app.engine.parsing import ElementMeta
 from app.engine.timeutil import parse_due
 from app.errors import InvalidData, NotFound
+
+# Engine-only tasks (scripts, gateways, events) one step may run; loops past this never wait,
+# and past ~1,000 levels of one step SpiffWorkflow's task iterator stops finding tasks anyway.
+MAX_ENGINE_TASKS_PER_STEP = 1_000
 
 
 class EngineFailure(Exception):
@@ -45,95 +44,15 @@ class EngineFailure(Exception):
 
 
 @dataclass
-class CachedDefinition:
-    """A definition's parsed bundle and its compiled form validators."""
-
-    bundle: Bundle
-    forms: dict[str, Any]
-    validators: dict[str, Draft202012Validator] = field(default_factory=dict)
-
-    def validator(self, form: str) -> Draft202012Validator:
-        if form not in self.validators:
-            self.validators[form] = Draft202012Validator(self.forms[form])
-        return self.validators[form]
-
-
-class SpecCache:
-    """Parsed specs per definition version: parsed once per process, shared read-only."""
-
-    def __init__(self) -> None:
-        self._items: dict[uuid.UUID, CachedDefinition] = {}
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, definition_id: uuid.UUID) -> CachedDefinition:
-        cached = self._items.get(definition_id)
-        if cached is not None:
-            return cached
-        definition = session.get(ProcessDefinition, definition_id)
-        if definition is None:
-            raise NotFound(f"process definition {definition_id} not found")
-        documents = [(parsing.parse_stored(definition.bpmn_xml), definition.file_name)]
-        documents += _dependency_documents(session, definition)
-        bundle = parsing.build_bundle(definition.key, documents, definition.forms)
-        cached = CachedDefinition(bundle, definition.forms)
-        with self._lock:
-            self._items[definition_id] = cached
-        return cached
-
-
-def _dependency_documents(session: Session, definition: ProcessDefinition) -> list[Any]:
-    documents, seen = [], {definition.id}
-    pending = [uuid.UUID(d) for d in definition.dependencies.values()]
-    while pending:
-        dep_id = pending.pop()
-        if dep_id in seen:
-            continue
-        seen.add(dep_id)
-        dep = session.get(ProcessDefinition, dep_id)
-        if dep is None:
-            continue
-        documents.append((parsing.parse_stored(dep.bpmn_xml), dep.file_name))
-        pending.extend(uuid.UUID(d) for d in dep.dependencies.values())
-    return documents
-
-
-class WorkflowCache:
-    """Loaded workflows kept warm per process, valid only for the instance's lock version."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[uuid.UUID, tuple[int, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def take(self, instance_id: uuid.UUID, lock_version: int) -> Any:
-        """Remove and return the workflow if it is current; the caller then owns it."""
-        with self._lock:
-            item = self._items.pop(instance_id, None)
-        if item is None or item[0] != lock_version:
-            return None
-        return item[1]
-
-    def put(self, instance_id: uuid.UUID, lock_version: int, workflow: Any) -> None:
-        if self._size == 0:
-            return
-        with self._lock:
-            self._items[instance_id] = (lock_version, workflow)
-            self._items.move_to_end(instance_id)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-@dataclass
 class Engine:
     """The process-wide engine: caches and the database they belong to."""
 
     db: Database
     specs: SpecCache
     workflows: WorkflowCache
+
+    def __post_init__(self) -> None:
+        state.install_clock()  # timers and expression helpers read the service clock
 
 
 @dataclass
@@ -144,7 +63,7 @@ class Loaded:
     workflow: Any
     definition: CachedDefinition
     ready_before: set[uuid.UUID]
-    timers_before: set[uuid.UUID]
+    timers_before: dict[uuid.UUID, datetime]
     messages_before: set[uuid.UUID]
 
 
@@ -174,7 +93,7 @@ def create(
         version=definition.version,
         status="running",
         business_key=business_key,
-        variables=_json_safe(variables),
+        variables=json_safe(variables),
         state="",
         created_at=now,
         updated_at=now,
@@ -183,7 +102,7 @@ def create(
     session.add(row)
     session.flush()  # the row first: history and tasks reference it
     record_history(session, row, "instance_started", actor=actor, data={"variables": variables})
-    return Loaded(row, workflow, cached, set(), set(), set())
+    return Loaded(row, workflow, cached, set(), {}, set())
 
 
 def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
@@ -200,8 +119,8 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
         workflow,
         cached,
         ready_before={t.id for t in _ready_human_tasks(workflow)},
-        timers_before={t.id for t in _waiting(workflow, TimerEventDefinition)},
-        messages_before={t.id for t in _waiting(workflow, MessageEventDefinition)},
+        timers_before=events.timer_dues(workflow),
+        messages_before=events.message_waits(workflow),
     )
 
 
@@ -222,28 +141,36 @@ def step(
     """
     workflow, row = loaded.workflow, loaded.row
     completed: list[Any] = []
+    guard = _RunawayGuard()
     try:
+        events.collapse_missed_cycles(workflow, clock.now())
         action(workflow)
-        workflow.do_engine_steps(did_complete_task=completed.append)
+        workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
         # A fired timer may make further tasks ready only on a second pass.
         workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=completed.append)
+        workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
+        _check_progress(workflow)
     except Exception as exc:
         raise _failure(exc) from exc
     now = clock.now()
     if event:
         spec = getattr(event_task, "task_spec", None)
         record_history(
-            session, row, event, actor=actor, data=event_data,
+            session,
+            row,
+            event,
+            actor=actor,
+            data=event_data,
             element_id=getattr(spec, "bpmn_id", None),
             element_type=type(spec).__name__ if spec is not None else None,
             task_id=getattr(event_task, "id", None),
         )
     for task in completed:
         _history_element(session, row, task, now)
+    _drain_events(session, row, workflow)
     _sync_tasks(session, loaded, now)
-    _sync_timers(session, loaded, now)
-    _sync_messages(session, loaded)
+    loaded.timers_before = events.sync_timers(session, row, workflow, loaded.timers_before, now)
+    loaded.messages_before = events.sync_messages(session, row, workflow, loaded.messages_before)
     _finish_if_done(session, loaded, now, actor)
     state.prune(workflow)
     row.state = state.dump(workflow)
@@ -270,13 +197,15 @@ def cancel(engine: Engine, session: Session, loaded: Loaded, *, actor: str | Non
     session.flush()
 
 
-def validate_submission(definition: CachedDefinition, element_id: str, data: dict[str, Any]) -> None:
-    """Reserved keys and the task form's JSON Schema; 422 names each field."""
-    problems = list(_reserved_keys(data, ""))
-    meta = definition.bundle.meta.get(element_id)
+def validate_submission(definition: CachedDefinition, task: Any, submitted: dict[str, Any]) -> None:
+    """Reserved keys and the engine task's form (JSON Schema); 422 names each field."""
+    problems = data_problems(submitted)
+    if problems:
+        raise InvalidData("submitted data is invalid", errors=problems)
+    meta = definition.meta_for(task)
     if meta is not None and meta.form:
         validator = definition.validator(meta.form)
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+        for error in sorted(validator.iter_errors(submitted), key=lambda e: list(e.path)):
             problems.append({"field": _error_field(error), "message": error.message})
     if problems:
         raise InvalidData("submitted data is invalid", errors=problems)
@@ -293,44 +222,69 @@ def _error_field(error: Any) -> str | None:
     return "/".join(parts) or None
 
 
-def find_task(workflow: Any, task_id: uuid.UUID) -> Any:
-    """The engine task with this id, anywhere in the workflow, or None."""
-    return workflow.get_task_from_id(task_id)
+class RunawayStep(Exception):
+    """One step ran more engine tasks than any process needs: a loop that never waits."""
+
+    def __init__(self, task: Any) -> None:
+        super().__init__(
+            f"more than {MAX_ENGINE_TASKS_PER_STEP} engine tasks ran without waiting for "
+            "a person, a timer or a message: a loop that never waits?"
+        )
+        self.task = task
 
 
-def fire_timer(task_id: uuid.UUID) -> Action:
-    """An action that makes the waiting timer `task_id` fire now."""
+class _RunawayGuard:
+    """Counts the engine tasks of one step; stops the step past the limit."""
 
-    def action(workflow: Any) -> None:
-        task = workflow.get_task_from_id(task_id)
-        if task is None or not task.has_state(TaskState.WAITING):
-            return
-        definition = task.task_spec.event_definition
-        if isinstance(definition, CycleTimerEventDefinition):
-            value = task._get_internal_data("event_value")
-            if isinstance(value, dict) and value.get("cycles", 0) != 0:
-                value["next"] = (clock.now() - timedelta(microseconds=1)).isoformat()
-        else:
-            task._set_internal_data(event_fired=True)
-        workflow.refresh_timers()
+    def __init__(self) -> None:
+        self.count = 0
 
-    return action
+    def __call__(self, task: Any) -> None:
+        self.count += 1
+        if self.count > MAX_ENGINE_TASKS_PER_STEP:
+            raise RunawayStep(task)
+
+
+def _check_progress(workflow: Any) -> None:
+    """An unfinished process must wait for something: else it can never move again."""
+    if workflow.completed or workflow.event_manager.tasks:
+        return
+    ready = workflow.get_next_task(state=TaskState.READY)
+    if ready is None or not ready.task_spec.manual:
+        raise ProcessStuck("the process can go no further: no task is ready and nothing awaited")
+
+
+class ProcessStuck(Exception):
+    """The process is neither finished nor waiting for anything (a dead end in the diagram)."""
 
 
 def _failure(exc: Exception) -> EngineFailure:
+    """An incident-ready failure: the element that failed and the innermost reason."""
     task = getattr(exc, "task", None)
     element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
     if element_id is None:
         element_id = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
-    cause = exc
-    while cause.__cause__ is not None or getattr(cause, "exception", None) is not None:
-        inner = getattr(cause, "exception", None) or cause.__cause__
-        if inner is None or inner is cause:
-            break
-        cause = inner
+    cause = _root_cause(exc)
     if isinstance(cause, expressions.ExpressionRefused):
         return EngineFailure(f"expression refused: {cause.reason}", element_id)
+    if isinstance(cause, expressions.ExpressionError):
+        return EngineFailure(str(cause), element_id)
+    if cause is not exc:
+        return EngineFailure(f"{exc}: {type(cause).__name__}: {cause}", element_id)
     return EngineFailure(str(exc), element_id)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Our expression error inside `exc` (SpiffWorkflow wraps it without `from`), else the
+    innermost exception."""
+    seen = {id(exc)}
+    while not isinstance(exc, expressions.ExpressionRefused | expressions.ExpressionError):
+        inner = exc.__cause__ or exc.__context__
+        if inner is None or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+    return exc
 
 
 def _ready_human_tasks(workflow: Any) -> list[Any]:
@@ -338,19 +292,11 @@ def _ready_human_tasks(workflow: Any) -> list[Any]:
     return [t for t in tasks if t.task_spec.bpmn_id is not None]
 
 
-def _waiting(workflow: Any, kind: type) -> list[Any]:
-    return [
-        t
-        for t in workflow.event_manager.tasks.values()
-        if isinstance(t.task_spec.event_definition, kind)
-    ]
-
-
 def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
     workflow, row = loaded.workflow, loaded.row
     ready_now = {t.id: t for t in _ready_human_tasks(workflow)}
     for task_id in loaded.ready_before - set(ready_now):
-        task = workflow.get_task_from_id(task_id)
+        task = state.find_task(workflow, task_id)
         done = task is not None and task.has_state(TaskState.COMPLETED)
         session.execute(
             update(TaskRecord)
@@ -362,18 +308,24 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
     for task_id, task in ready_now.items():
         if task_id in loaded.ready_before:
             continue
-        record = _task_record(row, task, loaded.definition.bundle.meta.get(task.task_spec.bpmn_id), now)
+        record = _task_record(row, task, loaded.definition.meta_for(task), now)
         session.add(record)
         record_history(
-            session, row, "task_created", element_id=record.element_id, task_id=task_id,
+            session,
+            row,
+            "task_created",
+            element_id=record.element_id,
+            task_id=task_id,
             element_type=record.element_type,
         )
     loaded.ready_before = set(ready_now)
 
 
-def _task_record(row: ProcessInstance, task: Any, meta: ElementMeta | None, now: datetime) -> TaskRecord:
+def _task_record(
+    row: ProcessInstance, task: Any, meta: ElementMeta | None, now: datetime
+) -> TaskRecord:
     spec = task.task_spec
-    data = _json_safe(task.data)
+    data = json_safe(task.data)
     return TaskRecord(
         id=task.id,
         instance_id=row.id,
@@ -420,76 +372,14 @@ def _due(meta: ElementMeta | None, data: dict[str, Any], now: datetime) -> datet
     return parse_due(text, now)
 
 
-def _sync_timers(session: Session, loaded: Loaded, now: datetime) -> None:
-    waiting = {t.id: t for t in _waiting(loaded.workflow, TimerEventDefinition)}
-    gone = loaded.timers_before - set(waiting)
-    if gone:
-        session.execute(
-            delete(Job).where(Job.instance_id == loaded.row.id, Job.task_id.in_(gone))
-        )
-    for task_id, task in waiting.items():
-        due = _timer_due(task)
-        if due is None:
-            continue
-        if task_id in loaded.timers_before:
-            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
-                session.execute(
-                    update(Job)
-                    .where(Job.instance_id == loaded.row.id, Job.task_id == task_id)
-                    .values(due_at=due)
-                )
-            continue
-        session.add(
-            Job(
-                id=uuid.uuid4(), instance_id=loaded.row.id, task_id=task_id,
-                element_id=task.task_spec.bpmn_id or task.task_spec.name, kind="timer",
-                due_at=due, status="waiting", attempts=0, created_at=now,
-            )
-        )
-    loaded.timers_before = set(waiting)
-
-
-def _timer_due(task: Any) -> datetime | None:
-    value = task._get_internal_data("event_value")
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        if value.get("cycles", 0) == 0:
-            return None
-        value = value["next"]
-    due: datetime = TimerEventDefinition.get_datetime(str(value))
-    return due
-
-
-def _sync_messages(session: Session, loaded: Loaded) -> None:
-    waiting = {t.id: t for t in _waiting(loaded.workflow, MessageEventDefinition)}
-    gone = loaded.messages_before - set(waiting)
-    if gone:
-        session.execute(
-            delete(MessageSubscription).where(
-                MessageSubscription.instance_id == loaded.row.id,
-                MessageSubscription.task_id.in_(gone),
-            )
-        )
-    for task_id, task in waiting.items():
-        if task_id in loaded.messages_before:
-            continue
-        session.add(
-            MessageSubscription(
-                id=uuid.uuid4(), instance_id=loaded.row.id, task_id=task_id,
-                element_id=task.task_spec.bpmn_id or task.task_spec.name,
-                message_name=task.task_spec.event_definition.name,
-                correlation_key=loaded.row.business_key,
-            )
-        )
-    loaded.messages_before = set(waiting)
-
-
 def _finish_if_done(session: Session, loaded: Loaded, now: datetime, actor: str | None) -> None:
     workflow, row = loaded.workflow, loaded.row
     last = workflow.last_task
     if last is not None:
-        row.variables = _json_safe(last.data)
+        variables = json_safe(last.data)
+        if not state.same(variables, row.variables):
+            row.variables = variables
+            flag_modified(row, "variables")  # JSON columns compare with ==: True == 1
     if workflow.completed and row.status == "running":
         row.status = "completed"
         row.ended_at = now
@@ -501,9 +391,24 @@ def _history_element(session: Session, row: ProcessInstance, task: Any, now: dat
     if spec.bpmn_id is None or getattr(spec, "manual", False):
         return  # engine-internal tasks; human tasks are recorded by the service with their actor
     record_history(
-        session, row, "element_completed", element_id=spec.bpmn_id, task_id=task.id,
+        session,
+        row,
+        "element_completed",
+        element_id=spec.bpmn_id,
+        task_id=task.id,
         element_type=type(spec).__name__,
     )
+
+
+def _drain_events(session: Session, row: ProcessInstance, workflow: Any) -> None:
+    """Events no task of the instance caught (a thrown message, an uncaught escalation): into
+    history, out of the state, where SpiffWorkflow would keep them forever."""
+    for event in workflow.get_events():
+        definition = event.event_definition
+        data = {"name": definition.name, "type": type(definition).__name__}
+        if event.payload is not None:
+            data["payload"] = event.payload
+        record_history(session, row, "event_unhandled", data=data)
 
 
 def record_history(
@@ -519,43 +424,16 @@ def record_history(
 ) -> None:
     session.add(
         HistoryEvent(
-            instance_id=row.id, at=clock.now(), event=event, element_id=element_id,
-            element_type=element_type, task_id=task_id, actor=actor,
-            data=_json_safe(data) if data is not None else None,
+            instance_id=row.id,
+            at=clock.now(),
+            event=event,
+            element_id=element_id,
+            element_type=element_type,
+            task_id=task_id,
+            actor=actor,
+            data=json_safe(data) if data is not None else None,
         )
     )
-
-
-
-
-def _reserved_keys(value: Any, path: str) -> Iterable[dict[str, Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}/{key}" if path else str(key)
-            if not isinstance(key, str) or key.startswith("_") or key == "typename":
-                yield {"field": where, "message": "reserved key: no '_' prefix and no 'typename'"}
-            else:
-                yield from _reserved_keys(item, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _reserved_keys(item, f"{path}/{index}")
-
-
-def _json_safe(data: Any) -> Any:
-    """Task data as plain JSON values (engine data may hold non-JSON leftovers)."""
-    if isinstance(data, dict):
-        return {
-            str(k): _json_safe(v)
-            for k, v in data.items()
-            if not (isinstance(k, str) and k.startswith("_")) and not callable(v)
-        }
-    if isinstance(data, list | tuple):
-        return [_json_safe(v) for v in data]
-    if data is None or isinstance(data, str | int | float | bool):
-        return data
-    if isinstance(data, datetime):
-        return data.isoformat()
-    return str(data)
 
 
 def ready_task_ids(session: Session, instance_id: uuid.UUID) -> list[uuid.UUID]:

@@ -104,7 +104,8 @@ class Scheduler:
             )
         except Exception as exc:
             log.warning("job %s failed: %s", job_id, exc)
-            self.engine.db.transaction(lambda s: self._record_failure(s, job_id, exc))
+            error = exc
+            self.engine.db.transaction(lambda s: self._record_failure(s, job_id, error))
 
     def _record_failure(self, session: Session, job_id: uuid.UUID, exc: Exception) -> None:
         job = session.get(Job, job_id)
@@ -121,7 +122,11 @@ class Scheduler:
         row = session.get(ProcessInstance, job.instance_id)
         if row is not None:
             service.raise_incident(
-                session, row, "job_failed", job.last_error, element_id=job.element_id,
+                session,
+                row,
+                "job_failed",
+                job.last_error,
+                element_id=job.element_id,
                 job_id=job.id,
             )
 

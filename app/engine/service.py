@@ -1,20 +1,25 @@
-"""Engine use cases: deploy, start, complete, claim, cancel, message, jobs. Services flush, never commit."""
+"""Engine use cases: deploy, start, complete, claim, cancel, message, jobs.
+
+Services flush, never commit: the route's transaction commits once.
+"""
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.util.task import TaskState
 
 from app.clock import clock
 from app.db import Conflict
-from app.engine import parsing, runtime, state
+from app.engine import caches, events, parsing, runtime, state
+from app.engine.data import data_problems
 from app.engine.models import (
     HistoryEvent,
     Incident,
@@ -72,18 +77,27 @@ def deploy(
     """Deploy every executable process of a file: a new version, or the identical existing one."""
     info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
     forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
-    parsing.check_forms(forms, info.form_names)
+    parsing.check_forms(forms, info.form_users)
     digest = parsing.content_hash(xml, forms)
     dependencies = _resolve_called(session, info)
+    called = caches.pinned_closure(session, [d.id for d in dependencies.values()])
     documents = [(info.root, file_name)]
-    documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in dependencies.values()]
+    documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
+    bundle_forms = parsing.merge_forms(forms, [(d.key, d.forms) for d in called])
     results = []
     for key, _name in info.executable:
-        bundle = parsing.build_bundle(key, documents, forms)
+        bundle = parsing.build_bundle(key, documents, bundle_forms)
+        _check_instantiable(bundle)
         results.append(
             _store_version(
-                session, bundle, xml=xml, file_name=file_name, forms=forms, digest=digest,
-                dependencies={k: str(d.id) for k, d in dependencies.items()}, actor=actor,
+                session,
+                bundle,
+                xml=xml,
+                file_name=file_name,
+                forms=forms,
+                digest=digest,
+                dependencies={k: str(d.id) for k, d in dependencies.items()},
+                actor=actor,
             )
         )
     first, created = results[0]
@@ -93,6 +107,17 @@ def deploy(
         others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
     )
     return out
+
+
+def _check_instantiable(bundle: parsing.Bundle) -> None:
+    """Build (and drop) one workflow now, so that no start can fail on the diagram's shape."""
+    try:
+        state.new_workflow(bundle.spec, bundle.subprocess_specs)
+    except Exception as exc:  # e.g. RecursionError on shapes the checks above do not know
+        message = f"the process cannot be started: {type(exc).__name__}: {exc}"[:500]
+        raise InvalidBpmn(
+            "the diagram cannot be deployed", errors=[{"element_id": None, "message": message}]
+        ) from exc
 
 
 def _resolve_called(session: Session, info: parsing.DocumentInfo) -> dict[str, ProcessDefinition]:
@@ -106,11 +131,10 @@ def _resolve_called(session: Session, info: parsing.DocumentInfo) -> dict[str, P
     if missing:
         errors = []
         for element in info.root.iter(f"{{{parsing.BPMN_NS}}}callActivity"):
-            if element.get("calledElement") in missing:
-                errors.append({
-                    "element_id": element.get("id"),
-                    "message": f"called process '{element.get('calledElement')}' is not deployed",
-                })
+            called = element.get("calledElement")
+            if called in missing:
+                message = f"called process '{called}' is not deployed"
+                errors.append({"element_id": element.get("id"), "message": message})
         raise InvalidBpmn("the diagram calls processes that are not deployed", errors=errors)
     return resolved
 
@@ -200,30 +224,37 @@ def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list
     pending = sorted(directory.glob("*.bpmn"))
     results: list[DeploymentOut] = []
     while pending:
-        progressed, failures = False, []
-        for path in list(pending):
+        failures: list[tuple[Path, InvalidBpmn]] = []
+        for path in pending:
             try:
-                result = engine.db.transaction(
-                    lambda s, path=path: deploy(
-                        engine, s, xml=path.read_bytes(), file_name=path.name, forms=forms,
-                        actor="system", max_bytes=max_bytes,
-                    )
-                )
+                results.append(_deploy_path(engine, path, forms, max_bytes))
             except InvalidBpmn as exc:
                 failures.append((path, exc))
-                continue
-            results.append(result)
-            pending.remove(path)
-            progressed = True
-        if not progressed:
-            path, exc = failures[0]
-            raise InvalidBpmn(f"{path.name}: {exc.detail}", errors=exc.errors)
+        if len(failures) == len(pending):  # no file deployed this round: none ever will
+            path, error = failures[0]
+            raise InvalidBpmn(f"{path.name}: {error.detail}", errors=error.errors)
+        pending = [path for path, _ in failures]
     return results
 
 
-def _read_json(path: Path) -> Any:
-    import json
+def _deploy_path(
+    engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int
+) -> DeploymentOut:
+    def work(session: Session) -> DeploymentOut:
+        return deploy(
+            engine,
+            session,
+            xml=path.read_bytes(),
+            file_name=path.name,
+            forms=forms,
+            actor="system",
+            max_bytes=max_bytes,
+        )
 
+    return engine.db.transaction(work)
+
+
+def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -278,12 +309,19 @@ def _step(
 ) -> Outcome:
     try:
         runtime.step(
-            engine, session, loaded, action, actor=actor, event=event, event_data=event_data,
+            engine,
+            session,
+            loaded,
+            action,
+            actor=actor,
+            event=event,
+            event_data=event_data,
             event_task=event_task,
         )
     except EngineFailure as failure:
-        incident = raise_incident(session, loaded.row, "process_error", failure.message,
-                                  element_id=failure.element_id)
+        incident = raise_incident(
+            session, loaded.row, "process_error", failure.message, element_id=failure.element_id
+        )
         return Outcome(loaded.row.id, failure, incident.id)
     return Outcome(loaded.row.id)
 
@@ -301,12 +339,20 @@ def raise_incident(
     row.status = "error"
     row.updated_at = clock.now()
     incident = Incident(
-        id=uuid.uuid4(), instance_id=row.id, kind=kind, element_id=element_id, job_id=job_id,
-        message=message[:4000], created_at=clock.now(),
+        id=uuid.uuid4(),
+        instance_id=row.id,
+        kind=kind,
+        element_id=element_id,
+        job_id=job_id,
+        message=message[:4000],
+        created_at=clock.now(),
     )
     session.add(incident)
     runtime.record_history(
-        session, row, "incident_raised", element_id=element_id,
+        session,
+        row,
+        "incident_raised",
+        element_id=element_id,
         data={"kind": kind, "message": message[:4000]},
     )
     session.flush()
@@ -380,22 +426,30 @@ def complete(
     loaded = runtime.load(engine, session, record.instance_id)
     if loaded.row.status != "running":
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
-    runtime.validate_submission(loaded.definition, record.element_id, variables)
-    task = runtime.find_task(loaded.workflow, task_id)
+    task = state.find_task(loaded.workflow, task_id)
     if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
         raise TaskNotReady("task is not ready in the engine")
+    runtime.validate_submission(loaded.definition, task, variables)
     submitted = copy.deepcopy(variables)
-    record.completed_by = actor
-    record.submitted = submitted
 
     def action(_workflow: Any) -> None:
         task.data.update(copy.deepcopy(submitted))
         task.run()
 
-    return _step(
-        engine, session, loaded, action, actor=actor, event="task_completed",
-        event_data={"data": submitted}, event_task=task,
+    outcome = _step(
+        engine,
+        session,
+        loaded,
+        action,
+        actor=actor,
+        event="task_completed",
+        event_data={"data": submitted},
+        event_task=task,
     )
+    if outcome.failure is None:
+        record.completed_by = actor
+        record.submitted = submitted
+    return outcome
 
 
 def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
@@ -417,7 +471,9 @@ def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
     return record
 
 
-def assign(session: Session, *, task_id: uuid.UUID, assignee: str | None, actor: str | None) -> TaskRecord:
+def assign(
+    session: Session, *, task_id: uuid.UUID, assignee: str | None, actor: str | None
+) -> TaskRecord:
     """Set or clear a ready task's assignee (unclaim is assign to nobody)."""
     record = get_task(session, task_id)
     if record.state != "ready":
@@ -435,15 +491,20 @@ def _task_history(
 ) -> None:
     session.add(
         HistoryEvent(
-            instance_id=record.instance_id, at=clock.now(), event=event,
-            element_id=record.element_id, element_type=record.element_type, task_id=record.id,
-            actor=actor, data=data,
+            instance_id=record.instance_id,
+            at=clock.now(),
+            event=event,
+            element_id=record.element_id,
+            element_type=record.element_type,
+            task_id=record.id,
+            actor=actor,
+            data=data,
         )
     )
 
 
 def _check_data(variables: dict[str, Any]) -> None:
-    problems = list(runtime._reserved_keys(variables, ""))
+    problems = data_problems(variables)
     if problems:
         raise InvalidData("submitted data is invalid", errors=problems)
 
@@ -462,9 +523,13 @@ def send_message(
 ) -> tuple[MessageResult, list[Outcome]]:
     """Deliver a message to the waiting instances it correlates with, or start new ones."""
     _check_data(variables)
-    query = select(MessageSubscription).where(MessageSubscription.message_name == name)
-    if correlation_key is not None:
-        query = query.where(MessageSubscription.correlation_key == correlation_key)
+    # No key reaches only instances without a business key: never a broadcast by omission.
+    key_matches = (
+        MessageSubscription.correlation_key.is_(None)
+        if correlation_key is None
+        else MessageSubscription.correlation_key == correlation_key
+    )
+    query = select(MessageSubscription).where(MessageSubscription.message_name == name, key_matches)
     subscriptions = list(session.scalars(query.order_by(MessageSubscription.id)))
     outcomes = []
     delivered = []
@@ -491,19 +556,30 @@ def send_message(
 
 
 def _deliver(
-    engine: Engine, session: Session, loaded: Loaded, name: str, variables: dict[str, Any],
+    engine: Engine,
+    session: Session,
+    loaded: Loaded,
+    name: str,
+    variables: dict[str, Any],
     actor: str | None,
 ) -> Outcome:
     def action(workflow: Any) -> None:
         for task in list(workflow.event_manager.tasks.values()):
             definition = task.task_spec.event_definition
-            if getattr(definition, "name", None) == name and hasattr(definition, "correlation_properties"):
+            if getattr(definition, "name", None) == name and hasattr(
+                definition, "correlation_properties"
+            ):
                 task.data.update(copy.deepcopy(variables))
                 workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(variables)))
                 return
 
     return _step(
-        engine, session, loaded, action, actor=actor, event="message_received",
+        engine,
+        session,
+        loaded,
+        action,
+        actor=actor,
+        event="message_received",
         event_data={"name": name, "variables": variables},
     )
 
@@ -527,7 +603,12 @@ def _message_start_definitions(session: Session, name: str) -> list[ProcessDefin
 
 
 def execute_job(
-    engine: Engine, session: Session, *, job_id: uuid.UUID, actor: str | None, owner: str | None = None
+    engine: Engine,
+    session: Session,
+    *,
+    job_id: uuid.UUID,
+    actor: str | None,
+    owner: str | None = None,
 ) -> Outcome | None:
     """Fire one timer now, once: the job row goes with the step; None if it is already gone."""
     job = session.get(Job, job_id, with_for_update=not engine.db.is_sqlite)
@@ -541,9 +622,17 @@ def execute_job(
     if loaded.row.status != "running":
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
     outcome = _step(
-        engine, session, loaded, runtime.fire_timer(job.task_id), actor=actor, event="timer_fired",
-        event_data={"job_id": str(job.id), "element_id": job.element_id,
-                    "due_at": job.due_at.isoformat()},
+        engine,
+        session,
+        loaded,
+        events.fire_timer(job.task_id),
+        actor=actor,
+        event="timer_fired",
+        event_data={
+            "job_id": str(job.id),
+            "element_id": job.element_id,
+            "due_at": job.due_at.isoformat(),
+        },
     )
     if outcome.failure is not None:
         job.status, job.last_error = "failed", outcome.failure.message

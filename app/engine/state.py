@@ -7,23 +7,33 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.clock import clock
+from app.engine import expressions
 from app.engine.expressions import safe_script_engine
+from app.engine.timeutil import CHINA
 
 
-class SafeBpmnWorkflow(BpmnWorkflow):  # type: ignore[misc]
+class SafeBpmnWorkflow(BpmnWorkflow):
     """A workflow whose script engine is always the restricted one, also after a restore."""
 
-    def __init__(self, spec: Any, subprocess_specs: Any = None, script_engine: Any = None, **kw: Any):
+    def __init__(
+        self, spec: Any, subprocess_specs: Any = None, script_engine: Any = None, **kw: Any
+    ):
         super().__init__(spec, subprocess_specs, script_engine=safe_script_engine(), **kw)
 
 
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Leaves the specs out of the state: they are cached per definition version instead."""
 
     def to_dict(self, workflow: Any) -> dict[str, Any]:
@@ -42,9 +52,39 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         return workflow
 
 
+class _TypedDeltaTaskConverter(TaskConverter):
+    """Task data as a delta from the parent that tells `True` from `1` and `1.0` from `1`.
+
+    The library compares values with `==`, so a value that only changed type was lost on
+    restore (an answer `true` came back as the `1` of an earlier step).
+    """
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(task)
+        parent = task.parent
+        if parent is not None:
+            updates = dct["delta"]["updates"]
+            for key, value in task.data.items():
+                if key not in updates and key in parent.data and not same(parent.data[key], value):
+                    updates[key] = value
+        return dct
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of equal JSON types, at any depth (`==` says `1 == True == 1.0`)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 def _make_serializer() -> tuple[BpmnWorkflowSerializer, _SpeclessWorkflowConverter]:
     config = dict(SPIFF_CONFIG)  # a copy: never mutate the library's module-level config
     config.pop(BpmnWorkflow)
+    config[Task] = _TypedDeltaTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     converter = _SpeclessWorkflowConverter(SafeBpmnWorkflow, registry)
     return BpmnWorkflowSerializer(registry), converter
@@ -56,6 +96,14 @@ _serializer, _converter = _make_serializer()
 def new_workflow(spec: Any, subprocess_specs: dict[str, Any]) -> Any:
     """A fresh workflow of a cached spec, with the restricted engine."""
     return SafeBpmnWorkflow(spec, subprocess_specs)
+
+
+def find_task(workflow: Any, task_id: UUID) -> Any:
+    """The engine task with this id, anywhere in the workflow, or None."""
+    try:
+        return workflow.get_task_from_id(task_id)
+    except TaskNotFoundException:
+        return None  # removed from the tree (pruned, or dropped with a cancelled branch)
 
 
 def dump(workflow: Any) -> str:
@@ -137,8 +185,14 @@ class _ClockDateTime(datetime):
 
 
 def install_clock() -> None:
-    """Point SpiffWorkflow's timer arithmetic at the service clock (done once, at import)."""
+    """Point SpiffWorkflow's timer arithmetic and the expression helpers at the service clock.
+
+    Naive timer dates are read in China time, as `timeutil` reads due dates, whatever the
+    server's zone. Done at import and again whenever an `Engine` is built.
+    """
     timer_module.datetime = _ClockDateTime
+    timer_module.LOCALTZ = CHINA
+    expressions.set_clock(clock.now)
 
 
 install_clock()

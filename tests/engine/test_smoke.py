@@ -14,5 +14,11 @@ def test_five_steps_run_to_completion(client):
     assert instance["status"] == "completed"
     assert instance["variables"] == {"a": 1, "v1": 1, "v2": 2, "v3": 3, "v4": 4, "v5": 5}
     assert instance["completed_element_ids"] == [
-        "start", "step_1", "step_2", "step_3", "step_4", "step_5", "end"
+        "start",
+        "step_1",
+        "step_2",
+        "step_3",
+        "step_4",
+        "step_5",
+        "end",
     ]
