@@ -32,11 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     deploy = commands.add_parser("deploy", help="deploy a directory of BPMN files (and forms/)")
     deploy.add_argument("directory", type=Path, nargs="?")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("SpiffWorkflow").setLevel(logging.WARNING)
     handler = {
-        "serve": _serve, "migrate": _migrate, "deploy": _deploy, "token": _token,
-        "units": _units, "verify-audit": _verify_audit,
+        "serve": _serve,
+        "migrate": _migrate,
+        "deploy": _deploy,
+        "token": _token,
+        "units": _units,
+        "verify-audit": _verify_audit,
     }[args.command]
     return handler(args)
 
@@ -58,8 +64,12 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo and settings.auth_mode == "jwt":
         _print_demo_tokens()
     uvicorn.run(
-        "app.main:app", host=args.host, port=args.port, workers=args.workers,
-        log_level=settings.log_level.lower(), timeout_graceful_shutdown=30,
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=30,
     )
     return 0
 
@@ -123,7 +133,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _deploy(args: argparse.Namespace) -> int:
     from app.db import Database
-    from app.engine import service
+    from app.engine import deployment
     from app.engine.runtime import Engine, SpecCache, WorkflowCache
     from app.errors import InvalidBpmn
 
@@ -131,7 +141,7 @@ def _deploy(args: argparse.Namespace) -> int:
     directory = args.directory or settings.processes_dir
     engine = Engine(Database(settings), SpecCache(), WorkflowCache(0))
     try:
-        results = service.deploy_directory(engine, directory, max_bytes=settings.max_bpmn_bytes)
+        results = deployment.deploy_directory(engine, directory, max_bytes=settings.max_bpmn_bytes)
     except InvalidBpmn as exc:
         print(f"not deployed: {exc.detail}", file=sys.stderr)
         for error in exc.errors:

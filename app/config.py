@@ -2,7 +2,6 @@
 
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -58,7 +57,8 @@ class Settings(BaseSettings):
     header_unit: str = "X-Remote-Unit"
     header_roles: str = "X-Remote-Roles"
     trusted_proxies: list[str] = Field(
-        default=["127.0.0.1/32", "::1/128"], description="addresses allowed to send identity headers"
+        default=["127.0.0.1/32", "::1/128"],
+        description="addresses allowed to send identity headers",
     )
     units_file: Path | None = Field(default=None, description="unit tree loaded at start-up")
 

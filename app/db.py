@@ -1,4 +1,4 @@
-"""Database engine, sessions and the unit of work: one transaction per request, retried on conflict."""
+"""Database engine, sessions and the unit of work: one transaction per request, with retries."""
 
 import threading
 from collections.abc import Callable, Iterator

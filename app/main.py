@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import Settings, get_settings
 from app.db import Database
-from app.engine import service
+from app.engine import deployment
 from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
@@ -48,10 +48,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             log.info("loaded %d units from %s", loaded, settings.units_file)
         if settings.deploy_on_startup and settings.processes_dir.is_dir():
-            deployed = service.deploy_directory(
+            deployed = deployment.deploy_directory(
                 engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
             )
-            log.info("deployed %d process definitions from %s", len(deployed), settings.processes_dir)
+            log.info(
+                "deployed %d process definitions from %s", len(deployed), settings.processes_dir
+            )
         if settings.scheduler_enabled:
             scheduler.start()
         yield
@@ -86,7 +88,10 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database error: %s", exc)
-        body = {"detail": "the database is unavailable; nothing was saved", "code": "database_error"}
+        body = {
+            "detail": "the database is unavailable; nothing was saved",
+            "code": "database_error",
+        }
         return JSONResponse(body, status_code=503)
 
     @app.exception_handler(Exception)

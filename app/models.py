@@ -3,6 +3,6 @@
 
 def load_all() -> None:
     """Import each domain's models (registering them on the shared metadata)."""
-    import app.engine.models  # noqa: F401
-    import app.identity.models  # noqa: F401
+    import app.engine.models
+    import app.identity.models
     import app.org.models  # noqa: F401

@@ -7,18 +7,21 @@ half is skipped — except under CI=true, where that is a failure.
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.clock import clock
 from app.config import Settings
 from app.db import Base
+from app.identity.principal import KNOWN_ROLES
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import load_all
@@ -28,10 +31,18 @@ POSTGRES_URL = os.environ.get(
     "DUCHA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+TEST_SECRET = "ducha-test-secret-not-for-production-0123456789"
+DEMO_UNITS = ROOT / "data" / "units_demo.json"
+# The default caller of the `client` fixture: every role, in the province's supervision office.
+TESTER = {"sub": "tester", "name": "测试员", "unit": "320000-DCS", "roles": sorted(KNOWN_ROLES)}
+
+
+# One database per test run and worker: runs of the suite side by side never share one.
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:10]
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{_RUN}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -106,16 +117,27 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         migrate_on_startup=False,
         deploy_on_startup=False,
         scheduler_enabled=False,
+        jwt_secret=SecretStr(TEST_SECRET),
+        units_file=DEMO_UNITS,
         _env_file=None,  # type: ignore[call-arg]
     )
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    """A client of a fresh app on each backend."""
+    """A client of a fresh app on each backend (with the demo unit tree), signed in as TESTER."""
     app = create_app(settings)
     with TestClient(app) as test_client:
+        test_client.headers.update(login(test_client, **TESTER))
         yield test_client
+
+
+def login(
+    client: TestClient, sub: str, unit: str, roles: list[str], name: str | None = None
+) -> dict:
+    """Authorization headers for a user (a token minted with the test secret)."""
+    token = client.app.state.authenticator.mint(sub=sub, name=name or sub, unit=unit, roles=roles)
+    return {"Authorization": f"Bearer {token}"}
 
 
 BPMN_DIR = Path(__file__).resolve().parent / "engine" / "bpmn"

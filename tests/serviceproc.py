@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 
 import httpx
+import jwt
+
+from app.identity.principal import KNOWN_ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET = "ducha-test-secret-not-for-production-0123456789"
 
 
 def free_port() -> int:
@@ -31,14 +35,25 @@ class ServiceProcess:
             "DUCHA_DATABASE_URL": database_url,
             "DUCHA_PROCESSES_DIR": str(processes_dir),
             "DUCHA_SCHEDULER_INTERVAL_SECONDS": "0.2",
+            "DUCHA_JWT_SECRET": SECRET,
+            "DUCHA_UNITS_FILE": str(ROOT / "data" / "units_demo.json"),
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> "ServiceProcess":
         command = [
-            sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-            "--port", str(self.port), "--log-level", "warning", "--no-access-log",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + timeout
@@ -67,5 +82,20 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+    def client(
+        self, sub: str = "tester", unit: str = "320000-DCS", roles: list[str] | None = None
+    ) -> httpx.Client:
+        """An HTTP client signed in (by default with every role, in the province's office)."""
+        token = jwt.encode(
+            {
+                "sub": sub,
+                "name": sub,
+                "unit": unit,
+                "roles": roles or sorted(KNOWN_ROLES),
+                "exp": int(time.time()) + 3600,
+            },
+            SECRET,
+            algorithm="HS256",
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)

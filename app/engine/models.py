@@ -28,7 +28,9 @@ class ProcessDefinition(Base):
     """One deployed version of one BPMN process (`key` is the BPMN process id)."""
 
     __tablename__ = "process_definitions"
-    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),)
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     key: Mapped[str] = mapped_column(String(255), index=True)
@@ -70,8 +72,10 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str | None] = mapped_column(String(255))
     unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Distinct BPMN element ids completed so far, in order (kept here so reads stay flat).
+    completed_elements: Mapped[list[str]] = mapped_column(Json, default=list)
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class InstanceUnit(Base):
@@ -145,7 +149,9 @@ class MessageSubscription(Base):
     """An instance waiting for a message, indexed for routing by name and correlation key."""
 
     __tablename__ = "message_subscriptions"
-    __table_args__ = (Index("ix_message_subscriptions_name_key", "message_name", "correlation_key"),)
+    __table_args__ = (
+        Index("ix_message_subscriptions_name_key", "message_name", "correlation_key"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     instance_id: Mapped[uuid.UUID] = mapped_column(

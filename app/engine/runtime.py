@@ -3,7 +3,7 @@
 import copy
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from app.engine.caches import CachedDefinition, SpecCache, WorkflowCache
 from app.engine.data import data_problems, json_safe
 from app.engine.models import (
     HistoryEvent,
+    InstanceUnit,
     Job,
     MessageSubscription,
     ProcessDefinition,
@@ -65,6 +66,9 @@ class Loaded:
     ready_before: set[uuid.UUID]
     timers_before: dict[uuid.UUID, datetime]
     messages_before: set[uuid.UUID]
+    involved: set[str] = field(default_factory=set)
+    # The human task this step completes: (task id, who, what they submitted).
+    completion: tuple[uuid.UUID, str | None, dict[str, Any]] | None = None
 
 
 Action = Callable[[Any], None]
@@ -78,8 +82,9 @@ def create(
     business_key: str | None,
     variables: dict[str, Any],
     actor: str | None,
+    unit_code: str | None = None,
 ) -> Loaded:
-    """A new instance row and its fresh workflow (not yet started)."""
+    """A new instance row and its fresh workflow (not yet started), owned by `unit_code`."""
     cached = engine.specs.get(session, definition.id)
     workflow = state.new_workflow(cached.bundle.spec, cached.bundle.subprocess_specs)
     workflow.task_tree.data.update(copy.deepcopy(variables))
@@ -98,9 +103,13 @@ def create(
         created_at=now,
         updated_at=now,
         created_by=actor,
+        unit_code=unit_code,
+        completed_elements=[],
     )
     session.add(row)
     session.flush()  # the row first: history and tasks reference it
+    if unit_code is not None:
+        session.add(InstanceUnit(instance_id=row.id, unit_code=unit_code))
     record_history(session, row, "instance_started", actor=actor, data={"variables": variables})
     return Loaded(row, workflow, cached, set(), {}, set())
 
@@ -167,6 +176,7 @@ def step(
         )
     for task in completed:
         _history_element(session, row, task, now)
+    _note_completed(row, [event_task, *completed] if event_task is not None else completed)
     _drain_events(session, row, workflow)
     _sync_tasks(session, loaded, now)
     loaded.timers_before = events.sync_timers(session, row, workflow, loaded.timers_before, now)
@@ -298,10 +308,16 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
     for task_id in loaded.ready_before - set(ready_now):
         task = state.find_task(workflow, task_id)
         done = task is not None and task.has_state(TaskState.COMPLETED)
+        values: dict[str, Any] = {
+            "state": "completed" if done else "cancelled",
+            "completed_at": now,
+        }
+        if loaded.completion is not None and loaded.completion[0] == task_id:
+            values.update(completed_by=loaded.completion[1], submitted=loaded.completion[2])
         session.execute(
             update(TaskRecord)
             .where(TaskRecord.id == task_id, TaskRecord.state == "ready")
-            .values(state="completed" if done else "cancelled", completed_at=now)
+            .values(**values)
         )
         if not done:
             record_history(session, row, "task_cancelled", task_id=task_id)
@@ -310,6 +326,7 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
             continue
         record = _task_record(row, task, loaded.definition.meta_for(task), now)
         session.add(record)
+        _involve(session, loaded, record.unit_code)
         record_history(
             session,
             row,
@@ -326,6 +343,7 @@ def _task_record(
 ) -> TaskRecord:
     spec = task.task_spec
     data = json_safe(task.data)
+    units = _candidate_units(meta, data)
     return TaskRecord(
         id=task.id,
         instance_id=row.id,
@@ -337,13 +355,23 @@ def _task_record(
         state="ready",
         assignee=None,
         candidate_groups=list(meta.candidate_groups) if meta else [],
-        candidate_units=_candidate_units(meta, data),
+        candidate_units=units,
+        unit_code=units[0] if units else row.unit_code,
         form=meta.form if meta else None,
         documentation=spec.documentation,
         input=data,
         due_at=_due(meta, data, now),
         created_at=now,
     )
+
+
+def _involve(session: Session, loaded: Loaded, unit_code: str | None) -> None:
+    """Record that a unit takes part in the instance (it then sees the instance)."""
+    if unit_code is None or unit_code == loaded.row.unit_code or unit_code in loaded.involved:
+        return
+    if session.get(InstanceUnit, (loaded.row.id, unit_code)) is None:
+        session.add(InstanceUnit(instance_id=loaded.row.id, unit_code=unit_code))
+    loaded.involved.add(unit_code)
 
 
 def _candidate_units(meta: ElementMeta | None, data: dict[str, Any]) -> list[str]:
@@ -384,6 +412,13 @@ def _finish_if_done(session: Session, loaded: Loaded, now: datetime, actor: str 
         row.status = "completed"
         row.ended_at = now
         record_history(session, row, "instance_completed", actor=actor)
+
+
+def _note_completed(row: ProcessInstance, tasks: list[Any]) -> None:
+    ids = [t.task_spec.bpmn_id for t in tasks if t.task_spec.bpmn_id is not None]
+    new = [i for i in dict.fromkeys(ids) if i not in row.completed_elements]
+    if new:
+        row.completed_elements = [*row.completed_elements, *new]
 
 
 def _history_element(session: Session, row: ProcessInstance, task: Any, now: datetime) -> None:

@@ -2,37 +2,12 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-T = TypeVar("T")
-
 InstanceStatus = Literal["running", "completed", "cancelled", "error"]
 TaskState = Literal["ready", "completed", "cancelled"]
-
-
-class Page(BaseModel, Generic[T]):
-    """A page of a list: the items and the total that match the filters."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
-
-class ErrorItem(BaseModel):
-    element_id: str | None = None
-    field: str | None = None
-    message: str
-
-
-class ErrorOut(BaseModel):
-    """Every error response: a message, a stable code, and the problems it found."""
-
-    detail: str
-    code: str
-    errors: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class DefinitionOut(BaseModel):
@@ -65,6 +40,9 @@ class StartInstance(BaseModel):
     process_key: str = Field(min_length=1, max_length=255)
     version: int | None = Field(default=None, ge=1)
     business_key: str | None = Field(default=None, max_length=255)
+    unit: str | None = Field(
+        default=None, max_length=64, description="owning unit (default: yours; must be in scope)"
+    )
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -82,6 +60,7 @@ class TaskOut(BaseModel):
     assignee: str | None
     candidate_groups: list[str]
     candidate_units: list[str]
+    unit_code: str | None = Field(description="the unit that must do the task")
     form: str | None
     due_at: datetime | None
     created_at: datetime
@@ -122,6 +101,7 @@ class InstanceOut(BaseModel):
     updated_at: datetime
     ended_at: datetime | None
     created_by: str | None
+    unit_code: str | None = Field(description="the owning unit")
 
 
 class InstanceDetail(InstanceOut):
@@ -151,9 +131,12 @@ class CompleteTask(BaseModel):
 
 
 class AssignTask(BaseModel):
+    """Re-assign a task: to a person of its unit, and/or to another unit in your scope."""
+
     model_config = ConfigDict(extra="forbid")
 
-    assignee: str | None = Field(max_length=255)
+    assignee: str | None = Field(default=None, max_length=255)
+    unit: str | None = Field(default=None, max_length=64)
 
 
 class SendMessage(BaseModel):

@@ -4,25 +4,22 @@ Services flush, never commit: the route's transaction commits once.
 """
 
 import copy
-import json
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.db import Conflict
-from app.engine import caches, events, parsing, runtime, state
+from app.engine import deployment, events, runtime, state
 from app.engine.data import data_problems
 from app.engine.models import (
     HistoryEvent,
     Incident,
+    InstanceUnit,
     Job,
     MessageSubscription,
     ProcessDefinition,
@@ -31,8 +28,6 @@ from app.engine.models import (
 )
 from app.engine.runtime import Engine, EngineFailure, Loaded
 from app.engine.schemas import (
-    DefinitionOut,
-    DeploymentOut,
     IncidentOut,
     InstanceDetail,
     InstanceOut,
@@ -42,7 +37,6 @@ from app.engine.schemas import (
 )
 from app.errors import (
     InstanceNotRunning,
-    InvalidBpmn,
     InvalidData,
     JobNotDue,
     NoMessageReceiver,
@@ -61,203 +55,6 @@ class Outcome:
     incident_id: uuid.UUID | None = None
 
 
-# --- definitions -------------------------------------------------------------------------
-
-
-def deploy(
-    engine: Engine,
-    session: Session,
-    *,
-    xml: bytes,
-    file_name: str,
-    forms: dict[str, Any],
-    actor: str | None,
-    max_bytes: int,
-) -> DeploymentOut:
-    """Deploy every executable process of a file: a new version, or the identical existing one."""
-    info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
-    forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
-    parsing.check_forms(forms, info.form_users)
-    digest = parsing.content_hash(xml, forms)
-    dependencies = _resolve_called(session, info)
-    called = caches.pinned_closure(session, [d.id for d in dependencies.values()])
-    documents = [(info.root, file_name)]
-    documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
-    bundle_forms = parsing.merge_forms(forms, [(d.key, d.forms) for d in called])
-    results = []
-    for key, _name in info.executable:
-        bundle = parsing.build_bundle(key, documents, bundle_forms)
-        _check_instantiable(bundle)
-        results.append(
-            _store_version(
-                session,
-                bundle,
-                xml=xml,
-                file_name=file_name,
-                forms=forms,
-                digest=digest,
-                dependencies={k: str(d.id) for k, d in dependencies.items()},
-                actor=actor,
-            )
-        )
-    first, created = results[0]
-    out = DeploymentOut(
-        **DefinitionOut.model_validate(first).model_dump(),
-        created=created,
-        others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
-    )
-    return out
-
-
-def _check_instantiable(bundle: parsing.Bundle) -> None:
-    """Build (and drop) one workflow now, so that no start can fail on the diagram's shape."""
-    try:
-        state.new_workflow(bundle.spec, bundle.subprocess_specs)
-    except Exception as exc:  # e.g. RecursionError on shapes the checks above do not know
-        message = f"the process cannot be started: {type(exc).__name__}: {exc}"[:500]
-        raise InvalidBpmn(
-            "the diagram cannot be deployed", errors=[{"element_id": None, "message": message}]
-        ) from exc
-
-
-def _resolve_called(session: Session, info: parsing.DocumentInfo) -> dict[str, ProcessDefinition]:
-    resolved, missing = {}, []
-    for key in sorted(info.called):
-        latest = _latest(session, key)
-        if latest is None:
-            missing.append(key)
-        else:
-            resolved[key] = latest
-    if missing:
-        errors = []
-        for element in info.root.iter(f"{{{parsing.BPMN_NS}}}callActivity"):
-            called = element.get("calledElement")
-            if called in missing:
-                message = f"called process '{called}' is not deployed"
-                errors.append({"element_id": element.get("id"), "message": message})
-        raise InvalidBpmn("the diagram calls processes that are not deployed", errors=errors)
-    return resolved
-
-
-def _store_version(
-    session: Session,
-    bundle: parsing.Bundle,
-    *,
-    xml: bytes,
-    file_name: str,
-    forms: dict[str, Any],
-    digest: str,
-    dependencies: dict[str, str],
-    actor: str | None,
-) -> tuple[ProcessDefinition, bool]:
-    latest = _latest(session, bundle.key)
-    if latest is not None and latest.content_hash == digest:
-        return latest, False
-    definition = ProcessDefinition(
-        id=uuid.uuid4(),
-        key=bundle.key,
-        version=(latest.version + 1) if latest else 1,
-        name=bundle.name,
-        file_name=file_name,
-        content_hash=digest,
-        bpmn_xml=xml.decode("utf-8"),
-        forms=forms,
-        dependencies=dependencies,
-        message_starts=bundle.message_starts,
-        deployed_at=clock.now(),
-        deployed_by=actor,
-    )
-    session.add(definition)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # a concurrent deploy took this version number
-        raise Conflict(str(exc)) from exc
-    return definition, True
-
-
-def _latest(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
-
-
-def list_definitions(
-    session: Session, *, key: str | None, latest: bool, limit: int, offset: int
-) -> tuple[list[DefinitionOut], int]:
-    """Definitions, newest first; `latest` keeps only each key's highest version."""
-    query = select(ProcessDefinition)
-    if key:
-        query = query.where(ProcessDefinition.key == key)
-    if latest:
-        newest = (
-            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-            .group_by(ProcessDefinition.key)
-            .subquery()
-        )
-        query = query.join(
-            newest,
-            (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v),
-        )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [DefinitionOut.model_validate(r) for r in rows], total
-
-
-def get_definition(session: Session, definition_id: uuid.UUID) -> ProcessDefinition:
-    """One definition, or 404."""
-    definition = session.get(ProcessDefinition, definition_id)
-    if definition is None:
-        raise NotFound(f"process definition {definition_id} not found")
-    return definition
-
-
-def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list[DeploymentOut]:
-    """Deploy every `.bpmn` of a directory (forms from `forms/`), callees before callers."""
-    forms = {p.name: _read_json(p) for p in sorted((directory / "forms").glob("*.json"))}
-    pending = sorted(directory.glob("*.bpmn"))
-    results: list[DeploymentOut] = []
-    while pending:
-        failures: list[tuple[Path, InvalidBpmn]] = []
-        for path in pending:
-            try:
-                results.append(_deploy_path(engine, path, forms, max_bytes))
-            except InvalidBpmn as exc:
-                failures.append((path, exc))
-        if len(failures) == len(pending):  # no file deployed this round: none ever will
-            path, error = failures[0]
-            raise InvalidBpmn(f"{path.name}: {error.detail}", errors=error.errors)
-        pending = [path for path, _ in failures]
-    return results
-
-
-def _deploy_path(
-    engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int
-) -> DeploymentOut:
-    def work(session: Session) -> DeploymentOut:
-        return deploy(
-            engine,
-            session,
-            xml=path.read_bytes(),
-            file_name=path.name,
-            forms=forms,
-            actor="system",
-            max_bytes=max_bytes,
-        )
-
-    return engine.db.transaction(work)
-
-
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 # --- instances ---------------------------------------------------------------------------
 
 
@@ -270,12 +67,20 @@ def start(
     business_key: str | None,
     variables: dict[str, Any],
     actor: str | None,
+    unit_code: str | None = None,
 ) -> Outcome:
-    """Create an instance of the latest (or given) version and run it until it waits."""
+    """Create an instance of the latest (or given) version, owned by `unit_code`, and run it
+    until it waits."""
     _check_data(variables)
     definition = _definition_for(session, process_key, version)
     loaded = runtime.create(
-        engine, session, definition, business_key=business_key, variables=variables, actor=actor
+        engine,
+        session,
+        definition,
+        business_key=business_key,
+        variables=variables,
+        actor=actor,
+        unit_code=unit_code,
     )
     loaded.row.state = state.dump(loaded.workflow)
     return _step(engine, session, loaded, lambda wf: None, actor=actor)
@@ -283,7 +88,7 @@ def start(
 
 def _definition_for(session: Session, key: str, version: int | None) -> ProcessDefinition:
     if version is None:
-        definition = _latest(session, key)
+        definition = deployment.latest_version(session, key)
     else:
         definition = session.scalars(
             select(ProcessDefinition).where(
@@ -369,14 +174,6 @@ def instance_detail(session: Session, instance_id: uuid.UUID) -> InstanceDetail:
         .where(TaskRecord.instance_id == row.id, TaskRecord.state == "ready")
         .order_by(TaskRecord.created_at)
     )
-    completed = session.scalars(
-        select(HistoryEvent.element_id)
-        .where(
-            HistoryEvent.instance_id == row.id,
-            HistoryEvent.event.in_(("element_completed", "task_completed")),
-        )
-        .order_by(HistoryEvent.id)
-    )
     incidents = session.scalars(
         select(Incident).where(Incident.instance_id == row.id).order_by(Incident.created_at)
     )
@@ -384,7 +181,7 @@ def instance_detail(session: Session, instance_id: uuid.UUID) -> InstanceDetail:
     return InstanceDetail(
         **InstanceOut.model_validate(row).model_dump(),
         ready_tasks=[TaskOut.model_validate(t) for t in ready],
-        completed_element_ids=list(dict.fromkeys(e for e in completed if e)),
+        completed_element_ids=list(row.completed_elements),
         incidents=[IncidentOut.model_validate(i) for i in incidents],
         waiting_timers=[JobOut.model_validate(j) for j in jobs],
     )
@@ -431,6 +228,7 @@ def complete(
         raise TaskNotReady("task is not ready in the engine")
     runtime.validate_submission(loaded.definition, task, variables)
     submitted = copy.deepcopy(variables)
+    loaded.completion = (task_id, actor, submitted)
 
     def action(_workflow: Any) -> None:
         task.data.update(copy.deepcopy(submitted))
@@ -446,9 +244,6 @@ def complete(
         event_data={"data": submitted},
         event_task=task,
     )
-    if outcome.failure is None:
-        record.completed_by = actor
-        record.submitted = submitted
     return outcome
 
 
@@ -472,16 +267,26 @@ def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
 
 
 def assign(
-    session: Session, *, task_id: uuid.UUID, assignee: str | None, actor: str | None
+    session: Session,
+    *,
+    task_id: uuid.UUID,
+    assignee: str | None,
+    actor: str | None,
+    unit: str | None = None,
 ) -> TaskRecord:
-    """Set or clear a ready task's assignee (unclaim is assign to nobody)."""
+    """Set or clear a ready task's assignee, and optionally give it to another unit."""
     record = get_task(session, task_id)
     if record.state != "ready":
         raise TaskNotReady(f"task is {record.state}, not ready")
-    previous = record.assignee
+    previous = {"assignee": record.assignee, "unit": record.unit_code}
     record.assignee = assignee
-    event = "task_unclaimed" if assignee is None else "task_assigned"
-    _task_history(session, record, event, actor, {"assignee": assignee, "previous": previous})
+    if unit is not None and unit != record.unit_code:
+        record.unit_code = unit
+        if session.get(InstanceUnit, (record.instance_id, unit)) is None:
+            session.add(InstanceUnit(instance_id=record.instance_id, unit_code=unit))
+    event = "task_unclaimed" if assignee is None and unit is None else "task_assigned"
+    data = {"assignee": assignee, "unit": record.unit_code, "previous": previous}
+    _task_history(session, record, event, actor, data)
     session.flush()
     return record
 
@@ -520,8 +325,14 @@ def send_message(
     correlation_key: str | None,
     variables: dict[str, Any],
     actor: str | None,
+    visible_instances: Select[Any] | None = None,
+    unit_code: str | None = None,
 ) -> tuple[MessageResult, list[Outcome]]:
-    """Deliver a message to the waiting instances it correlates with, or start new ones."""
+    """Deliver a message to the waiting instances it correlates with, or start new ones.
+
+    `visible_instances` (a query of instance ids) limits delivery to the sender's scope;
+    instances started by the message belong to `unit_code`.
+    """
     _check_data(variables)
     # No key reaches only instances without a business key: never a broadcast by omission.
     key_matches = (
@@ -530,6 +341,8 @@ def send_message(
         else MessageSubscription.correlation_key == correlation_key
     )
     query = select(MessageSubscription).where(MessageSubscription.message_name == name, key_matches)
+    if visible_instances is not None:
+        query = query.where(MessageSubscription.instance_id.in_(visible_instances))
     subscriptions = list(session.scalars(query.order_by(MessageSubscription.id)))
     outcomes = []
     delivered = []
@@ -542,7 +355,13 @@ def send_message(
     started = []
     for definition in _message_start_definitions(session, name):
         loaded = runtime.create(
-            engine, session, definition, business_key=correlation_key, variables={}, actor=actor
+            engine,
+            session,
+            definition,
+            business_key=correlation_key,
+            variables={},
+            actor=actor,
+            unit_code=unit_code,
         )
         loaded.row.state = state.dump(loaded.workflow)
         outcome = _step(engine, session, loaded, lambda wf: None, actor=actor)

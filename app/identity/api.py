@@ -31,8 +31,12 @@ def me(db: DbDep, principal: Annotated[Principal, Depends(current_principal)]) -
     with db.session() as s:
         scope = scope_of(s, principal)
     return MeOut(
-        sub=principal.sub, name=principal.name, unit=principal.unit, roles=sorted(principal.roles),
-        scope_everything=scope.everything, scope_subtrees=list(scope.subtrees),
+        sub=principal.sub,
+        name=principal.name,
+        unit=principal.unit,
+        roles=sorted(principal.roles),
+        scope_everything=scope.everything,
+        scope_subtrees=list(scope.subtrees),
         permissions=[a for a in PERMISSIONS if allowed(principal, a)],
     )
 
@@ -56,9 +60,12 @@ def list_audit(
     with db.session() as s:
         query = select(AuditRecord).where(scope_of(s, principal).clause(AuditRecord.unit_code))
         filters = {
-            AuditRecord.actor_sub: actor, AuditRecord.unit_code: unit,
-            AuditRecord.object_type: object_type, AuditRecord.object_id: object_id,
-            AuditRecord.instance_id: instance_id, AuditRecord.action: action,
+            AuditRecord.actor_sub: actor,
+            AuditRecord.unit_code: unit,
+            AuditRecord.object_type: object_type,
+            AuditRecord.object_id: object_id,
+            AuditRecord.instance_id: instance_id,
+            AuditRecord.action: action,
         }
         for column, value in filters.items():
             if value is not None:
@@ -69,8 +76,12 @@ def list_audit(
             query = query.where(AuditRecord.at < until)
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = s.scalars(query.order_by(AuditRecord.id.desc()).limit(limit).offset(offset))
-        return Page(items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit,
-                    offset=offset)
+        return Page(
+            items=[AuditOut.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
 
 
 @router.get("/audit/verify", response_model=VerificationOut)

@@ -80,9 +80,9 @@ def verify(session: Session) -> Verification:
     """Walk the whole chain in order; any edited, deleted or inserted row breaks it."""
     previous = GENESIS
     checked = 0
-    for row in session.scalars(select(AuditRecord).order_by(AuditRecord.id).execution_options(
-        yield_per=1000
-    )):
+    for row in session.scalars(
+        select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
+    ):
         if row.prev_hash != previous:
             return Verification(False, checked, row.id, "the previous row was changed or removed")
         if digest(row) != row.hash:

@@ -94,15 +94,17 @@ class Authenticator:
         path.chmod(0o600)
         return value
 
-    def mint(
-        self, *, sub: str, name: str, unit: str, roles: list[str], hours: float = 12.0
-    ) -> str:
+    def mint(self, *, sub: str, name: str, unit: str, roles: list[str], hours: float = 12.0) -> str:
         """A signed HS256 token for a user (first steps, demos, integrators' tests)."""
         now = clock.now()
         s = self.settings
         claims: dict[str, Any] = {
-            s.claim_sub: sub, s.claim_name: name, s.claim_unit: unit, s.claim_roles: roles,
-            "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=hours)).timestamp()),
+            s.claim_sub: sub,
+            s.claim_name: name,
+            s.claim_unit: unit,
+            s.claim_roles: roles,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(hours=hours)).timestamp()),
         }
         if s.jwt_issuer:
             claims["iss"] = s.jwt_issuer
@@ -120,8 +122,10 @@ class Authenticator:
             raise NotAuthenticated(f"the token has no '{s.claim_unit}' claim")
         if not isinstance(roles, list):
             raise NotAuthenticated(f"the token's '{s.claim_roles}' claim is not a list")
+        sub = str(claims[s.claim_sub])
+        _check_fits(sub, unit)
         return Principal(
-            sub=str(claims[s.claim_sub]),
+            sub=sub,
             name=str(claims.get(s.claim_name) or claims[s.claim_sub]),
             unit=unit,
             roles=frozenset(str(r) for r in roles if str(r) in KNOWN_ROLES),
@@ -137,6 +141,7 @@ class Authenticator:
         if not user or not unit:
             raise NotAuthenticated(f"the proxy sent no {s.header_user} / {s.header_unit} header")
         roles = request.headers.get(s.header_roles, "")
+        _check_fits(user, unit)
         return Principal(
             sub=user,
             name=_header_text(request.headers.get(s.header_name)) or user,
@@ -152,7 +157,17 @@ class Authenticator:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False
-        return any(ip in ipaddress.ip_network(n, strict=False) for n in self.settings.trusted_proxies)
+        return any(
+            ip in ipaddress.ip_network(n, strict=False) for n in self.settings.trusted_proxies
+        )
+
+
+def _check_fits(sub: str, unit: str) -> None:
+    """Identities longer than the audit and task columns are refused, not truncated."""
+    if len(sub) > 255:
+        raise NotAuthenticated("the user id is longer than 255 characters")
+    if len(unit) > 64:
+        raise NotAuthenticated("the unit code is longer than 64 characters")
 
 
 def _header_text(value: str | None) -> str | None:

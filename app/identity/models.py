@@ -1,6 +1,7 @@
 """The audit trail: append-only rows, each carrying the hash of the one before."""
 
 from datetime import datetime
+
 from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 

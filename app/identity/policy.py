@@ -122,9 +122,7 @@ def _government_path(session: Session, code: str) -> str | None:
         return None
     codes = unit.path.rstrip("/").split("/")
     governments = set(
-        session.scalars(
-            select(Unit.code).where(Unit.code.in_(codes), Unit.kind == "government")
-        )
+        session.scalars(select(Unit.code).where(Unit.code.in_(codes), Unit.kind == "government"))
     )
     for depth in range(len(codes), 0, -1):
         if codes[depth - 1] in governments:

@@ -51,8 +51,9 @@ def list_units(
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = s.scalars(query.order_by(Unit.path).limit(limit).offset(offset))
-        return Page(items=[UnitOut.model_validate(r) for r in rows], total=total, limit=limit,
-                    offset=offset)
+        return Page(
+            items=[UnitOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
 
 
 @router.get("/{code}", response_model=UnitDetail)
@@ -67,7 +68,9 @@ def get_unit(
 
 
 @router.post(
-    "", response_model=UnitOut, status_code=status.HTTP_201_CREATED,
+    "",
+    response_model=UnitOut,
+    status_code=status.HTTP_201_CREATED,
     responses={200: {"model": UnitOut, "description": "an existing unit was updated"}},
 )
 def put_unit(
@@ -80,8 +83,13 @@ def put_unit(
     def work(s: Session) -> tuple[UnitOut, bool]:
         unit, created = service.upsert(s, body)
         audit.record(
-            s, principal, "unit.create" if created else "unit.update", object_type="unit",
-            object_id=unit.code, unit_code=unit.code, data=body.model_dump(),
+            s,
+            principal,
+            "unit.create" if created else "unit.update",
+            object_type="unit",
+            object_id=unit.code,
+            unit_code=unit.code,
+            data=body.model_dump(),
         )
         return UnitOut.model_validate(unit), created
 

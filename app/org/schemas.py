@@ -5,9 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-UnitKind = Literal[
-    "government", "general_office", "division", "supervision_office", "department"
-]
+UnitKind = Literal["government", "general_office", "division", "supervision_office", "department"]
 UnitLevel = Literal["province", "city", "county"]
 
 

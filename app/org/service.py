@@ -61,7 +61,10 @@ def upsert(session: Session, data: UnitIn) -> tuple[Unit, bool]:
     old_path = unit.path if not created else None
     unit.name, unit.kind, unit.level = data.name, data.kind, data.level
     unit.parent_code, unit.path, unit.active, unit.updated_at = (
-        data.parent_code, path, data.active, now,
+        data.parent_code,
+        path,
+        data.active,
+        now,
     )
     session.flush()
     if old_path and old_path != path:
@@ -72,7 +75,7 @@ def upsert(session: Session, data: UnitIn) -> tuple[Unit, bool]:
 def _move_subtree(session: Session, old: str, new: str) -> None:
     for unit in session.scalars(select(Unit).where(Unit.path.startswith(old, autoescape=True))):
         if unit.path != new:
-            unit.path = new + unit.path[len(old):]
+            unit.path = new + unit.path[len(old) :]
     session.flush()
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+from conftest import TESTER, login
 from fastapi.testclient import TestClient
 from httpx import Response
 
@@ -52,7 +53,7 @@ def complete_task(
     client: TestClient, task_id: str, variables: dict | None = None, *, user: str | None = None
 ) -> Response:
     """POST a task completion; returns the raw response."""
-    headers = {"X-Ducha-User": user} if user else {}
+    headers = as_user(client, user) if user else {}
     return client.post(
         f"{API}/tasks/{task_id}/complete", json={"variables": variables or {}}, headers=headers
     )
@@ -122,3 +123,8 @@ def forget_workflows(client: TestClient) -> None:
 def send_message(client: TestClient, name: str, **body: Any) -> Response:
     """POST a message; returns the raw response."""
     return client.post(f"{API}/messages", json={"name": name, **body})
+
+
+def as_user(client: TestClient, sub: str) -> dict[str, str]:
+    """Headers of another user with the default tester's unit and roles."""
+    return login(client, sub=sub, unit=TESTER["unit"], roles=TESTER["roles"])

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from engine_helpers import (
     API,
+    as_user,
     complete_task,
     deploy_file,
     events,
@@ -131,25 +132,25 @@ def test_claim_unclaim_and_assign(client: TestClient) -> None:
     deploy_file(client, "five_steps.bpmn")
     started = start_instance(client, "five_steps").json()
     task_id = only_ready(started, "step_1")["id"]
-    claimed = client.post(f"{API}/tasks/{task_id}/claim", headers={"X-Ducha-User": "alice"})
+    claimed = client.post(f"{API}/tasks/{task_id}/claim", headers=as_user(client, "alice"))
     assert claimed.status_code == 200
     assert claimed.json()["assignee"] == "alice"
-    again = client.post(f"{API}/tasks/{task_id}/claim", headers={"X-Ducha-User": "alice"})
+    again = client.post(f"{API}/tasks/{task_id}/claim", headers=as_user(client, "alice"))
     assert again.status_code == 200
-    taken = client.post(f"{API}/tasks/{task_id}/claim", headers={"X-Ducha-User": "bob"})
+    taken = client.post(f"{API}/tasks/{task_id}/claim", headers=as_user(client, "bob"))
     assert taken.status_code == 409
     assert taken.json()["code"] == "task_claimed"
     assert complete_task(client, task_id, user="bob").status_code == 409
-    unclaimed = client.post(f"{API}/tasks/{task_id}/unclaim", headers={"X-Ducha-User": "alice"})
+    unclaimed = client.post(f"{API}/tasks/{task_id}/unclaim", headers=as_user(client, "alice"))
     assert unclaimed.json()["assignee"] is None
     assert (
-        client.post(f"{API}/tasks/{task_id}/claim", headers={"X-Ducha-User": "bob"}).status_code
+        client.post(f"{API}/tasks/{task_id}/claim", headers=as_user(client, "bob")).status_code
         == 200
     )
     assigned = client.post(
         f"{API}/tasks/{task_id}/assign",
         json={"assignee": "carol"},
-        headers={"X-Ducha-User": "boss"},
+        headers=as_user(client, "boss"),
     )
     assert assigned.json()["assignee"] == "carol"
     mine = client.get(f"{API}/tasks", params={"assignee": "carol"}).json()
@@ -171,9 +172,10 @@ def test_claim_needs_a_user_and_a_ready_task(client: TestClient) -> None:
     deploy_file(client, "five_steps.bpmn")
     started = start_instance(client, "five_steps").json()
     task_id = only_ready(started, "step_1")["id"]
-    assert client.post(f"{API}/tasks/{task_id}/claim").status_code == 400
+    anonymous = client.post(f"{API}/tasks/{task_id}/claim", headers={"Authorization": ""})
+    assert anonymous.status_code == 401
     complete_task(client, task_id)
-    late = client.post(f"{API}/tasks/{task_id}/claim", headers={"X-Ducha-User": "alice"})
+    late = client.post(f"{API}/tasks/{task_id}/claim", headers=as_user(client, "alice"))
     assert late.status_code == 409
 
 
@@ -181,9 +183,10 @@ def test_an_overlong_user_name_is_refused(client: TestClient) -> None:
     deploy_file(client, "five_steps.bpmn")
     started = start_instance(client, "five_steps").json()
     task_id = only_ready(started, "step_1")["id"]
-    too_long = {"X-Ducha-User": "u" * 300}
-    assert client.post(f"{API}/tasks/{task_id}/claim", headers=too_long).status_code == 422
-    assert complete_task(client, task_id, user="u" * 300).status_code == 422
+    too_long = as_user(client, "u" * 300)
+    # An identity that does not fit is refused at authentication, before any change.
+    assert client.post(f"{API}/tasks/{task_id}/claim", headers=too_long).status_code == 401
+    assert complete_task(client, task_id, user="u" * 300).status_code == 401
     assert task(client, task_id)["state"] == "ready"
 
 
@@ -191,13 +194,15 @@ def test_lane_gives_the_task_its_lane_and_candidate_group(client: TestClient) ->
     deploy_file(client, "lanes.bpmn")
     started = start_instance(client, "approve_leave").json()
     check = only_ready(started, "check_request")
-    assert (check["lane"], check["candidate_groups"]) == ("clerk", ["clerk"])
-    for_clerks = client.get(f"{API}/tasks", params={"candidate_group": "clerk"}).json()
+    assert (check["lane"], check["candidate_groups"]) == ("unit_handler", ["unit_handler"])
+    for_clerks = client.get(f"{API}/tasks", params={"candidate_group": "unit_handler"}).json()
     assert [t["id"] for t in for_clerks["items"]] == [check["id"]]
     after = complete_task(client, check["id"]).json()
     approve = only_ready(after, "approve_request")
-    assert (approve["lane"], approve["candidate_groups"]) == ("director", ["director"])
-    assert client.get(f"{API}/tasks", params={"candidate_group": "clerk"}).json()["total"] == 0
+    assert (approve["lane"], approve["candidate_groups"]) == ("unit_head", ["unit_head"])
+    assert (
+        client.get(f"{API}/tasks", params={"candidate_group": "unit_handler"}).json()["total"] == 0
+    )
 
 
 def test_script_task_computes_with_the_restricted_engine(client: TestClient) -> None:
@@ -216,7 +221,7 @@ def test_cancel_ends_the_instance_and_its_tasks(client: TestClient) -> None:
     task_id = only_ready(started, "step_1")["id"]
     forget_workflows(client)
     cancelled = client.post(
-        f"{API}/process-instances/{started['id']}/cancel", headers={"X-Ducha-User": "chief"}
+        f"{API}/process-instances/{started['id']}/cancel", headers=as_user(client, "chief")
     )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
@@ -235,7 +240,7 @@ def test_history_records_every_step_with_its_actor(client: TestClient) -> None:
     started = client.post(
         f"{API}/process-instances",
         json={"process_key": "compute_total", "variables": {"price": 1, "quantity": 2}},
-        headers={"X-Ducha-User": "alice"},
+        headers=as_user(client, "alice"),
     ).json()
     complete_task(client, only_ready(started, "confirm_total")["id"], {"ok": True}, user="bob")
     recorded = history(client, started["id"])
@@ -264,7 +269,7 @@ def test_task_properties_give_due_dates_and_candidates(
         client, "answer_letter", variables={"received_on": "2026-03-01", "unit": "east"}
     ).json()
     draft = only_ready(started, "draft_answer")
-    assert draft["candidate_groups"] == ["office", "archive"]
+    assert draft["candidate_groups"] == ["supervision_office", "office_head"]
     assert _at(draft["due_at"]) == frozen_clock + timedelta(days=3)
     soon = (frozen_clock + timedelta(days=4)).isoformat()
     due_soon = client.get(f"{API}/tasks", params={"due_before": soon}).json()

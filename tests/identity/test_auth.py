@@ -30,8 +30,14 @@ def _app(tmp_path: Path, **overrides: object) -> TestClient:
 
 def _claims(**extra: object) -> dict:
     now = int(time.time())
-    claims = {"sub": "wang", "name": "王督查", "unit": "320000-DCS",
-              "roles": ["supervision_office", "no_such_role"], "iat": now, "exp": now + 600}
+    claims = {
+        "sub": "wang",
+        "name": "王督查",
+        "unit": "320000-DCS",
+        "roles": ["supervision_office", "no_such_role"],
+        "iat": now,
+        "exp": now + 600,
+    }
     claims.update(extra)
     return claims
 
@@ -55,14 +61,24 @@ def test_hs256_token_identifies_the_caller(tmp_path):
     ("token", "message"),
     [
         (jwt.encode(_claims(exp=int(time.time()) - 3600), SECRET, algorithm="HS256"), "expired"),
-        (jwt.encode(_claims(), "another-secret-0123456789-0123456789", algorithm="HS256"),
-         "signature"),
+        (
+            jwt.encode(_claims(), "another-secret-0123456789-0123456789", algorithm="HS256"),
+            "signature",
+        ),
         ("not.a.jwt", "invalid"),
         ("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "invalid"),
-        (jwt.encode({k: v for k, v in _claims().items() if k != "unit"}, SECRET,
-                    algorithm="HS256"), "unit"),
-        (jwt.encode({k: v for k, v in _claims().items() if k != "exp"}, SECRET,
-                    algorithm="HS256"), "invalid"),
+        (
+            jwt.encode(
+                {k: v for k, v in _claims().items() if k != "unit"}, SECRET, algorithm="HS256"
+            ),
+            "unit",
+        ),
+        (
+            jwt.encode(
+                {k: v for k, v in _claims().items() if k != "exp"}, SECRET, algorithm="HS256"
+            ),
+            "invalid",
+        ),
     ],
     ids=["expired", "bad-signature", "malformed", "alg-none", "no-unit", "no-exp"],
 )
@@ -94,8 +110,9 @@ def test_rs256_with_a_public_key_file(tmp_path):
     key, public = _rsa()
     (tmp_path / "public.pem").write_bytes(public)
     token = jwt.encode(_claims(), key, algorithm="RS256")
-    with _app(tmp_path, jwt_public_key_file=tmp_path / "public.pem",
-              jwt_algorithms=["RS256"]) as client:
+    with _app(
+        tmp_path, jwt_public_key_file=tmp_path / "public.pem", jwt_algorithms=["RS256"]
+    ) as client:
         assert _me(client, token)[0] == 200
         # An HS256 token signed with the public key's text must not pass (algorithm confusion).
         forged = jwt.encode(_claims(), "x" * 40, algorithm="HS256")
@@ -107,15 +124,24 @@ def test_rs256_with_a_jwks_file_and_issuer_audience(tmp_path):
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid="k1", use="sig", alg="RS256")
     (tmp_path / "jwks.json").write_text(json.dumps({"keys": [jwk]}))
-    claims = _claims(iss="https://sso.gov.example", aud="ducha", uid="wang",
-                     dept="320000-DCS", groups="supervision_office office_head")
+    claims = _claims(
+        iss="https://sso.gov.example",
+        aud="ducha",
+        uid="wang",
+        dept="320000-DCS",
+        groups="supervision_office office_head",
+    )
     claims.pop("unit")
     claims.pop("roles")
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
     with _app(
-        tmp_path, jwks_file=tmp_path / "jwks.json", jwt_algorithms=["RS256"],
-        jwt_issuer="https://sso.gov.example", jwt_audience="ducha",
-        claim_unit="dept", claim_roles="groups",
+        tmp_path,
+        jwks_file=tmp_path / "jwks.json",
+        jwt_algorithms=["RS256"],
+        jwt_issuer="https://sso.gov.example",
+        jwt_audience="ducha",
+        claim_unit="dept",
+        claim_roles="groups",
     ) as client:
         status, body = _me(client, token)
         assert status == 200, body
@@ -125,9 +151,12 @@ def test_rs256_with_a_jwks_file_and_issuer_audience(tmp_path):
 
 
 def test_header_mode_trusts_only_configured_proxies(tmp_path):
-    headers = {"X-Remote-User": "wang", "X-Remote-Unit": "320000-DCS",
-               "X-Remote-Roles": "supervision_office,auditor",
-               "X-Remote-Name": "%E7%8E%8B%E7%9D%A3%E6%9F%A5"}
+    headers = {
+        "X-Remote-User": "wang",
+        "X-Remote-Unit": "320000-DCS",
+        "X-Remote-Roles": "supervision_office,auditor",
+        "X-Remote-Name": "%E7%8E%8B%E7%9D%A3%E6%9F%A5",
+    }
     with _app(tmp_path, auth_mode="header") as client:
         body = client.get("/api/v1/me", headers=headers).json()
         assert (body["sub"], body["name"]) == ("wang", "王督查")

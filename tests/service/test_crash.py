@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from serviceproc import ServiceProcess
 from sqlalchemy import create_engine, update
 
 from app.engine.models import Job
-from serviceproc import ServiceProcess
 
 BPMN = Path(__file__).resolve().parents[1] / "engine" / "bpmn"
 
@@ -22,7 +22,9 @@ def processes(tmp_path: Path) -> Path:
     directory = tmp_path / "processes"
     directory.mkdir()
     shutil.copy(BPMN / "five_steps.bpmn", directory)
-    shutil.copytree(Path(__file__).resolve().parents[2] / "processes", directory, dirs_exist_ok=True)
+    shutil.copytree(
+        Path(__file__).resolve().parents[2] / "processes", directory, dirs_exist_ok=True
+    )
     return directory
 
 
@@ -39,8 +41,9 @@ def test_kill_between_completions_loses_nothing_acknowledged(database_url, proce
             instance_id = started.json()["id"]
             for index in (1, 2):
                 (task,) = _ready(http, instance_id)
-                done = http.post(f"/api/v1/tasks/{task['id']}/complete",
-                                 json={"variables": {f"v{index}": index}})
+                done = http.post(
+                    f"/api/v1/tasks/{task['id']}/complete", json={"variables": {f"v{index}": index}}
+                )
                 assert done.status_code == 200
         service.kill()
         service.start()
@@ -49,11 +52,17 @@ def test_kill_between_completions_loses_nothing_acknowledged(database_url, proce
             assert task["element_id"] == "step_3"
             detail = http.get(f"/api/v1/process-instances/{instance_id}").json()
             assert detail["variables"] == {"v1": 1, "v2": 2}
-            for index in (3, 4, 5):
+            for _ in (3, 4, 5):
                 (task,) = _ready(http, instance_id)
-                assert http.post(f"/api/v1/tasks/{task['id']}/complete",
-                                 json={"variables": {}}).status_code == 200
-            assert http.get(f"/api/v1/process-instances/{instance_id}").json()["status"] == "completed"
+                assert (
+                    http.post(
+                        f"/api/v1/tasks/{task['id']}/complete", json={"variables": {}}
+                    ).status_code
+                    == 200
+                )
+            assert (
+                http.get(f"/api/v1/process-instances/{instance_id}").json()["status"] == "completed"
+            )
     finally:
         service.stop()
 
@@ -67,17 +76,23 @@ def test_timer_due_while_down_fires_after_restart(database_url, processes):
                 json={"process_key": "supervision_plan_approval", "variables": {}},
             ).json()
             (draft,) = started["ready_tasks"]
-            body = {"plan_title": "督查方案", "plan_content": "分工", "lead_unit": "320000",
-                    "joint": False}
-            detail = http.post(f"/api/v1/tasks/{draft['id']}/complete",
-                               json={"variables": body}).json()
+            body = {
+                "plan_title": "督查方案",
+                "plan_content": "分工",
+                "lead_unit": "320000",
+                "joint": False,
+            }
+            detail = http.post(
+                f"/api/v1/tasks/{draft['id']}/complete", json={"variables": body}
+            ).json()
             (job,) = detail["waiting_timers"]
         service.kill()
         # Time passes while the service is down: the reminder becomes due.
         engine = create_engine(database_url)
         with engine.begin() as connection:
             connection.execute(
-                update(Job).where(Job.id == uuid.UUID(job["id"]))
+                update(Job)
+                .where(Job.id == uuid.UUID(job["id"]))
                 .values(due_at=datetime.now(UTC) - timedelta(minutes=1))
             )
         engine.dispose()

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+from conftest import TEST_SECRET, TESTER, login
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from app.config import Settings
 from app.main import create_app
@@ -15,14 +17,17 @@ def _settings(database_url: str) -> Settings:
         database_url=database_url,
         processes_dir=PROCESSES,
         scheduler_enabled=False,
+        jwt_secret=SecretStr(TEST_SECRET),
         _env_file=None,  # type: ignore[call-arg]
     )
 
 
 def test_processes_are_deployed_once_across_restarts(database_url):
     with TestClient(create_app(_settings(database_url))) as client:
+        client.headers.update(login(client, **TESTER))
         first = client.get("/api/v1/process-definitions", params={"latest": True}).json()
     with TestClient(create_app(_settings(database_url))) as client:
+        client.headers.update(login(client, **TESTER))
         second = client.get("/api/v1/process-definitions").json()
     keys = {d["key"] for d in first["items"]}
     assert "supervision_plan_approval" in keys
@@ -36,6 +41,7 @@ def test_fresh_sqlite_file_is_migrated_at_start(tmp_path):
     url = f"sqlite:///{tmp_path}/nested/dir/ducha.db"
     with TestClient(create_app(_settings(url))) as client:
         assert client.get("/health").json() == {"status": "ok", "database": "ok"}
+        client.headers.update(login(client, **TESTER))
         assert client.get("/api/v1/process-definitions").json()["total"] >= 1
 
 

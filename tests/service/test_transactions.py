@@ -1,11 +1,11 @@
 """A 2xx means committed: a failing commit answers an error and leaves nothing behind."""
 
+from conftest import deploy
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.engine.models import ProcessInstance
-from conftest import deploy
 
 
 def test_failed_commit_is_an_error_and_saves_nothing(client):

@@ -1,0 +1,103 @@
+"""The identity policy applied to engine objects: which instances, tasks and jobs a caller sees
+and may act on. Rules come from `app.identity.policy`; this module only maps them onto tables."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, select, true
+from sqlalchemy.orm import Session
+
+from app.engine.models import InstanceUnit, Job, ProcessInstance, TaskRecord
+from app.errors import NotFound
+from app.identity.policy import Forbidden, Scope, allowed, can_work, require, scope_of
+from app.identity.principal import Principal
+
+
+def visible_instance_ids(scope: Scope) -> Select[Any]:
+    """Ids of the instances that involve a unit in scope."""
+    return select(InstanceUnit.instance_id).where(scope.clause(InstanceUnit.unit_code))
+
+
+def instances_clause(scope: Scope) -> ColumnElement[bool]:
+    """SQL condition on ProcessInstance: visible to this scope."""
+    if scope.everything:
+        return true()
+    return ProcessInstance.id.in_(visible_instance_ids(scope))
+
+
+def tasks_clause(scope: Scope) -> ColumnElement[bool]:
+    """SQL condition on TaskRecord: the task's unit is in scope."""
+    return scope.clause(TaskRecord.unit_code)
+
+
+def jobs_clause(scope: Scope) -> ColumnElement[bool]:
+    """SQL condition on Job: its instance is visible."""
+    if scope.everything:
+        return true()
+    return Job.instance_id.in_(visible_instance_ids(scope))
+
+
+def instance(session: Session, principal: Principal, instance_id: uuid.UUID) -> ProcessInstance:
+    """The instance if the caller may see it; 404 otherwise (its existence is not revealed)."""
+    row = session.get(ProcessInstance, instance_id)
+    scope = scope_of(session, principal)
+    if row is None or not (scope.everything or _involves(session, scope, instance_id)):
+        raise NotFound(f"process instance {instance_id} not found")
+    return row
+
+
+def _involves(session: Session, scope: Scope, instance_id: uuid.UUID) -> bool:
+    query = select(
+        exists().where(
+            InstanceUnit.instance_id == instance_id, scope.clause(InstanceUnit.unit_code)
+        )
+    )
+    return bool(session.scalar(query))
+
+
+def task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
+    """The task if its unit is in the caller's scope; 404 otherwise."""
+    record = session.get(TaskRecord, task_id)
+    if record is None or not scope_of(session, principal).contains(session, record.unit_code):
+        raise NotFound(f"task {task_id} not found")
+    return record
+
+
+def task_to_work(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
+    """The task if the caller may claim or complete it: its unit and one of its roles."""
+    record = task(session, principal, task_id)
+    if not can_work(
+        principal, unit_code=record.unit_code, candidate_groups=record.candidate_groups
+    ):
+        raise Forbidden(
+            "only a user of the task's unit with one of its roles may work on it",
+            errors=[
+                {"field": "unit", "message": record.unit_code or ""},
+                {"field": "candidate_groups", "message": ",".join(record.candidate_groups)},
+            ],
+        )
+    return record
+
+
+def task_to_release(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
+    """Unclaim: the assignee themself, or the office that may re-assign."""
+    record = task(session, principal, task_id)
+    if record.assignee != principal.sub:
+        require(principal, "tasks.assign")
+    return record
+
+
+def unit_in_scope(session: Session, principal: Principal, unit_code: str, field: str) -> None:
+    """A unit the caller names (an owner, a new task unit) must be in their scope."""
+    if not scope_of(session, principal).contains(session, unit_code):
+        raise Forbidden(
+            f"unit '{unit_code}' is outside your scope",
+            errors=[{"field": field, "message": unit_code}],
+        )
+
+
+def workable(principal: Principal, record: TaskRecord) -> bool:
+    """True when the caller may work on this task (for filtering an inbox)."""
+    return allowed(principal, "tasks.work") and can_work(
+        principal, unit_code=record.unit_code, candidate_groups=record.candidate_groups
+    )

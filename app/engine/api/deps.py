@@ -1,0 +1,42 @@
+"""What every engine route needs: the engine, paging, the caller, the failure mapping."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.engine.runtime import Engine
+from app.engine.service import Outcome
+from app.errors import ProcessError
+from app.shared import Page
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def page(s: Session, query: Any, order: Any, schema: Any, limit: int, offset: int) -> Any:
+    """One page of `query` as `schema` items, with the total."""
+    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = s.scalars(query.order_by(order).limit(limit).offset(offset))
+    return Page(
+        items=[schema.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+def raise_failure(outcome: Outcome) -> None:
+    """A committed process failure becomes 422 `process_error` naming the element."""
+    if outcome.failure is not None:
+        raise ProcessError(
+            f"the process failed: {outcome.failure.message}",
+            errors=[{"element_id": outcome.failure.element_id, "message": outcome.failure.message}],
+            instance_id=str(outcome.instance_id),
+            incident_id=str(outcome.incident_id),
+        )

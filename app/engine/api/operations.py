@@ -1,0 +1,113 @@
+"""Routes: messages from other systems, and the timer jobs operators watch and fire."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine import access, service
+from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine.models import Job
+from app.engine.schemas import InstanceDetail, JobOut, MessageResult, SendMessage
+from app.errors import NotFound
+from app.identity import audit
+from app.identity.policy import permission, scope_of
+from app.identity.principal import Principal
+from app.shared import ERRORS, Page
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+@router.post("/messages", response_model=MessageResult, tags=["messages"])
+def send_message(
+    body: SendMessage,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("messages.send"))],
+) -> MessageResult:
+    """Correlate a message with waiting instances in your scope (by business key), or start
+    new ones owned by your unit."""
+
+    def work(s: Session) -> tuple[MessageResult, list[service.Outcome]]:
+        scope = scope_of(s, principal)
+        result, outcomes = service.send_message(
+            engine,
+            s,
+            name=body.name,
+            correlation_key=body.correlation_key,
+            variables=body.variables,
+            actor=principal.sub,
+            visible_instances=None if scope.everything else access.visible_instance_ids(scope),
+            unit_code=principal.unit,
+        )
+        audit.record(
+            s,
+            principal,
+            "message.send",
+            object_type="message",
+            object_id=body.name,
+            data={
+                **body.model_dump(),
+                "delivered": [str(i) for i in result.delivered],
+                "started": [str(i) for i in result.started],
+            },
+        )
+        return result, outcomes
+
+    result, outcomes = engine.db.transaction(work)
+    for outcome in outcomes:
+        raise_failure(outcome)
+    return result
+
+
+@router.get("/jobs", response_model=Page[JobOut], tags=["jobs"])
+def list_jobs(
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("jobs.read"))],
+    due_before: datetime | None = None,
+    process_instance_id: uuid.UUID | None = None,
+    status_: Annotated[Literal["waiting", "failed"] | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[JobOut]:
+    """Waiting (and failed) timers of instances in your scope, earliest first."""
+    with engine.db.session() as s:
+        query = select(Job).where(access.jobs_clause(scope_of(s, principal)))
+        if due_before:
+            query = query.where(Job.due_at < due_before)
+        if process_instance_id:
+            query = query.where(Job.instance_id == process_instance_id)
+        if status_:
+            query = query.where(Job.status == status_)
+        return page(s, query, Job.due_at, JobOut, limit, offset)
+
+
+@router.post("/jobs/{job_id}/execute", response_model=InstanceDetail, tags=["jobs"])
+def execute_job(
+    job_id: uuid.UUID,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("jobs.execute"))],
+) -> InstanceDetail:
+    """Fire a timer now, whatever its due time (operators and tests)."""
+
+    def work(s: Session) -> tuple[service.Outcome, InstanceDetail | None]:
+        outcome = service.execute_job(engine, s, job_id=job_id, actor=principal.sub)
+        if outcome is None:
+            raise NotFound(f"job {job_id} not found")
+        audit.record(
+            s,
+            principal,
+            "job.execute",
+            object_type="job",
+            object_id=str(job_id),
+            instance_id=str(outcome.instance_id),
+        )
+        detail = None if outcome.failure else service.instance_detail(s, outcome.instance_id)
+        return outcome, detail
+
+    outcome, detail = engine.db.transaction(work)
+    raise_failure(outcome)
+    assert detail is not None
+    return detail

@@ -1,0 +1,183 @@
+"""Routes: the task projection — inbox, claim, re-assign, complete — within the caller's scope."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine import access, service
+from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine.models import ProcessInstance, TaskRecord
+from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
+from app.identity import audit
+from app.identity.policy import current_principal, permission, scope_of
+from app.identity.principal import Principal
+from app.shared import ERRORS, Page
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
+Reader = Annotated[Principal, Depends(permission("tasks.read"))]
+Worker = Annotated[Principal, Depends(permission("tasks.work"))]
+
+
+@router.get("", response_model=Page[TaskOut])
+def list_tasks(
+    engine: EngineDep,
+    principal: Reader,
+    state: Literal["ready", "completed", "cancelled"] | None = "ready",
+    mine: Annotated[bool, Query(description="only tasks you may work on")] = False,
+    assignee: str | None = None,
+    candidate_group: str | None = None,
+    unit: str | None = None,
+    process_instance_id: uuid.UUID | None = None,
+    process_key: str | None = None,
+    element_id: str | None = None,
+    due_before: datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[TaskOut]:
+    """Tasks of units in your scope, oldest first; `mine=true` is your inbox (我的待办)."""
+    with engine.db.session() as s:
+        query = select(TaskRecord).where(access.tasks_clause(scope_of(s, principal)))
+        filters = {
+            TaskRecord.state: state,
+            TaskRecord.assignee: assignee,
+            TaskRecord.unit_code: unit,
+            TaskRecord.instance_id: process_instance_id,
+            TaskRecord.process_key: process_key,
+            TaskRecord.element_id: element_id,
+        }
+        for column, value in filters.items():
+            if value is not None:
+                query = query.where(column == value)
+        if due_before:
+            query = query.where(TaskRecord.due_at < due_before)
+        if mine:
+            query = query.where(TaskRecord.unit_code == principal.unit)
+        if not (candidate_group or mine):
+            return page(s, query, TaskRecord.created_at, TaskOut, limit, offset)
+        # Candidate roles are a JSON list: narrowed by the indexed filters above, matched here.
+        rows = [
+            r
+            for r in s.scalars(query.order_by(TaskRecord.created_at))
+            if (not candidate_group or candidate_group in r.candidate_groups)
+            and (not mine or access.workable(principal, r))
+        ]
+        items = [TaskOut.model_validate(r) for r in rows[offset : offset + limit]]
+        return Page(items=items, total=len(rows), limit=limit, offset=offset)
+
+
+@router.get("/{task_id}", response_model=TaskDetail)
+def get_task(task_id: uuid.UUID, engine: EngineDep, principal: Reader) -> TaskDetail:
+    """A task with its input data and its form's JSON Schema."""
+    with engine.db.session() as s:
+        record = access.task(s, principal, task_id)
+        detail = TaskDetail.model_validate(record)
+        if record.form:
+            instance = s.get(ProcessInstance, record.instance_id)
+            if instance is not None:
+                cached = engine.specs.get(s, instance.definition_id)
+                detail.form_schema = cached.forms.get(record.form)
+        return detail
+
+
+def _audit(s: Session, principal: Principal, action: str, record: TaskRecord, data: dict) -> None:
+    audit.record(
+        s,
+        principal,
+        action,
+        object_type="task",
+        object_id=str(record.id),
+        instance_id=str(record.instance_id),
+        unit_code=record.unit_code,
+        data=data,
+    )
+
+
+@router.post("/{task_id}/claim", response_model=TaskOut)
+def claim_task(task_id: uuid.UUID, engine: EngineDep, principal: Worker) -> TaskOut:
+    """Take a ready task of your unit and role; 409 if someone else holds it."""
+
+    def work(s: Session) -> TaskOut:
+        access.task_to_work(s, principal, task_id)
+        record = service.claim(s, task_id=task_id, actor=principal.sub)
+        _audit(s, principal, "task.claim", record, {"element_id": record.element_id})
+        return TaskOut.model_validate(record)
+
+    return engine.db.transaction(work)
+
+
+@router.post("/{task_id}/unclaim", response_model=TaskOut)
+def unclaim_task(
+    task_id: uuid.UUID,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> TaskOut:
+    """Give a task back: its assignee, or the office."""
+
+    def work(s: Session) -> TaskOut:
+        access.task_to_release(s, principal, task_id)
+        record = service.assign(s, task_id=task_id, assignee=None, actor=principal.sub)
+        _audit(s, principal, "task.unclaim", record, {"element_id": record.element_id})
+        return TaskOut.model_validate(record)
+
+    return engine.db.transaction(work)
+
+
+@router.post("/{task_id}/assign", response_model=TaskOut)
+def assign_task(
+    task_id: uuid.UUID,
+    body: AssignTask,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("tasks.assign"))],
+) -> TaskOut:
+    """The office re-assigns a task: to a person, and/or to another unit in its scope."""
+
+    def work(s: Session) -> TaskOut:
+        access.task(s, principal, task_id)
+        if body.unit is not None:
+            access.unit_in_scope(s, principal, body.unit, "unit")
+        record = service.assign(
+            s, task_id=task_id, assignee=body.assignee, unit=body.unit, actor=principal.sub
+        )
+        _audit(s, principal, "task.assign", record, body.model_dump())
+        return TaskOut.model_validate(record)
+
+    return engine.db.transaction(work)
+
+
+@router.post("/{task_id}/complete", response_model=InstanceDetail)
+def complete_task(
+    task_id: uuid.UUID, body: CompleteTask, engine: EngineDep, principal: Worker
+) -> InstanceDetail:
+    """Complete a ready task of your unit and role; answers with the instance after the step."""
+
+    def work(s: Session) -> tuple[service.Outcome, InstanceDetail | None]:
+        record = access.task_to_work(s, principal, task_id)
+        element_id, instance_id, unit_code = record.element_id, record.instance_id, record.unit_code
+        outcome = service.complete(
+            engine, s, task_id=task_id, variables=body.variables, actor=principal.sub
+        )
+        audit.record(
+            s,
+            principal,
+            "task.complete",
+            object_type="task",
+            object_id=str(task_id),
+            instance_id=str(instance_id),
+            unit_code=unit_code,
+            data={
+                "element_id": element_id,
+                "variables": body.variables,
+                "failed": outcome.failure is not None,
+            },
+        )
+        detail = None if outcome.failure else service.instance_detail(s, outcome.instance_id)
+        return outcome, detail
+
+    outcome, detail = engine.db.transaction(work)
+    raise_failure(outcome)
+    assert detail is not None
+    return detail
