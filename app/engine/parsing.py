@@ -88,6 +88,9 @@ class Bundle:
     subprocess_specs: dict[str, Any]
     meta: dict[tuple[str, str], ElementMeta]  # (process or subprocess spec name, element id)
     message_starts: list[str]
+    # Extension properties of every element (events included), by element id: what domain
+    # listeners read (e.g. `matterEvent` on an end event).
+    properties: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +160,7 @@ def build_bundle(
     forms: Mapping[str, Any],
 ) -> Bundle:
     """Build the specs of process `key` from lxml documents; audit every expression in them."""
+    documents = list(documents)
     parser = SpiffBpmnParser()
     try:
         for root, file_name in documents:
@@ -185,6 +189,7 @@ def build_bundle(
         subprocess_specs=subprocess_specs,
         meta=meta,
         message_starts=_message_starts(spec),
+        properties=_element_properties(root for root, _ in documents),
     )
 
 
@@ -446,6 +451,22 @@ def _prepare_timer(
 
 def _is_iso(text: str) -> bool:
     return bool(_ISO_DURATION.match(text) or _ISO_DATETIME.match(text) or _ISO_CYCLE.match(text))
+
+
+def _element_properties(roots: Iterable[Any]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for root in roots:
+        for holder in root.iter(f"{{{SPIFF_NS}}}properties"):
+            element = holder.getparent().getparent()  # extensionElements' owner
+            if element is None or not element.get("id"):
+                continue
+            props = {
+                p.get("name"): p.get("value", "")
+                for p in holder.iterfind(f"{{{SPIFF_NS}}}property")
+                if p.get("name")
+            }
+            found.setdefault(element.get("id"), {}).update(props)
+    return found
 
 
 def _element_meta(task_spec: Any) -> ElementMeta | None:

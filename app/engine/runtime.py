@@ -44,13 +44,41 @@ class EngineFailure(Exception):
         self.element_id = element_id
 
 
+@dataclass(frozen=True)
+class CompletedElement:
+    """A BPMN element that completed in a step, as listeners see it (data is read-only)."""
+
+    element_id: str
+    element_type: str
+    properties: dict[str, str]
+    data: dict[str, Any]
+
+
+@dataclass
+class StepEvents:
+    """What one step did, handed to listeners inside the step's transaction."""
+
+    instance: ProcessInstance
+    actor: str | None
+    completed: list[CompletedElement]
+    created: list[TaskRecord]
+
+
+Listener = Callable[[Session, StepEvents], None]
+
+
 @dataclass
 class Engine:
-    """The process-wide engine: caches and the database they belong to."""
+    """The process-wide engine: caches, the database they belong to, and step listeners.
+
+    Listeners let a domain (supervision) record what a step meant, in the same transaction,
+    without the engine knowing that domain.
+    """
 
     db: Database
     specs: SpecCache
     workflows: WorkflowCache
+    listeners: list[Listener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         state.install_clock()  # timers and expression helpers read the service clock
@@ -69,6 +97,7 @@ class Loaded:
     involved: set[str] = field(default_factory=set)
     # The human task this step completes: (task id, who, what they submitted).
     completion: tuple[uuid.UUID, str | None, dict[str, Any]] | None = None
+    created: list[TaskRecord] = field(default_factory=list)
 
 
 Action = Callable[[Any], None]
@@ -149,6 +178,7 @@ def step(
     `event` is recorded first in history (with `event_task`'s element when given).
     """
     workflow, row = loaded.workflow, loaded.row
+    loaded.created = []
     completed: list[Any] = []
     guard = _RunawayGuard()
     try:
@@ -182,6 +212,9 @@ def step(
     loaded.timers_before = events.sync_timers(session, row, workflow, loaded.timers_before, now)
     loaded.messages_before = events.sync_messages(session, row, workflow, loaded.messages_before)
     _finish_if_done(session, loaded, now, actor)
+    if engine.listeners:
+        done = [event_task, *completed] if event_task is not None else completed
+        _notify(engine, session, loaded, actor, done)
     state.prune(workflow)
     row.state = state.dump(workflow)
     row.updated_at = now
@@ -326,6 +359,7 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
             continue
         record = _task_record(row, task, loaded.definition.meta_for(task), now)
         session.add(record)
+        loaded.created.append(record)
         _involve(session, loaded, record.unit_code)
         record_history(
             session,
@@ -412,6 +446,25 @@ def _finish_if_done(session: Session, loaded: Loaded, now: datetime, actor: str 
         row.status = "completed"
         row.ended_at = now
         record_history(session, row, "instance_completed", actor=actor)
+
+
+def _notify(
+    engine: Engine, session: Session, loaded: Loaded, actor: str | None, tasks: list[Any]
+) -> None:
+    properties = loaded.definition.bundle.properties
+    elements = [
+        CompletedElement(
+            element_id=t.task_spec.bpmn_id,
+            element_type=type(t.task_spec).__name__,
+            properties=properties.get(t.task_spec.bpmn_id, {}),
+            data=t.data,
+        )
+        for t in tasks
+        if t.task_spec.bpmn_id is not None
+    ]
+    step_events = StepEvents(loaded.row, actor, elements, loaded.created)
+    for listener in engine.listeners:
+        listener(session, step_events)
 
 
 def _note_completed(row: ProcessInstance, tasks: list[Any]) -> None:
