@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("SpiffWorkflow").setLevel(logging.WARNING)
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # the library logs eagerly
     handler = {
         "serve": _serve,
         "migrate": _migrate,

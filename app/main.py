@@ -24,6 +24,8 @@ from app.identity.auth import Authenticator
 from app.migrate import upgrade
 from app.org import service as units
 from app.org.api import router as units_router
+from app.supervision import recorder
+from app.supervision.api import router as matters_router
 
 log = logging.getLogger("ducha")
 
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = Database(settings)
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
+    engine.listeners.append(recorder.on_step)
     scheduler = Scheduler(engine, settings)
 
     @asynccontextmanager
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(engine_router)
     app.include_router(units_router)
     app.include_router(identity_router)
+    app.include_router(matters_router)
     _install_errors(app)
     _install_health(app, db)
     return app

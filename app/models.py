@@ -6,3 +6,4 @@ def load_all() -> None:
     import app.engine.models
     import app.identity.models
     import app.org.models  # noqa: F401
+    import app.supervision.models  # noqa: F401

@@ -38,6 +38,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "units.read": ALL,
     "units.write": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.AUDITOR, Role.ADMIN}),
+    "matters.read": ALL,
+    "matters.register": OFFICE | {Role.ADMIN},
+    "matters.extend": frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD}),
+    "matters.decide": OFFICE | {Role.ADMIN},
 }
 
 # Roles that see their government's whole subtree, not only their own unit.

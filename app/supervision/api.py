@@ -1,0 +1,191 @@
+"""REST routes of matters: register, list with filters, one matter with everything about it."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
+
+from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine.models import TaskRecord
+from app.engine.schemas import TaskOut
+from app.engine.service import Outcome
+from app.errors import NotFound
+from app.identity import audit
+from app.identity.policy import Forbidden, Scope, permission, scope_of
+from app.identity.principal import Principal
+from app.org.models import Unit
+from app.shared import ERRORS, Page
+from app.supervision import matters
+from app.supervision.deadlines import SourceType
+from app.supervision.models import (
+    Assignment,
+    ExtensionRequest,
+    Matter,
+    MatterDeadline,
+    ProgressReport,
+    TimelineEntry,
+    Urging,
+)
+from app.supervision.schemas import (
+    AssignmentOut,
+    Category,
+    DeadlineOut,
+    ExtensionOut,
+    MatterDetail,
+    MatterIn,
+    MatterOut,
+    ReportOut,
+    TimelineOut,
+    UrgingOut,
+)
+
+router = APIRouter(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
+Reader = Annotated[Principal, Depends(permission("matters.read"))]
+
+
+def visible(scope: Scope) -> ColumnElement[bool]:
+    """Matters owned by, or assigned to, a unit in scope."""
+    if scope.everything:
+        return true()
+    assigned = select(Assignment.matter_id).where(scope.clause(Assignment.unit_code))
+    return or_(scope.clause(Matter.owner_unit), Matter.id.in_(assigned))
+
+
+@router.post("", response_model=MatterDetail, status_code=status.HTTP_201_CREATED)
+def register_matter(
+    body: MatterIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("matters.register"))],
+) -> MatterDetail:
+    """立项: register a matter, compute its deadlines (seed 三(一)) and start its process."""
+
+    def work(s: Session) -> tuple[Outcome, MatterDetail | None]:
+        scope = scope_of(s, principal)
+        for field, code in [
+            ("lead_unit", body.lead_unit),
+            *(("co_units", c) for c in body.co_units),
+        ]:
+            if not scope.contains(s, code):
+                raise Forbidden(f"unit '{code}' is outside your scope", errors=[{"field": field}])
+        matter, outcome = matters.register(
+            engine, s, body, actor=principal.sub, owner_unit=principal.unit
+        )
+        audit.record(
+            s,
+            principal,
+            "matter.register",
+            object_type="matter",
+            object_id=str(matter.id),
+            instance_id=str(matter.instance_id),
+            unit_code=principal.unit,
+            data=body.model_dump(mode="json"),
+        )
+        detail = None if outcome.failure else _detail(s, matter)
+        return outcome, detail
+
+    outcome, detail = engine.db.transaction(work)
+    raise_failure(outcome)
+    assert detail is not None
+    return detail
+
+
+@router.get("", response_model=Page[MatterOut])
+def list_matters(
+    engine: EngineDep,
+    principal: Reader,
+    status_: Annotated[
+        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
+        Query(alias="status"),
+    ] = None,
+    light: Literal["green", "yellow", "red"] | None = None,
+    category: Category | None = None,
+    source_type: SourceType | None = None,
+    unit: Annotated[str | None, Query(description="assigned to this unit or a unit below")] = None,
+    overdue: bool | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[MatterOut]:
+    """Matters in your scope, newest first."""
+    with engine.db.session() as s:
+        query = select(Matter).where(visible(scope_of(s, principal)))
+        for column, value in (
+            (Matter.status, status_),
+            (Matter.light, light),
+            (Matter.category, category),
+            (Matter.source_type, source_type),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if unit:
+            below = select(Unit.code).where(Unit.path.contains(f"{unit}/", autoescape=True))
+            query = query.where(
+                Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
+            )
+        if overdue is not None:
+            late = (Matter.final_due < matters.today()) & (Matter.status != "closed")
+            query = query.where(late | (Matter.light == "red") if overdue else ~late)
+        if due_before:
+            query = query.where(Matter.final_due < due_before)
+        if due_after:
+            query = query.where(Matter.final_due > due_after)
+        if q:
+            query = query.where(
+                Matter.title.contains(q, autoescape=True)
+                | Matter.content.contains(q, autoescape=True)
+            )
+        return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset)
+
+
+@router.get("/{matter_id}", response_model=MatterDetail)
+def get_matter(matter_id: uuid.UUID, engine: EngineDep, principal: Reader) -> MatterDetail:
+    """One matter: deadlines, assignments, reports, urgings, extensions, light, tasks, timeline."""
+    with engine.db.session() as s:
+        return _detail(s, _visible_matter(s, principal, matter_id))
+
+
+def _visible_matter(s: Session, principal: Principal, matter_id: uuid.UUID) -> Matter:
+    matter = s.scalars(
+        select(Matter).where(Matter.id == matter_id, visible(scope_of(s, principal)))
+    ).first()
+    if matter is None:
+        raise NotFound(f"matter {matter_id} not found")
+    return matter
+
+
+def _detail(s: Session, matter: Matter) -> MatterDetail:
+    def rows(model: Any, order: Any) -> list[Any]:
+        return list(s.scalars(select(model).where(model.matter_id == matter.id).order_by(order)))
+
+    tasks: list[TaskRecord] = []
+    if matter.instance_id is not None:
+        tasks = list(
+            s.scalars(
+                select(TaskRecord)
+                .where(TaskRecord.instance_id == matter.instance_id, TaskRecord.state == "ready")
+                .order_by(TaskRecord.created_at)
+            )
+        )
+    return MatterDetail(
+        **MatterOut.model_validate(matter).model_dump(),
+        content=matter.content,
+        deadlines=[DeadlineOut.model_validate(d) for d in rows(MatterDeadline, MatterDeadline.due)],
+        assignments=[
+            AssignmentOut.model_validate(a) for a in rows(Assignment, Assignment.sign_due)
+        ],
+        reports=[
+            ReportOut.model_validate(r) for r in rows(ProgressReport, ProgressReport.submitted_at)
+        ],
+        urgings=[UrgingOut.model_validate(u) for u in rows(Urging, Urging.at)],
+        extensions=[
+            ExtensionOut.model_validate(e)
+            for e in rows(ExtensionRequest, ExtensionRequest.requested_at)
+        ],
+        ready_tasks=[TaskOut.model_validate(t) for t in tasks],
+        timeline=[TimelineOut.model_validate(t) for t in rows(TimelineEntry, TimelineEntry.at)],
+    )

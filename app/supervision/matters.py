@@ -1,0 +1,234 @@
+"""Register a matter (立项): compute its deadlines, record its parts, start its process."""
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.engine import service as engine_service
+from app.engine.runtime import Engine
+from app.engine.timeutil import CHINA
+from app.errors import InvalidData
+from app.org.models import Unit
+from app.supervision import deadlines as rules
+from app.supervision.calendar import default_calendar
+from app.supervision.deadlines import Deadline, FollowUp, SourceType
+from app.supervision.lights import ESCALATE_AFTER_WORKDAYS, WARNING_WINDOW
+from app.supervision.models import Assignment, Matter, MatterDeadline
+from app.supervision.schemas import MatterIn
+from app.supervision.timeline import note
+
+PROCESS_KEY = "supervision_matter"
+# seed 二(二): leaders' instructions and important meetings/documents are planned jointly.
+JOINT_SOURCES = frozenset({SourceType.LEADER_INSTRUCTION, SourceType.MEETING, SourceType.DOCUMENT})
+
+
+def today() -> date:
+    """Today in China."""
+    return clock.now().astimezone(CHINA).date()
+
+
+def at(day: date, hour: int = 0) -> str:
+    """An ISO instant in China time, as BPMN timers read it."""
+    return datetime.combine(day, time(hour), CHINA).isoformat()
+
+
+def register(
+    engine: Engine, session: Session, body: MatterIn, *, actor: str, owner_unit: str
+) -> tuple[Matter, engine_service.Outcome]:
+    """Create the matter, its assignments and deadlines, and start its BPMN process."""
+    _check_units(session, body)
+    assigned = body.assigned_on or today()
+    try:
+        computed = rules.deadlines_for(
+            body.source_type,
+            assigned,
+            explicit_due=body.explicit_due,
+            complex_npc=body.complex_npc,
+        )
+    except ValueError as exc:
+        raise InvalidData(
+            str(exc), errors=[{"field": "explicit_due", "message": str(exc)}]
+        ) from exc
+    final, periodic = computed[-1], computed[:-1]
+    matter = Matter(
+        id=uuid.uuid4(),
+        code=_next_code(session, assigned),
+        title=body.title,
+        content=body.content,
+        category=body.category,
+        source_type=body.source_type.value,
+        source_ref=body.source_ref,
+        lead_unit=body.lead_unit,
+        co_units=list(body.co_units),
+        owner_unit=owner_unit,
+        assigned_on=assigned,
+        final_due=final.due,
+        status="planning",
+        light="green",
+        parent_id=body.parent_id,
+        complex_npc=body.complex_npc,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    session.add(matter)
+    session.flush()
+    plan = _assignments(session, matter, final, periodic, assigned)
+    outcome = engine_service.start(
+        engine,
+        session,
+        process_key=PROCESS_KEY,
+        version=None,
+        business_key=str(matter.id),
+        variables=_variables(matter, body, final, plan),
+        actor=actor,
+        unit_code=owner_unit,
+    )
+    matter.instance_id = outcome.instance_id
+    note(
+        session,
+        matter,
+        "registered",
+        f"立项：{matter.title}（{final.label}时限 {final.due}）",
+        actor=actor,
+        data={"deadlines": [d.as_variables() for d in computed]},
+    )
+    return matter, outcome
+
+
+def _check_units(session: Session, body: MatterIn) -> None:
+    codes = [("lead_unit", body.lead_unit)] + [
+        (f"co_units/{i}", c) for i, c in enumerate(body.co_units)
+    ]
+    if body.division_unit:
+        codes.append(("division_unit", body.division_unit))
+    unknown = [
+        {"field": f, "message": f"unknown unit '{c}'"}
+        for f, c in codes
+        if session.get(Unit, c) is None
+    ]
+    if body.lead_unit in body.co_units:
+        unknown.append({"field": "co_units", "message": "the lead unit cannot also co-operate"})
+    if unknown:
+        raise InvalidData("the matter names units that cannot take it", errors=unknown)
+
+
+def _next_code(session: Session, assigned: date) -> str:
+    prefix = f"DC-{assigned.year}-"
+    count = session.scalar(select(func.count()).where(Matter.code.startswith(prefix))) or 0
+    return f"{prefix}{count + 1:04d}"
+
+
+def _assignments(
+    session: Session, matter: Matter, final: Deadline, periodic: list[Deadline], assigned: date
+) -> list[dict[str, Any]]:
+    """One assignment per unit with its deadlines; returns them as BPMN variables."""
+    sign = rules.follow_up_due(FollowUp.REMIT_OBJECTION, assigned)
+    co_opinion = rules.follow_up_due(FollowUp.CO_UNIT_OPINION, assigned)
+    plan = []
+    units = [(matter.lead_unit, "lead")] + [(c, "co") for c in matter.co_units]
+    for unit, role in units:
+        session.add(
+            Assignment(
+                matter_id=matter.id, unit_code=unit, role=role, receipt="pending", sign_due=sign.due
+            )
+        )
+        _deadline(session, matter, unit, sign, kind="sign_for")
+        reports = [_deadline(session, matter, unit, d) for d in periodic]
+        co_due = min(co_opinion.due, final.due)
+        if role == "co":
+            _deadline(
+                session,
+                matter,
+                unit,
+                co_opinion if co_opinion.due <= final.due else final,
+                kind="co_report",
+                label="向牵头单位报送意见",
+            )
+        plan.append(
+            {
+                "unit": unit,
+                "role": role,
+                "sign_due": sign.due.isoformat(),
+                "sign_overdue_at": at(sign.due + timedelta(days=1)),
+                "co_due": co_due.isoformat(),
+                "reports": [_report_variables(d) for d in reports],
+            }
+        )
+    _deadline(session, matter, matter.lead_unit, final, kind="final_report")
+    return plan
+
+
+def _deadline(
+    session: Session,
+    matter: Matter,
+    unit: str,
+    deadline: Deadline,
+    *,
+    kind: str | None = None,
+    label: str | None = None,
+) -> MatterDeadline:
+    row = MatterDeadline(
+        matter_id=matter.id,
+        unit_code=unit,
+        kind=kind or deadline.kind,
+        label=label or deadline.label,
+        due=deadline.due,
+        rule=deadline.rule,
+        basis=deadline.basis,
+        calendar_basis=deadline.calendar_basis,
+        rolled_from=deadline.rolled_from,
+        light="green",
+    )
+    session.add(row)
+    return row
+
+
+def _report_variables(row: MatterDeadline) -> dict[str, str]:
+    return {
+        "label": row.label,
+        "due": row.due.isoformat(),
+        "due_at": at(row.due + timedelta(days=1)),
+        "warn_at": at(warning_at(row.due), 9),
+    }
+
+
+def warning_at(due: date) -> date:
+    """domain.md §7: the yellow window opens 3 working days before the due date."""
+    return rules.warning_start(due, window=WARNING_WINDOW, calendar=default_calendar())
+
+
+def timer_variables(due: date) -> dict[str, str]:
+    """The final report's timers: yellow, red (the day after due), escalation (5 working days)."""
+    escalate = default_calendar().add_workdays(due, ESCALATE_AFTER_WORKDAYS)
+    return {
+        "final_due": due.isoformat(),
+        "final_warn_at": at(warning_at(due), 9),
+        "final_due_at": at(due + timedelta(days=1)),
+        "final_escalate_at": at(escalate, 9),
+    }
+
+
+def _variables(
+    matter: Matter, body: MatterIn, final: Deadline, plan: list[dict[str, Any]]
+) -> dict[str, Any]:
+    joint = body.joint if body.joint is not None else body.source_type in JOINT_SOURCES
+    return {
+        "matter_id": str(matter.id),
+        "matter_code": matter.code,
+        "title": matter.title,
+        "source_type": matter.source_type,
+        "category": matter.category,
+        "plan_title": matter.title,
+        "plan_content": matter.content,
+        "lead_unit": matter.lead_unit,
+        "co_units": list(matter.co_units),
+        "joint": joint,
+        "division_unit": body.division_unit,
+        "assignments": plan,
+        "reopened": False,
+        **timer_variables(final.due),
+    }

@@ -1,0 +1,377 @@
+"""What a step of a matter's process means for the matter: receipts, reports, urgings, lights.
+
+Registered as an engine step listener; runs inside the step's transaction. The diagram marks
+the elements it cares about with `matterStep` (user tasks) and `matterEvent` (end events after
+timers) extension properties.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.engine.runtime import CompletedElement, StepEvents
+from app.supervision import lights
+from app.supervision.calendar import default_calendar
+from app.supervision.matters import PROCESS_KEY, today
+from app.supervision.models import Assignment, Matter, MatterDeadline, ProgressReport, Urging
+from app.supervision.timeline import note
+
+Handler = Callable[[Session, Matter, CompletedElement, str | None], None]
+
+
+def on_step(session: Session, events: StepEvents) -> None:
+    """Record every marked element of a matter's step, then refresh the matter's light."""
+    if events.instance.process_key != PROCESS_KEY:
+        return
+    touched: dict[uuid.UUID, Matter] = {}
+    for element in events.completed:
+        key = element.properties.get("matterStep") or element.properties.get("matterEvent")
+        handler = HANDLERS.get(key or "")
+        matter_id = element.data.get("matter_id")
+        if handler is None or not matter_id:
+            continue
+        matter = touched.get(uuid.UUID(matter_id)) or session.get(Matter, uuid.UUID(matter_id))
+        if matter is None:
+            continue
+        touched[matter.id] = matter
+        handler(session, matter, element, events.actor)
+    for matter in touched.values():
+        refresh_light(session, matter)
+
+
+def _deadlines(
+    session: Session, matter: Matter, unit: str | None, kind: str
+) -> list[MatterDeadline]:
+    query = select(MatterDeadline).where(
+        MatterDeadline.matter_id == matter.id, MatterDeadline.kind == kind
+    )
+    if unit is not None:
+        query = query.where(MatterDeadline.unit_code == unit)
+    return list(session.scalars(query.order_by(MatterDeadline.due)))
+
+
+def _close(deadline: MatterDeadline, on: date) -> bool:
+    outcome, days_late = lights.closed_outcome(deadline.due, on)
+    deadline.done_on, deadline.outcome, deadline.days_late = on, outcome, days_late
+    deadline.light = lights.Light.GREEN
+    return outcome == "on_time"
+
+
+def _assignment(session: Session, matter: Matter, unit: str) -> Assignment | None:
+    return session.scalars(
+        select(Assignment)
+        .where(Assignment.matter_id == matter.id, Assignment.unit_code == unit)
+        .order_by(Assignment.sign_due.desc())
+    ).first()
+
+
+def _signed_for(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    unit, data = element.data["unit"], element.data
+    assignment = _assignment(session, matter, unit)
+    for deadline in _deadlines(session, matter, unit, "sign_for"):
+        if deadline.done_on is None:
+            _close(deadline, today())
+    if data.get("decision") == "sign":
+        if assignment is not None:
+            assignment.receipt, assignment.signed_at = "signed", clock.now()
+        matter.status = "handling" if matter.status == "planning" else matter.status
+        note(session, matter, "signed_for", f"{unit} 已签收", unit=unit, actor=actor)
+        return
+    if assignment is not None:
+        assignment.receipt, assignment.return_reason = "returned", data.get("reason")
+    note(
+        session,
+        matter,
+        "returned",
+        f"{unit} 退回：{data.get('reason', '')}",
+        unit=unit,
+        actor=actor,
+        data={"reason": data.get("reason")},
+    )
+
+
+def _reassigned(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    new_unit, role = element.data["unit"], element.data.get("role", "co")
+    returned = session.scalars(
+        select(Assignment).where(
+            Assignment.matter_id == matter.id,
+            Assignment.receipt == "returned",
+            Assignment.role == role,
+        )
+    ).first()
+    if returned is not None:
+        returned.receipt = "reassigned"
+    sign_due = date.fromisoformat(element.data["sign_due"])
+    session.add(
+        Assignment(
+            matter_id=matter.id, unit_code=new_unit, role=role, receipt="pending", sign_due=sign_due
+        )
+    )
+    if role == "lead":
+        matter.lead_unit = new_unit
+        for deadline in _deadlines(session, matter, None, "final_report"):
+            deadline.unit_code = new_unit
+    else:
+        matter.co_units = [
+            new_unit if c == (returned.unit_code if returned else None) else c
+            for c in matter.co_units
+        ]
+    note(
+        session,
+        matter,
+        "reassigned",
+        f"改派给 {new_unit}",
+        unit=new_unit,
+        actor=actor,
+        data={
+            "from": returned.unit_code if returned else None,
+            "comment": element.data.get("comment"),
+        },
+    )
+
+
+def _reported(kind: str, deadline_kind: str) -> Handler:
+    def handler(
+        session: Session, matter: Matter, element: CompletedElement, actor: str | None
+    ) -> None:
+        data = element.data
+        unit = data["unit"] if kind != "final" else matter.lead_unit
+        open_deadlines = [
+            d for d in _deadlines(session, matter, unit, deadline_kind) if d.done_on is None
+        ]
+        if kind == "progress":
+            due = data.get("report", {}).get("due")
+            open_deadlines = [
+                d for d in open_deadlines if d.due.isoformat() == due
+            ] or open_deadlines
+        deadline = open_deadlines[0] if open_deadlines else None
+        finished = kind != "final" or bool(data.get("finished"))
+        on_time = _close(deadline, today()) if deadline is not None and finished else True
+        content = {
+            k: data.get(k)
+            for k in ("report", "percent", "finished", "reasons", "grade")
+            if k in data
+        }
+        session.add(
+            ProgressReport(
+                matter_id=matter.id,
+                unit_code=unit,
+                kind=kind,
+                content=content,
+                submitted_by=actor,
+                submitted_at=clock.now(),
+                deadline_id=deadline.id if deadline else None,
+                on_time=on_time,
+            )
+        )
+        if kind == "final":
+            matter.status = "reviewing"
+        label = {
+            "progress": "报告进展",
+            "co_report": "向牵头单位报送意见",
+            "final": "报送办理情况",
+        }[kind]
+        note(session, matter, f"reported_{kind}", f"{unit} {label}", unit=unit, actor=actor)
+
+    return handler
+
+
+def _reviewed(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    accepted = element.data.get("decision") == "accept"
+    for assignment in session.scalars(select(Assignment).where(Assignment.matter_id == matter.id)):
+        if assignment.receipt == "signed":
+            assignment.review = "passed" if accepted else "sent_back"
+    if accepted:
+        matter.status = "evaluating"
+        note(session, matter, "accepted", "审核通过，办结销号", actor=actor)
+        return
+    # Sent back with comments: the final report is due again, by the same deadline.
+    for deadline in _deadlines(session, matter, None, "final_report"):
+        deadline.done_on = deadline.outcome = deadline.days_late = None
+    matter.status = "handling"
+    note(
+        session,
+        matter,
+        "sent_back",
+        f"审核退回：{element.data.get('comment', '')}",
+        actor=actor,
+        data={"comment": element.data.get("comment")},
+    )
+
+
+def _evaluated(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    for entry in element.data.get("evaluations", []):
+        assignment = _assignment(session, matter, entry.get("unit", ""))
+        if assignment is not None:
+            assignment.timeliness, assignment.quality = (
+                entry.get("timeliness"),
+                entry.get("quality"),
+            )
+            assignment.evaluation_comment = entry.get("comment")
+    note(
+        session,
+        matter,
+        "evaluated",
+        "办结评价",
+        actor=actor,
+        data={"evaluations": element.data.get("evaluations", [])},
+    )
+
+
+def _satisfaction(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    matter.satisfaction = element.data.get("satisfaction")
+    labels = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+    reopen = matter.satisfaction == "dissatisfied" and not element.data.get("reopened")
+    if reopen:
+        matter.status = "handling"
+        for deadline in _deadlines(session, matter, None, "final_report"):
+            deadline.done_on = deadline.outcome = deadline.days_late = None
+    note(
+        session,
+        matter,
+        "satisfaction",
+        f"提案人意见：{labels.get(matter.satisfaction or '', '')}"
+        + ("，重新办理" if reopen else ""),
+        actor=actor,
+    )
+
+
+NOTICES = {
+    "remind": ("提醒", "【督查提醒】《{title}》{label}时限为{due}，请抓紧办理，按时报送。"),
+    "urge": (
+        "催办",
+        "【催办通知】《{title}》已超过{label}时限（{due}），请立即办理并报送，说明逾期原因。",
+    ),
+    "escalate": (
+        "督办",
+        "【督办通知】《{title}》超期{days}个工作日仍未报送，已报单位负责人和分管领导督办。",
+    ),
+    "sign_overdue": (
+        "逾期未签收",
+        "【催办通知】《{title}》交办后未在时限（{due}）内签收，请立即签收或说明理由退回。",
+    ),
+}
+
+
+def _urged(kind: str) -> Handler:
+    def handler(
+        session: Session, matter: Matter, element: CompletedElement, actor: str | None
+    ) -> None:
+        unit, deadline = _urged_deadline(session, matter, element)
+        if deadline is None or deadline.done_on is not None:
+            return
+        title, template = NOTICES[kind]
+        days = default_calendar().workdays_between(deadline.due, today())
+        notice = template.format(
+            title=matter.title, label=deadline.label, due=deadline.due, days=days
+        )
+        session.add(
+            Urging(
+                matter_id=matter.id,
+                unit_code=unit,
+                kind=kind,
+                notice=notice,
+                at=clock.now(),
+                deadline_id=deadline.id,
+            )
+        )
+        deadline.light = lights.Light.YELLOW if kind == "remind" else lights.Light.RED
+        note(
+            session,
+            matter,
+            kind,
+            f"{title}：{unit}",
+            unit=unit,
+            actor=None,
+            data={"notice": notice},
+        )
+
+    return handler
+
+
+def _urged_deadline(
+    session: Session, matter: Matter, element: CompletedElement
+) -> tuple[str, MatterDeadline | None]:
+    data: dict[str, Any] = element.data
+    if element.element_id.startswith("final_"):
+        rows = _deadlines(session, matter, None, "final_report")
+        return matter.lead_unit, rows[0] if rows else None
+    unit = data.get("unit", matter.lead_unit)
+    if element.element_id.startswith("sign_for"):
+        rows = [d for d in _deadlines(session, matter, unit, "sign_for") if d.done_on is None]
+        return unit, rows[0] if rows else None
+    due = data.get("report", {}).get("due")
+    rows = [
+        d
+        for d in session.scalars(
+            select(MatterDeadline).where(
+                MatterDeadline.matter_id == matter.id, MatterDeadline.unit_code == unit
+            )
+        )
+        if d.due.isoformat() == due and d.kind not in ("sign_for", "final_report")
+    ]
+    return unit, rows[0] if rows else None
+
+
+def _closed(session: Session, matter: Matter, element: CompletedElement, actor: str | None) -> None:
+    matter.status, matter.closed_at = "closed", clock.now()
+    note(session, matter, "closed", "事项办结", actor=actor)
+
+
+HANDLERS: dict[str, Handler] = {
+    "sign_for": _signed_for,
+    "reassign": _reassigned,
+    "progress_report": _reported("progress", "quarterly_report"),
+    "co_report": _reported("co_report", "co_report"),
+    "final_report": _reported("final", "final_report"),
+    "review": _reviewed,
+    "evaluation": _evaluated,
+    "satisfaction": _satisfaction,
+    "remind": _urged("remind"),
+    "urge": _urged("urge"),
+    "escalate": _urged("escalate"),
+    "sign_overdue": _urged("sign_overdue"),
+    "closed": _closed,
+}
+
+
+def refresh_light(session: Session, matter: Matter) -> None:
+    """domain.md §7: a matter's light is the worst of its open obligations; changes are kept."""
+    if matter.status == "closed":
+        return
+    day = today()
+    calendar = default_calendar()
+    open_lights = []
+    for deadline in session.scalars(
+        select(MatterDeadline).where(MatterDeadline.matter_id == matter.id)
+    ):
+        if deadline.done_on is not None:
+            continue
+        obligation = lights.Obligation(kind=deadline.kind, due=deadline.due)
+        deadline.light = lights.time_light(obligation, day, calendar)
+        open_lights.append(lights.Light(deadline.light))
+    light = lights.matter_light(open_lights)
+    if light != matter.light:
+        note(
+            session,
+            matter,
+            "light_changed",
+            f"状态灯：{matter.light} → {light}",
+            data={"from": matter.light, "to": light.value},
+        )
+        matter.light = light.value

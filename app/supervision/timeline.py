@@ -1,0 +1,32 @@
+"""The matter's timeline: one entry per meaningful event, in Chinese for officials."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.supervision.models import Matter, TimelineEntry
+
+
+def note(
+    session: Session,
+    matter: Matter,
+    event: str,
+    summary: str,
+    *,
+    unit: str | None = None,
+    actor: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append one timeline entry."""
+    session.add(
+        TimelineEntry(
+            matter_id=matter.id,
+            at=clock.now(),
+            event=event,
+            unit_code=unit,
+            actor=actor,
+            summary=summary,
+            data=data,
+        )
+    )
