@@ -172,3 +172,15 @@ def complete(client: TestClient, task_id: str, variables: dict | None = None, **
 def ready(instance: dict, element_id: str | None = None) -> list[dict]:
     """The instance's ready tasks (of one element, when given)."""
     return [t for t in instance["ready_tasks"] if element_id in (None, t["element_id"])]
+
+
+@pytest.fixture
+def matter_client(settings: Settings) -> Iterator[TestClient]:
+    """The service with processes/ deployed, its clock at 2026-03-02 09:00 China time."""
+    clock.freeze(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    settings = settings.model_copy(
+        update={"processes_dir": ROOT / "processes", "deploy_on_startup": True}
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+    clock.reset()

@@ -18,7 +18,7 @@ from app.identity.policy import Forbidden, Scope, permission, scope_of
 from app.identity.principal import Principal
 from app.org.models import Unit
 from app.shared import ERRORS, Page
-from app.supervision import matters
+from app.supervision import extensions, matters, recorder
 from app.supervision.deadlines import SourceType
 from app.supervision.models import (
     Assignment,
@@ -33,6 +33,8 @@ from app.supervision.schemas import (
     AssignmentOut,
     Category,
     DeadlineOut,
+    ExtensionDecision,
+    ExtensionIn,
     ExtensionOut,
     MatterDetail,
     MatterIn,
@@ -189,3 +191,61 @@ def _detail(s: Session, matter: Matter) -> MatterDetail:
         ready_tasks=[TaskOut.model_validate(t) for t in tasks],
         timeline=[TimelineOut.model_validate(t) for t in rows(TimelineEntry, TimelineEntry.at)],
     )
+
+
+@router.post(
+    "/{matter_id}/extensions", response_model=ExtensionOut, status_code=status.HTTP_201_CREATED
+)
+def request_extension(
+    matter_id: uuid.UUID,
+    body: ExtensionIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("matters.extend"))],
+) -> ExtensionOut:
+    """延期申请: your unit asks for more time, with reasons and progress, before the deadline."""
+
+    def work(s: Session) -> ExtensionOut:
+        matter = _visible_matter(s, principal, matter_id)
+        row = extensions.request(s, matter, body, unit=principal.unit, actor=principal.sub)
+        audit.record(
+            s,
+            principal,
+            "matter.extension_request",
+            object_type="matter",
+            object_id=str(matter.id),
+            instance_id=str(matter.instance_id),
+            unit_code=principal.unit,
+            data=body.model_dump(mode="json"),
+        )
+        return ExtensionOut.model_validate(row)
+
+    return engine.db.transaction(work)
+
+
+@router.post("/{matter_id}/extensions/{extension_id}/decision", response_model=MatterDetail)
+def decide_extension(
+    matter_id: uuid.UUID,
+    extension_id: uuid.UUID,
+    body: ExtensionDecision,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("matters.decide"))],
+) -> MatterDetail:
+    """The office approves (the deadline and its timers move) or rejects a request."""
+
+    def work(s: Session) -> MatterDetail:
+        matter = _visible_matter(s, principal, matter_id)
+        row = extensions.decide(engine, s, matter, extension_id, body, actor=principal.sub)
+        recorder.refresh_light(s, matter)
+        audit.record(
+            s,
+            principal,
+            "matter.extension_decision",
+            object_type="matter",
+            object_id=str(matter.id),
+            instance_id=str(matter.instance_id),
+            unit_code=row.unit_code,
+            data={"extension": str(extension_id), **body.model_dump(mode="json")},
+        )
+        return _detail(s, matter)
+
+    return engine.db.transaction(work)

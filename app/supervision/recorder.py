@@ -149,7 +149,7 @@ def _reported(kind: str, deadline_kind: str) -> Handler:
             d for d in _deadlines(session, matter, unit, deadline_kind) if d.done_on is None
         ]
         if kind == "progress":
-            due = data.get("report", {}).get("due")
+            due = data.get("period", {}).get("due")
             open_deadlines = [
                 d for d in open_deadlines if d.due.isoformat() == due
             ] or open_deadlines
@@ -315,7 +315,7 @@ def _urged_deadline(
     if element.element_id.startswith("sign_for"):
         rows = [d for d in _deadlines(session, matter, unit, "sign_for") if d.done_on is None]
         return unit, rows[0] if rows else None
-    due = data.get("report", {}).get("due")
+    due = data.get("period", {}).get("due")
     rows = [
         d
         for d in session.scalars(

@@ -2,73 +2,12 @@
 remind and urge by moving the clock, review rejected then accepted, evaluate, close."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from conftest import login
-from fastapi.testclient import TestClient
-
-from app.clock import clock
-from app.config import Settings
-from app.main import create_app
-
-ROOT = Path(__file__).resolve().parents[2]
-API = "/api/v1"
-USERS = {
-    "office": ("320000-DCS", ["supervision_office"]),
-    "head": ("320000-DCS", ["office_head"]),
-    "division": ("320000-GO-ZH1", ["division"]),
-    "fgw": ("320000-FGW", ["unit_handler"]),
-    "zjt": ("320000-ZJT", ["unit_handler"]),
-    "jyt": ("320000-JYT", ["unit_handler"]),
-}
+from matter_helpers import API, as_, do, fire_due_timers, inbox, matter
 
 
-@pytest.fixture
-def app_client(settings: Settings) -> TestClient:
-    """The service with processes/ deployed, at 2026-03-02 09:00 China time."""
-    clock.freeze(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
-    settings = settings.model_copy(
-        update={"processes_dir": ROOT / "processes", "deploy_on_startup": True}
-    )
-    with TestClient(create_app(settings)) as client:
-        yield client
-    clock.reset()
-
-
-def as_(client: TestClient, who: str) -> dict[str, str]:
-    unit, roles = USERS[who]
-    return login(client, sub=who, unit=unit, roles=roles)
-
-
-def inbox(client: TestClient, who: str) -> list[dict]:
-    return client.get(f"{API}/tasks", params={"mine": True}, headers=as_(client, who)).json()[
-        "items"
-    ]
-
-
-def do(client: TestClient, who: str, element: str, variables: dict) -> dict:
-    (task,) = [t for t in inbox(client, who) if t["element_id"] == element]
-    response = client.post(
-        f"{API}/tasks/{task['id']}/complete",
-        json={"variables": variables},
-        headers=as_(client, who),
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def matter(client: TestClient, matter_id: str) -> dict:
-    return client.get(f"{API}/matters/{matter_id}", headers=as_(client, "office")).json()
-
-
-def fire_due_timers(client: TestClient, to: datetime) -> None:
-    clock.freeze(to)
-    client.app.state.scheduler.run_due()
-
-
-def test_leader_instruction_from_registration_to_closure(app_client):
-    client = app_client
+def test_leader_instruction_from_registration_to_closure(matter_client):
+    client = matter_client
     body = {
         "title": "关于加快推进城市更新项目的批示",
         "content": "请发改委牵头，住建厅配合，抓紧落实。",

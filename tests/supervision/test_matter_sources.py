@@ -1,0 +1,248 @@
+"""Each source type of seed 三(一) through REST: its deadlines, its reports, extensions, urging."""
+
+from datetime import UTC, datetime
+
+import pytest
+from matter_helpers import API, as_, do, fire_due_timers, inbox, matter
+
+BASE = {"title": "测试事项", "content": "内容", "lead_unit": "320000-FGW"}
+
+
+def register(client, **body) -> dict:
+    response = client.post(f"{API}/matters", json={**BASE, **body}, headers=as_(client, "office"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def plan(client, joint: bool) -> None:
+    do(
+        client,
+        "office",
+        "draft_plan",
+        {"plan_title": "方案", "plan_content": "分工", "lead_unit": "320000-FGW", "joint": joint},
+    )
+    if joint:
+        do(client, "division", "cosign_plan", {"cosign_opinion": "同意"})
+    do(client, "head", "approve_plan", {"decision": "approve"})
+
+
+@pytest.mark.parametrize(
+    ("source", "category", "extra", "expected"),
+    [
+        # seed 三(一): important meetings and documents, report within 30 days.
+        ("meeting", "meeting_document_policy", {}, ["2026-04-01"]),
+        ("document", "meeting_document_policy", {}, ["2026-04-01"]),
+        # seed 三(一): leader instruction, finish and report within 30 days.
+        ("leader_instruction", "leader_instruction", {}, ["2026-04-01"]),
+        # seed 三(一): annual key work, before 15 July, 15 October and 15 January.
+        ("annual_key_work", "key_work", {}, ["2026-07-15", "2026-10-15", "2027-01-15"]),
+        # seed 三(一): NPC suggestions / CPPCC proposals, answer within 3 months.
+        ("npc_suggestion", "proposal", {}, ["2026-06-02"]),
+        ("npc_suggestion", "proposal", {"complex_npc": True}, ["2026-09-02"]),
+        ("cppcc_proposal", "proposal", {}, ["2026-06-02"]),
+        # seed 三(一): major decisions report by the deadline the decision sets.
+        ("major_decision", "reform", {"explicit_due": "2026-05-20"}, ["2026-05-20"]),
+        ("reform_deployment", "reform", {"explicit_due": "2026-06-30"}, ["2026-06-30"]),
+        ("other", "efficiency", {"explicit_due": "2026-04-10"}, ["2026-04-10"]),
+    ],
+)
+def test_registration_computes_the_source_deadlines(
+    matter_client, source, category, extra, expected
+):
+    registered = register(
+        matter_client, source_type=source, category=category, division_unit="320000-GO-ZH1", **extra
+    )
+    lead = [
+        d
+        for d in registered["deadlines"]
+        if d["unit_code"] == "320000-FGW" and d["kind"] != "sign_for"
+    ]
+    assert [d["due"] for d in lead] == expected
+    assert registered["final_due"] == expected[-1]
+
+
+def test_a_deadline_is_required_where_the_source_sets_none(matter_client):
+    body = {**BASE, "source_type": "major_decision", "category": "reform"}
+    response = matter_client.post(f"{API}/matters", json=body, headers=as_(matter_client, "office"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "explicit_due"
+    assert (
+        matter_client.get(f"{API}/matters", headers=as_(matter_client, "office")).json()["total"]
+        == 0
+    )
+
+
+def test_extension_approved_moves_the_deadline_and_its_timers(matter_client):
+    client = matter_client
+    registered = register(
+        client,
+        source_type="meeting",
+        category="meeting_document_policy",
+        division_unit="320000-GO-ZH1",
+    )
+    mid = registered["id"]
+    plan(client, joint=True)
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    final = next(d for d in matter(client, mid)["deadlines"] if d["kind"] == "final_report")
+    request = {
+        "deadline_id": final["id"],
+        "requested_due": "2026-04-15",
+        "reason": "项目审批尚需时日",
+        "progress": "已完成方案编制",
+    }
+    # Only the unit that owes the report may ask.
+    assert (
+        client.post(
+            f"{API}/matters/{mid}/extensions", json=request, headers=as_(client, "zjt")
+        ).status_code
+        == 404
+    )
+    filed = client.post(f"{API}/matters/{mid}/extensions", json=request, headers=as_(client, "fgw"))
+    assert filed.status_code == 201, filed.text
+    decided = client.post(
+        f"{API}/matters/{mid}/extensions/{filed.json()['id']}/decision",
+        json={"approve": True},
+        headers=as_(client, "office"),
+    )
+    assert decided.status_code == 200, decided.text
+    state = decided.json()
+    final = next(d for d in state["deadlines"] if d["kind"] == "final_report")
+    assert (final["due"], final["original_due"]) == ("2026-04-15", "2026-04-01")
+    assert state["final_due"] == "2026-04-15"
+    (report_task,) = [t for t in inbox(client, "fgw") if t["element_id"] == "submit_final_report"]
+    assert report_task["due_at"].startswith("2026-04-15T15:59:59")
+    jobs = client.get(
+        f"{API}/jobs",
+        params={"process_instance_id": state["instance_id"]},
+        headers=as_(client, "office"),
+    ).json()["items"]
+    dues = {j["element_id"]: j["due_at"] for j in jobs}
+    assert dues["final_overdue"].startswith("2026-04-15T16:00:00")  # 16 April 00:00 China
+    # The old dates pass quietly; the new ones still urge.
+    fire_due_timers(client, datetime(2026, 4, 2, 1, 0, tzinfo=UTC))
+    assert matter(client, mid)["urgings"] == []
+    # A request on or after the deadline is refused (seed 三(一): report reasons before it).
+    fire_due_timers(client, datetime(2026, 4, 16, 1, 0, tzinfo=UTC))
+    late = {**request, "requested_due": "2026-05-01"}
+    refused = client.post(f"{API}/matters/{mid}/extensions", json=late, headers=as_(client, "fgw"))
+    assert refused.status_code == 422 and refused.json()["code"] == "deadline_passed"
+    state = matter(client, mid)
+    assert state["light"] == "red"
+    assert [u["kind"] for u in state["urgings"]] == ["remind", "urge"]
+
+
+def test_extension_rejected_keeps_the_deadline(matter_client):
+    client = matter_client
+    mid = register(
+        client,
+        source_type="leader_instruction",
+        category="leader_instruction",
+        division_unit="320000-GO-ZH1",
+    )["id"]
+    plan(client, joint=True)
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    final = next(d for d in matter(client, mid)["deadlines"] if d["kind"] == "final_report")
+    filed = client.post(
+        f"{API}/matters/{mid}/extensions",
+        headers=as_(client, "fgw"),
+        json={
+            "deadline_id": final["id"],
+            "requested_due": "2026-05-01",
+            "reason": "理由",
+            "progress": "进展",
+        },
+    ).json()
+    state = client.post(
+        f"{API}/matters/{mid}/extensions/{filed['id']}/decision",
+        json={"approve": False, "comment": "时限不变"},
+        headers=as_(client, "office"),
+    ).json()
+    assert state["extensions"][0]["status"] == "rejected"
+    assert next(d for d in state["deadlines"] if d["kind"] == "final_report")["due"] == "2026-04-01"
+    again = client.post(
+        f"{API}/matters/{mid}/extensions/{filed['id']}/decision",
+        json={"approve": True},
+        headers=as_(client, "office"),
+    )
+    assert again.status_code == 409
+
+
+def test_annual_key_work_reports_each_quarter_and_is_urged_when_late(matter_client):
+    client = matter_client
+    mid = register(client, source_type="annual_key_work", category="key_work")["id"]
+    plan(client, joint=False)
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    # The July report is late: reminded in the window, urged the day after.
+    fire_due_timers(client, datetime(2026, 7, 10, 2, 0, tzinfo=UTC))
+    fire_due_timers(client, datetime(2026, 7, 16, 1, 0, tzinfo=UTC))
+    state = matter(client, mid)
+    assert [u["kind"] for u in state["urgings"]] == ["remind", "urge"]
+    assert state["light"] == "red"
+    do(client, "fgw", "report_progress", {"report": "上半年进展", "percent": 40})
+    state = matter(client, mid)
+    july = next(d for d in state["deadlines"] if d["due"] == "2026-07-15")
+    assert (july["outcome"], july["days_late"]) == ("late", 1)
+    assert state["light"] == "green"
+    do(client, "fgw", "report_progress", {"report": "三季度进展", "percent": 75})
+    state = matter(client, mid)
+    october = next(d for d in state["deadlines"] if d["due"] == "2026-10-15")
+    assert october["outcome"] == "on_time"
+    do(client, "fgw", "submit_final_report", {"report": "全年完成", "finished": True})
+    assert [r["kind"] for r in matter(client, mid)["reports"]] == ["progress", "progress", "final"]
+
+
+def test_an_unsatisfied_proposer_reopens_the_handling_once(matter_client):
+    client = matter_client
+    mid = register(client, source_type="npc_suggestion", category="proposal")["id"]
+    plan(client, joint=False)
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+
+    def answer_and_close(satisfaction: str) -> None:
+        do(client, "fgw", "submit_final_report", {"report": "答复", "finished": True, "grade": "A"})
+        do(client, "office", "review_report", {"decision": "accept"})
+        do(
+            client,
+            "office",
+            "evaluate_units",
+            {"evaluations": [{"unit": "320000-FGW", "timeliness": "good", "quality": "good"}]},
+        )
+        do(client, "office", "record_satisfaction", {"satisfaction": satisfaction})
+
+    answer_and_close("dissatisfied")
+    state = matter(client, mid)
+    assert state["status"] == "handling" and state["satisfaction"] == "dissatisfied"
+    assert [t["element_id"] for t in state["ready_tasks"]] == ["submit_final_report"]
+    # Dissatisfied again: the handling is not reopened a second time.
+    answer_and_close("dissatisfied")
+    state = matter(client, mid)
+    assert state["status"] == "closed" and state["ready_tasks"] == []
+
+
+def test_the_matter_list_filters(matter_client):
+    client = matter_client
+    register(
+        client, source_type="npc_suggestion", category="proposal", title="关于增加公交线路的建议"
+    )
+    register(
+        client,
+        source_type="cppcc_proposal",
+        category="proposal",
+        lead_unit="320100-FGW",
+        title="关于老旧小区改造的提案",
+    )
+    office = as_(client, "office")
+
+    def titles(**params) -> set[str]:
+        items = client.get(f"{API}/matters", params=params, headers=office).json()["items"]
+        return {m["title"] for m in items}
+
+    assert titles() == {"关于增加公交线路的建议", "关于老旧小区改造的提案"}
+    assert titles(source_type="cppcc_proposal") == {"关于老旧小区改造的提案"}
+    assert titles(unit="320100-GOV") == {"关于老旧小区改造的提案"}  # units below included
+    assert titles(q="公交") == {"关于增加公交线路的建议"}
+    assert titles(light="red") == set()
+    assert titles(due_before="2026-06-03") == titles()
+    # A unit sees only matters assigned to it; a sibling sees none.
+    fgw = client.get(f"{API}/matters", headers=as_(client, "fgw")).json()["items"]
+    assert [m["title"] for m in fgw] == ["关于增加公交线路的建议"]
+    assert client.get(f"{API}/matters", headers=as_(client, "zjt")).json()["total"] == 0
