@@ -20,6 +20,7 @@ from app.org.models import Unit
 from app.shared import ERRORS, Page
 from app.supervision import extensions, matters, recorder
 from app.supervision.deadlines import SourceType
+from app.supervision.lights import Light, worst
 from app.supervision.models import (
     Assignment,
     ExtensionRequest,
@@ -40,6 +41,7 @@ from app.supervision.schemas import (
     MatterIn,
     MatterOut,
     ReportOut,
+    SubMatterOut,
     TimelineOut,
     UrgingOut,
 )
@@ -72,6 +74,8 @@ def register_matter(
         ]:
             if not scope.contains(s, code):
                 raise Forbidden(f"unit '{code}' is outside your scope", errors=[{"field": field}])
+        if body.parent_id is not None:
+            _visible_matter(s, principal, body.parent_id)  # decompose only what you can see
         matter, outcome = matters.register(
             engine, s, body, actor=principal.sub, owner_unit=principal.unit
         )
@@ -173,9 +177,15 @@ def _detail(s: Session, matter: Matter) -> MatterDetail:
                 .order_by(TaskRecord.created_at)
             )
         )
+    children = list(
+        s.scalars(select(Matter).where(Matter.parent_id == matter.id).order_by(Matter.created_at))
+    )
+    open_lights = [Light(c.light) for c in children if c.status != "closed"]
     return MatterDetail(
         **MatterOut.model_validate(matter).model_dump(),
         content=matter.content,
+        sub_matters=[SubMatterOut.model_validate(c) for c in children],
+        rolled_up_light=worst([Light(matter.light), *open_lights]).value,
         deadlines=[DeadlineOut.model_validate(d) for d in rows(MatterDeadline, MatterDeadline.due)],
         assignments=[
             AssignmentOut.model_validate(a) for a in rows(Assignment, Assignment.sign_due)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.engine.runtime import CompletedElement, StepEvents
+from app.errors import DomainError
 from app.supervision import lights
 from app.supervision.calendar import default_calendar
 from app.supervision.matters import PROCESS_KEY, today
@@ -185,10 +186,18 @@ def _reported(kind: str, deadline_kind: str) -> Handler:
     return handler
 
 
+class SubMattersOpen(DomainError):
+    """seed 二(四), three levels: a matter cannot close while its sub-matters are open."""
+
+    status, code = 409, "sub_matters_open"
+
+
 def _reviewed(
     session: Session, matter: Matter, element: CompletedElement, actor: str | None
 ) -> None:
     accepted = element.data.get("decision") == "accept"
+    if accepted:
+        _check_sub_matters(session, matter, element.data.get("close_reason"), actor)
     for assignment in session.scalars(select(Assignment).where(Assignment.matter_id == matter.id)):
         if assignment.receipt == "signed":
             assignment.review = "passed" if accepted else "sent_back"
@@ -207,6 +216,31 @@ def _reviewed(
         f"审核退回：{element.data.get('comment', '')}",
         actor=actor,
         data={"comment": element.data.get("comment")},
+    )
+
+
+def _check_sub_matters(
+    session: Session, matter: Matter, close_reason: str | None, actor: str | None
+) -> None:
+    children = session.scalars(
+        select(Matter).where(Matter.parent_id == matter.id, Matter.status != "closed")
+    )
+    still_open = [c.code for c in children]
+    if not still_open:
+        return
+    if not close_reason:
+        raise SubMattersOpen(
+            f"sub-matters are still open: {', '.join(still_open)}; give a close_reason to close "
+            "the matter anyway",
+            errors=[{"field": "close_reason", "message": ", ".join(still_open)}],
+        )
+    matter.close_reason = close_reason
+    note(
+        session,
+        matter,
+        "closed_over_open_sub_matters",
+        f"子事项未办结（{', '.join(still_open)}），经督查室说明理由办结：{close_reason}",
+        actor=actor,
     )
 
 

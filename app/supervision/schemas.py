@@ -156,8 +156,23 @@ class MatterOut(BaseModel):
     closed_at: datetime | None
 
 
+class SubMatterOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    title: str
+    lead_unit: str
+    owner_unit: str
+    status: str
+    light: str
+    final_due: date
+
+
 class MatterDetail(MatterOut):
     content: str
+    sub_matters: list[SubMatterOut] = Field(description="decomposed at the level below")
+    rolled_up_light: str = Field(description="the worst of its own and its open sub-matters'")
     deadlines: list[DeadlineOut]
     assignments: list[AssignmentOut]
     reports: list[ReportOut]

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from conftest import login
 from matter_helpers import API, as_, do, fire_due_timers, inbox, matter
 
 BASE = {"title": "测试事项", "content": "内容", "lead_unit": "320000-FGW"}
@@ -246,3 +247,95 @@ def test_the_matter_list_filters(matter_client):
     fgw = client.get(f"{API}/matters", headers=as_(client, "fgw")).json()["items"]
     assert [m["title"] for m in fgw] == ["关于增加公交线路的建议"]
     assert client.get(f"{API}/matters", headers=as_(client, "zjt")).json()["total"] == 0
+
+
+def test_a_city_decomposes_a_matter_and_the_parent_waits_for_it(matter_client):
+    """seed 二(四): three levels — a city's office decomposes the province's matter."""
+    client = matter_client
+    parent = register(
+        client,
+        source_type="npc_suggestion",
+        category="proposal",
+        lead_unit="320100-GOV",
+        title="关于加强城市内涝治理的建议",
+    )
+    city_office = login(client, sub="zheng", unit="320100-DCS", roles=["supervision_office"])
+    child_body = {
+        **BASE,
+        "title": "玄武区内涝点改造",
+        "source_type": "npc_suggestion",
+        "category": "proposal",
+        "lead_unit": "320102-FGJ",
+        "parent_id": parent["id"],
+    }
+    child = client.post(f"{API}/matters", json=child_body, headers=city_office)
+    assert child.status_code == 201, child.text
+    # A county cannot decompose what it cannot see.
+    county = login(client, sub="x", unit="320102-DCS", roles=["supervision_office"])
+    other = {**child_body, "lead_unit": "320102-FGJ"}
+    assert client.post(f"{API}/matters", json=other, headers=county).status_code == 404
+    state = matter(client, parent["id"])
+    assert [c["title"] for c in state["sub_matters"]] == ["玄武区内涝点改造"]
+    # The province's office sees the sub-matter too; the city's sees only its own subtree.
+    assert (
+        client.get(f"{API}/matters/{child.json()['id']}", headers=as_(client, "office")).status_code
+        == 200
+    )
+    # The city plans and assigns it; the district's department signs for it; then it runs late.
+    city_head = login(client, sub="zhu", unit="320100-DCS", roles=["office_head"])
+    district = login(client, sub="feng", unit="320102-FGJ", roles=["unit_handler"])
+    for headers, element, variables in [
+        (
+            city_office,
+            "draft_plan",
+            {
+                "plan_title": "方案",
+                "plan_content": "分工",
+                "lead_unit": "320102-FGJ",
+                "joint": False,
+            },
+        ),
+        (city_head, "approve_plan", {"decision": "approve"}),
+        (district, "sign_for", {"decision": "sign"}),
+    ]:
+        tasks = client.get(f"{API}/tasks", params={"mine": True}, headers=headers).json()["items"]
+        (task,) = [t for t in tasks if t["element_id"] == element]
+        done = client.post(
+            f"{API}/tasks/{task['id']}/complete", json={"variables": variables}, headers=headers
+        )
+        assert done.status_code == 200, done.text
+    fire_due_timers(client, datetime(2026, 6, 3, 1, 0, tzinfo=UTC))
+    state = matter(client, parent["id"])
+    assert state["rolled_up_light"] == "red"
+    # The parent cannot close over an open sub-matter unless the office gives a reason.
+    city_gov = login(client, sub="gov", unit="320100-GOV", roles=["unit_handler"])
+    plan(client, joint=False)
+    for element, variables in [
+        ("sign_for", {"decision": "sign"}),
+        ("submit_final_report", {"report": "答复", "finished": True}),
+    ]:
+        tasks = client.get(f"{API}/tasks", params={"mine": True}, headers=city_gov).json()["items"]
+        (task,) = [t for t in tasks if t["element_id"] == element]
+        assert (
+            client.post(
+                f"{API}/tasks/{task['id']}/complete",
+                json={"variables": variables},
+                headers=city_gov,
+            ).status_code
+            == 200
+        )
+    (review,) = [t for t in inbox(client, "office") if t["element_id"] == "review_report"]
+    refused = client.post(
+        f"{API}/tasks/{review['id']}/complete",
+        json={"variables": {"decision": "accept"}},
+        headers=as_(client, "office"),
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "sub_matters_open"
+    assert matter(client, parent["id"])["status"] == "reviewing"  # nothing changed
+    do(
+        client,
+        "office",
+        "review_report",
+        {"decision": "accept", "close_reason": "区级整改已落实，转常态化"},
+    )
+    assert matter(client, parent["id"])["status"] == "evaluating"
