@@ -225,6 +225,7 @@ def _variables(
         "plan_title": matter.title,
         "plan_content": matter.content,
         "lead_unit": matter.lead_unit,
+        "matter_lead_unit": matter.lead_unit,
         "co_units": list(matter.co_units),
         "joint": joint,
         "division_unit": body.division_unit,
