@@ -5,5 +5,5 @@ def load_all() -> None:
     """Import each domain's models (registering them on the shared metadata)."""
     import app.engine.models
     import app.identity.models
-    import app.org.models  # noqa: F401
+    import app.org.models
     import app.supervision.models  # noqa: F401
