@@ -37,6 +37,7 @@ from app.supervision.schemas import (
     ExtensionDecision,
     ExtensionIn,
     ExtensionOut,
+    LookBackIn,
     MatterDetail,
     MatterIn,
     MatterOut,
@@ -259,3 +260,43 @@ def decide_extension(
         return _detail(s, matter)
 
     return engine.db.transaction(work)
+
+
+@router.post(
+    "/{matter_id}/look-back", response_model=MatterDetail, status_code=status.HTTP_201_CREATED
+)
+def schedule_look_back(
+    matter_id: uuid.UUID,
+    body: LookBackIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("matters.decide"))],
+) -> MatterDetail:
+    """Schedule a look back (回头看) at a closed matter; a failed check reopens it."""
+
+    def work(s: Session) -> tuple[Outcome, MatterDetail | None]:
+        matter = _visible_matter(s, principal, matter_id)
+        outcome = matters.schedule_look_back(
+            engine,
+            s,
+            matter,
+            check_days=body.check_days,
+            rectify_days=body.rectify_days,
+            actor=principal.sub,
+            owner_unit=principal.unit,
+        )
+        audit.record(
+            s,
+            principal,
+            "matter.look_back",
+            object_type="matter",
+            object_id=str(matter.id),
+            instance_id=str(outcome.instance_id),
+            unit_code=principal.unit,
+            data=body.model_dump(),
+        )
+        return outcome, None if outcome.failure else _detail(s, matter)
+
+    outcome, detail = engine.db.transaction(work)
+    raise_failure(outcome)
+    assert detail is not None
+    return detail

@@ -11,7 +11,7 @@ from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
 from app.engine.timeutil import CHINA
-from app.errors import InvalidData
+from app.errors import DomainError, InvalidData
 from app.org.models import Unit
 from app.supervision import deadlines as rules
 from app.supervision.calendar import default_calendar
@@ -22,6 +22,7 @@ from app.supervision.schemas import MatterIn
 from app.supervision.timeline import note
 
 PROCESS_KEY = "supervision_matter"
+LOOK_BACK_KEY = "matter_look_back"
 # seed 二(二): leaders' instructions and important meetings/documents are planned jointly.
 JOINT_SOURCES = frozenset({SourceType.LEADER_INSTRUCTION, SourceType.MEETING, SourceType.DOCUMENT})
 
@@ -233,3 +234,52 @@ def _variables(
         "reopened": False,
         **timer_variables(final.due),
     }
+
+
+class NotClosed(DomainError):
+    status, code = 409, "matter_not_closed"
+
+
+def schedule_look_back(
+    engine: Engine,
+    session: Session,
+    matter: Matter,
+    *,
+    check_days: int,
+    rectify_days: int,
+    actor: str,
+    owner_unit: str,
+) -> engine_service.Outcome:
+    """seed 四(一): 回头看 — re-check a closed matter; a failed check reopens its handling."""
+    if matter.status != "closed":
+        raise NotClosed("only a closed matter can be looked back at")
+    start = today()
+    check_due = rules.add_days(start, check_days)
+    rectify_due = rules.add_days(check_due, rectify_days)
+    variables = {
+        "matter_id": str(matter.id),
+        "matter_code": matter.code,
+        "title": matter.title,
+        "matter_lead_unit": matter.lead_unit,
+        "check_due": check_due.isoformat(),
+        "rectify_due": rectify_due.isoformat(),
+    }
+    outcome = engine_service.start(
+        engine,
+        session,
+        process_key=LOOK_BACK_KEY,
+        version=None,
+        business_key=str(matter.id),
+        variables=variables,
+        actor=actor,
+        unit_code=owner_unit,
+    )
+    note(
+        session,
+        matter,
+        "look_back_scheduled",
+        f"安排回头看，复核时限 {check_due}",
+        actor=actor,
+        data={"instance_id": str(outcome.instance_id)},
+    )
+    return outcome

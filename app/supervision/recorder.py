@@ -18,7 +18,7 @@ from app.engine.runtime import CompletedElement, StepEvents
 from app.errors import DomainError
 from app.supervision import lights
 from app.supervision.calendar import default_calendar
-from app.supervision.matters import PROCESS_KEY, today
+from app.supervision.matters import LOOK_BACK_KEY, PROCESS_KEY, today
 from app.supervision.models import Assignment, Matter, MatterDeadline, ProgressReport, Urging
 from app.supervision.timeline import note
 
@@ -27,7 +27,7 @@ Handler = Callable[[Session, Matter, CompletedElement, str | None], None]
 
 def on_step(session: Session, events: StepEvents) -> None:
     """Record every marked element of a matter's step, then refresh the matter's light."""
-    if events.instance.process_key != PROCESS_KEY:
+    if events.instance.process_key not in (PROCESS_KEY, LOOK_BACK_KEY):
         return
     touched: dict[uuid.UUID, Matter] = {}
     for element in events.completed:
@@ -367,7 +367,61 @@ def _closed(session: Session, matter: Matter, element: CompletedElement, actor: 
     note(session, matter, "closed", "事项办结", actor=actor)
 
 
+def _looked_back(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    findings = element.data.get("findings", "")
+    if element.data.get("result") == "passed":
+        note(session, matter, "look_back_passed", f"回头看：落实到位。{findings}", actor=actor)
+        return
+    # A failed check reopens the matter: the lead unit rectifies and reports again.
+    matter.status, matter.closed_at = "handling", None
+    due = date.fromisoformat(element.data["rectify_due"][:10])
+    session.add(
+        MatterDeadline(
+            matter_id=matter.id,
+            unit_code=matter.lead_unit,
+            kind="look_back_report",
+            label="回头看整改报告",
+            due=due,
+            rule="四(一)：回头看、再督查，整改到位后报告",
+            basis="calendar",
+            calendar_basis=default_calendar().basis(due),
+            light="green",
+        )
+    )
+    note(
+        session,
+        matter,
+        "reopened",
+        f"回头看：未落实到位，重新办理。{findings}",
+        actor=actor,
+        data={"findings": findings},
+    )
+
+
+def _look_back_reviewed(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    if element.data.get("decision") == "accept":
+        note(session, matter, "accepted", "整改审核通过", actor=actor)
+        return
+    for deadline in _deadlines(session, matter, None, "look_back_report"):
+        deadline.done_on = deadline.outcome = deadline.days_late = None
+    matter.status = "handling"
+    note(
+        session,
+        matter,
+        "sent_back",
+        f"整改审核退回：{element.data.get('comment', '')}",
+        actor=actor,
+    )
+
+
 HANDLERS: dict[str, Handler] = {
+    "look_back_check": _looked_back,
+    "look_back_report": _reported("final", "look_back_report"),
+    "look_back_review": _look_back_reviewed,
     "sign_for": _signed_for,
     "reassign": _reassigned,
     "progress_report": _reported("progress", "quarterly_report"),

@@ -198,3 +198,12 @@ class ExtensionDecision(BaseModel):
 
     approve: bool
     comment: str | None = Field(default=None, max_length=5000)
+
+
+class LookBackIn(BaseModel):
+    """回头看: when to check (calendar days from today), and how long a rectification may take."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check_days: int = Field(default=15, ge=1, le=365)
+    rectify_days: int = Field(default=30, ge=1, le=365)

@@ -339,3 +339,44 @@ def test_a_city_decomposes_a_matter_and_the_parent_waits_for_it(matter_client):
         {"decision": "accept", "close_reason": "区级整改已落实，转常态化"},
     )
     assert matter(client, parent["id"])["status"] == "evaluating"
+
+
+def test_look_back_at_a_closed_matter_reopens_it_when_the_check_fails(matter_client):
+    """seed 四(一): 回头看 — re-check a closed matter; a failed check reopens the handling."""
+    client = matter_client
+    mid = register(
+        client, source_type="major_decision", category="reform", explicit_due="2026-04-30"
+    )["id"]
+    early = client.post(f"{API}/matters/{mid}/look-back", json={}, headers=as_(client, "office"))
+    assert early.status_code == 409 and early.json()["code"] == "matter_not_closed"
+    plan(client, joint=False)
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    do(client, "fgw", "submit_final_report", {"report": "已完成", "finished": True})
+    do(client, "office", "review_report", {"decision": "accept"})
+    do(
+        client,
+        "office",
+        "evaluate_units",
+        {"evaluations": [{"unit": "320000-FGW", "timeliness": "good", "quality": "good"}]},
+    )
+    assert matter(client, mid)["status"] == "closed"
+    scheduled = client.post(
+        f"{API}/matters/{mid}/look-back", json={"check_days": 10}, headers=as_(client, "office")
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    do(
+        client,
+        "office",
+        "verify_implementation",
+        {"result": "failed", "findings": "群众反映问题未解决"},
+    )
+    state = matter(client, mid)
+    assert state["status"] == "handling"
+    (rectify,) = [d for d in state["deadlines"] if d["kind"] == "look_back_report"]
+    assert rectify["due"] == "2026-04-11"  # 2 March + 10 days, + 30 days
+    do(client, "fgw", "rectify_and_report", {"report": "已整改", "finished": True})
+    do(client, "office", "review_rectification", {"decision": "accept"})
+    state = matter(client, mid)
+    assert state["status"] == "closed"
+    events = [t["event"] for t in state["timeline"]]
+    assert events.count("closed") == 2 and "reopened" in events
