@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0, description="PostgreSQL only")
+    db_ping_idle_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="PostgreSQL: ping a pooled connection idle this long before use (0: always)",
+    )
+    unit_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="how long a process keeps unit paths it read (other processes' changes show "
+        "within this; 0: no cache)",
+    )
+    token_cache_size: int = Field(
+        default=4096, ge=0, description="verified bearer tokens remembered until they expire"
+    )
     log_level: str = Field(default="INFO")
 
     # Identity: `jwt` (bearer tokens) or `header` (a trusted reverse proxy authenticates).

@@ -81,6 +81,37 @@ FLAT_FACTOR = 1.2  # completion at 1,000 completed tasks vs at 1
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 HTTP_TIMEOUT = 60.0
 
+# The server runs in JWT mode (as in production): every request carries a bearer token minted here
+# with the run's secret, for a user of the province's supervision office holding every role.
+UNITS_FILE = ROOT / "data" / "units_demo.json"
+BENCH_UNIT = "320000-DCS"
+BENCH_SECRET = f"ducha-bench-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
+
+
+def bench_token(secret: str = BENCH_SECRET, hours: float = 12.0) -> str:
+    """An HS256 token with every known role (app/identity/principal.py), valid for `hours`."""
+    import jwt
+
+    from app.identity.principal import KNOWN_ROLES
+
+    now = int(time.time())
+    claims = {
+        "sub": "bench",
+        "name": "Bench client",
+        "unit": BENCH_UNIT,
+        "roles": sorted(KNOWN_ROLES),
+        "iat": now,
+        "exp": now + int(hours * 3600),
+    }
+    return str(jwt.encode(claims, secret, algorithm="HS256"))
+
+
+def http_client(base_url: str, timeout: float = HTTP_TIMEOUT) -> httpx.Client:
+    """A client of the bench server that authenticates every request."""
+    return httpx.Client(
+        base_url=base_url, timeout=timeout, headers={"Authorization": f"Bearer {bench_token()}"}
+    )
+
 
 def log(message: str) -> None:
     """Progress on stderr; the report goes to stdout."""
@@ -380,6 +411,9 @@ class Server:
             DUCHA_PROCESSES_DIR=str(self.processes_dir),
             DUCHA_SCHEDULER_ENABLED="false",
             DUCHA_LOG_LEVEL="WARNING",
+            DUCHA_AUTH_MODE="jwt",
+            DUCHA_JWT_SECRET=BENCH_SECRET,
+            DUCHA_UNITS_FILE=str(UNITS_FILE),
         )
         if self.cache_size is not None:
             env["DUCHA_WORKFLOW_CACHE_SIZE"] = str(self.cache_size)
@@ -393,7 +427,7 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 120
-        with httpx.Client(base_url=self.base_url, timeout=5) as client:
+        with http_client(self.base_url, timeout=5) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise BenchError(
@@ -682,7 +716,7 @@ def review_loop(server: Server, probe: DbProbe, counts: Counts) -> dict[str, Any
     and a fresh one are completed alternately in blocks of 10 and their latencies compared.
     """
     marks = []
-    with httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT) as client:
+    with http_client(server.base_url) as client:
         old = LoopInstance(client)
         for mark in counts.loop_marks:
             while old.done < mark:
@@ -739,10 +773,109 @@ def review_loop(server: Server, probe: DbProbe, counts: Counts) -> dict[str, Any
     }
 
 
+class FloorServer(Server):
+    """uvicorn bench.floor_app:app: the hand-written completion floor, on the run's database."""
+
+    def __init__(self, database_url: str, log_dir: Path):
+        super().__init__(database_url, log_dir, log_dir, cache_size=None)
+        self.command[self.command.index("app.main:app")] = "bench.floor_app:app"
+
+    def start(self) -> None:
+        env = dict(os.environ, DUCHA_FLOOR_DATABASE_URL=_libpq_url(self.database_url))
+        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            self.command,
+            cwd=str(ROOT),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=self.base_url, timeout=5) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise BenchError(f"the floor server exited:\n{self.log_tail()}")
+                try:
+                    if client.get("/openapi.json").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        raise BenchError(f"the floor server did not start:\n{self.log_tail()}")
+
+
+def floor_lifecycle(server: Server, clients: list[httpx.Client], per_client: int) -> dict[str, Any]:
+    """The hand-written floor with the same clients and phases as `lifecycle` (five_steps)."""
+    body = {"variables": TASK_VARS[KEY_FIVE]}
+
+    def starts(index: int) -> list[tuple[str, list[str]]]:
+        out = []
+        for _ in range(per_client):
+            response = clients[index].post("/floor/start", json={"variables": START_VARS[KEY_FIVE]})
+            detail = _check(response, 200, "floor start")
+            out.append((detail["id"], detail["ready_tasks"]))
+        return out
+
+    def completions(index: int, owned: list[tuple[str, list[str]]]) -> list[float]:
+        latencies = []
+        for instance_id, ready in owned:
+            for _guard in range(100):
+                if not ready:
+                    break
+                started = time.perf_counter()
+                response = clients[index].post(
+                    f"/floor/{instance_id}/tasks/{ready[0]}/complete", json=body
+                )
+                latencies.append(time.perf_counter() - started)
+                ready = _check(response, 200, "floor complete")["ready_tasks"]
+        return latencies
+
+    meter = CpuMeter(server, None)
+    started, _ = run_parallel(len(clients), starts)
+    snap1 = meter.snapshot()
+    done, t_complete = run_parallel(len(clients), lambda i: completions(i, started[i]))
+    snap2 = meter.snapshot()
+    latencies = [x for lat in done for x in lat]
+    return {
+        "clients": len(clients),
+        "completions": len(latencies),
+        "completions_per_s": len(latencies) / t_complete,
+        "completion": describe(latencies),
+        "server_cpu_ms_per_completion": (snap2["server"] - snap1["server"])
+        / max(1, len(latencies))
+        * 1000,
+        "cores": CpuMeter.cores(snap1, snap2),
+    }
+
+
+def floor_bench(database_url: str, work_dir: Path, counts: Counts, n_clients: int) -> dict:
+    """The hand-written floor over HTTP, 1 and N clients (PostgreSQL only)."""
+    server = FloorServer(database_url, work_dir)
+    log("postgresql: the hand-written completion floor (bench/floor_app.py)")
+    results = []
+    try:
+        server.start()
+        for clients, per_client in (
+            (1, counts.warm_five),
+            (1, counts.five_1),
+            (n_clients, counts.five_n),
+        ):
+            pool = [http_client(server.base_url) for _ in range(clients)]
+            try:
+                results.append(floor_lifecycle(server, pool, per_client))
+            finally:
+                for client in pool:
+                    client.close()
+    finally:
+        server.stop()
+    return {"one": results[1], "many": results[2]}
+
+
 def health_latency(server: Server, n: int) -> dict[str, float]:
     """GET /health: HTTP, FastAPI, the middleware and one pooled SELECT 1 — the request floor."""
     latencies = []
-    with httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT) as client:
+    with http_client(server.base_url) as client:
         for _ in range(20):
             client.get("/health")
         for _ in range(n):
@@ -755,12 +888,12 @@ def health_latency(server: Server, n: int) -> dict[str, float]:
 
 def warm_up(server: Server, counts: Counts, clients: int) -> None:
     """Untimed: first requests, connection pools, thread pool, spec cache, code paths."""
-    pool = [httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT) for _ in range(clients)]
+    pool = [http_client(server.base_url) for _ in range(clients)]
     try:
         lifecycle(server, KEY_FIVE, pool[:1], counts.warm_five)
         lifecycle(server, KEY_FAN, pool[:1], counts.warm_fan)
         lifecycle(server, KEY_FIVE, pool, 2)
-        with httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT) as client:
+        with http_client(server.base_url) as client:
             detail, _ = start_instance(client, KEY_LOOP)
             task_id = detail["ready_tasks"][0]["id"]
             for _ in range(counts.warm_loop):
@@ -785,9 +918,7 @@ def bench_backend(
 
     def run(server: Server, key: str, clients: int, per_client: int, cache: str) -> None:
         log(f"{backend}: {LABELS[key]}, {clients} client(s), cache {cache}")
-        pool = [
-            httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT) for _ in range(clients)
-        ]
+        pool = [http_client(server.base_url) for _ in range(clients)]
         try:
             row = lifecycle(server, key, pool, per_client, probe)
         finally:
@@ -1010,6 +1141,39 @@ def report(results: dict[str, Any]) -> str:
             f"(rounds: {', '.join(f'{r:.2f}' for r in check['round_ratios'])})"
         )
 
+    floor = results.get("floor")
+    if floor:
+        out.append("")
+        out.append(
+            "Hand-written completion floor, this run (bench/floor_app.py: HTTP + read + "
+            "deserialize + step + serialize + 3 writes + commit, raw psycopg, no auth/audit)"
+        )
+        rows = []
+        for r in (floor["one"], floor["many"]):
+            c = r["completion"]
+            rows.append(
+                [
+                    str(r["clients"]),
+                    f0(r["completions_per_s"]),
+                    f2(c["p50"]),
+                    f2(c["p95"]),
+                    f2(r["server_cpu_ms_per_completion"]),
+                    "/".join(f"{r['cores'][k]:.2f}" for k in ("server", "client", "other")),
+                ]
+            )
+        out.append(
+            table(
+                [
+                    "clients",
+                    "compl/s",
+                    "p50 ms",
+                    "p95 ms",
+                    "srv CPU ms/compl",
+                    "cores srv/cli/other",
+                ],
+                rows,
+            )
+        )
     out.append("")
     out.append("4. Summary against the aims (PostgreSQL, one service process, workflow cache on)")
     out.extend(summary(results))
@@ -1051,6 +1215,16 @@ def summary(results: dict[str, Any]) -> list[str]:
                 p50,
                 p50 <= limit if name == "postgresql" else None,
                 f"{p50:.2f} ms ({p50 / FLOOR_P50_MS:.2f}× floor)",
+            )
+        floor = results.get("floor")
+        if one and floor and name == "postgresql":
+            p50, measured_floor = one["completion"]["p50"], floor["one"]["completion"]["p50"]
+            add(
+                f"completion p50 ≤ {FLOOR_FACTOR}× the floor measured in this run "
+                f"({measured_floor:.2f} ms) = {FLOOR_FACTOR * measured_floor:.1f} ms",
+                p50,
+                p50 <= FLOOR_FACTOR * measured_floor,
+                f"{p50:.2f} ms ({p50 / measured_floor:.2f}× this run's floor)",
             )
         if many:
             rate = many["completions_per_s"]
@@ -1161,6 +1335,7 @@ def main(argv: list[str] | None = None) -> int:
                     results["backends"].append(
                         bench_backend(backend, url, directory, counts, args.clients)
                     )
+                    results["floor"] = floor_bench(url, directory, counts, args.clients)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["meta"]["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.http_overhead [--backend sqlite|postgresql] [--rounds 30]
 
 Two uvicorn processes on one database: `app.main:app` and `bench.app_variants:lean` (the same app
-without the `@app.middleware("http")` BaseHTTPMiddleware). One client alternates between them in
+without its metrics middleware, `app.main.Metrics`). One client alternates between them in
 blocks (so machine noise hits both alike) and reports GET /health and task-completion latency.
 Only 127.0.0.1 is used; the PostgreSQL database is created and dropped; servers are stopped.
 """
@@ -24,17 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
 
 from bench.engine_bench import (  # noqa: E402
     BPMN_FILES,
-    HTTP_TIMEOUT,
     KEY_FIVE,
     TASK_VARS,
     Server,
     check_local,
     complete_task,
     describe,
+    http_client,
     postgres_database,
     start_instance,
 )
@@ -87,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(servers: dict[str, Server], args: argparse.Namespace) -> None:
-    clients = {
-        n: httpx.Client(base_url=s.base_url, timeout=HTTP_TIMEOUT) for n, s in servers.items()
-    }
+    clients = {n: http_client(s.base_url) for n, s in servers.items()}
     health: dict[str, list[float]] = {n: [] for n in servers}
     completion: dict[str, list[float]] = {n: [] for n in servers}
     try:

@@ -1,22 +1,31 @@
-"""Where one completion's time goes: the service in-process (no HTTP), profiled with cProfile.
+"""Where one completion's time goes: the whole ASGI app in-process (no socket), profiled.
 
-    .venv/bin/python -m bench.profile_completion                       # PostgreSQL
+    .venv/bin/python -m bench.profile_completion                       # review loop, PostgreSQL
     .venv/bin/python -m bench.profile_completion --backend sqlite
-    .venv/bin/python -m bench.profile_completion --process five_steps  # reference process instead
+    .venv/bin/python -m bench.profile_completion --process five_steps  # reference process
+    .venv/bin/python -m bench.profile_completion --warm 1000 --against-fresh
 
-It builds the app exactly as uvicorn does (create_app + lifespan: migrate, deploy the bench BPMN),
-then calls the route function of POST /api/v1/tasks/{id}/complete directly, so the figures are the
-server-side cost without HTTP. It prints: the time per completion, the SQL statements per completion
-(by verb and table) with their time in the driver, a split of the time into named phases, and the
-cProfile top functions. Only 127.0.0.1 is used; the PostgreSQL database is created and dropped.
+It builds the app exactly as uvicorn does (create_app + lifespan: migrate, load the demo units,
+deploy the bench BPMN), then sends `POST /api/v1/tasks/{id}/complete` requests straight into the
+ASGI app from one event loop, with a bearer token, so authentication, the middleware, validation,
+the route, the response's serialization and the database are all measured — only uvicorn's socket
+and HTTP parsing are left out. Sync routes run inline on the loop's thread (`--threadpool` keeps
+FastAPI's thread hop) so that cProfile sees them.
+
+It prints: the latency and CPU per completion, the SQL statements per completion (by verb and
+table) with their time in the driver, a split of the time into named phases, and the cProfile
+top functions grouped by package. Only 127.0.0.1 is used; the PostgreSQL database is created and
+dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import cProfile
 import io
+import json
 import os
 import pstats
 import re
@@ -24,7 +33,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,18 +48,24 @@ from bench.engine_bench import (  # noqa: E402
     KEY_LOOP,
     START_VARS,
     TASK_VARS,
+    UNITS_FILE,
+    bench_token,
     check_local,
     describe,
     postgres_database,
 )
 
+SECRET = "ducha-profile-secret-0123456789-0123456789"
+
 
 class Phases:
-    """Wall time spent inside named functions (outermost call only), per completion."""
+    """Time spent inside named functions (outermost call only), per completion: wall time, or
+    with `--cpu` this thread's CPU time."""
+
+    clock: Callable[[], float] = time.perf_counter
 
     def __init__(self) -> None:
         self.totals: dict[str, float] = defaultdict(float)
-        self.calls: Counter[str] = Counter()
         self._depth: Counter[str] = Counter()
 
     def wrap(self, owner: Any, attr: str, name: str) -> None:
@@ -62,35 +76,35 @@ class Phases:
             if phases._depth[name]:
                 return original(*args, **kwargs)
             phases._depth[name] += 1
-            started = time.perf_counter()
+            started = Phases.clock()
             try:
                 return original(*args, **kwargs)
             finally:
-                phases.totals[name] += time.perf_counter() - started
-                phases.calls[name] += 1
+                phases.totals[name] += Phases.clock() - started
                 phases._depth[name] -= 1
 
         setattr(owner, attr, timed)
 
     def reset(self) -> None:
         self.totals.clear()
-        self.calls.clear()
 
 
 _TABLE = re.compile(
-    r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.S | re.I
+    r"^\s*(?:WITH\b.*?\)\s*)?(SELECT|INSERT|UPDATE|DELETE)\b.*?\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)",
+    re.S | re.I,
 )
 
 
 def _statement_kind(statement: str) -> str:
-    head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
-    match = _TABLE.match(statement)
+    text = statement.strip()
+    head = text.split(None, 1)[0].upper() if text else "?"
     if head == "UPDATE":
-        table = statement.split()[1].strip('"')
-        return f"UPDATE {table}"
+        return f"UPDATE {text.split()[1].strip(chr(34))}"
+    match = _TABLE.match(text)
     if match:
-        return f"{match.group(1).upper()} {match.group(2)}"
-    return head
+        prefix = "WITH … " if head == "WITH" else ""
+        return f"{prefix}{match.group(1).upper()} {match.group(2)}"
+    return " ".join(text.split()[:3])[:40]
 
 
 @contextlib.contextmanager
@@ -105,6 +119,69 @@ def database(backend: str, postgres_url: str) -> Iterator[str]:
             yield f"sqlite:///{directory / 'ducha.db'}"
         finally:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+class AsgiClient:
+    """Sends requests straight into an ASGI app (no socket) and collects the response."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"authorization", f"Bearer {token}".encode()),
+        ]
+
+    async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        payload = json.dumps(body).encode() if body is not None else b""
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [*self.headers, (b"content-length", str(len(payload)).encode())],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                await asyncio.sleep(3600)
+            sent = True
+            return {"type": "http.request", "body": payload, "more_body": False}
+
+        status = 0
+        chunks: list[bytes] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, json.loads(b"".join(chunks) or b"null")
+
+
+def inline_threadpool() -> None:
+    """Run sync routes and dependencies on the event loop's thread (cProfile sees one thread)."""
+    import fastapi.dependencies.utils
+    import fastapi.routing
+
+    async def run_inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    fastapi.routing.run_in_threadpool = run_inline  # type: ignore[assignment]
+    fastapi.dependencies.utils.run_in_threadpool = run_inline  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,11 +215,20 @@ def main(argv: list[str] | None = None) -> int:
         "and print both side by side (robust to machine noise)",
     )
     parser.add_argument(
-        "--what-if",
-        choices=["none", *WHAT_IF, "compare"],
-        default="none",
-        help="patch a suggested change into THIS process only (app/ is untouched); "
-        "`compare` interleaves all variants and prints their latencies",
+        "--threadpool",
+        action="store_true",
+        help="keep FastAPI's thread hop for sync routes (cProfile then misses the route)",
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
+    parser.add_argument(
+        "--callees",
+        default="",
+        help="comma-separated function names whose callees cProfile should list",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="phases and statements in CPU time of this thread instead of wall time",
     )
     args = parser.parse_args(argv)
     if not 10 <= args.completions <= 20_000:
@@ -151,21 +237,25 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not args.threadpool:
+        inline_threadpool()
+    if args.cpu:
+        Phases.clock = time.thread_time
     with database(args.backend, args.postgres_url) as url, tempfile.TemporaryDirectory() as tmp:
         processes = Path(tmp) / "processes"
         processes.mkdir()
         for path in BPMN_FILES:
             shutil.copy(path, processes / path.name)
-        return profile(url, processes, args)
+        return asyncio.run(profile(url, processes, args))
 
 
-def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
-    from fastapi.testclient import TestClient
+async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
+    from pydantic import SecretStr
     from sqlalchemy import event
 
     from app.config import Settings
-    from app.engine import api, runtime, service, state
-    from app.engine.schemas import CompleteTask, StartInstance
+    from app.engine import access, advance, runtime, service, state
+    from app.identity import audit, policy
     from app.main import create_app
 
     extra: dict[str, Any] = {}
@@ -175,6 +265,8 @@ def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
         database_url=url,
         processes_dir=processes,
         scheduler_enabled=False,
+        jwt_secret=SecretStr(SECRET),
+        units_file=UNITS_FILE,
         **extra,
         _env_file=None,  # type: ignore[call-arg]
     )
@@ -186,11 +278,11 @@ def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
 
     @event.listens_for(engine.db.engine, "before_cursor_execute")
     def _before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        conn.info["bench_t0"] = time.perf_counter()
+        conn.info["bench_t0"] = Phases.clock()
 
     @event.listens_for(engine.db.engine, "after_cursor_execute")
     def _after(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        elapsed = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+        elapsed = Phases.clock() - conn.info.pop("bench_t0", Phases.clock())
         kind = _statement_kind(statement)
         sql_time[0] += elapsed
         statements[kind] += 1
@@ -204,65 +296,52 @@ def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
     phases.wrap(Connection, "_begin_impl", "Connection begin (BEGIN)")
     phases.wrap(engine.db.engine, "connect", "pool checkout (engine.connect)")
     phases.wrap(engine.db, "transaction", "transaction (whole unit of work incl. commit)")
+    phases.wrap(app.state.authenticator, "authenticate", "authenticate (bearer token)")
+    phases.wrap(policy, "scope_of", "policy.scope_of")
+    phases.wrap(access, "task_to_work", "access.task_to_work")
     phases.wrap(service, "complete", "service.complete (in the transaction)")
     phases.wrap(runtime, "load", "runtime.load (row + cached/deserialized workflow)")
     phases.wrap(state, "load", "state.load (deserialize)")
     phases.wrap(runtime, "step", "runtime.step (engine step + projection + writes)")
+    phases.wrap(advance, "run", "advance.run (SpiffWorkflow: run + engine steps)")
+    phases.wrap(runtime, "_sync_tasks", "runtime._sync_tasks (task projection)")
+    phases.wrap(runtime, "save", "runtime.save (the step's writes)")
+    phases.wrap(service, "step_detail", "service.step_detail (response)")
     phases.wrap(state, "dump", "state.dump (serialize)")
     phases.wrap(state, "prune", "state.prune")
-    phases.wrap(service, "instance_detail", "service.instance_detail (response query)")
-    phases.wrap(runtime, "_sync_tasks", "runtime._sync_tasks")
-    phases.wrap(runtime, "_finish_if_done", "runtime._finish_if_done")
-    phases.wrap(runtime, "validate_submission", "runtime.validate_submission")
+    phases.wrap(audit, "record", "audit.record (chain append)")
 
     key = args.process
-    body = CompleteTask(variables=TASK_VARS[key])
-    original_detail = service.instance_detail
-    grouped_detail = grouped_history_detail(original_detail)
-    in_transaction = one_transaction_route(service)
-    variants: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-        "none": (api.complete_task, original_detail),
-        "grouped-history": (api.complete_task, grouped_detail),
-        "detail-in-transaction": (in_transaction, original_detail),
-        "both": (in_transaction, grouped_detail),
-        "both-no-history-query": (
-            in_transaction,
-            grouped_history_detail(original_detail, skip=True),
-        ),
-    }
-    route = [api.complete_task]
+    client = AsgiClient(app, bench_token(SECRET))
 
-    def use(variant: str) -> None:
-        route[0], service.instance_detail = variants[variant]
+    async with app.router.lifespan_context(app):
 
-    use("none" if args.what_if == "compare" else args.what_if)
-
-    with TestClient(app):  # runs the lifespan: migrate, deploy the bench processes
-
-        def start() -> list[str]:
-            detail = api.start_instance(
-                StartInstance(process_key=key, variables=START_VARS[key]), engine, None
+        async def start() -> list[str]:
+            status, body = await client.request(
+                "POST",
+                "/api/v1/process-instances",
+                {"process_key": key, "variables": START_VARS[key]},
             )
-            return [str(t.id) for t in detail.ready_tasks]
+            if status != 201:
+                raise RuntimeError(f"start: {status} {body}")
+            return [t["id"] for t in body["ready_tasks"]]
 
         pending: list[str] = []
         other: list[str] = []  # a second instance's ready task (--against-fresh)
 
-        def next_task() -> str:
+        async def complete_one() -> float:
             nonlocal pending
             if not pending:
-                pending = start()
-            return pending.pop(0)
-
-        def complete_one() -> float:
-            nonlocal pending
-            task_id = next_task()
+                pending = await start()
+            task_id = pending.pop(0)
             started = time.perf_counter()
-            detail = route[0](uuid.UUID(task_id), body, engine, None)
+            status, body = await client.request(
+                "POST", f"/api/v1/tasks/{task_id}/complete", {"variables": TASK_VARS[key]}
+            )
             elapsed = time.perf_counter() - started
-            pending = [str(t.id) for t in detail.ready_tasks]
-            if detail.status != "running":
-                pending = []
+            if status != 200:
+                raise RuntimeError(f"complete: {status} {body}")
+            pending = [t["id"] for t in body["ready_tasks"]] if body["status"] == "running" else []
             return elapsed
 
         def swap() -> None:
@@ -271,27 +350,25 @@ def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
 
         warm = args.warm if args.warm is not None else (50 if key == KEY_LOOP else 100)
         for _ in range(warm):
-            complete_one()
-        if args.what_if == "compare":
-            return compare(args, key, warm, use, complete_one, list(variants))
+            await complete_one()
         if args.against_fresh:
             measured = {"old": Measure(), "fresh": Measure()}
             swap()  # the next completion starts a fresh instance
             for _ in range(max(1, args.completions // 10)):
                 for name in ("fresh", "old"):
-                    complete_one()
+                    await complete_one()
                     with measured[name].block(phases, statements, statement_time):
-                        measured[name].latencies.extend(complete_one() for _ in range(10))
+                        for _ in range(10):
+                            measured[name].latencies.append(await complete_one())
                     swap()
             return print_against_fresh(args, key, warm, measured)
         statements.clear()
         statement_time.clear()
         sql_time[0] = 0.0
         phases.reset()
-        cpu_started, thread_started = time.process_time(), time.thread_time()
-        latencies = [complete_one() for _ in range(args.completions)]
+        cpu_started = time.process_time()
+        latencies = [await complete_one() for _ in range(args.completions)]
         cpu_used = time.process_time() - cpu_started
-        thread_used = time.thread_time() - thread_started
         n = len(latencies)
         d = describe(latencies)
         counted = dict(statements)
@@ -299,34 +376,38 @@ def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
         counted_sql = sql_time[0]
         split = dict(phases.totals)
 
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(args.completions):
-            complete_one()
-        profiler.disable()
+        profiler = cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile()
+        if not args.no_profile:
+            profiler.enable()
+            for _ in range(args.completions):
+                await complete_one()
+            profiler.disable()
 
     print(
-        f"backend {args.backend}; process {key}; {n} completions in-process (no HTTP), "
-        f"workflow cache {'off' if args.cache_size == 0 else 'on'}, "
-        f"measured after {warm} completions; what-if: {args.what_if}"
+        f"backend {args.backend}; process {key}; {n} completions through the ASGI app "
+        f"(no socket), workflow cache {'off' if args.cache_size == 0 else 'on'}, "
+        f"measured after {warm} completions; sync routes "
+        f"{'in the thread pool' if args.threadpool else 'inline'}; phases and SQL in "
+        f"{'CPU' if args.cpu else 'wall'} time"
     )
     print(
         f"  per completion: mean {d['mean']:.2f} ms, p50 {d['p50']:.2f} ms, p95 {d['p95']:.2f} ms"
     )
     print(
-        f"  CPU of the calling thread: {thread_used / n * 1000:.2f} ms per completion "
-        f"({thread_used / sum(latencies):.0%} of the wall time; the rest is waiting on the "
-        f"database); whole process {cpu_used / n * 1000:.2f} ms"
+        f"  CPU of this process: {cpu_used / n * 1000:.2f} ms per completion "
+        f"({cpu_used / sum(latencies):.0%} of the wall time; the rest is waiting on the database)"
     )
     print(
         f"  SQL: {sum(counted.values()) / n:.1f} statements per completion, "
         f"{counted_sql / n * 1000:.2f} ms in the driver (execute only; commit is in the phases)"
     )
     for kind, count in sorted(counted.items(), key=lambda kv: -kv[1]):
-        print(f"    {count / n:5.2f}  {kind:<28} {counted_time[kind] / n * 1000:6.3f} ms")
+        print(f"    {count / n:5.2f}  {kind:<36} {counted_time[kind] / n * 1000:6.3f} ms")
     print("  phases (ms per completion; nested phases are included in their parents):")
     for name, total in sorted(split.items(), key=lambda kv: -kv[1]):
         print(f"    {total / n * 1000:6.3f}  {name}")
+    if args.no_profile:
+        return 0
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
     groups = by_package(stats)
@@ -337,15 +418,13 @@ def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
     stats = stats.strip_dirs()
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)
-    text = stream.getvalue()
+    for name in filter(None, args.callees.split(",")):
+        stats.print_callees(name)
     print(
         f"  cProfile of another {args.completions} completions (times include profiler overhead):"
     )
-    print(text)
+    print(stream.getvalue())
     return 0
-
-
-WHAT_IF = ["grouped-history", "detail-in-transaction", "both", "both-no-history-query"]
 
 
 class Measure:
@@ -377,8 +456,8 @@ def print_against_fresh(
     n_old, n_fresh = len(old.latencies), len(fresh.latencies)
     d_old, d_fresh = describe(old.latencies), describe(fresh.latencies)
     print(
-        f"backend {args.backend}; process {key}; what-if {args.what_if}; an instance after {warm} "
-        f"completions vs a fresh one, interleaved in blocks of 10 (in-process, no HTTP)"
+        f"backend {args.backend}; process {key}; an instance after {warm} completions vs a fresh "
+        f"one, interleaved in blocks of 10 (in-process, no socket)"
     )
     print(f"  {'':<52} {'fresh':>8} {'old':>8} {'old/fresh':>9}")
     print(
@@ -404,135 +483,26 @@ def print_against_fresh(
     return 0
 
 
-def compare(
-    args: argparse.Namespace,
-    key: str,
-    warm: int,
-    use: Callable[[str], None],
-    complete_one: Callable[[], float],
-    names: list[str],
-) -> int:
-    """Interleave the variants in rounds so that machine noise hits them all alike."""
-    block = 10
-    rounds = max(1, args.completions // block)
-    latencies: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(rounds):
-        for name in names:
-            use(name)
-            complete_one()  # the first completion after a switch is not counted
-            latencies[name].extend(complete_one() for _ in range(block))
-    use("none")
-    print(
-        f"backend {args.backend}; process {key}; after {warm} completions; what-if variants "
-        f"interleaved in {rounds} rounds of {block} completions (in-process, no HTTP)"
-    )
-    base = describe(latencies["none"])
-    for name in names:
-        d = describe(latencies[name])
-        print(
-            f"  {name:<22} p50 {d['p50']:6.2f} ms  mean {d['mean']:6.2f} ms  "
-            f"p95 {d['p95']:6.2f} ms   p50 vs none {d['p50'] / base['p50']:.2f}×"
-        )
-    return 0
-
-
-def grouped_history_detail(
-    original: Callable[..., Any], *, skip: bool = False
-) -> Callable[..., Any]:
-    """What-if: completed_element_ids aggregated by the database instead of from every row.
-
-    service.instance_detail selects element_id of every element_completed/task_completed event of
-    the instance and de-duplicates in Python, so every response costs O(history). This copy of
-    it (same response; checked against the original) gets the list in first-completion order from
-    one GROUP BY query that returns one row per element. With `skip`, no history query at all
-    (an empty list): the cost of a list kept on the instance row, as a lower bound.
-    """
-    from sqlalchemy import func, select
-
-    from app.engine.models import HistoryEvent, Incident, Job, ProcessInstance, TaskRecord
-    from app.engine.schemas import IncidentOut, InstanceDetail, InstanceOut, JobOut, TaskOut
-    from app.errors import NotFound
-
-    del original
-
-    def instance_detail(session: Any, instance_id: uuid.UUID) -> Any:
-        row = session.get(ProcessInstance, instance_id)
-        if row is None:
-            raise NotFound(f"process instance {instance_id} not found")
-        ready = session.scalars(
-            select(TaskRecord)
-            .where(TaskRecord.instance_id == row.id, TaskRecord.state == "ready")
-            .order_by(TaskRecord.created_at)
-        )
-        completed = (
-            []
-            if skip
-            else session.scalars(
-                select(HistoryEvent.element_id)
-                .where(
-                    HistoryEvent.instance_id == row.id,
-                    HistoryEvent.event.in_(("element_completed", "task_completed")),
-                    HistoryEvent.element_id.is_not(None),
-                )
-                .group_by(HistoryEvent.element_id)
-                .order_by(func.min(HistoryEvent.id))
-            )
-        )
-        incidents = session.scalars(
-            select(Incident).where(Incident.instance_id == row.id).order_by(Incident.created_at)
-        )
-        jobs = session.scalars(select(Job).where(Job.instance_id == row.id).order_by(Job.due_at))
-        return InstanceDetail(
-            **InstanceOut.model_validate(row).model_dump(),
-            ready_tasks=[TaskOut.model_validate(t) for t in ready],
-            completed_element_ids=list(completed),
-            incidents=[IncidentOut.model_validate(i) for i in incidents],
-            waiting_timers=[JobOut.model_validate(j) for j in jobs],
-        )
-
-    return instance_detail
-
-
-def one_transaction_route(service: Any) -> Callable[..., Any]:
-    """What-if: POST /tasks/{id}/complete reading its response inside the step's transaction.
-
-    api.complete_task commits, then opens a second session (pool checkout, BEGIN, SELECT of the
-    instance again, COMMIT) for the response. Here the detail is read in the same session, where
-    the instance row is already in the identity map.
-    """
-    from app.engine.api import _raise_failure
-
-    def complete_task(task_id: uuid.UUID, body: Any, engine: Any, actor: Any) -> Any:
-        def work(s: Any) -> Any:
-            outcome = service.complete(
-                engine, s, task_id=task_id, variables=body.variables, actor=actor
-            )
-            detail = None if outcome.failure else service.instance_detail(s, outcome.instance_id)
-            return outcome, detail
-
-        outcome, detail = engine.db.transaction(work)
-        _raise_failure(outcome)
-        return detail
-
-    return complete_task
-
-
 PACKAGES = [
     ("site-packages/sqlalchemy/", "SQLAlchemy (ORM, Core, pool)"),
     ("site-packages/psycopg", "psycopg (driver; includes waiting on the server)"),
     ("sqlite3", "sqlite3 (driver; includes the database work)"),
     ("site-packages/SpiffWorkflow/", "SpiffWorkflow (engine step, serializer)"),
-    ("site-packages/pydantic", "pydantic (response models)"),
+    ("site-packages/pydantic", "pydantic (models, validation)"),
     ("site-packages/fastapi/", "FastAPI"),
     ("site-packages/starlette/", "Starlette"),
+    ("site-packages/anyio/", "anyio"),
+    ("site-packages/jwt/", "PyJWT"),
+    ("site-packages/prometheus_client/", "prometheus_client"),
     ("site-packages/simpleeval", "simpleeval (expressions)"),
     ("site-packages/tenacity/", "tenacity (retry wrapper)"),
     ("site-packages/jsonschema", "jsonschema"),
     ("/app/", "app/ (Ducha's own code)"),
-    ("/bench/", "bench/ (this profiler's wrappers)"),
+    ("/bench/", "bench/ (this profiler's wrappers and client)"),
     ("json/", "json (stdlib)"),
     ("uuid.py", "uuid (stdlib)"),
     ("copy.py", "copy (stdlib)"),
+    ("asyncio/", "asyncio (stdlib)"),
     ("threading.py", "threading (stdlib)"),
 ]
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, select, true
 from sqlalchemy.orm import Session
 
+from app.engine import service
 from app.engine.models import InstanceUnit, Job, ProcessInstance, TaskRecord
 from app.errors import NotFound
 from app.identity.policy import Forbidden, Scope, allowed, can_work, require, scope_of
@@ -57,7 +58,7 @@ def _involves(session: Session, scope: Scope, instance_id: uuid.UUID) -> bool:
 
 def task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
     """The task if its unit is in the caller's scope; 404 otherwise."""
-    record = session.get(TaskRecord, task_id)
+    record = service.find_task(session, task_id)
     if record is None or not scope_of(session, principal).contains(session, record.unit_code):
         raise NotFound(f"task {task_id} not found")
     return record

@@ -11,11 +11,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.engine.models import Job, MessageSubscription, ProcessInstance
+from app.engine.models import ProcessInstance
+from app.engine.persist import Writes
 from app.engine.state import find_task
 
 
@@ -95,7 +94,7 @@ def _timer_due(task: Any) -> datetime | None:
 
 
 def sync_timers(
-    session: Session,
+    writes: Writes,
     row: ProcessInstance,
     workflow: Any,
     before: dict[uuid.UUID, datetime],
@@ -103,33 +102,27 @@ def sync_timers(
 ) -> dict[uuid.UUID, datetime]:
     """One job per waiting timer: add new ones, move a cycle's, drop gone ones; the new dues."""
     dues = timer_dues(workflow)
-    gone = set(before) - set(dues)
-    if gone:
-        session.execute(delete(Job).where(Job.instance_id == row.id, Job.task_id.in_(gone)))
+    writes.gone_jobs.extend(set(before) - set(dues))
     for task_id, due in dues.items():
         if task_id not in before:
-            session.add(_job(row, find_task(workflow, task_id), due, now))
+            writes.new_jobs.append(_job(row, find_task(workflow, task_id), due, now))
         elif due != before[task_id]:  # a cycle's next repetition: a fresh job, unlocked
-            session.execute(
-                update(Job)
-                .where(Job.instance_id == row.id, Job.task_id == task_id)
-                .values(due_at=due, locked_by=None, locked_until=None, attempts=0)
-            )
+            writes.moved_jobs.append({"timer_id": task_id, "due": due})
     return dues
 
 
-def _job(row: ProcessInstance, task: Any, due: datetime, now: datetime) -> Job:
-    return Job(
-        id=uuid.uuid4(),
-        instance_id=row.id,
-        task_id=task.id,
-        element_id=task.task_spec.bpmn_id or task.task_spec.name,
-        kind="timer",
-        due_at=due,
-        status="waiting",
-        attempts=0,
-        created_at=now,
-    )
+def _job(row: ProcessInstance, task: Any, due: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "instance_id": row.id,
+        "task_id": task.id,
+        "element_id": task.task_spec.bpmn_id or task.task_spec.name,
+        "kind": "timer",
+        "due_at": due,
+        "status": "waiting",
+        "attempts": 0,
+        "created_at": now,
+    }
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -141,28 +134,21 @@ def message_waits(workflow: Any) -> set[uuid.UUID]:
 
 
 def sync_messages(
-    session: Session, row: ProcessInstance, workflow: Any, before: set[uuid.UUID]
+    writes: Writes, row: ProcessInstance, workflow: Any, before: set[uuid.UUID]
 ) -> set[uuid.UUID]:
     """One subscription per waiting message event, keyed by the business key; the new set."""
     tasks = {t.id: t for t in waiting(workflow, MessageEventDefinition)}
-    gone = before - set(tasks)
-    if gone:
-        session.execute(
-            delete(MessageSubscription).where(
-                MessageSubscription.instance_id == row.id,
-                MessageSubscription.task_id.in_(gone),
-            )
-        )
+    writes.gone_subscriptions.extend(before - set(tasks))
     for task_id, task in tasks.items():
         if task_id not in before:
-            session.add(
-                MessageSubscription(
-                    id=uuid.uuid4(),
-                    instance_id=row.id,
-                    task_id=task_id,
-                    element_id=task.task_spec.bpmn_id or task.task_spec.name,
-                    message_name=task.task_spec.event_definition.name,
-                    correlation_key=row.business_key,
-                )
+            writes.new_subscriptions.append(
+                {
+                    "id": uuid.uuid4(),
+                    "instance_id": row.id,
+                    "task_id": task_id,
+                    "element_id": task.task_spec.bpmn_id or task.task_spec.name,
+                    "message_name": task.task_spec.event_definition.name,
+                    "correlation_key": row.business_key,
+                }
             )
     return set(tasks)

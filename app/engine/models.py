@@ -16,7 +16,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
 
@@ -121,6 +121,9 @@ class TaskRecord(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(255))
     submitted: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+    # Loaded only on purpose, with the task (service.find_task); never lazily.
+    instance: Mapped["ProcessInstance"] = relationship(lazy="raise", viewonly=True)
 
 
 class Job(Base):

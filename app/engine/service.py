@@ -10,11 +10,12 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.orm import Session, contains_eager
 
 from app.clock import clock
-from app.engine import deployment, events, runtime, state
+from app.engine import deployment, details, events, runtime, state
+from app.engine.advance import EngineFailure
 from app.engine.data import data_problems
 from app.engine.models import (
     HistoryEvent,
@@ -26,14 +27,10 @@ from app.engine.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import Engine, EngineFailure, Loaded
+from app.engine.runtime import Engine, Loaded
 from app.engine.schemas import (
-    IncidentOut,
     InstanceDetail,
-    InstanceOut,
-    JobOut,
     MessageResult,
-    TaskOut,
 )
 from app.errors import (
     InstanceNotRunning,
@@ -48,11 +45,24 @@ from app.errors import (
 
 @dataclass
 class Outcome:
-    """A committed result; `failure` is set when the process failed and an incident was raised."""
+    """A committed result; `failure` is set when the process failed and an incident was raised.
+
+    `loaded` is the instance as the step left it (for the response, see `step_detail`).
+    """
 
     instance_id: uuid.UUID
     failure: EngineFailure | None = None
     incident_id: uuid.UUID | None = None
+    loaded: Loaded | None = None
+
+
+# A task with its instance, in one query (see `find_task`).
+TASK_WITH_INSTANCE = (
+    select(TaskRecord)
+    .join(TaskRecord.instance)
+    .options(contains_eager(TaskRecord.instance))
+    .where(TaskRecord.id == bindparam("task_id"))
+)
 
 
 # --- instances ---------------------------------------------------------------------------
@@ -82,7 +92,6 @@ def start(
         actor=actor,
         unit_code=unit_code,
     )
-    loaded.row.state = state.dump(loaded.workflow)
     return _step(engine, session, loaded, lambda wf: None, actor=actor)
 
 
@@ -124,11 +133,12 @@ def _step(
             event_task=event_task,
         )
     except EngineFailure as failure:
+        runtime.keep_failed_start(session, loaded)
         incident = raise_incident(
             session, loaded.row, "process_error", failure.message, element_id=failure.element_id
         )
         return Outcome(loaded.row.id, failure, incident.id)
-    return Outcome(loaded.row.id)
+    return Outcome(loaded.row.id, loaded=loaded)
 
 
 def raise_incident(
@@ -164,27 +174,11 @@ def raise_incident(
     return incident
 
 
-def instance_detail(session: Session, instance_id: uuid.UUID) -> InstanceDetail:
-    """An instance with its ready tasks, completed elements, incidents and waiting timers."""
-    row = session.get(ProcessInstance, instance_id)
-    if row is None:
-        raise NotFound(f"process instance {instance_id} not found")
-    ready = session.scalars(
-        select(TaskRecord)
-        .where(TaskRecord.instance_id == row.id, TaskRecord.state == "ready")
-        .order_by(TaskRecord.created_at)
-    )
-    incidents = session.scalars(
-        select(Incident).where(Incident.instance_id == row.id).order_by(Incident.created_at)
-    )
-    jobs = session.scalars(select(Job).where(Job.instance_id == row.id).order_by(Job.due_at))
-    return InstanceDetail(
-        **InstanceOut.model_validate(row).model_dump(),
-        ready_tasks=[TaskOut.model_validate(t) for t in ready],
-        completed_element_ids=list(row.completed_elements),
-        incidents=[IncidentOut.model_validate(i) for i in incidents],
-        waiting_timers=[JobOut.model_validate(j) for j in jobs],
-    )
+def step_detail(session: Session, outcome: Outcome) -> InstanceDetail:
+    """The instance as a successful step left it (see `details.after_step`)."""
+    if outcome.loaded is None:
+        return details.instance_detail(session, outcome.instance_id)
+    return details.after_step(session, outcome.loaded)
 
 
 def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: str | None) -> None:
@@ -198,9 +192,16 @@ def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: s
 # --- tasks -------------------------------------------------------------------------------
 
 
+def find_task(session: Session, task_id: uuid.UUID) -> TaskRecord | None:
+    """A task of the projection, or None; its instance is loaded into the session with it, in
+    the same query, because what usually follows (a completion) needs it."""
+    record: TaskRecord | None = session.scalars(TASK_WITH_INSTANCE, {"task_id": task_id}).first()
+    return record
+
+
 def get_task(session: Session, task_id: uuid.UUID) -> TaskRecord:
     """A task of the projection, or 404."""
-    record = session.get(TaskRecord, task_id)
+    record = session.get(TaskRecord, task_id) or find_task(session, task_id)
     if record is None:
         raise NotFound(f"task {task_id} not found")
     return record
@@ -363,7 +364,6 @@ def send_message(
             actor=actor,
             unit_code=unit_code,
         )
-        loaded.row.state = state.dump(loaded.workflow)
         outcome = _step(engine, session, loaded, lambda wf: None, actor=actor)
         if outcome.failure is None:
             outcome = _deliver(engine, session, loaded, name, variables, actor)

@@ -72,6 +72,8 @@ class _TypedDeltaTaskConverter(TaskConverter):
 
 def same(a: Any, b: Any) -> bool:
     """Equal values of equal JSON types, at any depth (`==` says `1 == True == 1.0`)."""
+    if a is b:  # task data is shallow-copied from parent to child: mostly the very same objects
+        return True
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):

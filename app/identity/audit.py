@@ -1,20 +1,89 @@
-"""Append to the audit chain (in the transaction of the change) and verify it."""
+"""Append to the audit chain (in the transaction of the change) and verify it.
+
+Each row carries the SHA-256 of its content and of the previous row's hash; the newest hash is
+also kept in a one-row table, `audit_chain_head`. An append is one statement on PostgreSQL: it
+updates the head — computing the new hash in the database from the old one, under the head row's
+lock — and inserts the row with both hashes. The lock serialises appends across processes until
+the appending transaction commits (so call `record` last in a transaction), and row ids follow
+the chain's order because the id is drawn under that lock. `verify` walks the rows in id order
+and checks that the chain reaches the recorded head, which also detects rows removed from the
+end.
+"""
 
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, Connection, String, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.identity.models import AuditRecord
+from app.db import UTCDateTime
+from app.engine.models import Json
+from app.identity.models import HEAD_ID, AuditChainHead, AuditRecord
 from app.identity.principal import Principal
 
 GENESIS = "0" * 64
-# Appends are serialised so that each row's predecessor is the previous committed row.
-_CHAIN_LOCK = 0x_A0D17
+# The columns of a row that the caller provides (the hashes come from the chain).
+_CONTENT = (
+    "at",
+    "actor_sub",
+    "actor_name",
+    "actor_unit",
+    "actor_roles",
+    "address",
+    "action",
+    "object_type",
+    "object_id",
+    "instance_id",
+    "unit_code",
+    "data",
+)
+_TYPES: dict[str, Any] = {"at": UTCDateTime(), "actor_roles": Json}
+
+
+def _new_hash(prefix_and_head_and_suffix: ColumnElement[str], dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.encode(func.sha256(func.convert_to(prefix_and_head_and_suffix, "UTF8")), "hex")
+    return func.ducha_sha256(prefix_and_head_and_suffix)  # registered on SQLite connections
+
+
+def _advance_head(dialect: str) -> Any:
+    """UPDATE of the head: prev_hash := hash, hash := sha256(prefix || hash || suffix)."""
+    text = (
+        bindparam("prefix", type_=String())
+        + AuditChainHead.hash
+        + bindparam("suffix", type_=String())
+    )
+    return (
+        update(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
+        .values(prev_hash=AuditChainHead.hash, hash=_new_hash(text, dialect))
+        .returning(AuditChainHead.prev_hash, AuditChainHead.hash)
+    )
+
+
+def _append_postgresql() -> Any:
+    """One statement: advance the head and insert the row with the hashes it returned."""
+    head = _advance_head("postgresql").cte("head")
+    content: list[Any] = [bindparam(name, type_=_TYPES.get(name)) for name in _CONTENT]
+    return (
+        insert(AuditRecord)
+        .from_select(
+            [*_CONTENT, "prev_hash", "hash"], select(*content, head.c.prev_hash, head.c.hash)
+        )
+        .execution_options(preserve_rowcount=True)  # 0 rows inserted: there is no head row
+    )
+
+
+_APPEND_POSTGRESQL = _append_postgresql()
+_ADVANCE_SQLITE = _advance_head("sqlite")  # SQLite has no UPDATE in WITH: two statements there
+_INSERT_ROW = insert(AuditRecord)
+_LAST_HASH = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+_HEAD = select(AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
 
 
 def record(
@@ -27,42 +96,88 @@ def record(
     instance_id: str | None = None,
     unit_code: str | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditRecord:
+) -> None:
     """Append one row, chained to the last; call it last in the transaction it describes."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    previous = session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))
-    row = AuditRecord(
-        at=clock.now(),
-        actor_sub=principal.sub,
-        actor_name=principal.name,
-        actor_unit=principal.unit,
-        actor_roles=sorted(principal.roles),
-        address=principal.address,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        instance_id=instance_id,
-        unit_code=unit_code or principal.unit,
-        data=canonical(data) if data is not None else None,
-        prev_hash=previous or GENESIS,
-    )
-    row.hash = digest(row)
-    session.add(row)
-    session.flush()
-    return row
+    row = {
+        "at": clock.now(),
+        "actor_sub": principal.sub,
+        "actor_name": principal.name,
+        "actor_unit": principal.unit,
+        "actor_roles": sorted(principal.roles),
+        "address": principal.address,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "instance_id": instance_id,
+        "unit_code": unit_code or principal.unit,
+        "data": canonical(data) if data is not None else None,
+    }
+    prefix, suffix = _digest_parts(row)
+    connection = session.connection()
+    if not _append(connection, row, prefix, suffix):
+        _create_head(connection)  # an empty (or truncated) database: start the head, once
+        if not _append(connection, row, prefix, suffix):
+            raise RuntimeError("the audit chain head is missing and could not be created")
+
+
+def _append(connection: Connection, row: dict[str, Any], prefix: str, suffix: str) -> bool:
+    """Advance the head and insert the row; False when there is no head row."""
+    if connection.dialect.name == "postgresql":
+        result = connection.execute(_APPEND_POSTGRESQL, {**row, "prefix": prefix, "suffix": suffix})
+        return result.rowcount == 1
+    hashes = connection.execute(_ADVANCE_SQLITE, {"prefix": prefix, "suffix": suffix}).first()
+    if hashes is None:
+        return False
+    connection.execute(_INSERT_ROW, {**row, "prev_hash": hashes[0], "hash": hashes[1]})
+    return True
+
+
+def _create_head(connection: Connection) -> None:
+    """The head row, pointing at the newest row (or the genesis hash); a no-op if it exists."""
+    last = connection.execute(_LAST_HASH).scalar() or GENESIS
+    values = {"id": HEAD_ID, "prev_hash": last, "hash": last}
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(dialect_insert(AuditChainHead).values(values).on_conflict_do_nothing())
+
+
+def _digest_parts(row: dict[str, Any]) -> tuple[str, str]:
+    """The canonical text that `digest` hashes, split around the previous hash.
+
+    canonical() sorts keys, so the text is {"actor","address","at","data",} "prev" {,"what"}.
+    """
+    content = _content(row)
+    what = content.pop("what")
+    del content["prev"]
+    prefix = canonical(content)[:-1] + ',"prev":"'
+    suffix = '","what":' + canonical(what) + "}"
+    return prefix, suffix
+
+
+def _content(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": row["at"].isoformat(timespec="microseconds"),
+        "actor": [
+            row["actor_sub"],
+            row["actor_name"],
+            row["actor_unit"],
+            sorted(row["actor_roles"]),
+        ],
+        "address": row["address"],
+        "what": [
+            row["action"],
+            row["object_type"],
+            row["object_id"],
+            row["instance_id"],
+            row["unit_code"],
+        ],
+        "data": row["data"],
+        "prev": row.get("prev_hash"),
+    }
 
 
 def digest(row: AuditRecord) -> str:
     """SHA-256 over the row's content and its predecessor's hash."""
-    content = {
-        "at": row.at.isoformat(timespec="microseconds"),
-        "actor": [row.actor_sub, row.actor_name, row.actor_unit, sorted(row.actor_roles)],
-        "address": row.address,
-        "what": [row.action, row.object_type, row.object_id, row.instance_id, row.unit_code],
-        "data": row.data,
-        "prev": row.prev_hash,
-    }
+    content = _content({c: getattr(row, c) for c in (*_CONTENT, "prev_hash")})
     return hashlib.sha256(canonical(content).encode()).hexdigest()
 
 
@@ -78,8 +193,10 @@ class Verification:
 
 def verify(session: Session) -> Verification:
     """Walk the whole chain in order; any edited, deleted or inserted row breaks it."""
+    head = session.scalar(_HEAD)  # first: rows appended later come after it in the walk
     previous = GENESIS
     checked = 0
+    reached_head = head is None or head == GENESIS
     for row in session.scalars(
         select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
     ):
@@ -88,7 +205,12 @@ def verify(session: Session) -> Verification:
         if digest(row) != row.hash:
             return Verification(False, checked, row.id, "the row's content was changed")
         previous = row.hash
+        reached_head = reached_head or row.hash == head
         checked += 1
+    if not reached_head:
+        return Verification(
+            False, checked, None, "the chain ends before its recorded head: newest rows removed"
+        )
     return Verification(True, checked)
 
 

@@ -3,7 +3,10 @@
 import ipaddress
 import json
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -22,9 +25,18 @@ class NotAuthenticated(DomainError):
 
 @dataclass
 class Authenticator:
-    """Turns a request into a Principal according to the configured mode."""
+    """Turns a request into a Principal according to the configured mode.
+
+    A verified token is remembered (up to `token_cache_size`) with its expiry: a client sends
+    the same token with every request, and its signature needs checking only once. A remembered
+    token is still refused once expired, with the same leeway.
+    """
 
     settings: Settings
+    _verified: OrderedDict[str, tuple[Principal, float]] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def authenticate(self, request: Request) -> Principal:
         """The caller, or 401 with a message that says what is wrong."""
@@ -39,6 +51,28 @@ class Authenticator:
 
     def decode(self, token: str, address: str | None = None) -> Principal:
         """Verify a JWT and read its claims."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires = remembered
+            if time.time() < expires:
+                return replace(principal, address=address)
+            with self._lock:
+                self._verified.pop(token, None)
+        principal, expires = self._verify(token)
+        self._remember(token, principal, expires)
+        return replace(principal, address=address)
+
+    def _remember(self, token: str, principal: Principal, expires: float) -> None:
+        size = self.settings.token_cache_size
+        if size == 0:
+            return
+        with self._lock:
+            self._verified[token] = (principal, expires)
+            while len(self._verified) > size:
+                self._verified.popitem(last=False)
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
+        """The principal of a token and the time (as PyJWT reads it) it stops being valid."""
         try:
             key = self._key_for(token)
             claims = jwt.decode(
@@ -56,7 +90,9 @@ class Authenticator:
             raise NotAuthenticated("the token's signature is invalid") from exc
         except jwt.PyJWTError as exc:
             raise NotAuthenticated(f"the token is invalid: {exc}") from exc
-        return self._principal(claims, address)
+        # PyJWT refuses a token once exp <= now - leeway (now = time.time()).
+        expires = int(claims["exp"]) + self.settings.jwt_leeway_seconds
+        return self._principal(claims, None), expires
 
     def _key_for(self, token: str) -> Any:
         if self.settings.jwks_file is not None:

@@ -38,3 +38,20 @@ class AuditRecord(Base):
     data: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+HEAD_ID = 1
+
+
+class AuditChainHead(Base):
+    """The audit chain's newest hash, in one row (id 1).
+
+    Appends lock this row, which serialises them across processes; `prev_hash` is where an
+    append's UPDATE leaves the hash it replaced, so that one statement returns both.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

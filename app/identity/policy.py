@@ -1,6 +1,6 @@
 """Authorization in one place: which role may do what, and which units a caller may see."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.errors import DomainError
 from app.identity.auth import Authenticator
 from app.identity.principal import Principal, Role
+from app.org import service as units
 from app.org.models import Unit
 
 
@@ -59,16 +60,22 @@ def require(principal: Principal, action: str) -> None:
         raise Forbidden(f"your roles do not allow '{action}'", action=action)
 
 
-def current_principal(request: Request) -> Principal:
-    """The authenticated caller (401 otherwise)."""
+async def current_principal(request: Request) -> Principal:
+    """The authenticated caller (401 otherwise).
+
+    Async, like the dependency below: both only compute, and a sync dependency costs a
+    thread-pool hop per request.
+    """
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator.authenticate(request)
 
 
-def permission(action: str) -> Callable[..., Principal]:
+def permission(action: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller, who must hold a role allowed to perform `action`."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
         require(principal, action)
         return principal
 
@@ -104,34 +111,22 @@ class Scope:
             return False
         if unit_code in self.units:
             return True
-        unit = session.get(Unit, unit_code)
-        return unit is not None and any(unit.path.startswith(p) for p in self.subtrees)
+        path = units.path_of(session, unit_code)
+        return path is not None and any(path.startswith(p) for p in self.subtrees)
 
 
 def scope_of(session: Session, principal: Principal) -> Scope:
-    """Own unit; for offices, leaders and auditors their government's subtree; admins all."""
+    """Own unit; for offices, leaders and auditors their government's subtree; admins all.
+
+    Unit paths come from the database's unit-tree cache (app.org.service): no query per request.
+    """
     if principal.has(Role.ADMIN):
         return Scope(everything=True)
     own = frozenset({principal.unit})
     if not principal.has(*SUBTREE_ROLES):
         return Scope(everything=False, units=own)
-    anchor = _government_path(session, principal.unit)
+    anchor = units.government_path(session, principal.unit)
     return Scope(everything=False, subtrees=(anchor,) if anchor else (), units=own)
-
-
-def _government_path(session: Session, code: str) -> str | None:
-    """The path of the nearest government at or above a unit (the office serves it)."""
-    unit = session.get(Unit, code)
-    if unit is None:
-        return None
-    codes = unit.path.rstrip("/").split("/")
-    governments = set(
-        session.scalars(select(Unit.code).where(Unit.code.in_(codes), Unit.kind == "government"))
-    )
-    for depth in range(len(codes), 0, -1):
-        if codes[depth - 1] in governments:
-            return "/".join(codes[:depth]) + "/"
-    return unit.path
 
 
 def can_work(principal: Principal, *, unit_code: str | None, candidate_groups: list[str]) -> bool:

@@ -3,11 +3,14 @@
 import csv
 import io
 import json
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.clock import clock
@@ -16,6 +19,91 @@ from app.org.models import Unit
 from app.org.schemas import UnitIn
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
+# Where a database's UnitTreeCache sits in Session.info (app.main gives each database one).
+TREE_CACHE = "unit_tree"
+
+
+class UnitTreeCache:
+    """Unit paths read for scoping, kept for `seconds`: every request checks its caller's scope.
+
+    Cleared in this process whenever a unit is written here (at the write and again after its
+    commit), so only another process's change can be up to `seconds` late. A value read while
+    a clear happened is not kept (the generation check).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._items: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def lookup(self, key: tuple[str, str], read: Callable[[], str | None]) -> str | None:
+        """The cached value of `key`, or `read()` kept for next time."""
+        found = self._items.get(key)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        generation = self._generation
+        value = read()
+        with self._lock:
+            if generation == self._generation and self.seconds > 0:
+                self._items[key] = (time.monotonic() + self.seconds, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._items.clear()
+
+
+def _tree_cache(session: Session) -> UnitTreeCache | None:
+    cache: UnitTreeCache | None = session.info.get(TREE_CACHE)
+    return cache
+
+
+def path_of(session: Session, code: str) -> str | None:
+    """A unit's path (codes from the root down, `/`-terminated), or None if there is no unit."""
+
+    def read() -> str | None:
+        return session.scalar(select(Unit.path).where(Unit.code == code))
+
+    cache = _tree_cache(session)
+    return read() if cache is None else cache.lookup(("path", code), read)
+
+
+def government_path(session: Session, code: str) -> str | None:
+    """The path of the nearest government at or above a unit (the office serves it)."""
+
+    def read() -> str | None:
+        path = path_of(session, code)
+        if path is None:
+            return None
+        codes = path.rstrip("/").split("/")
+        governments = set(
+            session.scalars(
+                select(Unit.code).where(Unit.code.in_(codes), Unit.kind == "government")
+            )
+        )
+        for depth in range(len(codes), 0, -1):
+            if codes[depth - 1] in governments:
+                return "/".join(codes[:depth]) + "/"
+        return path
+
+    cache = _tree_cache(session)
+    return read() if cache is None else cache.lookup(("government", code), read)
+
+
+def _units_changed(session: Session) -> None:
+    """Forget cached paths now and once the change is committed (readers in between may have
+    read the old tree)."""
+    cache = _tree_cache(session)
+    if cache is None:
+        return
+    cache.clear()
+
+    def after_commit(_session: Any) -> None:
+        cache.clear()
+
+    event.listen(session, "after_commit", after_commit, once=True)
 
 
 def get(session: Session, code: str) -> Unit:
@@ -69,6 +157,7 @@ def upsert(session: Session, data: UnitIn) -> tuple[Unit, bool]:
     session.flush()
     if old_path and old_path != path:
         _move_subtree(session, old_path, path)
+    _units_changed(session)
     return unit, created
 
 

@@ -89,3 +89,43 @@ def test_audit_is_for_auditors_and_scoped_to_their_units(client):
     city_auditor = login(client, "c", "320100-DCS", ["auditor"])
     rows = client.get("/api/v1/audit", headers=city_auditor).json()
     assert rows["total"] == 0
+
+
+def test_deleting_the_newest_row_is_detected(client):
+    _changes(client)
+    db = client.app.state.db
+    with db.session() as s:
+        newest = s.scalars(select(AuditRecord.id).order_by(AuditRecord.id.desc())).first()
+        s.execute(delete(AuditRecord).where(AuditRecord.id == newest))
+    auditor = login(client, "chen", "320000-GO", ["auditor"])
+    verification = client.get("/api/v1/audit/verify", headers=auditor).json()
+    assert verification["ok"] is False
+    assert "newest rows removed" in verification["reason"]
+
+
+def test_concurrent_appends_from_two_processes_keep_one_chain(client, settings):
+    """Two databases objects (two pools, as two service processes would have) append at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.db import Database
+    from app.identity import audit
+    from app.identity.principal import Principal
+
+    databases = [client.app.state.db, Database(settings)]
+    principal = Principal(sub="wu", name="吴", unit="320000-DCS", roles=frozenset({"admin"}))
+
+    def append(index: int) -> None:
+        data = {"n": index, "text": '督查 "quoted" \\ ü', "nested": {"b": [1, 2.5, None]}}
+        databases[index % 2].transaction(
+            lambda s: audit.record(
+                s, principal, "test.append", object_type="t", object_id=None, data=data
+            )
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(append, range(60)))
+    databases[1].engine.dispose()
+    with client.app.state.db.session() as s:
+        result = audit.verify(s)
+    assert result.ok, result
+    assert result.checked == 60

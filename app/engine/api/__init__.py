@@ -5,5 +5,6 @@ from fastapi import APIRouter
 from app.engine.api import definitions, instances, operations, tasks
 
 router = APIRouter()
-for module in (definitions, instances, tasks, operations):
+# Routes are matched in order: the busiest (task completions, starts) first.
+for module in (tasks, instances, operations, definitions):
     router.include_router(module.router)

@@ -2,7 +2,8 @@
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,8 @@ from app.errors import ProcessError
 from app.shared import Page
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    """The app's engine (async: a sync dependency would cost a thread-pool hop per request)."""
     engine: Engine = request.app.state.engine
     return engine
 
@@ -29,6 +31,15 @@ def page(s: Session, query: Any, order: Any, schema: Any, limit: int, offset: in
     return Page(
         items=[schema.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
+
+
+def model_response(model: BaseModel, status_code: int = 200) -> Response:
+    """A schema as JSON, serialized once by pydantic-core.
+
+    Returned by the hot routes instead of the model itself: FastAPI would validate the model
+    against the response model again (in another thread-pool hop) before serializing it.
+    """
+    return Response(model.model_dump_json(), status_code, media_type="application/json")
 
 
 def raise_failure(outcome: Outcome) -> None:

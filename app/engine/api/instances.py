@@ -3,12 +3,12 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import access, service
-from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine import access, details, service
+from app.engine.api.deps import EngineDep, Limit, Offset, model_response, page, raise_failure
 from app.engine.models import HistoryEvent, ProcessInstance
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity import audit
@@ -25,7 +25,7 @@ def start_instance(
     body: StartInstance,
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("instances.start"))],
-) -> InstanceDetail:
+) -> Response:
     """Start an instance owned by your unit (or `unit` in your scope); it runs until it waits."""
     unit = body.unit or principal.unit
 
@@ -42,6 +42,8 @@ def start_instance(
             actor=principal.sub,
             unit_code=unit,
         )
+        detail = None if outcome.failure else service.step_detail(s, outcome)
+        # Last: the audit chain's lock is then held only until the commit.
         audit.record(
             s,
             principal,
@@ -57,13 +59,12 @@ def start_instance(
                 "variables": body.variables,
             },
         )
-        detail = None if outcome.failure else service.instance_detail(s, outcome.instance_id)
         return outcome, detail
 
     outcome, detail = engine.db.transaction(work)
     raise_failure(outcome)
     assert detail is not None
-    return detail
+    return model_response(detail, status.HTTP_201_CREATED)
 
 
 @router.get("", response_model=Page[InstanceOut])
@@ -98,7 +99,7 @@ def get_instance(instance_id: uuid.UUID, engine: EngineDep, principal: Reader) -
     """Status, variables, ready tasks, completed elements, incidents and waiting timers."""
     with engine.db.session() as s:
         access.instance(s, principal, instance_id)
-        return service.instance_detail(s, instance_id)
+        return details.instance_detail(s, instance_id)
 
 
 @router.get("/{instance_id}/history", response_model=list[HistoryOut])
@@ -125,6 +126,7 @@ def cancel_instance(
     def work(s: Session) -> InstanceDetail:
         row = access.instance(s, principal, instance_id)
         service.cancel(engine, s, instance_id=instance_id, actor=principal.sub)
+        detail = details.instance_detail(s, instance_id)
         audit.record(
             s,
             principal,
@@ -134,6 +136,6 @@ def cancel_instance(
             instance_id=str(instance_id),
             unit_code=row.unit_code,
         )
-        return service.instance_detail(s, instance_id)
+        return detail
 
     return engine.db.transaction(work)

@@ -96,6 +96,7 @@ def execute_job(
         outcome = service.execute_job(engine, s, job_id=job_id, actor=principal.sub)
         if outcome is None:
             raise NotFound(f"job {job_id} not found")
+        detail = None if outcome.failure else service.step_detail(s, outcome)
         audit.record(
             s,
             principal,
@@ -104,7 +105,6 @@ def execute_job(
             object_id=str(job_id),
             instance_id=str(outcome.instance_id),
         )
-        detail = None if outcome.failure else service.instance_detail(s, outcome.instance_id)
         return outcome, detail
 
     outcome, detail = engine.db.transaction(work)

@@ -4,12 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import access, service
-from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine.api.deps import EngineDep, Limit, Offset, model_response, page, raise_failure
 from app.engine.models import ProcessInstance, TaskRecord
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
@@ -151,7 +151,7 @@ def assign_task(
 @router.post("/{task_id}/complete", response_model=InstanceDetail)
 def complete_task(
     task_id: uuid.UUID, body: CompleteTask, engine: EngineDep, principal: Worker
-) -> InstanceDetail:
+) -> Response:
     """Complete a ready task of your unit and role; answers with the instance after the step."""
 
     def work(s: Session) -> tuple[service.Outcome, InstanceDetail | None]:
@@ -160,6 +160,8 @@ def complete_task(
         outcome = service.complete(
             engine, s, task_id=task_id, variables=body.variables, actor=principal.sub
         )
+        detail = None if outcome.failure else service.step_detail(s, outcome)
+        # Last: the audit chain's lock is then held only until the commit.
         audit.record(
             s,
             principal,
@@ -174,10 +176,9 @@ def complete_task(
                 "failed": outcome.failure is not None,
             },
         )
-        detail = None if outcome.failure else service.instance_detail(s, outcome.instance_id)
         return outcome, detail
 
     outcome, detail = engine.db.transaction(work)
     raise_failure(outcome)
     assert detail is not None
-    return detail
+    return model_response(detail)

@@ -1,0 +1,54 @@
+"""A step's response is built from what the step knows; it must equal a fresh read of the instance.
+
+The start and completion responses read only what the step could not know (ready tasks it did
+not create, incidents, jobs when timers wait); GET /process-instances/{id} reads everything.
+"""
+
+from typing import Any
+
+import pytest
+from engine_helpers import complete_task, deploy_file, forget_workflows, instance, start_instance
+from fastapi.testclient import TestClient
+
+# (files, process key, start variables, data for each completion): walked to the end.
+PROCESSES: list[tuple[list[str], str, dict[str, Any], dict[str, Any]]] = [
+    (["five_steps.bpmn"], "five_steps", {"amount": 1}, {"checked": True}),
+    (["parallel_gateway.bpmn"], "review_in_parallel", {}, {"legal_ok": True, "finance_ok": True}),
+    (
+        ["multi_instance_parallel.bpmn"],
+        "collect_opinions",
+        {"units": ["a", "b"]},
+        {"opinion": "ok"},
+    ),
+    (["timer_boundary.bpmn"], "answer_within_deadline", {}, {}),
+    (["embedded_subprocess.bpmn"], "handle_case", {"case": "A-1"}, {"facts": "two"}),
+    (
+        ["called_review.bpmn", "calling_process.bpmn"],
+        "submit_document",
+        {},
+        {"title": "T", "verdict": "fine"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "key", "variables", "data"), PROCESSES, ids=[p[1] for p in PROCESSES]
+)
+def test_step_responses_equal_a_fresh_read(
+    client: TestClient, files: list[str], key: str, variables: dict, data: dict
+) -> None:
+    for name in files:
+        deploy_file(client, name)
+    current = start_instance(client, key, variables=variables).json()
+    assert current == instance(client, current["id"])
+    for step in range(30):
+        if current["status"] != "running":
+            break
+        if step % 3 == 2:
+            forget_workflows(client)  # the next step restores the stored state
+        task = current["ready_tasks"][-1]
+        response = complete_task(client, task["id"], data)
+        assert response.status_code == 200, response.text
+        current = response.json()
+        assert current == instance(client, current["id"]), f"after completion {step + 1}"
+    assert current["status"] == "completed"
