@@ -56,6 +56,13 @@ def _deadlines(
     return list(session.scalars(query.order_by(MatterDeadline.due)))
 
 
+def _deadlines_of(session: Session, matter: Matter, unit: str) -> list[MatterDeadline]:
+    query = select(MatterDeadline).where(
+        MatterDeadline.matter_id == matter.id, MatterDeadline.unit_code == unit
+    )
+    return list(session.scalars(query))
+
+
 def _close(deadline: MatterDeadline, on: date) -> bool:
     outcome, days_late = lights.closed_outcome(deadline.due, on)
     deadline.done_on, deadline.outcome, deadline.days_late = on, outcome, days_late
@@ -111,6 +118,10 @@ def _reassigned(
     ).first()
     if returned is not None:
         returned.receipt = "reassigned"
+        # The returned unit's open obligations pass to the unit that takes its part.
+        for deadline in _deadlines_of(session, matter, returned.unit_code):
+            if deadline.done_on is None and deadline.kind != "sign_for":
+                deadline.unit_code = new_unit
     sign_due = date.fromisoformat(element.data["sign_due"])
     session.add(
         Assignment(
