@@ -25,7 +25,8 @@ from app.identity.auth import Authenticator
 from app.migrate import upgrade
 from app.org import service as units
 from app.org.api import router as units_router
-from app.supervision import recorder
+from app.supervision import holidays, recorder
+from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
 
 log = logging.getLogger("ducha")
@@ -48,11 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_startup:
             upgrade(settings.database_url)
-        if settings.units_file is not None:
-            loaded = db.transaction(
-                lambda s: units.load(s, units.read_file(settings.units_file))  # type: ignore[arg-type]
-            )
-            log.info("loaded %d units from %s", loaded, settings.units_file)
+        units_file = settings.units_file
+        if units_file is not None:
+            loaded = db.transaction(lambda s: units.load(s, units.read_file(units_file)))
+            log.info("loaded %d units from %s", loaded, units_file)
+        try:
+            with db.session() as session:
+                holidays.apply_stored(session)
+        except OperationalError as exc:  # start anyway: /health reports the database
+            log.warning("holiday schedules not loaded: %s", exc)
         if settings.deploy_on_startup and settings.processes_dir.is_dir():
             deployed = deployment.deploy_directory(
                 engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
@@ -81,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(units_router)
     app.include_router(identity_router)
     app.include_router(matters_router)
+    app.include_router(calendar_router)
     _install_errors(app)
     _install_health(app, db)
     return app

@@ -12,13 +12,13 @@ from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
-from app.errors import NotFound
+from app.errors import InvalidData, NotFound
 from app.identity import audit
 from app.identity.policy import Forbidden, Scope, permission, scope_of
 from app.identity.principal import Principal
 from app.org.models import Unit
 from app.shared import ERRORS, Page
-from app.supervision import extensions, matters, recorder
+from app.supervision import extensions, holidays, matters, recorder
 from app.supervision.deadlines import SourceType
 from app.supervision.lights import Light, worst
 from app.supervision.models import (
@@ -300,3 +300,35 @@ def schedule_look_back(
     raise_failure(outcome)
     assert detail is not None
     return detail
+
+
+calendar_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=ERRORS)
+
+
+@calendar_router.put("/years/{year}", response_model=holidays.ScheduleIn)
+def put_holiday_schedule(
+    year: int,
+    body: holidays.ScheduleIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("units.write"))],
+) -> holidays.ScheduleIn:
+    """Load a year's official holiday schedule (admins), e.g. next year's once published."""
+    if body.year != year:
+        raise InvalidData(
+            "the path and the body name different years",
+            errors=[{"field": "year", "message": str(body.year)}],
+        )
+
+    def work(s: Session) -> holidays.ScheduleIn:
+        holidays.store(s, body, actor=principal.sub)
+        audit.record(
+            s,
+            principal,
+            "calendar.load",
+            object_type="holiday_schedule",
+            object_id=str(year),
+            data=body.model_dump(mode="json"),
+        )
+        return body
+
+    return engine.db.transaction(work)

@@ -150,3 +150,17 @@ class TimelineEntry(Base):
     actor: Mapped[str | None] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+class HolidaySchedule(Base):
+    """A year's official holiday schedule (国务院办公厅节假日安排), loaded by an admin when the
+    State Council publishes it; it overrides the calendar library for that year."""
+
+    __tablename__ = "holiday_schedules"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holidays: Mapped[list[str]] = mapped_column(Json)
+    workdays: Mapped[list[str]] = mapped_column(Json)
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_by: Mapped[str] = mapped_column(String(255))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,53 @@
+"""Holiday schedules an admin loads for years the calendar library does not know yet."""
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.errors import InvalidData
+from app.supervision.calendar import default_calendar
+from app.supervision.models import HolidaySchedule
+
+
+class ScheduleIn(BaseModel):
+    """One year: its statutory holidays (weekends inside them may be listed) and swapped
+    working days (调休)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100)
+    holidays: list[date] = Field(max_length=200)
+    workdays: list[date] = Field(default_factory=list, max_length=50)
+    source: str = Field(min_length=2, max_length=500, description="the notice it comes from")
+
+
+def store(session: Session, body: ScheduleIn, *, actor: str) -> HolidaySchedule:
+    """Validate, keep and apply a schedule at once (other processes apply it at start-up)."""
+    try:
+        default_calendar().load_year(body.year, body.holidays, body.workdays, body.source)
+    except ValueError as exc:
+        raise InvalidData(str(exc), errors=[{"field": "holidays", "message": str(exc)}]) from exc
+    row = session.get(HolidaySchedule, body.year) or HolidaySchedule(year=body.year)
+    row.holidays = [d.isoformat() for d in body.holidays]
+    row.workdays = [d.isoformat() for d in body.workdays]
+    row.source, row.loaded_by, row.loaded_at = body.source, actor, clock.now()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply_stored(session: Session) -> int:
+    """Load every stored schedule into this process's calendar; returns how many."""
+    rows = list(session.scalars(select(HolidaySchedule)))
+    calendar = default_calendar()
+    for row in rows:
+        calendar.load_year(
+            row.year,
+            [date.fromisoformat(d) for d in row.holidays],
+            [date.fromisoformat(d) for d in row.workdays],
+            row.source,
+        )
+    return len(rows)
