@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
@@ -93,10 +93,7 @@ def register_matter(
         detail = None if outcome.failure else _detail(s, matter)
         return outcome, detail
 
-    outcome, detail = engine.db.transaction(work)
-    raise_failure(outcome)
-    assert detail is not None
-    return detail
+    return stepped(engine, work)
 
 
 @router.get("", response_model=Page[MatterOut])
@@ -296,10 +293,7 @@ def schedule_look_back(
         )
         return outcome, None if outcome.failure else _detail(s, matter)
 
-    outcome, detail = engine.db.transaction(work)
-    raise_failure(outcome)
-    assert detail is not None
-    return detail
+    return stepped(engine, work)
 
 
 calendar_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=ERRORS)

@@ -63,6 +63,13 @@ def _deadlines_of(session: Session, matter: Matter, unit: str) -> list[MatterDea
     return list(session.scalars(query))
 
 
+def _reopen(session: Session, matter: Matter, kind: str) -> None:
+    """Sent back: the report of `kind` is due again, by the same deadline."""
+    for deadline in _deadlines(session, matter, None, kind):
+        deadline.done_on = deadline.outcome = deadline.days_late = None
+    matter.status = "handling"
+
+
 def _close(deadline: MatterDeadline, on: date) -> bool:
     outcome, days_late = lights.closed_outcome(deadline.due, on)
     deadline.done_on, deadline.outcome, deadline.days_late = on, outcome, days_late
@@ -216,10 +223,7 @@ def _reviewed(
         matter.status = "evaluating"
         note(session, matter, "accepted", "审核通过，办结销号", actor=actor)
         return
-    # Sent back with comments: the final report is due again, by the same deadline.
-    for deadline in _deadlines(session, matter, None, "final_report"):
-        deadline.done_on = deadline.outcome = deadline.days_late = None
-    matter.status = "handling"
+    _reopen(session, matter, "final_report")
     note(
         session,
         matter,
@@ -283,9 +287,7 @@ def _satisfaction(
     labels = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
     reopen = matter.satisfaction == "dissatisfied" and not element.data.get("reopened")
     if reopen:
-        matter.status = "handling"
-        for deadline in _deadlines(session, matter, None, "final_report"):
-            deadline.done_on = deadline.outcome = deadline.days_late = None
+        _reopen(session, matter, "final_report")
     note(
         session,
         matter,
@@ -417,9 +419,7 @@ def _look_back_reviewed(
     if element.data.get("decision") == "accept":
         note(session, matter, "accepted", "整改审核通过", actor=actor)
         return
-    for deadline in _deadlines(session, matter, None, "look_back_report"):
-        deadline.done_on = deadline.outcome = deadline.days_late = None
-    matter.status = "handling"
+    _reopen(session, matter, "look_back_report")
     note(
         session,
         matter,

@@ -1,6 +1,7 @@
 """What every engine route needs: the engine, paging, the caller, the failure mapping."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
@@ -11,6 +12,8 @@ from app.engine.runtime import Engine
 from app.engine.service import Outcome
 from app.errors import ProcessError
 from app.shared import Page
+
+D = TypeVar("D")
 
 
 async def get_engine(request: Request) -> Engine:
@@ -51,3 +54,12 @@ def raise_failure(outcome: Outcome) -> None:
             instance_id=str(outcome.instance_id),
             incident_id=str(outcome.incident_id),
         )
+
+
+def stepped(engine: Engine, work: Callable[[Session], tuple[Outcome, D | None]]) -> D:
+    """Run a step's `work` in one transaction (committed either way), then answer with its
+    result, or 422 `process_error` when the process failed (the incident is committed)."""
+    outcome, result = engine.db.transaction(work)
+    raise_failure(outcome)
+    assert result is not None  # work returns a result whenever the step did not fail
+    return result

@@ -8,7 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import access, details, service
-from app.engine.api.deps import EngineDep, Limit, Offset, model_response, page, raise_failure
+from app.engine.api.deps import (
+    EngineDep,
+    Limit,
+    Offset,
+    model_response,
+    page,
+    raise_failure,
+)
 from app.engine.models import HistoryEvent, ProcessInstance
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity import audit

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import access, service
-from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure
+from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure, stepped
 from app.engine.models import Job
 from app.engine.schemas import InstanceDetail, JobOut, MessageResult, SendMessage
 from app.errors import NotFound
@@ -107,7 +107,4 @@ def execute_job(
         )
         return outcome, detail
 
-    outcome, detail = engine.db.transaction(work)
-    raise_failure(outcome)
-    assert detail is not None
-    return detail
+    return stepped(engine, work)

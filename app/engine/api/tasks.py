@@ -9,7 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import access, service
-from app.engine.api.deps import EngineDep, Limit, Offset, model_response, page, raise_failure
+from app.engine.api.deps import (
+    EngineDep,
+    Limit,
+    Offset,
+    model_response,
+    page,
+    stepped,
+)
 from app.engine.models import ProcessInstance, TaskRecord
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
@@ -178,7 +185,4 @@ def complete_task(
         )
         return outcome, detail
 
-    outcome, detail = engine.db.transaction(work)
-    raise_failure(outcome)
-    assert detail is not None
-    return model_response(detail)
+    return model_response(stepped(engine, work))
