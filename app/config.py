@@ -74,6 +74,15 @@ class Settings(BaseSettings):
         default=["127.0.0.1/32", "::1/128"],
         description="addresses allowed to send identity headers",
     )
+    warning_window_days: int = Field(
+        default=3, ge=0, le=30, description="yellow: working days before a deadline (§7)"
+    )
+    escalate_after_workdays: int = Field(
+        default=5, ge=1, le=60, description="督办 to the unit head: working days still red"
+    )
+    escalate_leader_after_workdays: int = Field(
+        default=10, ge=1, le=90, description="督办 to the leader in charge: working days still red"
+    )
     units_file: Path | None = Field(default=None, description="unit tree loaded at start-up")
 
 

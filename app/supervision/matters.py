@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import clock
+from app.config import get_settings
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
 from app.engine.timeutil import CHINA
@@ -16,7 +17,6 @@ from app.org.models import Unit
 from app.supervision import deadlines as rules
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
-from app.supervision.lights import ESCALATE_AFTER_WORKDAYS, WARNING_WINDOW
 from app.supervision.models import Assignment, Matter, MatterDeadline
 from app.supervision.schemas import MatterIn
 from app.supervision.timeline import note
@@ -198,18 +198,23 @@ def _report_variables(row: MatterDeadline) -> dict[str, str]:
 
 
 def warning_at(due: date) -> date:
-    """domain.md §7: the yellow window opens 3 working days before the due date."""
-    return rules.warning_start(due, window=WARNING_WINDOW, calendar=default_calendar())
+    """domain.md §7: the yellow window opens N (default 3) working days before the due date."""
+    window = get_settings().warning_window_days
+    return rules.warning_start(due, window=window, calendar=default_calendar())
 
 
 def timer_variables(due: date) -> dict[str, str]:
-    """The final report's timers: yellow, red (the day after due), escalation (5 working days)."""
-    escalate = default_calendar().add_workdays(due, ESCALATE_AFTER_WORKDAYS)
+    """The final report's timers (domain.md §7): yellow, red the day after due, 督办 to the unit
+    head after N working days still red, then to the leader in charge after M."""
+    settings, calendar = get_settings(), default_calendar()
+    escalate = calendar.add_workdays(due, settings.escalate_after_workdays)
+    escalate_leader = calendar.add_workdays(due, settings.escalate_leader_after_workdays)
     return {
         "final_due": due.isoformat(),
         "final_warn_at": at(warning_at(due), 9),
         "final_due_at": at(due + timedelta(days=1)),
         "final_escalate_at": at(escalate, 9),
+        "final_escalate_leader_at": at(escalate_leader, 9),
     }
 
 

@@ -304,9 +304,13 @@ NOTICES = {
         "催办",
         "【催办通知】《{title}》已超过{label}时限（{due}），请立即办理并报送，说明逾期原因。",
     ),
+    "escalate_leader": (
+        "督办（分管领导）",
+        "【督办通知】《{title}》超期{days}个工作日仍未报送，已报分管领导督办，请单位主要负责同志亲自过问。",
+    ),
     "escalate": (
-        "督办",
-        "【督办通知】《{title}》超期{days}个工作日仍未报送，已报单位负责人和分管领导督办。",
+        "督办（单位负责人）",
+        "【督办通知】《{title}》超期{days}个工作日仍未报送，已报单位负责人督办，请负责同志督促办理。",
     ),
     "sign_overdue": (
         "逾期未签收",
@@ -444,6 +448,7 @@ HANDLERS: dict[str, Handler] = {
     "remind": _urged("remind"),
     "urge": _urged("urge"),
     "escalate": _urged("escalate"),
+    "escalate_leader": _urged("escalate_leader"),
     "sign_overdue": _urged("sign_overdue"),
     "closed": _closed,
 }

@@ -110,3 +110,38 @@ def test_leader_instruction_from_registration_to_closure(matter_client):
         "closed",
     ):
         assert expected in events, expected
+
+
+def test_a_red_matter_escalates_to_the_unit_head_then_the_leader(matter_client):
+    """domain.md §7: still red after 5 working days → 督办 to the unit head; after 10 → the
+    leader in charge (windows configurable)."""
+    client = matter_client
+    body = {
+        "title": "关于整治违规占道的批示",
+        "content": "请住建厅落实。",
+        "category": "leader_instruction",
+        "source_type": "leader_instruction",
+        "lead_unit": "320000-FGW",
+        "joint": False,
+    }
+    mid = client.post(f"{API}/matters", json=body, headers=as_(client, "office")).json()["id"]
+    do(
+        client,
+        "office",
+        "draft_plan",
+        {"plan_title": "方案", "plan_content": "分工", "lead_unit": "320000-FGW", "joint": False},
+    )
+    do(client, "head", "approve_plan", {"decision": "approve"})
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    # Due 1 April; 5 working days later is 9 April, 10 working days later 16 April.
+    fire_due_timers(client, datetime(2026, 4, 9, 2, 0, tzinfo=UTC))
+    kinds = [u["kind"] for u in matter(client, mid)["urgings"]]
+    assert kinds == ["remind", "urge", "escalate"]
+    fire_due_timers(client, datetime(2026, 4, 16, 2, 0, tzinfo=UTC))
+    urgings = matter(client, mid)["urgings"]
+    assert [u["kind"] for u in urgings] == ["remind", "urge", "escalate", "escalate_leader"]
+    assert "分管领导" in urgings[-1]["notice"] and "10个工作日" in urgings[-1]["notice"]
+    # Once reported, nothing more fires.
+    do(client, "fgw", "submit_final_report", {"report": "已办结", "finished": True})
+    fire_due_timers(client, datetime(2026, 5, 30, 2, 0, tzinfo=UTC))
+    assert len(matter(client, mid)["urgings"]) == 4
