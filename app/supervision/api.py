@@ -80,14 +80,12 @@ def register_matter(
         matter, outcome = matters.register(
             engine, s, body, actor=principal.sub, owner_unit=principal.unit
         )
-        audit.record(
+        _audit(
             s,
             principal,
             "matter.register",
-            object_type="matter",
-            object_id=str(matter.id),
-            instance_id=str(matter.instance_id),
-            unit_code=principal.unit,
+            matter,
+            unit=principal.unit,
             data=body.model_dump(mode="json"),
         )
         detail = None if outcome.failure else _detail(s, matter)
@@ -153,6 +151,29 @@ def get_matter(matter_id: uuid.UUID, engine: EngineDep, principal: Reader) -> Ma
         return _detail(s, _visible_matter(s, principal, matter_id))
 
 
+def _audit(
+    s: Session,
+    principal: Principal,
+    action: str,
+    matter: Matter,
+    *,
+    unit: str | None,
+    data: dict[str, Any],
+    instance_id: uuid.UUID | None = None,
+) -> None:
+    """Audit a change of a matter (last in its transaction)."""
+    audit.record(
+        s,
+        principal,
+        action,
+        object_type="matter",
+        object_id=str(matter.id),
+        instance_id=str(instance_id or matter.instance_id),
+        unit_code=unit,
+        data=data,
+    )
+
+
 def _visible_matter(s: Session, principal: Principal, matter_id: uuid.UUID) -> Matter:
     matter = s.scalars(
         select(Matter).where(Matter.id == matter_id, visible(scope_of(s, principal)))
@@ -215,14 +236,12 @@ def request_extension(
     def work(s: Session) -> ExtensionOut:
         matter = _visible_matter(s, principal, matter_id)
         row = extensions.request(s, matter, body, unit=principal.unit, actor=principal.sub)
-        audit.record(
+        _audit(
             s,
             principal,
             "matter.extension_request",
-            object_type="matter",
-            object_id=str(matter.id),
-            instance_id=str(matter.instance_id),
-            unit_code=principal.unit,
+            matter,
+            unit=principal.unit,
             data=body.model_dump(mode="json"),
         )
         return ExtensionOut.model_validate(row)
@@ -244,14 +263,12 @@ def decide_extension(
         matter = _visible_matter(s, principal, matter_id)
         row = extensions.decide(engine, s, matter, extension_id, body, actor=principal.sub)
         recorder.refresh_light(s, matter)
-        audit.record(
+        _audit(
             s,
             principal,
             "matter.extension_decision",
-            object_type="matter",
-            object_id=str(matter.id),
-            instance_id=str(matter.instance_id),
-            unit_code=row.unit_code,
+            matter,
+            unit=row.unit_code,
             data={"extension": str(extension_id), **body.model_dump(mode="json")},
         )
         return _detail(s, matter)
@@ -281,15 +298,14 @@ def schedule_look_back(
             actor=principal.sub,
             owner_unit=principal.unit,
         )
-        audit.record(
+        _audit(
             s,
             principal,
             "matter.look_back",
-            object_type="matter",
-            object_id=str(matter.id),
-            instance_id=str(outcome.instance_id),
-            unit_code=principal.unit,
+            matter,
+            unit=principal.unit,
             data=body.model_dump(),
+            instance_id=outcome.instance_id,
         )
         return outcome, None if outcome.failure else _detail(s, matter)
 
