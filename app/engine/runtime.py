@@ -26,7 +26,7 @@ from app.engine.models import (
     TaskRecord,
 )
 from app.engine.persist import Writes, history_row
-from app.engine.projection import OPEN_TASK_COLUMNS, due_date, ready_human_tasks, task_row
+from app.engine.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
 from app.errors import InvalidData, NotFound
 
 
@@ -350,10 +350,6 @@ def _involve(session: Session, loaded: Loaded, unit_code: str | None) -> None:
     loaded.involved.add(unit_code)
     if loaded.new or session.get(InstanceUnit, (row.id, unit_code)) is None:
         loaded.writes.units.append({"instance_id": row.id, "unit_code": unit_code})
-
-
-# The due date of a task's element (app.engine.variables refreshes due dates with it).
-_due = due_date
 
 
 def _finish_if_done(loaded: Loaded, now: datetime, actor: str | None) -> None:

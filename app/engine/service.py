@@ -92,7 +92,7 @@ def start(
         actor=actor,
         unit_code=unit_code,
     )
-    return _step(engine, session, loaded, lambda wf: None, actor=actor)
+    return run_step(engine, session, loaded, lambda wf: None, actor=actor)
 
 
 def _definition_for(session: Session, key: str, version: int | None) -> ProcessDefinition:
@@ -110,7 +110,7 @@ def _definition_for(session: Session, key: str, version: int | None) -> ProcessD
     return definition
 
 
-def _step(
+def run_step(
     engine: Engine,
     session: Session,
     loaded: Loaded,
@@ -235,7 +235,7 @@ def complete(
         task.data.update(copy.deepcopy(submitted))
         task.run()
 
-    outcome = _step(
+    outcome = run_step(
         engine,
         session,
         loaded,
@@ -364,7 +364,7 @@ def send_message(
             actor=actor,
             unit_code=unit_code,
         )
-        outcome = _step(engine, session, loaded, lambda wf: None, actor=actor)
+        outcome = run_step(engine, session, loaded, lambda wf: None, actor=actor)
         if outcome.failure is None:
             outcome = _deliver(engine, session, loaded, name, variables, actor)
         outcomes.append(outcome)
@@ -392,7 +392,7 @@ def _deliver(
                 workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(variables)))
                 return
 
-    return _step(
+    return run_step(
         engine,
         session,
         loaded,
@@ -440,7 +440,7 @@ def execute_job(
     loaded = runtime.load(engine, session, job.instance_id)
     if loaded.row.status != "running":
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
-    outcome = _step(
+    outcome = run_step(
         engine,
         session,
         loaded,

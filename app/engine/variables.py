@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.engine import runtime, service
+from app.engine import projection, runtime, service
 from app.engine.data import data_problems, json_safe
 from app.engine.models import TaskRecord
 from app.engine.runtime import Engine
@@ -50,7 +50,7 @@ def set_variables(
                 ready.append(task)
         workflow.refresh_timers()
 
-    outcome = service._step(
+    outcome = service.run_step(
         engine,
         session,
         loaded,
@@ -67,6 +67,6 @@ def set_variables(
 def _refresh_due_dates(session: Session, loaded: runtime.Loaded, tasks: list[Any]) -> None:
     for task in tasks:
         meta = loaded.definition.meta_for(task)
-        due = runtime._due(meta, json_safe(task.data), clock.now())
+        due = projection.due_date(meta, json_safe(task.data), clock.now())
         if due is not None:
             session.execute(update(TaskRecord).where(TaskRecord.id == task.id).values(due_at=due))

@@ -46,21 +46,15 @@ def on_step(session: Session, events: StepEvents) -> None:
 
 
 def _deadlines(
-    session: Session, matter: Matter, unit: str | None, kind: str
+    session: Session, matter: Matter, unit: str | None, kind: str | None = None
 ) -> list[MatterDeadline]:
-    query = select(MatterDeadline).where(
-        MatterDeadline.matter_id == matter.id, MatterDeadline.kind == kind
-    )
+    """A matter's deadlines, of one unit and/or one kind, earliest first."""
+    query = select(MatterDeadline).where(MatterDeadline.matter_id == matter.id)
+    if kind is not None:
+        query = query.where(MatterDeadline.kind == kind)
     if unit is not None:
         query = query.where(MatterDeadline.unit_code == unit)
     return list(session.scalars(query.order_by(MatterDeadline.due)))
-
-
-def _deadlines_of(session: Session, matter: Matter, unit: str) -> list[MatterDeadline]:
-    query = select(MatterDeadline).where(
-        MatterDeadline.matter_id == matter.id, MatterDeadline.unit_code == unit
-    )
-    return list(session.scalars(query))
 
 
 def _reopen(session: Session, matter: Matter, kind: str) -> None:
@@ -126,7 +120,7 @@ def _reassigned(
     if returned is not None:
         returned.receipt = "reassigned"
         # The returned unit's open obligations pass to the unit that takes its part.
-        for deadline in _deadlines_of(session, matter, returned.unit_code):
+        for deadline in _deadlines(session, matter, returned.unit_code):
             if deadline.done_on is None and deadline.kind != "sign_for":
                 deadline.unit_code = new_unit
     sign_due = date.fromisoformat(element.data["sign_due"])
@@ -368,13 +362,7 @@ def _urged_deadline(
         return unit, rows[0] if rows else None
     due = data.get("period", {}).get("due")
     rows = [
-        d
-        for d in session.scalars(
-            select(MatterDeadline).where(
-                MatterDeadline.matter_id == matter.id, MatterDeadline.unit_code == unit
-            )
-        )
-        if d.due.isoformat() == due and d.kind not in ("sign_for", "final_report")
+        d for d in _deadlines(session, matter, unit, "quarterly_report") if d.due.isoformat() == due
     ]
     return unit, rows[0] if rows else None
 
