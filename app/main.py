@@ -13,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.activities import api as activities_api
+from app.activities import recorder as activities_recorder
 from app.config import Settings, get_settings
 from app.db import Database
 from app.engine import deployment
@@ -25,6 +27,13 @@ from app.identity.auth import Authenticator
 from app.migrate import upgrade
 from app.org import service as units
 from app.org.api import router as units_router
+from app.planning import api as planning_api
+from app.planning import recorder as planning_recorder
+from app.rectification import api as rectification_api
+from app.rectification import recorder as rectification_recorder
+from app.results import api as results_api
+from app.results import recorder as results_recorder
+from app.scores import api as scores_api
 from app.supervision import holidays, recorder
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
@@ -42,7 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings, info={units.TREE_CACHE: units.UnitTreeCache(settings.unit_cache_seconds)}
     )
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
-    engine.listeners.append(recorder.on_step)
+    engine.listeners.extend(
+        [
+            recorder.on_step,
+            planning_recorder.on_step,
+            activities_recorder.on_step,
+            results_recorder.on_step,
+            rectification_recorder.on_step,
+        ]
+    )
     scheduler = Scheduler(engine, settings)
 
     @asynccontextmanager
@@ -87,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_router)
     app.include_router(matters_router)
     app.include_router(calendar_router)
+    for module in (planning_api, activities_api, results_api, rectification_api, scores_api):
+        for router in module.routers:
+            app.include_router(router)
     _install_errors(app)
     _install_health(app, db)
     return app

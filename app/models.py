@@ -3,7 +3,12 @@
 
 def load_all() -> None:
     """Import each domain's models (registering them on the shared metadata)."""
+    import app.activities.models
     import app.engine.models
     import app.identity.models
     import app.org.models
+    import app.planning.models
+    import app.rectification.models
+    import app.results.models
+    import app.scores.models
     import app.supervision.models  # noqa: F401

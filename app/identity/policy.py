@@ -43,6 +43,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "matters.register": OFFICE | {Role.ADMIN},
     "matters.extend": frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD}),
     "matters.decide": OFFICE | {Role.ADMIN},
+    # plan and apply results (seed 二(一), 三(二)–(四), 四)
+    "plans.read": ALL,
+    "plans.draft": OFFICE | {Role.ADMIN},
+    "proposals.submit": frozenset({Role.DIVISION, Role.SUPERVISION_OFFICE}),
+    "activities.read": ALL,
+    "activities.record": OFFICE | {Role.DIVISION, Role.EVALUATOR, Role.DEPUTY},
+    "attachments.upload": ALL - READ_ONLY - {Role.ADMIN},
+    "reports.read": ALL - {Role.UNIT_HANDLER, Role.EVALUATOR, Role.DEPUTY},
+    "reports.draft": OFFICE,
+    "bulletins.read": ALL,
+    "bulletins.draft": OFFICE,
+    "accountability.read": OFFICE | {Role.LEADER, Role.AUDITOR, Role.PERSONNEL, Role.ADMIN},
+    "accountability.propose": OFFICE,
+    "rectifications.read": ALL,
+    "rectifications.open": OFFICE,
+    "scores.read": OFFICE | {Role.LEADER, Role.PERSONNEL, Role.AUDITOR, Role.ADMIN},
+    "scores.configure": frozenset({Role.OFFICE_HEAD, Role.ADMIN}),
+    "ledgers.export": OFFICE | {Role.LEADER, Role.PERSONNEL, Role.AUDITOR, Role.ADMIN},
 }
 
 # Roles that see their government's whole subtree, not only their own unit.

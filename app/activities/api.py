@@ -1,0 +1,5 @@
+"""REST routes of activities."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,0 +1,5 @@
+"""REST routes of planning."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

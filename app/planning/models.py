@@ -1,0 +1,1 @@
+"""Tables of planning: the annual supervision plan, its items, and unplanned activity proposals."""

@@ -1,0 +1,5 @@
+"""REST routes of rectification."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,0 +1,1 @@
+"""Tables of rectification with a deadline (限期整改)."""

@@ -1,0 +1,5 @@
+"""REST routes of results."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

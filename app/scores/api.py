@@ -1,0 +1,5 @@
+"""REST routes of scores."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

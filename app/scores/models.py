@@ -1,0 +1,1 @@
+"""Tables of performance scoring (绩效考评)."""
