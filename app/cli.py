@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     load_units = commands.add_parser("units", help="load a unit tree from a CSV or JSON file")
     load_units.add_argument("file", type=Path)
     commands.add_parser("verify-audit", help="verify the audit trail's hash chain")
+    commands.add_parser(
+        "scheduler", help="run only the timer loop (for service processes run without it)"
+    )
     deploy = commands.add_parser("deploy", help="deploy a directory of BPMN files (and forms/)")
     deploy.add_argument("directory", type=Path, nargs="?")
     args = parser.parse_args(argv)
@@ -43,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": _token,
         "units": _units,
         "verify-audit": _verify_audit,
+        "scheduler": _scheduler,
     }[args.command]
     return handler(args)
 
@@ -71,6 +75,27 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=30,
     )
+    return 0
+
+
+def _scheduler(_args: argparse.Namespace) -> int:
+    """Fire due timers until SIGTERM or SIGINT; the job in hand finishes, the rest are released."""
+    import signal
+    import threading
+
+    from app.main import build_runtime
+
+    settings = get_settings().model_copy(update={"deploy_on_startup": False})
+    runtime = build_runtime(settings)
+    runtime.prepare()
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    runtime.scheduler.start()
+    print(f"Ducha scheduler {runtime.scheduler.owner} on {settings.database_url}", flush=True)
+    stopping.wait()
+    runtime.scheduler.stop(timeout=settings.job_lease_seconds)
+    runtime.db.engine.dispose()
     return 0
 
 

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1, description="Failures before an incident")
     max_bpmn_bytes: int = Field(default=2_000_000, ge=1024, description="Upload size limit")
     conflict_retries: int = Field(default=5, ge=0, description="Optimistic-lock retries, then 409")
+    max_request_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="Any request body larger is refused: 413"
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24, gt=0, description="How long an Idempotency-Key's answer is kept"
+    )
     workflow_cache_size: int = Field(default=512, ge=0, description="Loaded workflows kept warm")
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

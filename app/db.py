@@ -83,6 +83,8 @@ class Database:
         # SQLite has one writer: serialise this process's transactions instead of busy-waiting.
         self._sqlite_lock = threading.RLock() if self.is_sqlite else None
         self._after_commit = threading.local()
+        # Called with each transaction's session after its work, just before it commits.
+        self.before_commit: list[Callable[[Database, Session], None]] = []
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -114,6 +116,8 @@ class Database:
         try:
             with self.session() as session:
                 result = work(session)
+                for hook in self.before_commit:
+                    hook(self, session)
         finally:
             self._after_commit.callbacks = None
         for callback in callbacks:

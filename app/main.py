@@ -4,6 +4,8 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -13,8 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import idempotency
 from app.activities import api as activities_api
 from app.activities import recorder as activities_recorder
+from app.bodylimit import BodyLimit
 from app.config import Settings, get_settings
 from app.db import Database
 from app.engine import deployment
@@ -22,6 +26,7 @@ from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
 from app.errors import DomainError
+from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
 from app.migrate import upgrade
@@ -44,26 +49,18 @@ REQUESTS = Counter("ducha_http_requests_total", "HTTP requests", ["method", "rou
 LATENCY = Histogram("ducha_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service: one database, one engine, one optional scheduler."""
-    settings = settings or get_settings()
-    db = Database(
-        settings, info={units.TREE_CACHE: units.UnitTreeCache(settings.unit_cache_seconds)}
-    )
-    engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
-    engine.listeners.extend(
-        [
-            recorder.on_step,
-            planning_recorder.on_step,
-            activities_recorder.on_step,
-            results_recorder.on_step,
-            rectification_recorder.on_step,
-        ]
-    )
-    scheduler = Scheduler(engine, settings)
+@dataclass(frozen=True)
+class Runtime:
+    """What a service or scheduler process runs on: the database, the engine, the timer loop."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings
+    db: Database
+    engine: Engine
+    scheduler: Scheduler
+
+    def prepare(self) -> None:
+        """The start-up sequence: migrate, load units and holidays, deploy processes/."""
+        settings, db = self.settings, self.db
         if settings.migrate_on_startup:
             upgrade(settings.database_url)
         units_file = settings.units_file
@@ -77,15 +74,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("holiday schedules not loaded: %s", exc)
         if settings.deploy_on_startup and settings.processes_dir.is_dir():
             deployed = deployment.deploy_directory(
-                engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
+                self.engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
             )
             log.info(
                 "deployed %d process definitions from %s", len(deployed), settings.processes_dir
             )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """One database, one engine with every domain's step listener, one timer loop."""
+    db = Database(
+        settings, info={units.TREE_CACHE: units.UnitTreeCache(settings.unit_cache_seconds)}
+    )
+    db.before_commit.append(claim_in_transaction)
+    engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
+    engine.listeners.extend(
+        [
+            recorder.on_step,
+            planning_recorder.on_step,
+            activities_recorder.on_step,
+            results_recorder.on_step,
+            rectification_recorder.on_step,
+        ]
+    )
+    scheduler = Scheduler(engine, settings)
+    keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
+    scheduler.housekeeping.append(lambda: idempotency.purge(db, keep_keys))
+    return Runtime(settings, db, engine, scheduler)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service: one database, one engine, one optional scheduler."""
+    settings = settings or get_settings()
+    runtime = build_runtime(settings)
+    db, engine, scheduler = runtime.db, runtime.engine, runtime.scheduler
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.prepare()
         if settings.scheduler_enabled:
             scheduler.start()
         yield
-        scheduler.stop()
+        scheduler.stop()  # after uvicorn let in-flight requests finish
         db.engine.dispose()
 
     app = FastAPI(
@@ -180,6 +210,9 @@ class Metrics:
 
 
 def _install_health(app: FastAPI, db: Database) -> None:
+    # Outermost first: metrics see every answer, the body limit guards the idempotency buffer.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_request_bytes)
     app.add_middleware(Metrics)
 
     @app.get("/health", tags=["operations"])

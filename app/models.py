@@ -5,6 +5,7 @@ def load_all() -> None:
     """Import each domain's models (registering them on the shared metadata)."""
     import app.activities.models
     import app.engine.models
+    import app.idempotency
     import app.identity.models
     import app.org.models
     import app.planning.models

@@ -4,7 +4,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -32,6 +34,10 @@ class Scheduler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # Chores run by the loop about once per `housekeeping_seconds` (e.g. expired keys).
+        self.housekeeping: list[Callable[[], object]] = []
+        self.housekeeping_seconds = 600.0
+        self._chores_at = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ducha-scheduler", daemon=True)
@@ -49,6 +55,7 @@ class Scheduler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._chores()
             try:
                 fired = self.run_due()
             except Exception:  # keep the loop alive whatever one round hits
@@ -57,6 +64,16 @@ class Scheduler:
             if fired < self.batch:
                 self._wake.wait(self.interval)
                 self._wake.clear()
+
+    def _chores(self) -> None:
+        if time.monotonic() < self._chores_at:
+            return
+        self._chores_at = time.monotonic() + self.housekeeping_seconds
+        for chore in self.housekeeping:
+            try:
+                chore()
+            except Exception:
+                log.exception("housekeeping failed")
 
     def run_due(self) -> int:
         """One round: acquire up to a batch of due jobs and fire them; returns how many ran."""
