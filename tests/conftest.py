@@ -15,16 +15,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.clock import clock
 from app.config import Settings
-from app.db import Base
 from app.identity.principal import KNOWN_ROLES
 from app.main import create_app
 from app.migrate import upgrade
-from app.models import load_all
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -86,14 +84,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    _truncate(url)
+    truncate_all(url)
     return url
 
 
-def _truncate(url: str) -> None:
-    load_all()
+def truncate_all(url: str) -> None:
+    """Empty every table of a PostgreSQL database (kept migrated)."""
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    existing = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    tables = ", ".join(f'"{name}"' for name in sorted(existing))
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -14,6 +14,7 @@ from app.engine.runtime import Engine
 from app.engine.timeutil import CHINA
 from app.errors import DomainError, InvalidData
 from app.org.models import Unit
+from app.sequences import next_number
 from app.supervision import deadlines as rules
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
@@ -119,8 +120,12 @@ def _check_units(session: Session, body: MatterIn) -> None:
 
 def _next_code(session: Session, assigned: date) -> str:
     prefix = f"DC-{assigned.year}-"
-    count = session.scalar(select(func.count()).where(Matter.code.startswith(prefix))) or 0
-    return f"{prefix}{count + 1:04d}"
+    number = next_number(
+        session,
+        prefix,
+        lambda: session.scalar(select(func.count()).where(Matter.code.startswith(prefix))) or 0,
+    )
+    return f"{prefix}{number:04d}"
 
 
 def _assignments(

@@ -1,4 +1,4 @@
-"""idempotency keys
+"""idempotency keys and code sequences
 
 Revision ID: 0011
 Revises: 0010
@@ -35,7 +35,15 @@ def upgrade() -> None:
         op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"], unique=False
     )
 
+    op.create_table(
+        "code_sequences",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("code_sequences")
     op.drop_index(op.f("ix_idempotency_keys_created_at"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
