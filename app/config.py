@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         default=10, ge=1, le=90, description="督办 to the leader in charge: working days still red"
     )
     units_file: Path | None = Field(default=None, description="unit tree loaded at start-up")
+    attachment_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="largest activity attachment (413 above)"
+    )
+    survey_max_rows: int = Field(
+        default=20_000, ge=1, description="most answer rows one survey CSV may hold"
+    )
 
 
 @lru_cache

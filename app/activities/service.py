@@ -1,15 +1,26 @@
-"""Create supervision activities: the one entry point plans and proposals use."""
+"""Create supervision activities and start their process: the one entry point plans, proposals
+and the office use; and the findings that supervision reports quote."""
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.activities.models import Activity
+from app.activities import summaries
+from app.activities.models import Activity, ActivityUnit
 from app.clock import clock
+from app.engine import service as engine_service
 from app.engine.runtime import Engine
+from app.errors import InvalidData, ProcessError
+from app.org import service as units
+from app.org.models import Unit
+
+PROCESS_KEY = "supervision_activity"
+OBJECTION_KEY = "activity_objection"
+METHODS = ("on_site", "look_back", "invited_inspection", "third_party", "survey", "media")
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,39 @@ def create_activity(
     plan_item_id: uuid.UUID | None = None,
     proposal_id: uuid.UUID | None = None,
 ) -> Activity:
-    """Record the activity (status `planned`) inside the caller's transaction."""
+    """Record the activity (status `planned`) and start its `supervision_activity` process,
+    inside the caller's transaction; a process that fails to start is a 422 (nothing kept)."""
+    activity, outcome = register(
+        engine,
+        session,
+        spec,
+        origin=origin,
+        owner_unit=owner_unit,
+        actor=actor,
+        plan_item_id=plan_item_id,
+        proposal_id=proposal_id,
+    )
+    if outcome.failure is not None:
+        raise ProcessError(
+            f"the activity's process failed: {outcome.failure.message}",
+            errors=[{"element_id": outcome.failure.element_id, "message": outcome.failure.message}],
+        )
+    return activity
+
+
+def register(
+    engine: Engine,
+    session: Session,
+    spec: ActivitySpec,
+    *,
+    origin: str,
+    owner_unit: str,
+    actor: str,
+    plan_item_id: uuid.UUID | None = None,
+    proposal_id: uuid.UUID | None = None,
+) -> tuple[Activity, engine_service.Outcome]:
+    """The activity, its units and its started process (business key: the activity's id)."""
+    _check(session, spec)
     activity = Activity(
         id=uuid.uuid4(),
         code=_next_code(session, spec.period_start),
@@ -48,7 +91,7 @@ def create_activity(
         kind=spec.kind,
         method=spec.method,
         category=spec.category,
-        target_units=list(spec.target_units),
+        target_units=list(dict.fromkeys(spec.target_units)),
         period_start=spec.period_start,
         period_end=spec.period_end,
         owner_unit=owner_unit,
@@ -56,17 +99,93 @@ def create_activity(
         origin=origin,
         plan_item_id=plan_item_id,
         proposal_id=proposal_id,
-        matter_ids=list(spec.matter_ids),
+        matter_ids=[str(m) for m in spec.matter_ids],
         status="planned",
         created_by=actor,
         created_at=clock.now(),
     )
     session.add(activity)
     session.flush()
-    return activity
+    involve(session, activity, owner_unit, "owner")
+    for code in activity.target_units:
+        involve(session, activity, code, "target")
+    outcome = engine_service.start(
+        engine,
+        session,
+        process_key=PROCESS_KEY,
+        version=None,
+        business_key=str(activity.id),
+        variables=process_variables(session, activity),
+        actor=actor,
+        unit_code=owner_unit,
+    )
+    activity.instance_id = outcome.instance_id
+    return activity, outcome
+
+
+def _check(session: Session, spec: ActivitySpec) -> None:
+    errors: list[dict[str, Any]] = []
+    if spec.method not in METHODS:
+        errors.append({"field": "method", "message": f"one of {', '.join(METHODS)}"})
+    if not spec.target_units:
+        errors.append({"field": "target_units", "message": "at least one target unit"})
+    known = set(session.scalars(select(Unit.code).where(Unit.code.in_(spec.target_units))))
+    errors.extend(
+        {"field": f"target_units/{i}", "message": f"unknown unit '{code}'"}
+        for i, code in enumerate(spec.target_units)
+        if code not in known
+    )
+    if spec.period_end < spec.period_start:
+        errors.append({"field": "period_end", "message": "before period_start"})
+    if errors:
+        raise InvalidData("the activity cannot be created", errors=errors)
+
+
+def involve(session: Session, activity: Activity, unit_code: str, role: str) -> None:
+    """Record that a unit takes part (it then sees the activity)."""
+    if session.get(ActivityUnit, (activity.id, unit_code, role)) is None:
+        session.add(ActivityUnit(activity_id=activity.id, unit_code=unit_code, role=role))
+        session.flush()
+
+
+def government_unit(session: Session, unit_code: str) -> str:
+    """The government a unit belongs to (its office's government decides objections)."""
+    path = units.government_path(session, unit_code) or f"{unit_code}/"
+    return path.rstrip("/").split("/")[-1]
+
+
+def process_variables(session: Session, activity: Activity) -> dict[str, Any]:
+    """What the activity's BPMN reads: the method for its gateway, targets, units, period."""
+    return {
+        "activity_id": str(activity.id),
+        "activity_code": activity.code,
+        "title": activity.title,
+        "kind": activity.kind,
+        "method": activity.method,
+        "targets": list(activity.target_units),
+        "owner_unit": activity.owner_unit,
+        "government_unit": government_unit(session, activity.owner_unit),
+        "period_start": activity.period_start.isoformat(),
+        "period_end": activity.period_end.isoformat(),
+        "matter_ids": list(activity.matter_ids),
+        "invitees": [],
+        "evaluator_unit": None,
+    }
+
+
+def mark_started(activity: Activity) -> None:
+    """Work has started: a planned activity is in progress."""
+    if activity.status == "planned":
+        activity.status = "in_progress"
 
 
 def _next_code(session: Session, start: date) -> str:
     prefix = f"DC{start.year}-"
     count = session.scalar(select(func.count()).where(Activity.code.startswith(prefix))) or 0
     return f"{prefix}{count + 1:04d}"
+
+
+def findings(session: Session, activity_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """For supervision reports (三(四)): each activity's code, title, method and a Chinese
+    summary of what it found, in the order of `activity_ids`."""
+    return summaries.findings(session, activity_ids)

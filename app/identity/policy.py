@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "proposals.submit": frozenset({Role.DIVISION, Role.SUPERVISION_OFFICE}),
     "activities.read": ALL,
     "activities.record": OFFICE | {Role.DIVISION, Role.EVALUATOR, Role.DEPUTY},
+    "activities.object": frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD}),
     "attachments.upload": ALL - READ_ONLY - {Role.ADMIN},
     "reports.read": ALL - {Role.UNIT_HANDLER, Role.EVALUATOR, Role.DEPUTY},
     "reports.draft": OFFICE,
