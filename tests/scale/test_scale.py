@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from conftest import truncate_all
 from serviceproc import ROOT, SECRET, ServiceProcess
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.engine import projection, runtime
@@ -68,6 +70,17 @@ def _complete(http: httpx.Client, task_id: str, key: str | None = None) -> httpx
             return response
         time.sleep(0.01)
     return response
+
+
+@contextmanager
+def rt_session(url: str) -> Iterator[Session]:
+    """A session on the test's PostgreSQL, outside the service processes."""
+    rt = build_runtime(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
+    try:
+        with rt.db.session() as session:
+            yield session
+    finally:
+        rt.db.engine.dispose()
 
 
 def _engine_agrees_with_projection(url: str, instance_ids: list[str]) -> None:
@@ -311,3 +324,59 @@ def test_ten_thousand_timers_in_one_minute_fire_once_with_two_schedulers(pg_url,
             assert process.wait(30) == 0  # a graceful stop releases what it holds
         for service in services:
             service.stop()
+
+
+def test_sigterm_lets_in_flight_requests_finish_and_releases_held_jobs(pg_url, processes):
+    service = ServiceProcess(pg_url, processes).start()
+    with service.client() as http:
+        instances = [
+            http.post("/api/v1/process-instances", json={"process_key": "parallel_four"}).json()
+            for _ in range(12)
+        ]
+    tasks = [t["id"] for i in instances for t in i["ready_tasks"]]
+    answered: dict[str, int] = {}
+    cut: list[str] = []
+    lock = threading.Lock()
+    started = threading.Barrier(9)
+
+    def work(index: int) -> None:
+        started.wait()
+        for task_id in tasks[index::8]:
+            try:
+                # A new connection per request: no keep-alive race with the closing server.
+                with service.client() as http:
+                    response = _complete(http, task_id, key=f"graceful-{task_id}")
+            except httpx.TransportError:
+                with lock:
+                    cut.append(task_id)
+                continue
+            with lock:
+                answered[task_id] = response.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(work, i) for i in range(8)]
+        started.wait()
+        time.sleep(0.3)
+        assert service.process is not None
+        service.process.send_signal(signal.SIGTERM)
+        for future in futures:
+            future.result()
+    # uvicorn re-raises the signal once it has shut down gracefully.
+    assert service.process.wait(40) in (0, -signal.SIGTERM)
+    # Every answer given before the stop was a success; the rest were never let in.
+    assert set(answered.values()) <= {200}, answered
+    assert answered, "the stop came before any request"
+    with rt_session(pg_url) as session:
+        held = session.scalar(select(func.count()).where(Job.locked_by.is_not(None)))
+        assert held == 0
+    service.start()
+    try:
+        with service.client() as http:
+            for task_id in cut:  # retried with the same key: done exactly once
+                assert _complete(http, task_id, key=f"graceful-{task_id}").status_code == 200
+            for instance in instances:
+                detail = http.get(f"/api/v1/process-instances/{instance['id']}").json()
+                assert [t["element_id"] for t in detail["ready_tasks"]] == ["summary"]
+        _engine_agrees_with_projection(pg_url, [i["id"] for i in instances])
+    finally:
+        service.stop()
