@@ -1,5 +1,424 @@
-"""REST routes of results."""
+"""REST routes of results: supervision reports, bulletins, accountability, urging notices."""
 
-from fastapi import APIRouter
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
 
-routers: list[APIRouter] = []
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.documents import docx
+from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.schemas import TaskOut
+from app.engine.service import Outcome
+from app.errors import InvalidData, NotFound
+from app.identity import audit
+from app.identity.policy import permission, scope_of
+from app.identity.principal import Principal
+from app.results import accountability, bulletins, documents, reports
+from app.results.common import readable, ready_tasks
+from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
+from app.results.schemas import (
+    AccountabilityDetail,
+    AccountabilityIn,
+    AccountabilityOut,
+    BulletinDetail,
+    BulletinIn,
+    BulletinOut,
+    EntryOut,
+    ReportDetail,
+    ReportIn,
+    ReportOut,
+    Suggestion,
+)
+from app.shared import ERRORS, Page
+from app.supervision.api import visible
+from app.supervision.models import Matter, Urging
+
+reports_router = APIRouter(
+    prefix="/api/v1/supervision-reports", tags=["supervision reports"], responses=ERRORS
+)
+bulletins_router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"], responses=ERRORS)
+accountability_router = APIRouter(
+    prefix="/api/v1/accountability", tags=["accountability"], responses=ERRORS
+)
+notices_router = APIRouter(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
+routers: list[APIRouter] = [reports_router, bulletins_router, accountability_router, notices_router]
+
+ReportReader = Annotated[Principal, Depends(permission("reports.read"))]
+BulletinReader = Annotated[Principal, Depends(permission("bulletins.read"))]
+CaseReader = Annotated[Principal, Depends(permission("accountability.read"))]
+PUBLISHED_BULLETIN = ("issued",)
+PUBLISHED_REPORT = ("approved",)
+PUBLISHED_CASE = ("decided", "transferred")
+
+
+def _audit(s: Session, principal: Principal, action: str, kind: str, row: Any, data: Any) -> None:
+    """Audit a change of a result (last in its transaction)."""
+    audit.record(
+        s,
+        principal,
+        action,
+        object_type=kind,
+        object_id=str(row.id),
+        instance_id=str(row.instance_id),
+        unit_code=principal.unit,
+        data=data,
+    )
+
+
+def _tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
+    return [TaskOut.model_validate(t) for t in ready_tasks(s, instance_id)]
+
+
+# --- supervision reports -------------------------------------------------------------------
+
+
+def _report_query(s: Session, principal: Principal) -> Any:
+    scope = scope_of(s, principal)
+    return select(SupervisionReport).where(
+        readable(
+            "report",
+            scope,
+            SupervisionReport.owner_unit,
+            SupervisionReport.status,
+            SupervisionReport.id,
+            PUBLISHED_REPORT,
+        )
+    )
+
+
+def _report(s: Session, principal: Principal, report_id: uuid.UUID) -> SupervisionReport:
+    row = s.scalars(_report_query(s, principal).where(SupervisionReport.id == report_id)).first()
+    if row is None:
+        raise NotFound(f"supervision report {report_id} not found")
+    return row
+
+
+def _report_detail(s: Session, row: SupervisionReport) -> ReportDetail:
+    return ReportDetail(
+        **ReportOut.model_validate(row).model_dump(),
+        matter_ids=row.matter_ids,
+        activity_ids=row.activity_ids,
+        situation=row.situation,
+        analysis=row.analysis,
+        recommendations=row.recommendations,
+        matter_rows=row.matter_rows,
+        comment=row.comment,
+        instruction=row.instruction,
+        instructed_by=row.instructed_by,
+        instructed_at=row.instructed_at,
+        ready_tasks=_tasks(s, row.instance_id),
+    )
+
+
+@reports_router.post("", response_model=ReportDetail, status_code=status.HTTP_201_CREATED)
+def create_report(
+    body: ReportIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("reports.draft"))],
+) -> ReportDetail:
+    """督查报告 / 专报: assemble the draft from the period's matters and activities; the office
+    edits it in its task, the office head reviews, a leader reads a special report."""
+
+    def work(s: Session) -> tuple[Outcome, ReportDetail | None]:
+        row, outcome = reports.create(
+            engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
+        )
+        _audit(
+            s, principal, "report.draft", "supervision_report", row, body.model_dump(mode="json")
+        )
+        return outcome, None if outcome.failure else _report_detail(s, row)
+
+    return stepped(engine, work)
+
+
+@reports_router.get("", response_model=Page[ReportOut])
+def list_reports(
+    engine: EngineDep,
+    principal: ReportReader,
+    kind: Literal["report", "special"] | None = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ReportOut]:
+    """Reports in your scope (drafts of your office's government; approved ones sent to you)."""
+    with engine.db.session() as s:
+        query = _report_query(s, principal)
+        if kind:
+            query = query.where(SupervisionReport.kind == kind)
+        if status_:
+            query = query.where(SupervisionReport.status == status_)
+        return page(s, query, SupervisionReport.created_at.desc(), ReportOut, limit, offset)
+
+
+@reports_router.get("/{report_id}", response_model=ReportDetail)
+def get_report(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> ReportDetail:
+    """One report with its situation, analysis, recommendations, matters and instruction."""
+    with engine.db.session() as s:
+        return _report_detail(s, _report(s, principal, report_id))
+
+
+@reports_router.get("/{report_id}/document.docx", response_class=Response)
+def report_document(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> Response:
+    """The report as a Word document."""
+    with engine.db.session() as s:
+        row = _report(s, principal, report_id)
+        content = documents.report(s, row)
+    return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
+
+
+# --- bulletins -----------------------------------------------------------------------------
+
+
+def _bulletin_query(s: Session, principal: Principal) -> Any:
+    scope = scope_of(s, principal)
+    return select(Bulletin).where(
+        readable(
+            "bulletin", scope, Bulletin.owner_unit, Bulletin.status, Bulletin.id, PUBLISHED_BULLETIN
+        )
+    )
+
+
+def _bulletin(s: Session, principal: Principal, bulletin_id: uuid.UUID) -> Bulletin:
+    row = s.scalars(_bulletin_query(s, principal).where(Bulletin.id == bulletin_id)).first()
+    if row is None:
+        raise NotFound(f"bulletin {bulletin_id} not found")
+    return row
+
+
+def _bulletin_detail(s: Session, row: Bulletin) -> BulletinDetail:
+    entries = s.scalars(
+        select(BulletinEntry)
+        .where(BulletinEntry.bulletin_id == row.id)
+        .order_by(BulletinEntry.verdict, BulletinEntry.unit_code)
+    )
+    return BulletinDetail(
+        **BulletinOut.model_validate(row).model_dump(),
+        body=row.body,
+        comment=row.comment,
+        entries=[EntryOut.model_validate(e) for e in entries],
+        ready_tasks=_tasks(s, row.instance_id),
+    )
+
+
+def _period(period_start: date, period_end: date) -> None:
+    if period_end < period_start:
+        raise InvalidData(
+            "the period ends before it starts",
+            errors=[{"field": "period_end", "message": "before period_start"}],
+        )
+
+
+@bulletins_router.get("/suggestions", response_model=list[Suggestion])
+def suggest_bulletin_entries(
+    period_start: date,
+    period_end: date,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("bulletins.draft"))],
+) -> list[Suggestion]:
+    """seed 三(二), domain.md §7: whom to commend and whom to criticise in a period, and why."""
+    _period(period_start, period_end)
+    with engine.db.session() as s:
+        return bulletins.suggestions(s, scope_of(s, principal), period_start, period_end)
+
+
+@bulletins_router.post("", response_model=BulletinDetail, status_code=status.HTTP_201_CREATED)
+def create_bulletin(
+    body: BulletinIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("bulletins.draft"))],
+) -> BulletinDetail:
+    """通报: the office's draft goes to the office head, then to the leader for approval
+    (条例 Art. 21); only then can it be issued."""
+
+    def work(s: Session) -> tuple[Outcome, BulletinDetail | None]:
+        row, outcome = bulletins.create(
+            engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
+        )
+        _audit(s, principal, "bulletin.draft", "bulletin", row, body.model_dump(mode="json"))
+        return outcome, None if outcome.failure else _bulletin_detail(s, row)
+
+    return stepped(engine, work)
+
+
+@bulletins_router.get("", response_model=Page[BulletinOut])
+def list_bulletins(
+    engine: EngineDep,
+    principal: BulletinReader,
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[BulletinOut]:
+    """Bulletins in your scope: drafts of your office's government, issued ones that reach you."""
+    with engine.db.session() as s:
+        query = _bulletin_query(s, principal)
+        if status_:
+            query = query.where(Bulletin.status == status_)
+        return page(s, query, Bulletin.created_at.desc(), BulletinOut, limit, offset)
+
+
+@bulletins_router.get("/{bulletin_id}", response_model=BulletinDetail)
+def get_bulletin(
+    bulletin_id: uuid.UUID, engine: EngineDep, principal: BulletinReader
+) -> BulletinDetail:
+    """One bulletin with its entries."""
+    with engine.db.session() as s:
+        return _bulletin_detail(s, _bulletin(s, principal, bulletin_id))
+
+
+@bulletins_router.get("/{bulletin_id}/document.docx", response_class=Response)
+def bulletin_document(
+    bulletin_id: uuid.UUID, engine: EngineDep, principal: BulletinReader
+) -> Response:
+    """The bulletin as a Word document."""
+    with engine.db.session() as s:
+        row = _bulletin(s, principal, bulletin_id)
+        content = documents.bulletin(s, row)
+    return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
+
+
+# --- accountability ------------------------------------------------------------------------
+
+
+def _case_query(s: Session, principal: Principal) -> Any:
+    scope = scope_of(s, principal)
+    return select(AccountabilityCase).where(
+        readable(
+            "accountability",
+            scope,
+            AccountabilityCase.owner_unit,
+            AccountabilityCase.status,
+            AccountabilityCase.id,
+            PUBLISHED_CASE,
+        )
+    )
+
+
+def _case(s: Session, principal: Principal, case_id: uuid.UUID) -> AccountabilityCase:
+    row = s.scalars(_case_query(s, principal).where(AccountabilityCase.id == case_id)).first()
+    if row is None:
+        raise NotFound(f"accountability case {case_id} not found")
+    return row
+
+
+def _case_detail(s: Session, row: AccountabilityCase) -> AccountabilityDetail:
+    return AccountabilityDetail(
+        **AccountabilityOut.model_validate(row).model_dump(),
+        persons=row.persons,
+        matter_ids=row.matter_ids,
+        facts=row.facts,
+        basis=row.basis,
+        proposal=row.proposal,
+        comment=row.comment,
+        ready_tasks=_tasks(s, row.instance_id),
+    )
+
+
+@accountability_router.get("/suggestions", response_model=list[Suggestion])
+def suggest_accountability(
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("accountability.propose"))],
+    threshold: Annotated[int, Query(ge=1, le=100)] = accountability.REPEATED_REDS,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> list[Suggestion]:
+    """domain.md §7: units with repeated reds (default 3) and the measure to propose."""
+    if period_start and period_end:
+        _period(period_start, period_end)
+    with engine.db.session() as s:
+        return accountability.suggestions(
+            s, scope_of(s, principal), threshold=threshold, start=period_start, end=period_end
+        )
+
+
+@accountability_router.post(
+    "", response_model=AccountabilityDetail, status_code=status.HTTP_201_CREATED
+)
+def propose_accountability(
+    body: AccountabilityIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("accountability.propose"))],
+) -> AccountabilityDetail:
+    """问责建议: the office proposes, the office head reviews, the leader decides (条例 Art. 21);
+    clues go to the supervisory authority after approval (条例 Art. 23)."""
+
+    def work(s: Session) -> tuple[Outcome, AccountabilityDetail | None]:
+        row, outcome = accountability.create(
+            engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
+        )
+        _audit(
+            s,
+            principal,
+            "accountability.propose",
+            "accountability",
+            row,
+            body.model_dump(mode="json"),
+        )
+        return outcome, None if outcome.failure else _case_detail(s, row)
+
+    return stepped(engine, work)
+
+
+@accountability_router.get("", response_model=Page[AccountabilityOut])
+def list_accountability(
+    engine: EngineDep,
+    principal: CaseReader,
+    measure: str | None = Query(default=None, max_length=30),
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AccountabilityOut]:
+    """Accountability cases in your scope."""
+    with engine.db.session() as s:
+        query = _case_query(s, principal)
+        if measure:
+            query = query.where(AccountabilityCase.measure == measure)
+        if status_:
+            query = query.where(AccountabilityCase.status == status_)
+        return page(
+            s, query, AccountabilityCase.created_at.desc(), AccountabilityOut, limit, offset
+        )
+
+
+@accountability_router.get("/{case_id}", response_model=AccountabilityDetail)
+def get_accountability(
+    case_id: uuid.UUID, engine: EngineDep, principal: CaseReader
+) -> AccountabilityDetail:
+    """One case with its facts, basis, proposal, persons and matters."""
+    with engine.db.session() as s:
+        return _case_detail(s, _case(s, principal, case_id))
+
+
+@accountability_router.get("/{case_id}/document.docx", response_class=Response)
+def accountability_document(
+    case_id: uuid.UUID, engine: EngineDep, principal: CaseReader
+) -> Response:
+    """The decision (or, before it, the proposal) as a Word document."""
+    with engine.db.session() as s:
+        row = _case(s, principal, case_id)
+        content = documents.accountability(s, row)
+    return docx.response(content, f"问责决定-{row.code}.docx", f"{row.code}.docx")
+
+
+# --- urging notices ------------------------------------------------------------------------
+
+
+@notices_router.get("/{matter_id}/urgings/{urging_id}/notice.docx", response_class=Response)
+def urging_notice(
+    matter_id: uuid.UUID,
+    urging_id: uuid.UUID,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("matters.read"))],
+) -> Response:
+    """催办通知 / 督办单 (blue, orange, red by the order of escalation) as a Word document."""
+    with engine.db.session() as s:
+        matter = s.scalars(
+            select(Matter).where(Matter.id == matter_id, visible(scope_of(s, principal)))
+        ).first()
+        urging = s.get(Urging, urging_id)
+        if matter is None or urging is None or urging.matter_id != matter.id:
+            raise NotFound(f"urging {urging_id} of matter {matter_id} not found")
+        content = documents.notice(s, matter, urging)
+    return docx.response(content, f"督办通知-{matter.code}.docx", f"notice-{matter.code}.docx")

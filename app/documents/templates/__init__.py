@@ -1,0 +1,1 @@
+"""Word templates of the results documents and the script that builds them."""
