@@ -1,5 +1,260 @@
-"""REST routes of planning."""
+"""REST routes of planning: annual supervision plans and unplanned activity proposals."""
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any
 
-routers: list[APIRouter] = []
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.models import TaskRecord
+from app.engine.schemas import TaskOut
+from app.engine.service import Outcome
+from app.errors import NotFound
+from app.identity import audit
+from app.identity.policy import Scope, permission, scope_of
+from app.identity.principal import Principal
+from app.planning import events, plans, proposals, recorder
+from app.planning.models import ActivityProposal, AnnualPlan
+from app.planning.overlap import DEFAULT_THRESHOLD
+from app.planning.schemas import (
+    EventOut,
+    OverlapOut,
+    PlanDetail,
+    PlanIn,
+    PlanItemOut,
+    PlanItemsIn,
+    PlanOut,
+    PlanStatus,
+    ProposalDetail,
+    ProposalIn,
+    ProposalOut,
+    ProposalStatus,
+)
+from app.shared import ERRORS, Page
+
+
+async def _bind_engine(engine: EngineDep) -> None:
+    """The recorder needs the engine to carry out approvals (see `recorder.bind`)."""
+    recorder.bind(engine)
+
+
+plans_router = APIRouter(
+    prefix="/api/v1/plans",
+    tags=["plans"],
+    responses=ERRORS,
+    dependencies=[Depends(_bind_engine)],
+)
+proposals_router = APIRouter(
+    prefix="/api/v1/activity-proposals",
+    tags=["activity proposals"],
+    responses=ERRORS,
+    dependencies=[Depends(_bind_engine)],
+)
+routers: list[APIRouter] = [plans_router, proposals_router]
+
+PlanReader = Annotated[Principal, Depends(permission("plans.read"))]
+Drafter = Annotated[Principal, Depends(permission("plans.draft"))]
+
+
+def _audit(
+    s: Session, principal: Principal, action: str, obj: AnnualPlan | ActivityProposal, **data: Any
+) -> None:
+    """Audit a change of a plan or proposal (last in its transaction)."""
+    audit.record(
+        s,
+        principal,
+        action,
+        object_type="annual_plan" if isinstance(obj, AnnualPlan) else "activity_proposal",
+        object_id=str(obj.id),
+        instance_id=str(obj.instance_id) if obj.instance_id else None,
+        unit_code=principal.unit,
+        data=data,
+    )
+
+
+def _ready_tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
+    if instance_id is None:
+        return []
+    rows = s.scalars(
+        select(TaskRecord)
+        .where(TaskRecord.instance_id == instance_id, TaskRecord.state == "ready")
+        .order_by(TaskRecord.created_at)
+    )
+    return [TaskOut.model_validate(t) for t in rows]
+
+
+# --- annual plans --------------------------------------------------------------------------
+
+
+def _plans_visible(scope: Scope) -> ColumnElement[bool]:
+    """Plans of an office in scope (or awaiting a government leader in scope)."""
+    return or_(scope.clause(AnnualPlan.owner_unit), scope.clause(AnnualPlan.leader_unit))
+
+
+def _visible_plan(s: Session, principal: Principal, plan_id: uuid.UUID) -> AnnualPlan:
+    plan = s.scalars(
+        select(AnnualPlan).where(AnnualPlan.id == plan_id, _plans_visible(scope_of(s, principal)))
+    ).first()
+    if plan is None:
+        raise NotFound(f"plan {plan_id} not found")
+    return plan
+
+
+def _plan_detail(s: Session, plan: AnnualPlan) -> PlanDetail:
+    history = [EventOut.model_validate(e) for e in events.history(s, plan_id=plan.id)]
+    return PlanDetail(
+        **PlanOut.model_validate(plan).model_dump(),
+        basis=plan.basis,
+        remind_after_days=plan.remind_after_days,
+        items=[PlanItemOut.model_validate(i) for i in plans.items_of(s, plan.id)],
+        ready_tasks=_ready_tasks(s, plan.instance_id),
+        returns=[e for e in history if e.kind == "returned"],
+        history=history,
+    )
+
+
+@plans_router.post("", response_model=PlanDetail, status_code=status.HTTP_201_CREATED)
+def draft_plan(body: PlanIn, engine: EngineDep, principal: Drafter) -> PlanDetail:
+    """年度督查计划: the office drafts the year's plan and starts its approval (seed 二(一))."""
+
+    def work(s: Session) -> tuple[Outcome, PlanDetail | None]:
+        plan, outcome = plans.draft(engine, s, body, principal=principal)
+        _audit(s, principal, "plan.draft", plan, **body.model_dump(mode="json"))
+        return outcome, None if outcome.failure else _plan_detail(s, plan)
+
+    return stepped(engine, work)
+
+
+@plans_router.get("", response_model=Page[PlanOut])
+def list_plans(
+    engine: EngineDep,
+    principal: PlanReader,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status_: Annotated[PlanStatus | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[PlanOut]:
+    """Annual plans in your scope, newest year first."""
+    with engine.db.session() as s:
+        query = select(AnnualPlan).where(_plans_visible(scope_of(s, principal)))
+        if year is not None:
+            query = query.where(AnnualPlan.year == year)
+        if status_ is not None:
+            query = query.where(AnnualPlan.status == status_)
+        query = query.order_by(AnnualPlan.year.desc())  # then by office, below
+        return page(s, query, AnnualPlan.owner_unit, PlanOut, limit, offset)
+
+
+@plans_router.get("/{plan_id}", response_model=PlanDetail)
+def get_plan(plan_id: uuid.UUID, engine: EngineDep, principal: PlanReader) -> PlanDetail:
+    """One plan: its items (with the matters and activities they became), open tasks, history."""
+    with engine.db.session() as s:
+        return _plan_detail(s, _visible_plan(s, principal, plan_id))
+
+
+@plans_router.put("/{plan_id}/items", response_model=PlanDetail)
+def revise_plan_items(
+    plan_id: uuid.UUID, body: PlanItemsIn, engine: EngineDep, principal: Drafter
+) -> PlanDetail:
+    """Revise the items while drafting or after a return (409 otherwise)."""
+
+    def work(s: Session) -> PlanDetail:
+        plan = _visible_plan(s, principal, plan_id)
+        plans.revise(s, plan, body.items, principal=principal)
+        _audit(s, principal, "plan.revise", plan, **body.model_dump(mode="json"))
+        return _plan_detail(s, plan)
+
+    return engine.db.transaction(work)
+
+
+# --- activity proposals --------------------------------------------------------------------
+
+
+def _proposals_visible(scope: Scope) -> ColumnElement[bool]:
+    """Proposals of a division in scope, or reviewed by an office in scope."""
+    return or_(
+        scope.clause(ActivityProposal.division_unit), scope.clause(ActivityProposal.office_unit)
+    )
+
+
+def _visible_proposal(s: Session, principal: Principal, proposal_id: uuid.UUID) -> ActivityProposal:
+    proposal = s.scalars(
+        select(ActivityProposal).where(
+            ActivityProposal.id == proposal_id, _proposals_visible(scope_of(s, principal))
+        )
+    ).first()
+    if proposal is None:
+        raise NotFound(f"activity proposal {proposal_id} not found")
+    return proposal
+
+
+def _proposal_detail(s: Session, proposal: ActivityProposal) -> ProposalDetail:
+    return ProposalDetail(
+        **ProposalOut.model_validate(proposal).model_dump(),
+        content=proposal.content,
+        reason=proposal.reason,
+        review_comment=proposal.review_comment,
+        reviewed_by=proposal.reviewed_by,
+        decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at,
+        overlaps=[OverlapOut.model_validate(o) for o in proposal.overlaps],
+        ready_tasks=_ready_tasks(s, proposal.instance_id),
+        history=[EventOut.model_validate(e) for e in events.history(s, proposal_id=proposal.id)],
+    )
+
+
+@proposals_router.post("", response_model=ProposalDetail, status_code=status.HTTP_201_CREATED)
+def submit_proposal(
+    body: ProposalIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("proposals.submit"))],
+) -> ProposalDetail:
+    """计划外督查事项报审: a division sends unplanned supervision to the office for review."""
+
+    def work(s: Session) -> tuple[Outcome, ProposalDetail | None]:
+        proposal, outcome = proposals.submit(engine, s, body, principal=principal)
+        _audit(s, principal, "proposal.submit", proposal, **body.model_dump(mode="json"))
+        return outcome, None if outcome.failure else _proposal_detail(s, proposal)
+
+    return stepped(engine, work)
+
+
+@proposals_router.get("", response_model=Page[ProposalOut])
+def list_proposals(
+    engine: EngineDep,
+    principal: PlanReader,
+    status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ProposalOut]:
+    """Activity proposals in your scope, newest first."""
+    with engine.db.session() as s:
+        query = select(ActivityProposal).where(_proposals_visible(scope_of(s, principal)))
+        if status_ is not None:
+            query = query.where(ActivityProposal.status == status_)
+        return page(s, query, ActivityProposal.code.desc(), ProposalOut, limit, offset)
+
+
+@proposals_router.get("/{proposal_id}", response_model=ProposalDetail)
+def get_proposal(
+    proposal_id: uuid.UUID, engine: EngineDep, principal: PlanReader
+) -> ProposalDetail:
+    """One proposal: the overlaps found at submission, the review, the decision, the history."""
+    with engine.db.session() as s:
+        return _proposal_detail(s, _visible_proposal(s, principal, proposal_id))
+
+
+@proposals_router.get("/{proposal_id}/overlaps", response_model=list[OverlapOut])
+def get_overlaps(
+    proposal_id: uuid.UUID,
+    engine: EngineDep,
+    principal: PlanReader,
+    threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
+) -> list[OverlapOut]:
+    """The overlapping supervisions now, ranked, each with its reasons (seed 二(一))."""
+    with engine.db.session() as s:
+        proposal = _visible_proposal(s, principal, proposal_id)
+        found = proposals.overlaps(s, proposal, viewer=scope_of(s, principal), threshold=threshold)
+        return [OverlapOut.model_validate(proposals.as_json(m)) for m in found]
