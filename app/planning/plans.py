@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.activities.service import ActivitySpec, create_activity
@@ -49,12 +50,7 @@ def draft(
         )
     ).first()
     if existing is not None:
-        raise PlanExists(
-            f"{principal.unit} already has the {body.year} annual plan ({existing.status}): "
-            "revise that one instead of drafting another",
-            errors=[{"field": "year", "message": f"plan {existing.id} exists"}],
-            plan_id=str(existing.id),
-        )
+        raise _exists(principal.unit, body.year, f"{existing.status}, {existing.id}")
     check_items(session, body.items, principal=principal)
     leader_unit = units.government_of(session, principal.unit) or principal.unit
     now = clock.now()
@@ -73,7 +69,10 @@ def draft(
         updated_at=now,
     )
     session.add(plan)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # drafted by someone else just now (uq_annual_plans_owner_year)
+        raise _exists(principal.unit, body.year, "just drafted") from exc
     _replace_items(session, plan, body.items)
     outcome = engine_service.start(
         engine,
@@ -102,6 +101,14 @@ def draft(
         actor=principal.sub,
     )
     return plan, outcome
+
+
+def _exists(office: str, year: int, which: str) -> PlanExists:
+    return PlanExists(
+        f"{office} already has the {year} annual plan ({which}): "
+        "revise that one instead of drafting another",
+        errors=[{"field": "year", "message": f"one annual plan per office and year ({which})"}],
+    )
 
 
 def revise(
