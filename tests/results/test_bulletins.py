@@ -257,3 +257,21 @@ def test_scope_a_city_office_cannot_read_the_provinces_drafts(matter_client):
         who="city_office",
     )
     assert client.get(f"{API}/bulletins", headers=city).json()["items"][0]["id"] == own["id"]
+
+
+def test_a_bulletin_naming_many_units_fills_a_long_table(matter_client):
+    # Many rows: a province-wide bulletin with 520 entries opens with every row.
+    client = matter_client
+    good, late = _period_with_a_good_and_a_late_unit(client)
+    units = ["320000-FGW", "320000-ZJT", "320000-JYT", "320100-GOV", "320200-GOV"]
+    entries = [
+        {"unit_code": units[i % 5], "verdict": "criticise", "reason": f"第{i + 1}项工作进展缓慢"}
+        for i in range(520)
+    ]
+    issued = issue_bulletin(client, _body(good, late, entries=entries))
+    assert len(issued["entries"]) == 520
+    document = open_docx(client, f"/bulletins/{issued['id']}/document.docx")
+    (criticised,) = document.tables
+    assert len(criticised.rows) == 521
+    reasons = {row.cells[2].text for row in criticised.rows[1:]}
+    assert "第520项工作进展缓慢" in reasons and len(reasons) == 520

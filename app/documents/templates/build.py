@@ -307,11 +307,20 @@ TEMPLATES = {
 }
 
 
-def main() -> None:
-    """Write every template next to this file."""
+def build_all(directory: Path = HERE) -> list[Path]:
+    """Write every template into `directory`; returns their paths."""
+    paths = []
     for name, build in TEMPLATES.items():
-        build().save(str(HERE / name))
-        print(f"wrote {HERE / name}")
+        path = directory / name
+        build().save(str(path))
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    """Rebuild the committed templates next to this file."""
+    for path in build_all():
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":
