@@ -1,5 +1,84 @@
-"""REST routes of scores."""
+"""REST routes of performance scores (绩效考评) and the ledgers (台账) exported as .xlsx."""
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
 
-routers: list[APIRouter] = []
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
+
+from app.engine.api.deps import EngineDep
+from app.identity import audit
+from app.identity.policy import permission
+from app.identity.principal import Principal
+from app.scores import exports, ledgers, service
+from app.scores.schemas import ScoresOut, WeightsIn, WeightsOut
+from app.shared import ERRORS
+
+router = APIRouter(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
+Reader = Annotated[Principal, Depends(permission("scores.read"))]
+
+
+@router.get("/weights", response_model=WeightsOut)
+def get_weights(engine: EngineDep, principal: Reader) -> WeightsOut:
+    """The indicator weights your government's scores use (the default set until one is set)."""
+    with engine.db.session() as s:
+        return service.weights_out(s, service.government_of(s, principal.unit))
+
+
+@router.put("/weights", response_model=WeightsOut)
+def put_weights(
+    body: WeightsIn,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("scores.configure"))],
+) -> WeightsOut:
+    """Set your government's weights: known indicators, non-negative, summing to 100."""
+
+    def work(s: Session) -> WeightsOut:
+        government = service.government_of(s, principal.unit)
+        service.set_weights(s, government, body, actor=principal.sub)
+        audit.record(
+            s,
+            principal,
+            "scores.weights",
+            object_type="score_weight_set",
+            object_id=government,
+            unit_code=government,
+            data=body.model_dump(mode="json"),
+        )
+        return service.weights_out(s, government)
+
+    return engine.db.transaction(work)
+
+
+@router.get("", response_model=ScoresOut)
+def get_scores(
+    engine: EngineDep,
+    principal: Reader,
+    period_start: date,
+    period_end: date,
+    unit: str | None = None,
+) -> ScoresOut:
+    """Scores per unit for a period, ranked, each with the breakdown that explains every point
+    (domain.md §9). Units in your scope with a record in the period; `unit`: it and below."""
+    period = service.check_period(period_start, period_end)
+    with engine.db.session() as s:
+        return service.scores(s, principal, period, unit)
+
+
+@router.get("/export.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
+def export_scores(
+    engine: EngineDep,
+    principal: Reader,
+    period_start: date,
+    period_end: date,
+    unit: str | None = None,
+) -> Response:
+    """The scores as a workbook for organisation and personnel departments: totals, breakdown."""
+    period = service.check_period(period_start, period_end)
+    with engine.db.session() as s:
+        result = service.scores(s, principal, period, unit)
+    name = f"绩效考评得分_{period.start}_{period.end}.xlsx"
+    return exports.download(exports.scores_workbook(result), name)
+
+
+routers: list[APIRouter] = [router, ledgers.router]

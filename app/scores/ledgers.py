@@ -1,0 +1,229 @@
+"""Ledgers (台账) as .xlsx: matters, overdue obligations, rectifications — in the caller's scope."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.documents import xlsx
+from app.documents.xlsx import Sheet
+from app.engine.api.deps import EngineDep
+from app.identity.policy import Scope, permission, scope_of
+from app.identity.principal import Principal
+from app.org.models import Unit
+from app.rectification import queries as rectification_queries
+from app.rectification.models import Rectification, RectificationPart, RectificationUrging
+from app.scores import exports, labels
+from app.scores.gather import URGING_KINDS
+from app.shared import ERRORS
+from app.supervision import api as matters_api
+from app.supervision.deadlines import SourceType
+from app.supervision.matters import today
+from app.supervision.models import Matter, MatterDeadline, Urging
+from app.supervision.schemas import Category
+
+router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
+Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
+LEDGER_MAX_ROWS = 200_000
+
+
+@router.get("/matters.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
+def matters_ledger(
+    engine: EngineDep,
+    principal: Exporter,
+    status_: Annotated[
+        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
+        Query(alias="status"),
+    ] = None,
+    light: Literal["green", "yellow", "red"] | None = None,
+    category: Category | None = None,
+    source_type: SourceType | None = None,
+    unit: Annotated[str | None, Query(description="assigned to this unit or a unit below")] = None,
+    overdue: bool | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """督查事项台账: the matter list, with the filters of `GET /matters`, as a workbook."""
+    # The list route itself, so the ledger and the list never disagree on a filter or scope.
+    found = matters_api.list_matters(
+        engine=engine,
+        principal=principal,
+        status_=status_,
+        light=light,
+        category=category,
+        source_type=source_type,
+        unit=unit,
+        overdue=overdue,
+        due_before=due_before,
+        due_after=due_after,
+        q=q,
+        limit=LEDGER_MAX_ROWS,
+        offset=0,
+    )
+    with engine.db.session() as s:
+        names = _unit_names(s)
+    sheet = Sheet("督查事项台账", exports.MATTER_COLUMNS, exports.matter_rows(found.items, names))
+    return exports.download(xlsx.workbook([sheet]), exports.ledger_name("督查事项台账", today()))
+
+
+@router.get("/overdue.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
+def overdue_ledger(engine: EngineDep, principal: Exporter) -> Response:
+    """逾期清单: every open obligation past its due day — matters' deadlines and rectification
+    parts — with the unit, the days late and how often it was urged."""
+    day = today()
+    with engine.db.session() as s:
+        scope = scope_of(s, principal)
+        names = _unit_names(s)
+        rows = sorted(
+            [*_overdue_deadlines(s, scope, day, names), *_overdue_parts(s, scope, day, names)],
+            key=lambda r: (-r[7], r[1]),
+        )
+    sheet = Sheet("逾期清单", exports.OVERDUE_COLUMNS, exports.numbered(rows))
+    return exports.download(xlsx.workbook([sheet]), exports.ledger_name("逾期清单", day))
+
+
+def _overdue_deadlines(
+    s: Session, scope: Scope, day: date, names: dict[str, str]
+) -> list[list[Any]]:
+    urged = (
+        select(Urging.deadline_id, func.count().label("n"))
+        .where(Urging.kind.in_(URGING_KINDS))
+        .group_by(Urging.deadline_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(MatterDeadline, Matter.code, Matter.title, urged.c.n)
+        .join(Matter, Matter.id == MatterDeadline.matter_id)
+        .outerjoin(urged, urged.c.deadline_id == MatterDeadline.id)
+        .where(
+            MatterDeadline.done_on.is_(None),
+            MatterDeadline.due < day,
+            Matter.status != "closed",
+            matters_api.visible(scope),
+        )
+    )
+    return [
+        [
+            "督查事项",
+            code,
+            title,
+            deadline.label,
+            deadline.unit_code,
+            names.get(deadline.unit_code or "", deadline.unit_code),
+            deadline.due,
+            (day - deadline.due).days,
+            count or 0,
+            labels.LIGHT.get(deadline.light, deadline.light),
+        ]
+        for deadline, code, title, count in rows
+    ]
+
+
+def _overdue_parts(s: Session, scope: Scope, day: date, names: dict[str, str]) -> list[list[Any]]:
+    urged = _part_urgings()
+    rows = s.execute(
+        select(RectificationPart, Rectification.code, Rectification.title, urged.c.n)
+        .join(Rectification, Rectification.id == RectificationPart.rectification_id)
+        .outerjoin(urged, urged.c.part_id == RectificationPart.id)
+        .where(
+            RectificationPart.status != "accepted",
+            RectificationPart.done_on.is_(None),
+            RectificationPart.due < day,
+            rectification_queries.visible(scope),
+        )
+    )
+    return [
+        [
+            "限期整改",
+            code,
+            title,
+            "整改报告",
+            part.unit_code,
+            names.get(part.unit_code, part.unit_code),
+            part.due,
+            (day - part.due).days,
+            count or 0,
+            labels.LIGHT.get(part.light, part.light),
+        ]
+        for part, code, title, count in rows
+    ]
+
+
+def _part_urgings() -> Any:
+    return (
+        select(RectificationUrging.part_id, func.count().label("n"))
+        .where(RectificationUrging.kind.in_(URGING_KINDS))
+        .group_by(RectificationUrging.part_id)
+        .subquery()
+    )
+
+
+@router.get("/rectifications.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
+def rectifications_ledger(
+    engine: EngineDep,
+    principal: Exporter,
+    status_: Annotated[Literal["rectifying", "closed"] | None, Query(alias="status")] = None,
+    unit: str | None = None,
+    light: Literal["green", "yellow", "red"] | None = None,
+    overdue: bool | None = None,
+) -> Response:
+    """整改台账: one row per unit's part, with the filters of `GET /rectifications`."""
+    day = today()
+    with engine.db.session() as s:
+        chosen = rectification_queries.filtered(
+            scope_of(s, principal),
+            status=status_,
+            unit=unit,
+            light=light,
+            overdue=overdue,
+            today=day,
+        ).subquery()
+        urged = _part_urgings()
+        names = _unit_names(s)
+        rows = [
+            _part_row(rectification, part, count or 0, names)
+            for rectification, part, count in s.execute(
+                select(Rectification, RectificationPart, urged.c.n)
+                .join(RectificationPart, RectificationPart.rectification_id == Rectification.id)
+                .outerjoin(urged, urged.c.part_id == RectificationPart.id)
+                .where(Rectification.id.in_(select(chosen.c.id)))
+                .order_by(Rectification.created_at.desc(), RectificationPart.unit_code)
+            ).tuples()
+        ]
+    sheet = Sheet("整改台账", exports.RECTIFICATION_COLUMNS, exports.numbered(rows))
+    return exports.download(xlsx.workbook([sheet]), exports.ledger_name("整改台账", day))
+
+
+def _part_row(
+    rectification: Rectification, part: RectificationPart, urgings: int, names: dict[str, str]
+) -> list[Any]:
+    verification = part.verification or {}
+    how = None
+    if verification:
+        how = "实地核查" if verification.get("on_site") else "书面核查"
+    return [
+        rectification.code,
+        rectification.title,
+        "；".join(rectification.problems),
+        part.unit_code,
+        names.get(part.unit_code, part.unit_code),
+        part.due,
+        labels.PART_STATUS.get(part.status, part.status),
+        labels.LIGHT.get(part.light, part.light),
+        part.plan_returns,
+        part.send_backs,
+        part.done_on,
+        labels.OUTCOME.get(part.outcome or "", None),
+        part.days_late,
+        urgings,
+        how,
+        verification.get("findings"),
+        xlsx.as_date(part.accepted_at),
+    ]
+
+
+def _unit_names(s: Session) -> dict[str, str]:
+    return {code: name for code, name in s.execute(select(Unit.code, Unit.name))}
