@@ -48,6 +48,7 @@ class StepEvents:
     actor: str | None
     completed: list[CompletedElement]
     created_rows: list[dict[str, Any]]
+    engine: "Engine"  # for listeners whose records start other processes
 
     @cached_property
     def created(self) -> list[TaskRecord]:
@@ -378,7 +379,7 @@ def _notify(
         for t in tasks
         if t.task_spec.bpmn_id is not None
     ]
-    step_events = StepEvents(loaded.row, actor, elements, loaded.created)
+    step_events = StepEvents(loaded.row, actor, elements, loaded.created, engine)
     for listener in engine.listeners:
         listener(session, step_events)
 

@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.identity import audit
 from app.identity.policy import Scope, permission, scope_of
 from app.identity.principal import Principal
-from app.planning import events, plans, proposals, recorder
+from app.planning import events, plans, proposals
 from app.planning.models import ActivityProposal, AnnualPlan
 from app.planning.overlap import DEFAULT_THRESHOLD
 from app.planning.schemas import (
@@ -34,23 +34,15 @@ from app.planning.schemas import (
 )
 from app.shared import ERRORS, Page
 
-
-async def _bind_engine(engine: EngineDep) -> None:
-    """The recorder needs the engine to carry out approvals (see `recorder.bind`)."""
-    recorder.bind(engine)
-
-
 plans_router = APIRouter(
     prefix="/api/v1/plans",
     tags=["plans"],
     responses=ERRORS,
-    dependencies=[Depends(_bind_engine)],
 )
 proposals_router = APIRouter(
     prefix="/api/v1/activity-proposals",
     tags=["activity proposals"],
     responses=ERRORS,
-    dependencies=[Depends(_bind_engine)],
 )
 routers: list[APIRouter] = [plans_router, proposals_router]
 

@@ -7,9 +7,8 @@ rolls the step back and answers 422.
 """
 
 import uuid
-import weakref
 from collections.abc import Callable
-from typing import Any
+from contextvars import ContextVar
 
 from sqlalchemy.orm import Session
 
@@ -22,23 +21,8 @@ from app.planning.models import ActivityProposal, AnnualPlan
 PlanHandler = Callable[[Session, AnnualPlan, CompletedElement, str | None], None]
 ProposalHandler = Callable[[Session, ActivityProposal, CompletedElement, str | None], None]
 
-# The app's engine per database: approving a plan or a proposal starts other processes, and a
-# listener is handed only the session. `bind` is called for each app's engine (and again by the
-# planning routes, harmlessly); weak references let a discarded app go.
-_ENGINES: "weakref.WeakKeyDictionary[Any, weakref.ref[Engine]]" = weakref.WeakKeyDictionary()
-
-
-def bind(engine: Engine) -> None:
-    """Let the listener find the engine of the database it is stepping in."""
-    _ENGINES[engine.db.engine] = weakref.ref(engine)
-
-
-def _engine_of(session: Session) -> Engine:
-    ref = _ENGINES.get(session.get_bind())
-    engine = ref() if ref is not None else None
-    if engine is None:
-        raise RuntimeError("the planning recorder has no engine for this database: call bind()")
-    return engine
+# The engine of the step being recorded: approving a plan or a proposal starts other processes.
+_STEP_ENGINE: ContextVar[Engine] = ContextVar("planning_step_engine")
 
 
 def on_step(session: Session, events: StepEvents) -> None:
@@ -46,11 +30,15 @@ def on_step(session: Session, events: StepEvents) -> None:
     key = events.instance.process_key
     if key not in (plans.PROCESS_KEY, proposals.PROCESS_KEY) or not events.completed:
         return
-    for element in events.completed:
-        if key == plans.PROCESS_KEY:
-            _plan_element(session, element, events.actor)
-        else:
-            _proposal_element(session, element, events.actor)
+    token = _STEP_ENGINE.set(events.engine)
+    try:
+        for element in events.completed:
+            if key == plans.PROCESS_KEY:
+                _plan_element(session, element, events.actor)
+            else:
+                _proposal_element(session, element, events.actor)
+    finally:
+        _STEP_ENGINE.reset(token)
 
 
 def _plan_element(session: Session, element: CompletedElement, actor: str | None) -> None:
@@ -161,7 +149,7 @@ def _reminded(
 def _carried_out(
     session: Session, plan: AnnualPlan, element: CompletedElement, actor: str | None
 ) -> None:
-    plans.carry_out(_engine_of(session), session, plan, actor=actor)
+    plans.carry_out(_STEP_ENGINE.get(), session, plan, actor=actor)
 
 
 PLAN_HANDLERS: dict[str, PlanHandler] = {
@@ -217,7 +205,7 @@ def _leader_decided_proposal(
 ) -> None:
     comment = element.data.get("leader_comment")
     if element.data.get("leader_decision") == "approve":
-        proposals.approve(_engine_of(session), session, proposal, actor=actor)
+        proposals.approve(_STEP_ENGINE.get(), session, proposal, actor=actor)
         return
     proposal.status = "rejected"
     proposal.decided_by, proposal.decided_at = actor, clock.now()
