@@ -1,10 +1,11 @@
 """REST routes of supervision activities (督查活动), their records and attachments."""
 
 import uuid
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
-from sqlalchemy import ColumnElement, Date, cast, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.activities import details, files, records, service
@@ -171,8 +172,8 @@ def list_activities(
             query = query.where(Activity.id.in_(targets))
         if year:
             query = query.where(
-                Activity.period_start <= cast(f"{year}-12-31", Date),
-                Activity.period_end >= cast(f"{year}-01-01", Date),
+                Activity.period_start <= date(year, 12, 31),
+                Activity.period_end >= date(year, 1, 1),
             )
         if q:
             query = query.where(

@@ -28,7 +28,9 @@ RESULTS = {"passed": "落实到位", "failed": "未落实到位"}
 def findings(session: Session, activity_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """Code, title, method (with its Chinese name) and the summary of each activity."""
     rows = {a.id: a for a in session.scalars(select(Activity).where(Activity.id.in_(activity_ids)))}
-    names = dict(session.execute(select(Unit.code, Unit.name)).tuples().all())
+    names: dict[str, str] = {
+        code: name for code, name in session.execute(select(Unit.code, Unit.name))
+    }
     result = []
     for activity_id in activity_ids:
         activity = rows.get(activity_id)
@@ -74,13 +76,8 @@ def _on_site(session: Session, activity: Activity, names: dict[str, str]) -> lis
 
 def _look_back(session: Session, activity: Activity, names: dict[str, str]) -> list[str]:
     checks = _rows(session, LookBack, activity, LookBack.scheduled_at)
-    codes = dict(
-        session.execute(
-            select(Matter.id, Matter.code).where(Matter.id.in_([c.matter_id for c in checks]))
-        )
-        .tuples()
-        .all()
-    )
+    query = select(Matter.id, Matter.code).where(Matter.id.in_([c.matter_id for c in checks]))
+    codes = {matter_id: code for matter_id, code in session.execute(query)}
     parts = [
         f"{codes.get(c.matter_id, c.matter_id)}{RESULTS.get(c.result or '', '待复核')}"
         + (f"：{c.findings}" if c.findings else "")
