@@ -82,6 +82,10 @@ def test_bulletin_approved_by_the_leader_is_issued_with_a_document(matter_client
     assert issued["status"] == "issued" and issued["issued_at"] is not None
     assert issued["approved_by"] == "leader"
     assert issued["doc_number"] == "苏督通〔2026〕1号"
+    trail = client.get(
+        f"{API}/audit", params={"object_id": issued["id"]}, headers=as_(client, "auditor")
+    ).json()["items"]
+    assert [a["action"] for a in trail] == ["bulletin.draft"]
     # Each matter concerned says so on its timeline.
     timeline = get(client, f"/matters/{late['id']}")["timeline"]
     assert any(t["event"] == "bulletin" and "通报批评" in t["summary"] for t in timeline)

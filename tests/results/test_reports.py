@@ -135,3 +135,29 @@ def test_scope_a_city_office_cannot_read_the_provinces_reports(matter_client):
     path = f"{API}/supervision-reports/{report['id']}/document.docx"
     assert client.get(path, headers=city).status_code == 404
     assert get(client, f"/supervision-reports/{report['id']}", who="leader")["kind"] == "report"
+
+
+def test_report_includes_the_activities_of_the_period(matter_client):
+    # seed 三(四): the report carries the activities' findings next to the matters' progress.
+    client = matter_client
+    activity = client.post(
+        f"{API}/activities",
+        json={
+            "title": "关于城市更新项目推进情况的实地督查",
+            "content": "核查项目进度",
+            "kind": "follow_up",
+            "method": "on_site",
+            "target_units": ["320000-FGW"],
+            "period_start": "2026-03-02",
+            "period_end": "2026-04-30",
+        },
+        headers=as_(client, "office"),
+    )
+    assert activity.status_code == 201, activity.text
+    report = submit_report(client, _body())
+    assert report["activity_ids"] == [activity.json()["id"]]
+    assert "期内开展督查活动1次" in report["situation"]
+    assert "关于城市更新项目推进情况的实地督查" in report["situation"]
+    # Outside the period, or named explicitly and not found: nothing, or a 422.
+    later = submit_report(client, _body(period_start="2026-06-01", period_end="2026-06-30"))
+    assert later["activity_ids"] == []
