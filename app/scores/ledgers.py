@@ -20,6 +20,7 @@ from app.scores.gather import URGING_KINDS
 from app.shared import ERRORS
 from app.supervision import api as matters_api
 from app.supervision.deadlines import SourceType
+from app.supervision.lights import Light
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
 from app.supervision.schemas import Category
@@ -27,6 +28,7 @@ from app.supervision.schemas import Category
 router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
 Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
 LEDGER_MAX_ROWS = 200_000
+RED = Light.RED.value  # domain.md §7: past due and not done is red, whenever it was last lit
 
 
 @router.get("/matters.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
@@ -116,7 +118,7 @@ def _overdue_deadlines(
             deadline.due,
             (day - deadline.due).days,
             count or 0,
-            labels.LIGHT.get(deadline.light, deadline.light),
+            labels.LIGHT[RED],
         ]
         for deadline, code, title, count in rows
     ]
@@ -146,7 +148,7 @@ def _overdue_parts(s: Session, scope: Scope, day: date, names: dict[str, str]) -
             part.due,
             (day - part.due).days,
             count or 0,
-            labels.LIGHT.get(part.light, part.light),
+            labels.LIGHT[RED],
         ]
         for part, code, title, count in rows
     ]
@@ -191,7 +193,7 @@ def rectifications_ledger(
                 .outerjoin(urged, urged.c.part_id == RectificationPart.id)
                 .where(Rectification.id.in_(select(chosen.c.id)))
                 .order_by(Rectification.created_at.desc(), RectificationPart.unit_code)
-            ).tuples()
+            )
         ]
     sheet = Sheet("整改台账", exports.RECTIFICATION_COLUMNS, exports.numbered(rows))
     return exports.download(xlsx.workbook([sheet]), exports.ledger_name("整改台账", day))
