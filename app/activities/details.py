@@ -62,7 +62,12 @@ def detail(s: Session, activity: Activity) -> ActivityDetail:
         )
 
     objections = rows(Objection, Objection.filed_at)
-    instances = [activity.instance_id, *(o.instance_id for o in objections)]
+    look_backs = rows(LookBack, LookBack.scheduled_at)
+    instances = [
+        activity.instance_id,
+        *(o.instance_id for o in objections),
+        *(x.instance_id for x in look_backs),
+    ]
     tasks = list(
         s.scalars(
             select(TaskRecord)
@@ -84,7 +89,7 @@ def detail(s: Session, activity: Activity) -> ActivityDetail:
         concluded_by=activity.concluded_by,
         objection_due=deadline.due if deadline else None,
         findings=[FindingOut.model_validate(f) for f in rows(Finding, Finding.recorded_at)],
-        look_backs=[LookBackOut.model_validate(x) for x in rows(LookBack, LookBack.scheduled_at)],
+        look_backs=[LookBackOut.model_validate(x) for x in look_backs],
         opinions=[
             OpinionOut.model_validate(o)
             for o in rows(InspectionOpinion, InspectionOpinion.recorded_at)

@@ -109,6 +109,12 @@ def test_look_back_summary_waits_for_the_checks(matter_client):
     )
     assert wrong.status_code == 409
     assert activity(client, aid)["look_backs"] == []
+    scheduled = client.post(
+        f"{API}/activities/{aid}/look-backs", json={}, headers=as_(client, "office")
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    ready = {t["element_id"] for t in scheduled.json()["ready_tasks"]}
+    assert ready == {"record_look_back", "verify_implementation"}  # the matter's own check
 
 
 def test_invited_inspection_gives_each_invitee_a_task(matter_client):
