@@ -10,7 +10,7 @@ def load_all() -> None:
     import app.org.models
     import app.planning.models
     import app.rectification.models
-    import app.sequences
     import app.results.models
     import app.scores.models
+    import app.sequences
     import app.supervision.models  # noqa: F401
