@@ -7,9 +7,9 @@ their transactions commit (PostgreSQL row lock; SQLite has one writer anyway).
 
 from collections.abc import Callable
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from app.db import Base
 
@@ -39,3 +39,12 @@ def next_number(session: Session, name: str, existing: Callable[[], int]) -> int
     )
     value = session.execute(statement).scalar_one()
     return int(value)
+
+
+def next_code(session: Session, column: InstrumentedAttribute[str], prefix: str) -> str:
+    """`prefix` and the next four-digit number, counting on from the codes in `column`."""
+
+    def existing() -> int:
+        return session.scalar(select(func.count()).where(column.startswith(prefix))) or 0
+
+    return f"{prefix}{next_number(session, prefix, existing):04d}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.activities import summaries
@@ -17,6 +17,7 @@ from app.engine.runtime import Engine
 from app.errors import InvalidData, ProcessError
 from app.org import service as units
 from app.org.models import Unit
+from app.sequences import next_code
 
 PROCESS_KEY = "supervision_activity"
 OBJECTION_KEY = "activity_objection"
@@ -180,9 +181,7 @@ def mark_started(activity: Activity) -> None:
 
 
 def _next_code(session: Session, start: date) -> str:
-    prefix = f"DC{start.year}-"
-    count = session.scalar(select(func.count()).where(Activity.code.startswith(prefix))) or 0
-    return f"{prefix}{count + 1:04d}"
+    return next_code(session, Activity.code, f"DC{start.year}-")
 
 
 def findings(session: Session, activity_ids: list[uuid.UUID]) -> list[dict[str, Any]]:

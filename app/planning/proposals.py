@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
@@ -28,6 +28,7 @@ from app.planning.events import record
 from app.planning.models import ActivityProposal, AnnualPlan, PlanItem
 from app.planning.overlap import Match, Supervision
 from app.planning.schemas import ProposalIn
+from app.sequences import next_code
 from app.supervision.matters import today
 
 PROCESS_KEY = "activity_proposal"
@@ -99,14 +100,7 @@ def submit(
 
 
 def _next_code(session: Session) -> str:
-    prefix = f"BS-{today().year}-"
-    count = (
-        session.scalar(
-            select(func.count()).where(ActivityProposal.code.startswith(prefix, autoescape=True))
-        )
-        or 0
-    )
-    return f"{prefix}{count + 1:04d}"
+    return next_code(session, ActivityProposal.code, f"BS-{today().year}-")
 
 
 # --- overlaps ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
@@ -22,6 +22,7 @@ from app.rectification.models import (
 )
 from app.rectification.schemas import RectificationIn
 from app.results.models import Bulletin
+from app.sequences import next_code
 from app.supervision import lights
 from app.supervision import matters as matter_service
 from app.supervision.calendar import default_calendar
@@ -167,9 +168,7 @@ def _unknown(field: str, value: uuid.UUID) -> None:
 
 
 def _next_code(session: Session, day: date) -> str:
-    prefix = f"ZG-{day.year}-"
-    count = session.scalar(select(func.count()).where(Rectification.code.startswith(prefix)))
-    return f"{prefix}{(count or 0) + 1:04d}"
+    return next_code(session, Rectification.code, f"ZG-{day.year}-")
 
 
 def _part(session: Session, rectification: Rectification, unit: str) -> RectificationPart:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from app import sequences
 from app.engine import service as engine_service
 from app.engine.models import TaskRecord
 from app.engine.runtime import Engine
@@ -123,12 +124,7 @@ def doc_number(session: Session, model: Any, owner_unit: str, word: str, on: dat
 
 def next_code(session: Session, model: Any, prefix: str, on: date) -> str:
     """An internal code: TB-2026-0001 (an atomic sequence: concurrent drafts never share one)."""
-    full = f"{prefix}-{on.year}-"
-
-    def existing() -> int:
-        return session.scalar(select(func.count()).where(model.code.startswith(full))) or 0
-
-    return f"{full}{next_number(session, full, existing):04d}"
+    return sequences.next_code(session, model.code, f"{prefix}-{on.year}-")
 
 
 def start_process(

@@ -4,7 +4,6 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import clock
@@ -14,7 +13,7 @@ from app.engine.runtime import Engine
 from app.engine.timeutil import CHINA
 from app.errors import DomainError, InvalidData
 from app.org.models import Unit
-from app.sequences import next_number
+from app.sequences import next_code
 from app.supervision import deadlines as rules
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
@@ -119,13 +118,7 @@ def _check_units(session: Session, body: MatterIn) -> None:
 
 
 def _next_code(session: Session, assigned: date) -> str:
-    prefix = f"DC-{assigned.year}-"
-    number = next_number(
-        session,
-        prefix,
-        lambda: session.scalar(select(func.count()).where(Matter.code.startswith(prefix))) or 0,
-    )
-    return f"{prefix}{number:04d}"
+    return next_code(session, Matter.code, f"DC-{assigned.year}-")
 
 
 def _assignments(
