@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     scheduler_batch_size: int = Field(default=50, ge=1)
     job_lease_seconds: int = Field(default=60, ge=1, description="A job's lease before retry")
     job_max_attempts: int = Field(default=3, ge=1, description="Failures before an incident")
+    housekeeping_seconds: float = Field(
+        default=300.0, gt=0, description="How often a scheduler runs its chores (light sweep …)"
+    )
     max_bpmn_bytes: int = Field(default=2_000_000, ge=1024, description="Upload size limit")
     conflict_retries: int = Field(default=5, ge=0, description="Optimistic-lock retries, then 409")
     max_request_bytes: int = Field(

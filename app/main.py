@@ -39,7 +39,7 @@ from app.rectification import recorder as rectification_recorder
 from app.results import api as results_api
 from app.results import recorder as results_recorder
 from app.scores import api as scores_api
-from app.supervision import holidays, recorder
+from app.supervision import holidays, recorder, sweep
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
 
@@ -100,6 +100,7 @@ def build_runtime(settings: Settings) -> Runtime:
     scheduler = Scheduler(engine, settings)
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
     scheduler.housekeeping.append(lambda: idempotency.purge(db, keep_keys))
+    scheduler.housekeeping.append(lambda: sweep.sweep_lights(db))
     return Runtime(settings, db, engine, scheduler)
 
 

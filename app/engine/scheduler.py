@@ -36,7 +36,7 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         # Chores run by the loop about once per `housekeeping_seconds` (e.g. expired keys).
         self.housekeeping: list[Callable[[], object]] = []
-        self.housekeeping_seconds = 600.0
+        self.housekeeping_seconds = settings.housekeeping_seconds
         self._chores_at = 0.0
 
     def start(self) -> None:
@@ -69,6 +69,10 @@ class Scheduler:
         if time.monotonic() < self._chores_at:
             return
         self._chores_at = time.monotonic() + self.housekeeping_seconds
+        self.run_chores()
+
+    def run_chores(self) -> None:
+        """Run every housekeeping chore once (the loop does this every `housekeeping_seconds`)."""
         for chore in self.housekeeping:
             try:
                 chore()

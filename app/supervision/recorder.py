@@ -7,7 +7,7 @@ timers) extension properties.
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.engine.runtime import CompletedElement, StepEvents
+from app.engine.timeutil import CHINA
 from app.errors import DomainError
 from app.supervision import lights
 from app.supervision.calendar import default_calendar
@@ -320,6 +321,8 @@ def _urged(kind: str) -> Handler:
         unit, deadline = _urged_deadline(session, matter, element)
         if deadline is None or deadline.done_on is not None:
             return
+        if _already_urged(session, deadline, kind):
+            return
         title, template = NOTICES[kind]
         days = default_calendar().workdays_between(deadline.due, today())
         notice = template.format(
@@ -347,6 +350,25 @@ def _urged(kind: str) -> Handler:
         )
 
     return handler
+
+
+def _already_urged(session: Session, deadline: MatterDeadline, kind: str) -> bool:
+    """A reminder once past due and urged, or the same notice twice on one day, says nothing new.
+
+    A report sent back after its due date re-arms the report's timers, whose instants have
+    passed: they fire at once, and would repeat the reminder and the urging already sent. (A
+    deadline moved by an extension is not past due: its new reminder goes out.)
+    """
+    day = today()
+    since = datetime.combine(day, time(0), CHINA)
+    earlier = select(Urging.id).where(Urging.deadline_id == deadline.id).limit(1)
+    same_today = earlier.where(Urging.kind == kind, Urging.at >= since)
+    if session.scalar(same_today) is not None:
+        return True
+    if kind != "remind" or day <= deadline.due:
+        return False
+    urged = earlier.where(Urging.kind.in_(("urge", "escalate", "escalate_leader")))
+    return session.scalar(urged) is not None
 
 
 def _urged_deadline(
