@@ -7,7 +7,7 @@ their transactions commit (PostgreSQL row lock; SQLite has one writer anyway).
 
 from collections.abc import Callable
 
-from sqlalchemy import Integer, String, func, select
+from sqlalchemy import Engine, Integer, String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
@@ -23,8 +23,16 @@ class CodeSequence(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
-def next_number(session: Session, name: str, existing: Callable[[], int]) -> int:
-    """The next number of sequence `name`; `existing` counts numbers given before it existed."""
+def next_number(
+    session: Session, name: str, existing: Callable[[], int], *, gapless: bool = True
+) -> int:
+    """The next number of sequence `name`; `existing` counts numbers given before it existed.
+
+    Gapless (document numbers, 文号): taken in the caller's transaction, so a rolled-back change
+    gives its number back, and writers of one sequence wait for each other's commit. Otherwise
+    (internal codes) on PostgreSQL the number is taken in a short transaction of its own: no
+    waiting behind a long registration, at the price of a gap when the registration fails.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # The first number continues what was counted; once the row exists the upsert increments.
@@ -37,14 +45,22 @@ def next_number(session: Session, name: str, existing: Callable[[], int]) -> int
         )
         .returning(CodeSequence.value)
     )
-    value = session.execute(statement).scalar_one()
+    if gapless or dialect != "postgresql":  # SQLite has one writer: nothing to wait behind
+        return int(session.execute(statement).scalar_one())
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        value = connection.execute(statement).scalar_one()
+        connection.commit()
     return int(value)
 
 
 def next_code(session: Session, column: InstrumentedAttribute[str], prefix: str) -> str:
-    """`prefix` and the next four-digit number, counting on from the codes in `column`."""
+    """`prefix` and the next four-digit number, counting on from the codes in `column`.
+
+    Internal codes (DC-2026-0001) are unique and increasing, not gapless (see `next_number`)."""
 
     def existing() -> int:
         return session.scalar(select(func.count()).where(column.startswith(prefix))) or 0
 
-    return f"{prefix}{next_number(session, prefix, existing):04d}"
+    return f"{prefix}{next_number(session, prefix, existing, gapless=False):04d}"
