@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     load_units.add_argument("file", type=Path)
     commands.add_parser("verify-audit", help="verify the audit trail's hash chain")
     commands.add_parser(
-        "scheduler", help="run only the timer loop (for service processes run without it)"
+        "scheduler",
+        help="run only the timer loop and the workers (for service processes run without them)",
     )
     deploy = commands.add_parser("deploy", help="deploy a directory of BPMN files (and forms/)")
     deploy.add_argument("directory", type=Path, nargs="?")
@@ -91,10 +92,10 @@ def _scheduler(_args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    runtime.scheduler.start()
+    runtime.start_background()
     print(f"Ducha scheduler {runtime.scheduler.owner} on {settings.database_url}", flush=True)
     stopping.wait()
-    runtime.scheduler.stop(timeout=settings.job_lease_seconds)
+    runtime.stop_background(timeout=settings.job_lease_seconds)
     runtime.db.engine.dispose()
     return 0
 

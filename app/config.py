@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     survey_max_rows: int = Field(
         default=20_000, ge=1, description="most answer rows one survey CSV may hold"
     )
+    workers_enabled: bool = Field(
+        default=True, description="Run background workers (webhook delivery, notifications)"
+    )
+    # --- webhooks (issue 8: integration) ---
+    # --- end webhooks ---
+    # --- external tasks (issue 8: integration) ---
+    # --- end external tasks ---
+    # --- notifications (issue 8: integration) ---
+    # --- end notifications ---
 
 
 @lru_cache

@@ -26,10 +26,14 @@ from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
 from app.errors import DomainError
+from app.events import api as events_api
+from app.external import api as external_api
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
 from app.migrate import upgrade
+from app.notifications import api as notifications_api
+from app.notifications import worker as notifications_worker
 from app.org import service as units
 from app.org.api import router as units_router
 from app.planning import api as planning_api
@@ -42,6 +46,9 @@ from app.scores import api as scores_api
 from app.supervision import holidays, recorder, sweep
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
+from app.webhooks import api as webhooks_api
+from app.webhooks import worker as webhooks_worker
+from app.worker import Worker
 
 log = logging.getLogger("ducha")
 
@@ -57,6 +64,21 @@ class Runtime:
     db: Database
     engine: Engine
     scheduler: Scheduler
+    workers: list[Worker]
+
+    def start_background(self) -> None:
+        """The timer loop and the workers, as the settings ask."""
+        if self.settings.scheduler_enabled:
+            self.scheduler.start()
+        if self.settings.workers_enabled:
+            for worker in self.workers:
+                worker.start()
+
+    def stop_background(self, timeout: float = 10.0) -> None:
+        """Finish the job or round in hand; release what is held."""
+        for worker in self.workers:
+            worker.stop(timeout)
+        self.scheduler.stop(timeout)
 
     def prepare(self) -> None:
         """The start-up sequence: migrate, load units and holidays, deploy processes/."""
@@ -101,7 +123,11 @@ def build_runtime(settings: Settings) -> Runtime:
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
     scheduler.housekeeping.append(lambda: idempotency.purge(db, keep_keys))
     scheduler.housekeeping.append(lambda: sweep.sweep_lights(db))
-    return Runtime(settings, db, engine, scheduler)
+    workers = [
+        *webhooks_worker.workers(db, engine, settings),
+        *notifications_worker.workers(db, engine, settings),
+    ]
+    return Runtime(settings, db, engine, scheduler, workers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,10 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.prepare()
-        if settings.scheduler_enabled:
-            scheduler.start()
+        runtime.start_background()
         yield
-        scheduler.stop()  # after uvicorn let in-flight requests finish
+        runtime.stop_background()  # after uvicorn let in-flight requests finish
         db.engine.dispose()
 
     app = FastAPI(
@@ -135,7 +160,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_router)
     app.include_router(matters_router)
     app.include_router(calendar_router)
-    for module in (planning_api, activities_api, results_api, rectification_api, scores_api):
+    for module in (
+        planning_api,
+        activities_api,
+        results_api,
+        rectification_api,
+        scores_api,
+        events_api,
+        webhooks_api,
+        external_api,
+        notifications_api,
+    ):
         for router in module.routers:
             app.include_router(router)
     _install_errors(app)

@@ -19,7 +19,8 @@ class Forbidden(DomainError):
     status, code = 403, "forbidden"
 
 
-ALL = frozenset(Role)
+# Every person's role; an external worker (a system) may only do external tasks.
+ALL = frozenset(Role) - {Role.WORKER}
 READ_ONLY = frozenset({Role.AUDITOR, Role.PERSONNEL})
 OFFICE = frozenset({Role.SUPERVISION_OFFICE, Role.OFFICE_HEAD})
 
@@ -62,6 +63,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "scores.read": OFFICE | {Role.LEADER, Role.PERSONNEL, Role.AUDITOR, Role.ADMIN},
     "scores.configure": frozenset({Role.OFFICE_HEAD, Role.ADMIN}),
     "ledgers.export": OFFICE | {Role.LEADER, Role.PERSONNEL, Role.AUDITOR, Role.ADMIN},
+    # integration (issue 8)
+    "events.read": ALL,
+    "webhooks.manage": frozenset({Role.ADMIN}),
+    "external_tasks.work": frozenset({Role.WORKER, Role.ADMIN}),
+    "incidents.resolve": OFFICE | {Role.ADMIN},
+    "notifications.read": ALL,
+    "notifications.manage": frozenset({Role.ADMIN}),
 }
 
 # Roles that see their government's whole subtree, not only their own unit.

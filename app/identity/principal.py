@@ -19,6 +19,7 @@ class Role(StrEnum):
     DEPUTY = "deputy"  # 人大代表、政协委员、参事
     PERSONNEL = "personnel"  # 组织人事部门 (reads scores)
     AUDITOR = "auditor"  # read-only, everything in scope
+    WORKER = "worker"  # an external system doing BPMN service tasks (external tasks)
 
 
 KNOWN_ROLES = frozenset(r.value for r in Role)

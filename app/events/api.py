@@ -1,0 +1,5 @@
+"""REST routes of events."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

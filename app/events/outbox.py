@@ -1,0 +1,161 @@
+"""Emit events into the outbox, read them in commit-safe order, and render them as CloudEvents.
+
+`emit` adds a row to the caller's transaction: the event exists if and only if the change
+committed. `read_after` pages the outbox by an opaque cursor; on PostgreSQL it shows only events
+of transactions older than every transaction still running, so a slow transaction that commits
+an earlier-numbered event later is read after, never skipped. `consume` lets one named consumer
+(webhook dispatch, notifications) take the next batch under a row lock: across processes, each
+event is handed to each consumer once per committed batch.
+"""
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, text, true, tuple_
+from sqlalchemy.orm import Session
+
+from app.clock import clock
+from app.db import Database
+from app.errors import InvalidData
+from app.events.models import EventConsumer, OutboxEvent
+
+PREFIX = "ducha."
+SOURCE = "/ducha"
+
+
+def emit(
+    session: Session,
+    type_: str,
+    *,
+    subject: str | None,
+    data: dict[str, Any],
+    units: Iterable[str | None] = (),
+    instance_id: uuid.UUID | None = None,
+    source: str = SOURCE,
+) -> OutboxEvent:
+    """Add one event (`type_` without the `ducha.` prefix, e.g. `task.created`) to the change."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    event = OutboxEvent(
+        event_id=uuid.uuid4(),
+        txid=func.txid_current() if postgres else 0,
+        type=PREFIX + type_,
+        source=source,
+        subject=subject,
+        time=clock.now(),
+        data=data,
+        units=sorted({u for u in units if u}),
+        instance_id=instance_id,
+    )
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the outbox: after the event (txid, id)."""
+
+    txid: int = 0
+    id: int = 0
+
+    def encode(self) -> str:
+        return f"{self.txid}.{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None, field: str = "after") -> "Cursor":
+        if not raw:
+            return cls()
+        try:
+            txid, id_ = (int(part) for part in raw.split("."))
+        except ValueError as exc:
+            raise InvalidData(
+                "a cursor is the `next` value of an earlier page",
+                errors=[{"field": field, "message": f"'{raw[:40]}' is not a cursor"}],
+            ) from exc
+        return cls(txid, id_)
+
+    @classmethod
+    def of(cls, event: OutboxEvent) -> "Cursor":
+        return cls(event.txid, event.id)
+
+
+def _settled(session: Session) -> ColumnElement[bool]:
+    """Events of transactions that can no longer be joined by an earlier-ordered one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return true()
+    return OutboxEvent.txid < text("txid_snapshot_xmin(txid_current_snapshot())")
+
+
+def read_after(
+    session: Session,
+    cursor: Cursor,
+    *,
+    limit: int,
+    types: list[str] | None = None,
+    visible: ColumnElement[bool] | None = None,
+) -> list[OutboxEvent]:
+    """The next `limit` settled events after `cursor`, optionally of `types` and visible ones."""
+    query = (
+        select(OutboxEvent)
+        .where(tuple_(OutboxEvent.txid, OutboxEvent.id) > tuple_(cursor.txid, cursor.id))
+        .where(_settled(session))
+        .order_by(OutboxEvent.txid, OutboxEvent.id)
+        .limit(limit)
+    )
+    if types:
+        query = query.where(OutboxEvent.type.in_([_full(t) for t in types]))
+    if visible is not None:
+        query = query.where(visible)
+    return list(session.scalars(query))
+
+
+def _full(type_: str) -> str:
+    return type_ if type_.startswith(PREFIX) else PREFIX + type_
+
+
+def consume(
+    db: Database,
+    name: str,
+    handle: Callable[[Session, list[OutboxEvent]], None],
+    *,
+    limit: int = 200,
+) -> int:
+    """Hand the next batch to consumer `name` and advance its cursor, in one transaction.
+
+    The consumer's row is locked for the batch: two processes never take the same batch, and a
+    crash before the commit leaves the cursor where it was (the batch is handed again).
+    """
+
+    def work(session: Session) -> int:
+        row = session.get(EventConsumer, name, with_for_update=not db.is_sqlite)
+        if row is None:
+            session.add(EventConsumer(name=name, txid=0, last_id=0))
+            session.flush()
+            row = session.get(EventConsumer, name, with_for_update=not db.is_sqlite)
+            assert row is not None
+        events = read_after(session, Cursor(row.txid, row.last_id), limit=limit)
+        if events:
+            handle(session, events)
+            row.txid, row.last_id = events[-1].txid, events[-1].id
+        return len(events)
+
+    return db.transaction(work)
+
+
+def cloudevent(event: OutboxEvent) -> dict[str, Any]:
+    """The event in CloudEvents 1.0 JSON structured mode."""
+    body: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": str(event.event_id),
+        "source": event.source,
+        "type": event.type,
+        "time": event.time.isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "data": event.data,
+    }
+    if event.subject:
+        body["subject"] = event.subject
+    if event.units:
+        body["duchaunits"] = ",".join(event.units)  # extension attribute: the unit scope
+    return body

@@ -1,0 +1,5 @@
+"""REST routes of external."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,0 +1,5 @@
+"""REST routes of notifications."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

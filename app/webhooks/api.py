@@ -1,0 +1,5 @@
+"""REST routes of webhooks."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []
