@@ -27,6 +27,7 @@ from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
 from app.errors import DomainError
 from app.events import api as events_api
+from app.events import recorder as events_recorder
 from app.external import api as external_api
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
@@ -117,6 +118,7 @@ def build_runtime(settings: Settings) -> Runtime:
             activities_recorder.on_step,
             results_recorder.on_step,
             rectification_recorder.on_step,
+            events_recorder.on_step,
         ]
     )
     scheduler = Scheduler(engine, settings)
