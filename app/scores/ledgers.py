@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.documents import xlsx
 from app.documents.xlsx import Sheet
-from app.engine.api.deps import EngineDep
+from app.engine.api.deps import EngineDep, page
 from app.identity.policy import Scope, permission, scope_of
 from app.identity.principal import Principal
 from app.org.models import Unit
@@ -19,11 +19,10 @@ from app.scores import exports, labels
 from app.scores.gather import URGING_KINDS
 from app.shared import ERRORS
 from app.supervision import api as matters_api
-from app.supervision.deadlines import SourceType
 from app.supervision.lights import Light
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
-from app.supervision.schemas import Category
+from app.supervision.schemas import MatterOut
 
 router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
 Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
@@ -35,37 +34,13 @@ RED = Light.RED.value  # domain.md §7: past due and not done is red, whenever i
 def matters_ledger(
     engine: EngineDep,
     principal: Exporter,
-    status_: Annotated[
-        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
-        Query(alias="status"),
-    ] = None,
-    light: Literal["green", "yellow", "red"] | None = None,
-    category: Category | None = None,
-    source_type: SourceType | None = None,
-    unit: Annotated[str | None, Query(description="assigned to this unit or a unit below")] = None,
-    overdue: bool | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    filters: Annotated[matters_api.MatterFilters, Depends()],
 ) -> Response:
     """督查事项台账: the matter list, with the filters of `GET /matters`, as a workbook."""
-    # The list route itself, so the ledger and the list never disagree on a filter or scope.
-    found = matters_api.list_matters(
-        engine=engine,
-        principal=principal,
-        status_=status_,
-        light=light,
-        category=category,
-        source_type=source_type,
-        unit=unit,
-        overdue=overdue,
-        due_before=due_before,
-        due_after=due_after,
-        q=q,
-        limit=LEDGER_MAX_ROWS,
-        offset=0,
-    )
+    # The list's own query, so the ledger and the list never disagree on a filter or scope.
     with engine.db.session() as s:
+        query = matters_api.matter_query(s, principal, filters)
+        found = page(s, query, Matter.created_at.desc(), MatterOut, LEDGER_MAX_ROWS, 0)
         names = _unit_names(s)
     sheet = Sheet("督查事项台账", exports.MATTER_COLUMNS, exports.matter_rows(found.items, names))
     return exports.download(xlsx.workbook([sheet]), exports.ledger_name("督查事项台账", today()))

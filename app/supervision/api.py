@@ -1,11 +1,12 @@
 """REST routes of matters: register, list with filters, one matter with everything about it."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
@@ -94,53 +95,66 @@ def register_matter(
     return stepped(engine, work)
 
 
+@dataclass
+class MatterFilters:
+    """The filters of the matter list (and of its .xlsx ledger), as query parameters."""
+
+    status_: Annotated[
+        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
+        Query(alias="status"),
+    ] = None
+    light: Literal["green", "yellow", "red"] | None = None
+    category: Category | None = None
+    source_type: SourceType | None = None
+    unit: Annotated[str | None, Query(description="assigned to this unit or a unit below")] = None
+    overdue: bool | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    q: Annotated[str | None, Query(max_length=100)] = None
+
+
+def matter_query(session: Session, principal: Principal, f: MatterFilters) -> Select[Any]:
+    """The caller's visible matters that pass the filters."""
+    query = select(Matter).where(visible(scope_of(session, principal)))
+    for column, value in (
+        (Matter.status, f.status_),
+        (Matter.light, f.light),
+        (Matter.category, f.category),
+        (Matter.source_type, f.source_type),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.unit:
+        below = select(Unit.code).where(Unit.path.contains(f"{f.unit}/", autoescape=True))
+        query = query.where(
+            Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
+        )
+    if f.overdue is not None:
+        late = (Matter.final_due < matters.today()) & (Matter.status != "closed")
+        query = query.where(late | (Matter.light == "red") if f.overdue else ~late)
+    if f.due_before:
+        query = query.where(Matter.final_due < f.due_before)
+    if f.due_after:
+        query = query.where(Matter.final_due > f.due_after)
+    if f.q:
+        query = query.where(
+            Matter.title.contains(f.q, autoescape=True)
+            | Matter.content.contains(f.q, autoescape=True)
+        )
+    return query
+
+
 @router.get("", response_model=Page[MatterOut])
 def list_matters(
     engine: EngineDep,
     principal: Reader,
-    status_: Annotated[
-        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
-        Query(alias="status"),
-    ] = None,
-    light: Literal["green", "yellow", "red"] | None = None,
-    category: Category | None = None,
-    source_type: SourceType | None = None,
-    unit: Annotated[str | None, Query(description="assigned to this unit or a unit below")] = None,
-    overdue: bool | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    filters: Annotated[MatterFilters, Depends()],
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[MatterOut]:
     """Matters in your scope, newest first."""
     with engine.db.session() as s:
-        query = select(Matter).where(visible(scope_of(s, principal)))
-        for column, value in (
-            (Matter.status, status_),
-            (Matter.light, light),
-            (Matter.category, category),
-            (Matter.source_type, source_type),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if unit:
-            below = select(Unit.code).where(Unit.path.contains(f"{unit}/", autoescape=True))
-            query = query.where(
-                Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
-            )
-        if overdue is not None:
-            late = (Matter.final_due < matters.today()) & (Matter.status != "closed")
-            query = query.where(late | (Matter.light == "red") if overdue else ~late)
-        if due_before:
-            query = query.where(Matter.final_due < due_before)
-        if due_after:
-            query = query.where(Matter.final_due > due_after)
-        if q:
-            query = query.where(
-                Matter.title.contains(q, autoescape=True)
-                | Matter.content.contains(q, autoescape=True)
-            )
+        query = matter_query(s, principal, filters)
         return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset)
 
 

@@ -243,6 +243,9 @@ def test_the_matter_list_filters(matter_client):
     assert titles(q="公交") == {"关于增加公交线路的建议"}
     assert titles(light="red") == set()
     assert titles(due_before="2026-06-03") == titles()
+    assert titles(status="planning") == titles() and titles(status="closed") == set()
+    bad = client.get(f"{API}/matters", params={"status": "done"}, headers=office)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.status"
     # A unit sees only matters assigned to it; a sibling sees none.
     fgw = client.get(f"{API}/matters", headers=as_(client, "fgw")).json()["items"]
     assert [m["title"] for m in fgw] == ["关于增加公交线路的建议"]
