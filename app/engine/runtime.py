@@ -49,6 +49,12 @@ class StepEvents:
     completed: list[CompletedElement]
     created_rows: list[dict[str, Any]]
     engine: "Engine"  # for listeners whose records start other processes
+    started: bool = False  # the step started the instance
+    # What set the step going (history event name: task_completed, timer_fired, ...) and on
+    # which human task (the event outbox tells integrators).
+    trigger: str | None = None
+    trigger_data: dict[str, Any] | None = None
+    trigger_task: uuid.UUID | None = None
 
     @cached_property
     def created(self) -> list[TaskRecord]:
@@ -232,7 +238,8 @@ def step(
     loaded.changes["updated_at"] = now
     save(session, loaded, state.dump(workflow))
     if engine.listeners:
-        _notify(engine, session, loaded, actor, done)
+        trigger = (event, event_data, getattr(event_task, "id", None))
+        _notify(engine, session, loaded, actor, done, trigger)
     lock_version = row.lock_version
     engine.db.after_commit(lambda: engine.workflows.put(row.id, lock_version, workflow))
 
@@ -366,7 +373,12 @@ def _finish_if_done(loaded: Loaded, now: datetime, actor: str | None) -> None:
 
 
 def _notify(
-    engine: Engine, session: Session, loaded: Loaded, actor: str | None, tasks: list[Any]
+    engine: Engine,
+    session: Session,
+    loaded: Loaded,
+    actor: str | None,
+    tasks: list[Any],
+    trigger: tuple[str | None, dict[str, Any] | None, uuid.UUID | None],
 ) -> None:
     properties = loaded.definition.bundle.properties
     elements = [
@@ -379,7 +391,9 @@ def _notify(
         for t in tasks
         if t.task_spec.bpmn_id is not None
     ]
-    step_events = StepEvents(loaded.row, actor, elements, loaded.created, engine)
+    step_events = StepEvents(
+        loaded.row, actor, elements, loaded.created, engine, loaded.started, *trigger
+    )
     for listener in engine.listeners:
         listener(session, step_events)
 

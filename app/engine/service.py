@@ -41,6 +41,7 @@ from app.errors import (
     TaskNotClaimable,
     TaskNotReady,
 )
+from app.events.engine import incident_event, instance_event, owner_of, task_event
 
 
 @dataclass
@@ -163,6 +164,8 @@ def raise_incident(
         created_at=clock.now(),
     )
     session.add(incident)
+    instance_event(session, "instance.failed", row, actor=None, reason=message[:4000])
+    incident_event(session, "incident.raised", incident, row)
     runtime.record_history(
         session,
         row,
@@ -187,6 +190,7 @@ def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: s
     if loaded.row.status not in ("running", "error"):
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
     runtime.cancel(engine, session, loaded, actor=actor)
+    instance_event(session, "instance.cancelled", loaded.row, actor=actor)
 
 
 # --- tasks -------------------------------------------------------------------------------
@@ -264,6 +268,8 @@ def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
         raise TaskNotClaimable(f"task is claimed by {record.assignee}")
     _task_history(session, record, "task_claimed", actor, {"assignee": actor})
     session.refresh(record)
+    owner = owner_of(session, record.instance_id)
+    task_event(session, "task.claimed", record, owner_unit=owner, actor=actor)
     return record
 
 
@@ -288,6 +294,16 @@ def assign(
     event = "task_unclaimed" if assignee is None and unit is None else "task_assigned"
     data = {"assignee": assignee, "unit": record.unit_code, "previous": previous}
     _task_history(session, record, event, actor, data)
+    owner = owner_of(session, record.instance_id)
+    task_event(
+        session,
+        "task.assigned",
+        record,
+        owner_unit=owner,
+        actor=actor,
+        previous=previous,
+        previous_units=[previous["unit"]],
+    )
     session.flush()
     return record
 

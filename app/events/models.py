@@ -4,8 +4,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
 from app.engine.models import BigId, Json
@@ -35,6 +35,22 @@ class OutboxEvent(Base):
     # The units the event is about: readers see it when one of them is in their scope.
     units: Mapped[list[str]] = mapped_column(Json, default=list)
     instance_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # The same units as rows, so a reader's scope is one indexed SQL condition.
+    unit_rows: Mapped[list["OutboxEventUnit"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan"
+    )
+
+
+class OutboxEventUnit(Base):
+    """One unit an event is about: a reader sees the event when one of its units is in scope."""
+
+    __tablename__ = "outbox_event_units"
+    __table_args__ = (Index("ix_outbox_event_units_unit", "unit_code", "event_row_id"),)
+
+    event_row_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("outbox_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class EventConsumer(Base):

@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text, true, tuple_
+from sqlalchemy import ColumnElement, exists, func, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.db import Database
 from app.errors import InvalidData
-from app.events.models import EventConsumer, OutboxEvent
+from app.events.models import EventConsumer, OutboxEvent, OutboxEventUnit
+from app.identity.policy import Scope
 
 PREFIX = "ducha."
 SOURCE = "/ducha"
@@ -37,6 +38,7 @@ def emit(
 ) -> OutboxEvent:
     """Add one event (`type_` without the `ducha.` prefix, e.g. `task.created`) to the change."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    codes = sorted({u for u in units if u})
     event = OutboxEvent(
         event_id=uuid.uuid4(),
         txid=func.txid_current() if postgres else 0,
@@ -45,9 +47,10 @@ def emit(
         subject=subject,
         time=clock.now(),
         data=data,
-        units=sorted({u for u in units if u}),
+        units=codes,
         instance_id=instance_id,
     )
+    event.unit_rows = [OutboxEventUnit(unit_code=code) for code in codes]
     session.add(event)
     return event
 
@@ -94,8 +97,10 @@ def read_after(
     limit: int,
     types: list[str] | None = None,
     visible: ColumnElement[bool] | None = None,
+    until: Cursor | None = None,
 ) -> list[OutboxEvent]:
-    """The next `limit` settled events after `cursor`, optionally of `types` and visible ones."""
+    """The next `limit` settled events after `cursor` (up to `until`), optionally of `types`
+    and visible ones."""
     query = (
         select(OutboxEvent)
         .where(tuple_(OutboxEvent.txid, OutboxEvent.id) > tuple_(cursor.txid, cursor.id))
@@ -103,11 +108,36 @@ def read_after(
         .order_by(OutboxEvent.txid, OutboxEvent.id)
         .limit(limit)
     )
+    if until is not None:
+        position = tuple_(OutboxEvent.txid, OutboxEvent.id)
+        query = query.where(position <= tuple_(until.txid, until.id))
     if types:
         query = query.where(OutboxEvent.type.in_([_full(t) for t in types]))
     if visible is not None:
         query = query.where(visible)
     return list(session.scalars(query))
+
+
+def last_settled(session: Session) -> Cursor | None:
+    """The position of the newest settled event (None when the outbox is empty)."""
+    row = session.execute(
+        select(OutboxEvent.txid, OutboxEvent.id)
+        .where(_settled(session))
+        .order_by(OutboxEvent.txid.desc(), OutboxEvent.id.desc())
+        .limit(1)
+    ).first()
+    return Cursor(row.txid, row.id) if row is not None else None
+
+
+def visible_in(scope: Scope) -> ColumnElement[bool] | None:
+    """Events one of whose units is in `scope` (None: everything is visible)."""
+    if scope.everything:
+        return None
+    return exists(
+        select(OutboxEventUnit.event_row_id).where(
+            OutboxEventUnit.event_row_id == OutboxEvent.id, scope.clause(OutboxEventUnit.unit_code)
+        )
+    )
 
 
 def _full(type_: str) -> str:

@@ -2,8 +2,39 @@
 
 from sqlalchemy.orm import Session
 
+from app.engine.models import TaskRecord
 from app.engine.runtime import StepEvents
+from app.events.engine import instance_event, task_event
+from app.events.outbox import emit
 
 
 def on_step(session: Session, events: StepEvents) -> None:
-    """Emit the step's instance and task events."""
+    """Emit the step's instance and task events, in the order they happened."""
+    row = events.instance
+    if events.started and events.trigger is None:
+        instance_event(session, "instance.started", row, actor=events.actor)
+    if events.trigger == "timer_fired":
+        data = events.trigger_data or {}
+        emit(
+            session,
+            "timer.fired",
+            subject=data.get("job_id"),
+            data={"instance_id": str(row.id), "process_key": row.process_key, **data},
+            units=[row.unit_code],
+            instance_id=row.id,
+        )
+    if events.trigger == "task_completed" and events.trigger_task is not None:
+        record = session.get(TaskRecord, events.trigger_task)
+        if record is not None:
+            task_event(
+                session,
+                "task.completed",
+                record,
+                owner_unit=row.unit_code,
+                actor=events.actor,
+                submitted=(events.trigger_data or {}).get("data"),
+            )
+    for created in events.created_rows:
+        task_event(session, "task.created", created, owner_unit=row.unit_code, actor=None)
+    if row.status == "completed":
+        instance_event(session, "instance.completed", row, actor=events.actor)

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.clock import clock
+from app.events.matters import from_timeline
 from app.supervision.models import Matter, TimelineEntry
 
 
@@ -18,7 +19,7 @@ def note(
     actor: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append one timeline entry."""
+    """Append one timeline entry (and the outbox events it means: app.events.matters)."""
     session.add(
         TimelineEntry(
             matter_id=matter.id,
@@ -30,3 +31,4 @@ def note(
             data=data,
         )
     )
+    from_timeline(session, matter, event, summary, unit=unit, actor=actor, data=data)

@@ -46,6 +46,21 @@ def upgrade() -> None:
         op.f("ix_outbox_events_instance_id"), "outbox_events", ["instance_id"], unique=False
     )
     op.create_table(
+        "outbox_event_units",
+        sa.Column(
+            "event_row_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("unit_code", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["event_row_id"], ["outbox_events.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("event_row_id", "unit_code"),
+    )
+    op.create_index(
+        "ix_outbox_event_units_unit",
+        "outbox_event_units",
+        ["unit_code", "event_row_id"],
+        unique=False,
+    )
+    op.create_table(
         "event_consumers",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("txid", sa.BigInteger(), nullable=False),
@@ -56,6 +71,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("event_consumers")
+    op.drop_index("ix_outbox_event_units_unit", table_name="outbox_event_units")
+    op.drop_table("outbox_event_units")
     op.drop_index(op.f("ix_outbox_events_instance_id"), table_name="outbox_events")
     op.drop_index(op.f("ix_outbox_events_type"), table_name="outbox_events")
     op.drop_index("ix_outbox_events_order", table_name="outbox_events")

@@ -1,0 +1,85 @@
+"""Read the event feed over REST as different users (shared by the events tests)."""
+
+import time
+
+from conftest import login
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+API = "/api/v1"
+READERS = {
+    "admin": ("320000-DCS", ["admin"]),
+    "province_office": ("320000-DCS", ["supervision_office"]),
+    "city_office": ("320100-DCS", ["supervision_office"]),
+    "fgw": ("320000-FGW", ["unit_handler"]),
+    "zjt": ("320000-ZJT", ["unit_handler"]),
+    "jyt": ("320000-JYT", ["unit_handler"]),
+}
+
+
+def reader(client: TestClient, who: str) -> dict[str, str]:
+    unit, roles = READERS[who]
+    return login(client, sub=f"reader-{who}", unit=unit, roles=roles)
+
+
+def page(client: TestClient, who: str, **params: object) -> dict:
+    """One page of the feed; asserts it answered 200."""
+    response = client.get(f"{API}/events", params=params, headers=reader(client, who))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def caught_up(client: TestClient, timeout: float = 30) -> None:
+    """Wait until every transaction that committed so far is settled for readers.
+
+    PostgreSQL readers see an event once no older write transaction is still running, in any
+    database of the server (transaction ids are server-wide): other test runs' transactions can
+    hold the feed back for a moment, never lose an event. SQLite settles at commit.
+    """
+    db = client.app.state.engine.db
+    if db.is_sqlite:
+        return
+    with db.session() as s:
+        now = s.scalar(text("SELECT txid_current()"))
+    ends = time.monotonic() + timeout
+    while time.monotonic() < ends:
+        with db.session() as s:
+            if s.scalar(text("SELECT txid_snapshot_xmin(txid_current_snapshot())")) > now:
+                return
+        time.sleep(0.02)
+    raise AssertionError("a write transaction of the server has been running for 30 s")
+
+
+def events(client: TestClient, who: str, after: str | None = None, **params: object) -> list:
+    """Every event after `after` that `who` may see, following `next` to the end."""
+    caught_up(client)
+    found: list = []
+    cursor = after
+    while True:
+        body = (
+            page(client, who, after=cursor, limit=500, **params)
+            if cursor
+            else page(client, who, limit=500, **params)
+        )
+        found.extend(body["items"])
+        if not body["items"] or body["next"] == cursor:
+            return found
+        cursor = body["next"]
+
+
+def cursor_now(client: TestClient) -> str:
+    """The feed's end, as the admin sees it: events after it are new."""
+    caught_up(client)
+    body = page(client, "admin", limit=500)
+    while body["items"]:
+        body = page(client, "admin", after=body["next"], limit=500)
+    return str(body["next"])
+
+
+def types(found: list) -> list[str]:
+    return [e["type"].removeprefix("ducha.") for e in found]
+
+
+def of(found: list, type_: str) -> list[dict]:
+    """The data of the events of one type."""
+    return [e["data"] for e in found if e["type"] == f"ducha.{type_}"]
