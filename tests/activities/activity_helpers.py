@@ -4,52 +4,11 @@ year-long end-to-end test). Each `run_*` drives one method from creation to its 
 import io
 import zipfile
 
-from conftest import login
 from fastapi.testclient import TestClient
+from rest import API, DEPUTY_UNIT, EVALUATOR_UNIT, USERS, as_, do, inbox  # noqa: F401 - re-exported
 
-API = "/api/v1"
-# Units outside the government tree that activities invite or commission (created on demand).
-DEPUTY_UNIT = "320000-DBLL"  # 代表委员联络组
-EVALUATOR_UNIT = "320000-PGJG"  # 受托第三方评估机构
-USERS = {
-    "office": ("320000-DCS", ["supervision_office"]),
-    "head": ("320000-DCS", ["office_head"]),
-    "fgw": ("320000-FGW", ["unit_handler"]),
-    "fgw_head": ("320000-FGW", ["unit_head"]),
-    "zjt": ("320000-ZJT", ["unit_handler"]),
-    "leader": ("320000-GOV", ["leader"]),
-    "deputy_li": (DEPUTY_UNIT, ["deputy"]),
-    "deputy_zhao": (DEPUTY_UNIT, ["deputy"]),
-    "evaluator": (EVALUATOR_UNIT, ["evaluator"]),
-    "admin": ("320000-GOV", ["admin"]),
-    "nanjing_office": ("320100-DCS", ["supervision_office"]),
-}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def as_(client: TestClient, who: str) -> dict[str, str]:
-    unit, roles = USERS[who]
-    return login(client, sub=who, unit=unit, roles=roles)
-
-
-def inbox(client: TestClient, who: str) -> list[dict]:
-    response = client.get(f"{API}/tasks", params={"mine": True}, headers=as_(client, who))
-    return response.json()["items"]
-
-
-def do(client: TestClient, who: str, element: str, variables: dict, status: int = 200) -> dict:
-    """Complete `who`'s one ready task of `element`; asserts the status, returns the body."""
-    (task,) = [
-        t for t in inbox(client, who) if t["element_id"] == element and t["assignee"] in (None, who)
-    ]
-    response = client.post(
-        f"{API}/tasks/{task['id']}/complete",
-        json={"variables": variables},
-        headers=as_(client, who),
-    )
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def tasks_of(client: TestClient, who: str, element: str) -> list[dict]:

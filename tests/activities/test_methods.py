@@ -134,7 +134,11 @@ def test_an_invitee_works_only_their_own_task(matter_client):
     ensure_units(client)
     create(client, "invited_inspection")
     no_invitees = do(
-        client, "office", "prepare_activity", {"team_leader": "王", "advance_notice": True}, 422
+        client,
+        "office",
+        "prepare_activity",
+        {"team_leader": "王", "advance_notice": True},
+        status=422,
     )
     assert no_invitees["errors"][0]["field"] == "invitees"
     prepare(client, invitees=[{"user": "deputy_li", "unit": DEPUTY_UNIT}])
@@ -168,7 +172,7 @@ def test_third_party_score_is_0_to_100(matter_client):
     ensure_units(client)
     create(client, "third_party")
     prepare(client, evaluator_unit=EVALUATOR_UNIT)
-    bad = do(client, "evaluator", "submit_evaluation", {"report": "报告", "score": 101}, 422)
+    bad = do(client, "evaluator", "submit_evaluation", {"report": "报告", "score": 101}, status=422)
     assert bad["errors"][0]["field"] == "score"
 
 

@@ -4,40 +4,13 @@ Shared by the planning tests and reused by the year-long end-to-end test: `appro
 `approve_proposal` take a body, walk every task as the right user and return the final detail.
 """
 
-from conftest import login
 from fastapi.testclient import TestClient
-
-API = "/api/v1"
-USERS = {
-    "office": ("320000-DCS", ["supervision_office"]),
-    "head": ("320000-DCS", ["office_head"]),
-    "leader": ("320000-GOV", ["leader"]),  # the province's principal leader / leader in charge
-    "division": ("320000-GO-ZH1", ["division"]),
-    "division_jj": ("320000-GO-JJ", ["division"]),
-    "city_office": ("320100-DCS", ["supervision_office"]),
-    "city_division": ("320100-GO", ["division"]),
-    "fgw": ("320000-FGW", ["unit_handler"]),
-}
-
-
-def as_(client: TestClient, who: str) -> dict[str, str]:
-    unit, roles = USERS[who]
-    return login(client, sub=who, unit=unit, roles=roles)
-
-
-def inbox(client: TestClient, who: str) -> list[dict]:
-    response = client.get(f"{API}/tasks", params={"mine": True}, headers=as_(client, who))
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
+from rest import API, USERS, as_, do, inbox  # noqa: F401 - re-exported for the tests
 
 
 def task_of(client: TestClient, who: str, element: str, instance_id: str) -> dict:
     """The one ready task of `element` in an instance, from `who`'s inbox."""
-    (task,) = [
-        t
-        for t in inbox(client, who)
-        if t["element_id"] == element and t["instance_id"] == instance_id
-    ]
+    (task,) = [t for t in inbox(client, who, instance_id) if t["element_id"] == element]
     return task
 
 

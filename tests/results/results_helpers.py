@@ -5,57 +5,10 @@ import io
 from datetime import datetime, timedelta
 
 import docx
-from conftest import login
 from fastapi.testclient import TestClient
+from rest import API, USERS, as_, do, get, inbox  # noqa: F401 - re-exported for the tests
 
 from app.clock import clock
-
-API = "/api/v1"
-USERS = {
-    "office": ("320000-DCS", ["supervision_office"]),
-    "head": ("320000-DCS", ["office_head"]),
-    "leader": ("320000-GOV", ["leader"]),
-    "division": ("320000-GO-ZH1", ["division"]),
-    "fgw": ("320000-FGW", ["unit_handler"]),
-    "zjt": ("320000-ZJT", ["unit_handler"]),
-    "jyt": ("320000-JYT", ["unit_handler"]),
-    "personnel": ("320000-ZJT", ["personnel"]),
-    "city_office": ("320100-DCS", ["supervision_office"]),
-    "city_head": ("320100-DCS", ["office_head"]),
-    "auditor": ("320000-DCS", ["auditor"]),
-}
-
-
-def as_(client: TestClient, who: str) -> dict[str, str]:
-    unit, roles = USERS[who]
-    return login(client, sub=who, unit=unit, roles=roles)
-
-
-def inbox(client: TestClient, who: str, instance_id: str | None = None) -> list[dict]:
-    items = client.get(
-        f"{API}/tasks", params={"mine": True, "limit": 500}, headers=as_(client, who)
-    ).json()["items"]
-    return [t for t in items if instance_id in (None, t["instance_id"])]
-
-
-def do(
-    client: TestClient, who: str, element: str, variables: dict, instance_id: str | None = None
-) -> dict:
-    """Complete `who`'s one ready task of `element` (in one instance, when given)."""
-    (task,) = [t for t in inbox(client, who, instance_id) if t["element_id"] == element]
-    response = client.post(
-        f"{API}/tasks/{task['id']}/complete",
-        json={"variables": variables},
-        headers=as_(client, who),
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def get(client: TestClient, path: str, who: str = "office") -> dict:
-    response = client.get(f"{API}{path}", headers=as_(client, who))
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def open_docx(client: TestClient, path: str, who: str = "office") -> docx.document.Document:
