@@ -47,6 +47,7 @@ from app.scores import api as scores_api
 from app.supervision import holidays, recorder, sweep
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
+from app.web import mount_console
 from app.webhooks import api as webhooks_api
 from app.webhooks import worker as webhooks_worker
 from app.worker import Worker
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(router)
     _install_errors(app)
     _install_health(app, db)
+    mount_console(app)  # last: its catch-all must not shadow an API route
     return app
 
 
