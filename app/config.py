@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     # --- webhooks (issue 8: integration) ---
     # --- end webhooks ---
     # --- external tasks (issue 8: integration) ---
+    external_task_max_lock_ms: int = Field(
+        default=24 * 3600 * 1000,
+        ge=1000,
+        description="Longest lock a worker may take or extend on an external task (ms)",
+    )
+    external_task_max_fetch: int = Field(
+        default=100, ge=1, le=1000, description="Most external tasks one fetch-and-lock returns"
+    )
     # --- end external tasks ---
     # --- notifications (issue 8: integration) ---
     # --- end notifications ---

@@ -30,9 +30,9 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine import expressions
+from app.engine import expressions, external
 from app.errors import InvalidBpmn
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -43,7 +43,6 @@ _FORM_URI = "urn:ducha:form"
 
 # Elements SpiffWorkflow could parse but that Ducha does not run (no safe semantics yet).
 UNSUPPORTED = {
-    "serviceTask": "service tasks are not supported",
     "businessRuleTask": "business rule (DMN) tasks are not supported",
     "transaction": "transactions are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
@@ -91,6 +90,7 @@ class Bundle:
     # Extension properties of every element (events included), by element id: what domain
     # listeners read (e.g. `matterEvent` on an end event).
     properties: dict[str, dict[str, str]] = field(default_factory=dict)
+    external: bool = False  # has external (service) tasks: steps keep `external_tasks` in step
 
 
 @dataclass
@@ -127,6 +127,7 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
             "not a BPMN 2.0 file", errors=[_err(None, "root is not bpmn:definitions")]
         )
     problems = _check_unsupported(root) + _check_lengths(root, file_name) + _check_flows(root)
+    problems += external.service_task_problems(root)  # a service task needs a topic
     with _validator_lock:
         try:
             VALIDATOR.validate(root, file_name)
@@ -161,7 +162,7 @@ def build_bundle(
 ) -> Bundle:
     """Build the specs of process `key` from lxml documents; audit every expression in them."""
     documents = list(documents)
-    parser = SpiffBpmnParser()
+    parser = external.DuchaBpmnParser()  # service tasks with a topic: external tasks
     try:
         for root, file_name in documents:
             parser.add_bpmn_xml(root, file_name)
@@ -190,6 +191,7 @@ def build_bundle(
         meta=meta,
         message_starts=_message_starts(spec),
         properties=_element_properties(root for root, _ in documents),
+        external=external.has_external_tasks([spec, *subprocess_specs.values()]),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import expressions, parsing
+from app.engine import expressions, external, parsing
 from app.engine.data import json_safe
 from app.engine.parsing import ElementMeta
 from app.engine.timeutil import parse_due
@@ -21,9 +21,10 @@ OPEN_TASK_COLUMNS = {
 
 
 def ready_human_tasks(workflow: Any) -> list[Any]:
-    """The engine's ready user (manual) tasks that belong to a BPMN element."""
+    """The engine's ready user (manual) tasks that belong to a BPMN element (external tasks
+    wait READY too, but for workers: app.engine.external)."""
     tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
-    return [t for t in tasks if t.task_spec.bpmn_id is not None]
+    return [t for t in tasks if t.task_spec.bpmn_id is not None and not external.is_external(t)]
 
 
 def task_row(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.db import Database
-from app.engine import advance, events, persist, state
+from app.engine import advance, events, external, persist, state
 from app.engine.caches import CachedDefinition, SpecCache, WorkflowCache
 from app.engine.data import data_problems, json_safe
 from app.engine.models import (
@@ -231,6 +231,7 @@ def step(
     _note_completed(loaded, done)
     _drain_events(writes, row, workflow)
     _sync_tasks(session, loaded, now)
+    external.sync(session, loaded, now)  # service tasks waiting for workers
     loaded.timers_before = events.sync_timers(writes, row, workflow, loaded.timers_before, now)
     loaded.messages_before = events.sync_messages(writes, row, workflow, loaded.messages_before)
     _finish_if_done(loaded, now, actor)
@@ -281,6 +282,7 @@ def cancel(engine: Engine, session: Session, loaded: Loaded, *, actor: str | Non
     session.execute(
         delete(MessageSubscription).where(MessageSubscription.instance_id == loaded.row.id)
     )
+    external.forget(session, loaded.row.id)
     loaded.timers_before, loaded.messages_before = {}, set()
     loaded.changes.update(status="cancelled", ended_at=now, updated_at=now)
     loaded.writes.history.append(history_row(loaded.row.id, "instance_cancelled", actor=actor))
