@@ -103,6 +103,40 @@ class Settings(BaseSettings):
         default=True, description="Run background workers (webhook delivery, notifications)"
     )
     # --- webhooks (issue 8: integration) ---
+    webhook_allowed_networks: list[str] = Field(
+        default=["127.0.0.0/8", "::1/128"],
+        description="where webhooks may be sent: CIDRs (every address a host resolves to must be "
+        "inside one) and host names (`oa.example.gov`, `*.example.gov`); production must list "
+        "the intranet's ranges (JSON list in the environment)",
+    )
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_read_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="each read of a receiver's answer"
+    )
+    webhook_retry_schedule_seconds: list[float] = Field(
+        default=[10, 60, 300, 1200, 3600, 7200, 21600, 43200, 86400],
+        min_length=1,
+        description="ceiling of the random (full jitter) wait before each retry; one attempt "
+        "more than entries, then the delivery is failed (expected total about a day)",
+    )
+    webhook_dispatch_interval_seconds: float = Field(
+        default=1.0, gt=0, description="how often new events are matched to subscriptions"
+    )
+    webhook_delivery_interval_seconds: float = Field(
+        default=1.0, gt=0, description="how often due deliveries are looked for when idle"
+    )
+    webhook_batch_size: int = Field(
+        default=10, ge=1, le=100, description="deliveries one worker takes and sends at once"
+    )
+    webhook_lease_seconds: int = Field(
+        default=60,
+        ge=5,
+        description="how long a taken delivery is held before another worker may take it "
+        "(at least connect + read timeout + 10 s is used)",
+    )
+    webhook_ca_file: Path | None = Field(
+        default=None, description="CA bundle for https receivers (the intranet's CA)"
+    )
     # --- end webhooks ---
     # --- external tasks (issue 8: integration) ---
     external_task_max_lock_ms: int = Field(

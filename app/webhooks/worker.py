@@ -1,11 +1,20 @@
-"""The background worker of webhooks, started with the service (and by `ducha scheduler`)."""
+"""The background workers of webhooks, started with the service (and by `ducha scheduler`)."""
 
 from app.config import Settings
 from app.db import Database
 from app.engine.runtime import Engine
+from app.webhooks.delivery import Deliverer, Dispatcher
 from app.worker import Worker
 
 
 def workers(db: Database, engine: Engine, settings: Settings) -> list[Worker]:
-    """The workers this package runs in a service process."""
-    return []
+    """Dispatch (events → deliveries) and delivery (deliveries → receivers), one thread each."""
+    deliverer = Deliverer(db, settings)
+    delivery = Worker(
+        "webhook-delivery", deliverer.round, settings.webhook_delivery_interval_seconds
+    )
+    dispatcher = Dispatcher(db, on_new=delivery.wake)
+    dispatch = Worker(
+        "webhook-dispatch", dispatcher.round, settings.webhook_dispatch_interval_seconds
+    )
+    return [dispatch, delivery]
