@@ -149,6 +149,40 @@ class Settings(BaseSettings):
     )
     # --- end external tasks ---
     # --- notifications (issue 8: integration) ---
+    notifications_interval_seconds: float = Field(
+        default=2.0, gt=0, description="how often the notifications worker looks for work"
+    )
+    notifications_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="links in messages: {base_url}/matters/<id>"
+    )
+    notifications_templates_dir: Path | None = Field(
+        default=None, description="templates here override app/notifications/templates/"
+    )
+    notifications_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="sending attempts before a message is failed"
+    )
+    notifications_retry_seconds: float = Field(
+        default=240.0, gt=0, description="first retry delay, doubled each time (5 tries ≈ 1 h)"
+    )
+    notifications_lease_seconds: int = Field(
+        default=120, ge=1, description="a message taken for sending is another worker's after"
+    )
+    notifications_batch_size: int = Field(default=50, ge=1, le=1000)
+    notifications_smtp_host: str | None = Field(default=None, description="unset: no e-mail")
+    notifications_smtp_port: int = Field(default=587, ge=1, le=65535)
+    notifications_smtp_security: Literal["starttls", "ssl", "none"] = Field(default="starttls")
+    notifications_smtp_user: str | None = None
+    notifications_smtp_password: SecretStr | None = None
+    notifications_smtp_from: str = Field(default="ducha@localhost", description="From address")
+    notifications_smtp_from_name: str = Field(default="督查室", description="From display name")
+    notifications_smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    notifications_http_url: str | None = Field(
+        default=None, description="IM/SMS gateway: JSON POSTed here (unset: no HTTP channel)"
+    )
+    notifications_http_headers: dict[str, str] = Field(
+        default={}, description="headers of every gateway request (JSON object)"
+    )
+    notifications_http_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end notifications ---
 
 

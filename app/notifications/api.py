@@ -1,5 +1,227 @@
-"""REST routes of notifications."""
+"""REST routes of notifications: the contact directory, the messages, and a retry."""
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any
 
-routers: list[APIRouter] = []
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.engine.api.deps import Limit, Offset, page
+from app.errors import NotFound
+from app.identity import audit
+from app.identity.policy import Forbidden, Scope, permission, scope_of
+from app.identity.principal import Principal
+from app.notifications import contacts, retry
+from app.notifications.models import Contact, Notification
+from app.notifications.schemas import (
+    ContactAdminIn,
+    ContactIn,
+    ContactOut,
+    NotificationOut,
+    Status,
+)
+from app.notifications.worker import planner
+from app.shared import ERRORS, Page
+from app.supervision.api import visible
+from app.supervision.models import Matter
+
+contacts_router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
+routers: list[APIRouter] = [contacts_router, router]
+
+Reader = Annotated[Principal, Depends(permission("notifications.read"))]
+Manager = Annotated[Principal, Depends(permission("notifications.manage"))]
+Anyone = Annotated[Principal, Depends(permission("matters.read"))]  # every person signed in
+Retrier = Annotated[Principal, Depends(permission("matters.decide"))]  # the office or an admin
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+@contacts_router.get("/me/contact", response_model=ContactOut)
+def my_contact(db: DbDep, principal: Anyone) -> ContactOut:
+    """Your own contact: where your notifications go (404 until you set one)."""
+    with db.session() as s:
+        return ContactOut.model_validate(contacts.get(s, principal.sub))
+
+
+@contacts_router.put("/me/contact", response_model=ContactOut)
+def put_my_contact(body: ContactIn, db: DbDep, principal: Anyone) -> ContactOut:
+    """Set your e-mail, IM id, channels and quiet hours; unit and roles come from your token."""
+
+    def work(s: Session) -> ContactOut:
+        contact = contacts.save(
+            s,
+            principal.sub,
+            body,
+            name=principal.name,
+            unit=principal.unit,
+            roles=sorted(principal.roles),
+            by=principal.sub,
+        )
+        _audit(s, principal, "contact.update", contact.sub, contact.unit_code, body.model_dump())
+        return ContactOut.model_validate(contact)
+
+    return db.transaction(work)
+
+
+@contacts_router.get("/contacts", response_model=Page[ContactOut])
+def list_contacts(
+    db: DbDep,
+    principal: Reader,
+    unit: str | None = None,
+    role: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[ContactOut]:
+    """Contacts of the units in your scope, by unit and name."""
+    with db.session() as s:
+        query = select(Contact).where(scope_of(s, principal).clause(Contact.unit_code))
+        if unit:
+            query = query.where(Contact.unit_code == unit)
+        rows = s.scalars(query.order_by(Contact.unit_code, Contact.name, Contact.sub))
+        # Roles are a JSON list: a unit has few contacts, so they are filtered here.
+        items = [ContactOut.model_validate(c) for c in rows if role is None or role in c.roles]
+        return Page(
+            items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
+        )
+
+
+@contacts_router.put("/contacts/{sub}", response_model=ContactOut)
+def put_contact(sub: str, body: ContactAdminIn, db: DbDep, principal: Manager) -> ContactOut:
+    """Keep someone's contact (an administrator): unit, roles, addresses, channels, quiet hours."""
+
+    def work(s: Session) -> ContactOut:
+        _in_scope(s, principal, body.unit_code)
+        existing = s.get(Contact, sub)
+        if existing is not None:
+            _in_scope(s, principal, existing.unit_code)
+        contact = contacts.save_by_admin(s, sub, body, by=principal.sub)
+        _audit(s, principal, "contact.update", sub, contact.unit_code, body.model_dump())
+        return ContactOut.model_validate(contact)
+
+    return db.transaction(work)
+
+
+@contacts_router.delete("/contacts/{sub}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_contact(sub: str, db: DbDep, principal: Manager) -> Response:
+    """Remove a contact (messages already sent keep the address they went to)."""
+
+    def work(s: Session) -> None:
+        contact = contacts.get(s, sub)
+        _in_scope(s, principal, contact.unit_code)
+        s.delete(contact)
+        _audit(s, principal, "contact.delete", sub, contact.unit_code, {})
+
+    db.transaction(work)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/notifications", response_model=Page[NotificationOut])
+def list_notifications(
+    db: DbDep,
+    principal: Reader,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    unit: str | None = None,
+    matter_id: uuid.UUID | None = None,
+    rectification_id: uuid.UUID | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[NotificationOut]:
+    """Messages about, or to, units in your scope, newest first."""
+    with db.session() as s:
+        query = select(Notification).where(_visible(scope_of(s, principal)))
+        if status_ is not None:
+            query = query.where(Notification.status == status_)
+        if unit:
+            query = query.where(
+                or_(Notification.unit_code == unit, Notification.recipient_unit == unit)
+            )
+        if matter_id is not None:
+            query = query.where(Notification.matter_id == matter_id)
+        if rectification_id is not None:
+            query = query.where(Notification.rectification_id == rectification_id)
+        order = (Notification.created_at.desc(), Notification.id)
+        result: Page[NotificationOut] = page(s, query, order, NotificationOut, limit, offset)
+        return result
+
+
+@router.get("/matters/{matter_id}/notifications", response_model=list[NotificationOut])
+def matter_notifications(
+    matter_id: uuid.UUID, db: DbDep, principal: Reader
+) -> list[NotificationOut]:
+    """Every message about a matter, oldest first: proof that a unit was told, and when."""
+    with db.session() as s:
+        found = s.scalar(
+            select(Matter.id).where(Matter.id == matter_id, visible(scope_of(s, principal)))
+        )
+        if found is None:
+            raise NotFound(f"matter {matter_id} not found")
+        rows = s.scalars(
+            select(Notification)
+            .where(Notification.matter_id == matter_id)
+            .order_by(Notification.created_at, Notification.id)
+        )
+        return [NotificationOut.model_validate(r) for r in rows]
+
+
+@router.post("/notifications/{notification_id}/retry", response_model=list[NotificationOut])
+def retry_notification(
+    notification_id: uuid.UUID, request: Request, db: DbDep, principal: Retrier
+) -> list[NotificationOut]:
+    """Send a failed message again (now); one that reached nobody looks for contacts again."""
+
+    def work(s: Session) -> list[NotificationOut]:
+        row = s.scalars(
+            select(Notification).where(
+                Notification.id == notification_id, _visible(scope_of(s, principal))
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"notification {notification_id} not found")
+        rows = retry.retry(s, row, planner(request.app.state.settings))
+        _audit(
+            s,
+            principal,
+            "notification.retry",
+            str(row.id),
+            row.unit_code,
+            {"rows": [str(r.id) for r in rows]},
+        )
+        return [NotificationOut.model_validate(r) for r in rows]
+
+    return db.transaction(work)
+
+
+def _visible(scope: Scope) -> Any:
+    return or_(scope.clause(Notification.unit_code), scope.clause(Notification.recipient_unit))
+
+
+def _in_scope(s: Session, principal: Principal, unit: str) -> None:
+    if not scope_of(s, principal).contains(s, unit):
+        raise Forbidden(f"unit '{unit}' is outside your scope", errors=[{"field": "unit_code"}])
+
+
+def _audit(
+    s: Session, principal: Principal, action: str, object_id: str, unit: str, data: dict[str, Any]
+) -> None:
+    audit.record(
+        s,
+        principal,
+        action,
+        object_type="notification" if action.startswith("notification") else "contact",
+        object_id=object_id,
+        unit_code=unit,
+        data=_jsonable(data),
+    )
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
