@@ -323,3 +323,19 @@ def test_cancelling_the_instance_removes_its_external_tasks(client: TestClient):
     assert listed(client) == []
     assert act(client, task["id"], "complete", headers, worker_id="w").status_code == 404
     assert fetch(client, "w", "archive", headers=headers) == []
+
+
+def test_a_timer_boundary_event_cancels_a_late_external_task(client: TestClient):
+    deploy(client, "archive_with_deadline.bpmn")
+    started = start(client, "archive_with_deadline")
+    headers = worker_headers(client)
+    (task,) = fetch(client, "w", "archive", headers=headers)
+    (job,) = client.get(f"{API}/jobs", params={"process_instance_id": started["id"]}).json()[
+        "items"
+    ]
+    fired = client.post(f"{API}/jobs/{job['id']}/execute")
+    assert fired.status_code == 200, fired.text
+    assert [t["element_id"] for t in fired.json()["ready_tasks"]] == ["archive_by_hand"]
+    assert listed(client) == []
+    late = act(client, task["id"], "complete", headers, worker_id="w", variables={})
+    assert late.status_code == 404
