@@ -3,6 +3,14 @@ FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
+# The web console: built with Node from the committed lock file; only web/dist is kept.
+FROM node:20-slim AS console
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./
+RUN npm run build
+
 FROM base AS build
 COPY pyproject.toml constraints.txt README.md ./
 COPY app ./app
@@ -16,6 +24,8 @@ COPY alembic.ini ./
 COPY migrations ./migrations
 COPY processes ./processes
 COPY app ./app
+COPY data ./data
+COPY --from=console /web/dist ./web/dist
 ENV PATH=/opt/venv/bin:$PATH \
     DUCHA_PROCESSES_DIR=/app/processes \
     DUCHA_DATABASE_URL=sqlite:////app/var/ducha.db

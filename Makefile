@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The web console (web/, Vite): rebuilt when web/dist is missing or older than its sources.
+CONSOLE := web/dist/index.html
+CONSOLE_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json web/package.json web/package-lock.json
+NODE_STAMP := web/node_modules/.installed
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench clean console
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+$(NODE_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(CONSOLE): $(NODE_STAMP) $(CONSOLE_SOURCES)
+	cd web && npm run build
+	touch $(CONSOLE)
+
+console: $(CONSOLE)
+
+run: $(STAMP) $(CONSOLE)
 	$(BIN)/ducha serve --demo
 
 lint: $(STAMP)
@@ -20,7 +35,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# Browser tests (tests/browser) drive Debian's /usr/bin/chromium against the built console.
+test: lint $(CONSOLE)
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 check: test
@@ -29,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.engine_bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache web/dist web/node_modules

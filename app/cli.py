@@ -61,8 +61,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    if args.demo and "DUCHA_UNITS_FILE" not in os.environ:
-        os.environ["DUCHA_UNITS_FILE"] = str(DEMO_UNITS)
+    if args.demo:
+        os.environ.setdefault("DUCHA_CONSOLE_DEMO", "true")  # the console offers the demo users
+        os.environ.setdefault("DUCHA_UNITS_FILE", str(DEMO_UNITS))
         get_settings.cache_clear()
     settings = get_settings()
     print(f"Ducha on http://{args.host}:{args.port}/docs — database {settings.database_url}")

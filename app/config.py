@@ -184,6 +184,13 @@ class Settings(BaseSettings):
     )
     notifications_http_timeout_seconds: float = Field(default=10.0, gt=0)
     # --- end notifications ---
+    # --- console (issue 9) ---
+    console_demo: bool = Field(
+        default=False,
+        description="offer the demo users (with tokens) on the console's sign-in page; "
+        "`ducha serve --demo` sets it",
+    )
+    # --- end console ---
 
 
 @lru_cache

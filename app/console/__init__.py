@@ -1,0 +1,1 @@
+"""What the web console needs from the service that the rest of the API does not say."""

@@ -1,0 +1,60 @@
+// English. Same keys as zh-CN.ts.
+export default {
+  app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
+  menu: { inbox: "My tasks", matters: "Matters" },
+  common: {
+    search: "Search", reset: "Reset", refresh: "Refresh", save: "Save", submit: "Submit", cancel: "Cancel",
+    open: "Open", back: "Back", all: "All", yes: "Yes", no: "No", none: "None", total: "{n} in all",
+    download: "Download", actions: "Actions", unit: "Unit", due: "Due", status: "Status", light: "Light",
+    createdAt: "Created", required: "Required", error: "Something went wrong", done: "Done",
+  },
+  login: {
+    title: "Sign in to Ducha", token: "Token (JWT)", tokenHint: "Paste a token from the intranet's identity provider",
+    signIn: "Sign in", demoUsers: "Demo users", demoHint: "Demo run: click a user to sign in as them",
+    invalid: "The token is invalid or has expired", header: "Signed in by the intranet proxy…",
+  },
+  roles: {
+    admin: "Administrator", process_designer: "Process designer", supervision_office: "Supervision office",
+    office_head: "Office head", leader: "Leader", division: "Business division",
+    unit_handler: "Unit handler", unit_head: "Unit head", evaluator: "Evaluator", deputy: "Deputy",
+    personnel: "Personnel", auditor: "Auditor", worker: "External system",
+  },
+  lights: { green: "Green", yellow: "Yellow", red: "Red" },
+  inbox: {
+    scope: "Scope", mine: "Mine to do", unit: "My unit's", all: "All I can see",
+    task: "Task", process: "Process", assignee: "Assignee", overdue: "Overdue",
+    claim: "Claim", unclaim: "Unclaim", complete: "Work on it", noForm: "This task has no form",
+    completed: "Submitted", claimed: "Claimed", unclaimed: "Released", sortDue: "By due date",
+    sortCreated: "By creation", processFilter: "Process", empty: "Nothing to do", input: "Matter",
+    fixErrors: "Please correct the fields marked", dueEmpty: "No due date", openMatter: "Open the matter",
+  },
+  matters: {
+    register: "Register", code: "Code", title: "Title", category: "Category", source: "Source",
+    leadUnit: "Lead unit", coUnits: "Co-operating units", finalDue: "Final due", owner: "Office",
+    overdue: "Overdue/red", q: "Title or content", unitTree: "Unit (and below)", content: "Content",
+    sourceRef: "Document or instruction", explicitDue: "Given deadline", divisionUnit: "Business division",
+    assignedOn: "Assigned on", complexNpc: "Complex NPC suggestion (6 months)", registered: "Registered: {code}",
+    counts: "By light", ledger: "Export ledger",
+    status: { planning: "Planning", handling: "Handling", reviewing: "Reviewing", evaluating: "Evaluating", closed: "Closed" },
+    categories: {
+      reform: "Reform", law: "Laws and rules", meeting_document_policy: "Meetings, documents, policies",
+      key_work: "Key work and projects", efficiency: "Efficiency and conduct",
+      leader_instruction: "Leaders' instructions", proposal: "Suggestions and proposals", performance_audit: "Performance and audit",
+    },
+    sources: {
+      meeting: "Meeting", document: "Document", leader_instruction: "Leader's instruction", annual_key_work: "Annual key work",
+      npc_suggestion: "NPC suggestion", cppcc_proposal: "CPPCC proposal", reform_deployment: "Reform deployment",
+      major_decision: "Major decision", other: "Other",
+    },
+  },
+  matter: {
+    deadlines: "Deadlines", assignments: "Assignments", reports: "Reports", urgings: "Urgings",
+    extensions: "Extensions", timeline: "Timeline", documents: "Documents", tasks: "Open tasks",
+    subMatters: "Sub-matters", notifications: "Notifications", rule: "Rule", outcome: "Outcome", daysLate: "Days late",
+    role: "Role", receipt: "Receipt", signDue: "Sign by", signedAt: "Signed at", review: "Review",
+    timeliness: "Timeliness", quality: "Quality", kind: "Kind", submittedBy: "By", submittedAt: "At",
+    onTime: "On time", notice: "Notice", at: "At", requestedDue: "Requested", reason: "Reason",
+    event: "Event", actor: "Actor", summary: "Summary", urgingNotice: "Urging notice (.docx)",
+    ledger: "Matter ledger (.xlsx)", closedAt: "Closed at", lead: "Lead", co: "Co-operating",
+  },
+};
