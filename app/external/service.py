@@ -21,6 +21,7 @@ from app.engine.data import data_problems
 from app.engine.models import Incident, ProcessInstance
 from app.engine.runtime import Engine
 from app.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
+from app.events.engine import incident_event
 from app.events.outbox import emit
 from app.external.models import ExternalTask
 
@@ -283,26 +284,14 @@ def set_retries(
     row.incident_id = None
     if incident is not None and incident.resolved_at is None:
         external.resolve_incident(session, incident, actor=actor)
-        emit(
+        incident_event(
             session,
             "incident.resolved",
-            subject=str(incident.id),
-            data={
-                "incident_id": str(incident.id),
-                "instance_id": str(instance.id),
-                "process_key": instance.process_key,
-                "business_key": instance.business_key,
-                "unit": instance.unit_code,
-                "kind": incident.kind,
-                "element_id": incident.element_id,
-                "job_id": None,
-                "message": incident.message,
-                "resolved_by": actor,
-                "task_id": str(row.id),
-                "status": instance.status,
-            },
-            units=[instance.unit_code],
-            instance_id=instance.id,
+            incident,
+            instance,
+            resolved_by=actor,
+            task_id=str(row.id),
+            status=instance.status,
         )
     session.flush()
     return row

@@ -226,6 +226,7 @@ def test_failures_count_down_to_an_incident_resolved_by_setting_retries(
     assert instance(client, started["id"])["status"] == "completed"
     types = outbox_types(client, started["id"])
     assert types.count("external_task.failed") == 3
+    assert "incident.raised" in types
     assert "incident.resolved" in types
     assert "incident_resolved" in history(client, started["id"])
 
