@@ -29,6 +29,7 @@ from app.clock import clock
 from app.engine.models import TaskRecord
 from app.engine.runtime import CompletedElement, StepEvents
 from app.errors import DomainError, InvalidData
+from app.events.results import activity_concluded
 from app.identity.policy import Forbidden
 from app.org.models import Unit
 from app.supervision.matters import LOOK_BACK_KEY
@@ -265,6 +266,7 @@ def _concluded(
     activity.evidence = element.data["evidence"]
     activity.concluded_by, activity.concluded_at = actor, clock.now()
     activity.status = "concluded"
+    activity_concluded(session, activity, actor=actor)
 
 
 def _objection_decided(

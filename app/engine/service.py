@@ -302,7 +302,7 @@ def assign(
         owner_unit=owner,
         actor=actor,
         previous=previous,
-        previous_units=[previous["unit"]],
+        also_units=(previous["unit"],),
     )
     session.flush()
     return record

@@ -64,9 +64,11 @@ def task_event(
     *,
     owner_unit: str | None,
     actor: str | None,
+    also_units: tuple[str | None, ...] = (),
     **extra: Any,
 ) -> None:
-    """task.created / assigned / claimed / completed."""
+    """task.created / assigned / claimed / completed (`also_units`: e.g. the unit a re-assigned
+    task was taken from)."""
     data = {**task_data(record), "actor": actor, **extra}
     instance_id = uuid.UUID(data["instance_id"])
     emit(
@@ -74,7 +76,7 @@ def task_event(
         type_,
         subject=data["task_id"],
         data=data,
-        units=[owner_unit, data["unit"], *extra.get("previous_units", [])],
+        units=[owner_unit, data["unit"], *also_units],
         instance_id=instance_id,
     )
 

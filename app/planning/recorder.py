@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.engine.runtime import CompletedElement, Engine, StepEvents
+from app.events.results import plan_approved
 from app.planning import plans, proposals
 from app.planning.events import record
 from app.planning.models import ActivityProposal, AnnualPlan
@@ -113,6 +114,7 @@ def _leader_decided(
             plan=plan,
             actor=actor,
         )
+        plan_approved(session, plan, actor=actor, comment=comment)
         return
     _returned(session, plan, element.data.get("leader_comment", ""), actor, by="政府主要负责同志")
 

@@ -13,6 +13,7 @@ from app.config import get_settings
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
 from app.errors import InvalidData
+from app.events.results import from_rectification
 from app.identity.policy import Scope
 from app.org.models import Unit
 from app.rectification.models import (
@@ -236,6 +237,7 @@ def note(
             data=data,
         )
     )
+    from_rectification(session, rectification, event, summary, part=part, actor=actor, data=data)
 
 
 def part_light(part: RectificationPart, today: date) -> lights.Light:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.clock import clock
 from app.engine.runtime import StepEvents
 from app.errors import InvalidData
+from app.events.results import accountability_decided, bulletin_issued
 from app.results import bulletins
 from app.results.common import doc_number, publish
 from app.results.models import AccountabilityCase, Bulletin, SupervisionReport
@@ -80,6 +81,7 @@ def _bulletin_issued(
     )
     bulletin.status, bulletin.issued_at = "issued", clock.now()
     bulletins.issued(session, bulletin, actor)
+    bulletin_issued(session, bulletin, actor=actor)
 
 
 # --- supervision reports -------------------------------------------------------------------
@@ -147,6 +149,7 @@ def _case_approval(
     case.status, case.decided_by, case.decided_at = "decided", actor, clock.now()
     case.doc_number = doc_number(session, AccountabilityCase, case.owner_unit, "督责", today())
     publish(session, "accountability", case.id, case.unit_codes)
+    accountability_decided(session, case, actor=actor)
 
 
 def _clues_transferred(

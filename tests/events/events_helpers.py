@@ -1,9 +1,13 @@
 """Read the event feed over REST as different users (shared by the events tests)."""
 
+import json
 import time
+from functools import cache
+from pathlib import Path
 
-from conftest import login
+from conftest import ROOT, login
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import text
 
 API = "/api/v1"
@@ -22,11 +26,24 @@ def reader(client: TestClient, who: str) -> dict[str, str]:
     return login(client, sub=f"reader-{who}", unit=unit, roles=roles)
 
 
+SCHEMAS = ROOT / "docs" / "events"
+
+
+@cache
+def validator(type_: str) -> Draft202012Validator:
+    """The validator of one event type's JSON Schema (docs/events/<type>.schema.json)."""
+    path: Path = SCHEMAS / f"{type_.removeprefix('ducha.')}.schema.json"
+    return Draft202012Validator(json.loads(path.read_text()), format_checker=FormatChecker())
+
+
 def page(client: TestClient, who: str, **params: object) -> dict:
-    """One page of the feed; asserts it answered 200."""
+    """One page of the feed; asserts it answered 200 and every event fits its schema."""
     response = client.get(f"{API}/events", params=params, headers=reader(client, who))
     assert response.status_code == 200, response.text
-    return response.json()
+    body = response.json()
+    for event in body["items"]:
+        validator(event["type"]).validate(event)
+    return body
 
 
 def caught_up(client: TestClient, timeout: float = 30) -> None:

@@ -131,33 +131,50 @@ def test_an_extension_and_claims_are_events(matter_client):
     do(client, "office", "draft_plan", PLAN)
     do(client, "head", "approve_plan", {"decision": "approve"})
     (task,) = [t for t in inbox(client, "fgw") if t["element_id"] == "sign_for"]
+    # The office hands ZJT's sign-for to JYT (the task moves; both units are told).
+    (zjt_task,) = [t for t in inbox(client, "zjt") if t["element_id"] == "sign_for"]
+    moved = client.post(
+        f"{API}/tasks/{zjt_task['id']}/assign",
+        json={"unit": "320000-JYT"},
+        headers=as_(client, "office"),
+    )
+    assert moved.status_code == 200, moved.text
     claimed = client.post(f"{API}/tasks/{task['id']}/claim", headers=as_(client, "fgw"))
     assert claimed.status_code == 200, claimed.text
     do(client, "fgw", "sign_for", {"decision": "sign"})
     final = next(d for d in matter(client, mid)["deadlines"] if d["kind"] == "final_report")
-    asked = client.post(
-        f"{API}/matters/{mid}/extensions",
-        headers=as_(client, "fgw"),
-        json={
-            "deadline_id": final["id"],
-            "requested_due": "2026-04-30",
-            "reason": "需协调资金",
-            "progress": "已完成前期工作",
-        },
-    )
-    assert asked.status_code == 201, asked.text
-    decided = client.post(
-        f"{API}/matters/{mid}/extensions/{asked.json()['id']}/decision",
-        headers=as_(client, "office"),
-        json={"approve": True, "comment": "同意"},
-    )
-    assert decided.status_code == 200, decided.text
+    for requested_due, approve in (("2026-05-30", False), ("2026-04-30", True)):
+        asked = client.post(
+            f"{API}/matters/{mid}/extensions",
+            headers=as_(client, "fgw"),
+            json={
+                "deadline_id": final["id"],
+                "requested_due": requested_due,
+                "reason": "需协调资金",
+                "progress": "已完成前期工作",
+            },
+        )
+        assert asked.status_code == 201, asked.text
+        decided = client.post(
+            f"{API}/matters/{mid}/extensions/{asked.json()['id']}/decision",
+            headers=as_(client, "office"),
+            json={"approve": approve, "comment": "同意" if approve else "理由不充分"},
+        )
+        assert decided.status_code == 200, decided.text
+
+    for who in ("zjt", "jyt"):
+        (reassigned,) = of(events(client, who), "task.assigned")
+        assert reassigned["task_id"] == zjt_task["id"] and reassigned["unit"] == "320000-JYT"
+        assert reassigned["previous"] == {"assignee": None, "unit": "320000-ZJT"}
 
     found = events(client, "fgw")
     (claim,) = of(found, "task.claimed")
     assert claim["task_id"] == task["id"] and claim["assignee"] == "fgw"
-    (requested,) = of(found, "matter.extension_requested")
+    rejected, requested = of(found, "matter.extension_requested")
     assert (requested["due"], requested["requested_due"]) == ("2026-04-01", "2026-04-30")
+    (refused,) = of(found, "matter.extension_rejected")
+    assert refused["extension_id"] == rejected["extension_id"]
+    assert refused["comment"] == "理由不充分"
     (extended,) = of(found, "matter.extended")
     assert (extended["previous_due"], extended["due"]) == ("2026-04-01", "2026-04-30")
     assert extended["unit"] == "320000-FGW" and extended["kind"] == "final_report"
