@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.errors import DomainError, InvalidData, NotFound
+from app.events.catalogue import TYPES
 from app.events.models import OutboxEvent
 from app.events.outbox import PREFIX
 from app.org.models import Unit
@@ -20,41 +21,7 @@ from app.webhooks.schemas import AttemptOut, DeliveryOut, WebhookIn, WebhookPatc
 
 SECRET_PREFIX = "whsec_"
 
-# Every event type the service emits (issue 8), without the `ducha.` prefix.
-EVENT_TYPES = frozenset(
-    {
-        *(f"instance.{s}" for s in ("started", "completed", "cancelled", "failed")),
-        *(f"task.{s}" for s in ("created", "assigned", "claimed", "completed")),
-        "timer.fired",
-        "incident.raised",
-        "incident.resolved",
-        *(
-            f"matter.{s}"
-            for s in (
-                "registered",
-                "assigned",
-                "signed_for",
-                "returned",
-                "reported",
-                "report_sent_back",
-                "light_changed",
-                "urged",
-                "escalated",
-                "extended",
-                "extension_requested",
-                "extension_rejected",
-                "closed",
-                "evaluated",
-            )
-        ),
-        "plan.approved",
-        "activity.concluded",
-        "bulletin.issued",
-        "accountability.decided",
-        *(f"rectification.{s}" for s in ("opened", "urged", "due", "accepted")),
-        *(f"external_task.{s}" for s in ("created", "locked", "completed", "failed")),
-    }
-)
+EVENT_TYPES = frozenset(TYPES)
 FAMILIES = frozenset(t.split(".", 1)[0] for t in EVENT_TYPES)
 
 
