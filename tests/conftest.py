@@ -109,13 +109,15 @@ def frozen_clock() -> Iterator[datetime]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings for a test app: its own database, no background scheduler, no auto-deploy."""
+    """Settings for a test app: its own database, no background scheduler or workers, no
+    auto-deploy."""
     return Settings(
         database_url=database_url,
         processes_dir=tmp_path / "no-processes",
         migrate_on_startup=False,
         deploy_on_startup=False,
         scheduler_enabled=False,
+        workers_enabled=False,  # tests run the workers' rounds themselves
         jwt_secret=SecretStr(TEST_SECRET),
         units_file=DEMO_UNITS,
         _env_file=None,  # type: ignore[call-arg]
