@@ -148,7 +148,7 @@ def list_notifications(
             query = query.where(Notification.matter_id == matter_id)
         if rectification_id is not None:
             query = query.where(Notification.rectification_id == rectification_id)
-        order = (Notification.created_at.desc(), Notification.id)
+        order = Notification.created_at.desc()
         result: Page[NotificationOut] = page(s, query, order, NotificationOut, limit, offset)
         return result
 

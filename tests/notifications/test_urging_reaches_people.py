@@ -302,3 +302,35 @@ def test_the_gateway_refusing_or_redirecting_is_not_success(settings, sinks):
         (row,) = notifications(client, matter["id"])
         assert row["status"] == "failed" and "answered 403" in row["last_error"]
         assert len(http.bodies) == 2
+
+
+def test_a_rectification_urging_reaches_the_unit(client, sinks):
+    # seed 三(三): rectification with a deadline, urged like a matter when late.
+    smtp, _http = sinks
+    set_contact(client, "fgw")
+    response = client.post(
+        f"{API}/rectifications",
+        json={
+            "title": "关于督查发现问题限期整改的通知",
+            "problems": ["项目审批超时限"],
+            "units": ["320000-FGW"],
+            "days": 18,
+        },
+        headers=as_(client, "office"),
+    )
+    assert response.status_code == 201, response.text
+    opened = response.json()
+    clock.freeze(datetime(2026, 3, 20, 16, 1, tzinfo=UTC))  # 21 March 00:01 China time
+    client.app.state.scheduler.run_due()
+    worker(client).round()
+    listed = client.get(
+        f"{API}/notifications",
+        params={"rectification_id": opened["id"]},
+        headers=as_(client, "office"),
+    ).json()["items"]
+    urged = {(n["kind"], n["status"], n["matter_id"]) for n in listed}
+    assert ("urge", "sent", None) in urged
+    mail = next(m for m in smtp.received if m["Subject"].startswith("【催办通知】"))
+    assert mail["Subject"] == f"【催办通知】{opened['title']}（{opened['code']}）"
+    text = mail.get_content()
+    assert "整改事项：" in text and f"https://ducha.js.gov.cn/rectifications/{opened['id']}" in text
