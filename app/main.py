@@ -114,12 +114,12 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
     engine.listeners.extend(
         [
+            events_recorder.on_step,  # engine events first: task.completed before matter.*
             recorder.on_step,
             planning_recorder.on_step,
             activities_recorder.on_step,
             results_recorder.on_step,
             rectification_recorder.on_step,
-            events_recorder.on_step,
         ]
     )
     scheduler = Scheduler(engine, settings)
