@@ -334,3 +334,29 @@ def test_a_rectification_urging_reaches_the_unit(client, sinks):
     assert mail["Subject"] == f"【催办通知】{opened['title']}（{opened['code']}）"
     text = mail.get_content()
     assert "整改事项：" in text and f"https://ducha.js.gov.cn/rectifications/{opened['id']}" in text
+
+
+def test_not_signed_for_in_time_is_an_urgent_notice(client, sinks):
+    # domain.md §7: not signed for in time → 催办 to the unit's handlers, urgent.
+    smtp, _http = sinks
+    set_contact(client, "fgw", quiet_start="00:00", quiet_end="23:59")  # urgent goes anyway
+    body = {
+        "title": "关于落实安全生产责任的决定",
+        "content": "请发改委抓紧落实。",
+        "category": "reform",
+        "source_type": "major_decision",
+        "lead_unit": "320000-FGW",
+        "explicit_due": "2026-04-01",
+        "joint": False,
+    }
+    registered = client.post(f"{API}/matters", json=body, headers=as_(client, "office")).json()
+    plan = {"plan_title": "方案", "plan_content": "分工", "lead_unit": "320000-FGW", "joint": False}
+    do(client, "office", "draft_plan", plan)
+    do(client, "head", "approve_plan", {"decision": "approve"})
+    fire(client, registered["instance_id"], "sign_for_overdue")
+    worker(client).round()
+    (mail,) = smtp.received  # the 交办通知 waits for the end of quiet hours; this does not
+    assert mail["Subject"] == f"【催办通知】请签收：{body['title']}（{registered['code']}）"
+    assert "未在时限" in mail.get_content()
+    kinds = {(n["kind"], n["status"]) for n in notifications(client, registered["id"])}
+    assert kinds == {("assigned", "deferred"), ("sign_overdue", "sent")}
