@@ -19,6 +19,25 @@ export default {
     unit_handler: "Unit handler", unit_head: "Unit head", evaluator: "Evaluator", deputy: "Deputy",
     personnel: "Personnel", auditor: "Auditor", worker: "External system",
   },
+  forms: {
+    addRow: "Add a row", removeRow: "Remove this row", unsupported: "(unsupported field)",
+    choices: {
+      sign: "Sign for it", return: "Return", approve: "Approve", reject: "Reject", accept: "Accept", send_back: "Send back",
+      pass: "Pass", passed: "Passed", failed: "Failed", confirm: "Confirm", merge: "Merge", amended: "Amended",
+      upheld: "Upheld", revoked: "Revoked", good: "Good", fair: "Fair", poor: "Poor", satisfied: "Satisfied",
+      basically_satisfied: "Basically satisfied", dissatisfied: "Dissatisfied", commend: "Commend", criticise: "Criticise",
+      positive: "Positive", neutral: "Neutral", critical: "Critical", npc_deputy: "NPC deputy", cppcc_member: "CPPCC member",
+      counsellor: "Counsellor", expert: "Expert",
+    },
+  },
+  codes: {
+    pending: "Pending", signed: "Signed", returned: "Returned", reassigned: "Reassigned", passed: "Passed",
+    sent_back: "Sent back", on_time: "On time", late: "Late", ready: "Ready", completed: "Completed",
+    cancelled: "Cancelled", remind: "Reminder", urge: "Urging", escalate: "Escalated", escalate_leader: "To the leader",
+    sign_overdue: "Signing overdue", approved: "Approved", rejected: "Rejected", report: "Progress report",
+    co_report: "Co-operating opinion", final_report: "Final report", progress_report: "Progress report", look_back_report: "Look-back report",
+    sent: "Sent", failed: "Failed", queued: "Queued",
+  },
   lights: { green: "Green", yellow: "Yellow", red: "Red" },
   inbox: {
     scope: "Scope", mine: "Mine to do", unit: "My unit's", all: "All I can see",

@@ -19,6 +19,25 @@ export default {
     unit_handler: "承办人", unit_head: "单位负责人", evaluator: "第三方评估", deputy: "代表委员",
     personnel: "组织人事", auditor: "审计", worker: "外部系统",
   },
+  forms: {
+    addRow: "添加一行", removeRow: "删除此行", unsupported: "（此字段请联系管理员）",
+    choices: {
+      sign: "签收", return: "退回", approve: "同意", reject: "不同意", accept: "通过", send_back: "退回修改",
+      pass: "通过", passed: "通过", failed: "未通过", confirm: "确认", merge: "合并", amended: "变更",
+      upheld: "维持", revoked: "撤销", good: "好", fair: "一般", poor: "差", satisfied: "满意",
+      basically_satisfied: "基本满意", dissatisfied: "不满意", commend: "表扬", criticise: "批评",
+      positive: "正面", neutral: "中性", critical: "负面", npc_deputy: "人大代表", cppcc_member: "政协委员",
+      counsellor: "参事", expert: "专家",
+    },
+  },
+  codes: {
+    pending: "待办", signed: "已签收", returned: "已退回", reassigned: "已改派", passed: "已通过",
+    sent_back: "已退回修改", on_time: "按时", late: "逾期", ready: "待办理", completed: "已完成",
+    cancelled: "已取消", remind: "提醒", urge: "催办", escalate: "督办", escalate_leader: "领导督办",
+    sign_overdue: "签收逾期", approved: "已批准", rejected: "未批准", report: "进展报告",
+    co_report: "配合意见", final_report: "办理情况", progress_report: "进展报告", look_back_report: "回头看报告",
+    sent: "已发送", failed: "发送失败", queued: "待发送",
+  },
   lights: { green: "绿灯", yellow: "黄灯", red: "红灯" },
   inbox: {
     scope: "范围", mine: "我可办理", unit: "本单位", all: "我可查看的",

@@ -1,0 +1,93 @@
+"""The real service and Debian's Chromium for the console's browser tests.
+
+Playwright drives /usr/bin/chromium (no browser can be downloaded here). Under CI=true a missing
+Chromium, Playwright or an unbuilt console fails the run instead of skipping it.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serviceproc import ROOT, ServiceProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+CONSOLE = ROOT / "web" / "dist" / "index.html"
+SCREENSHOTS = ROOT / "docs" / "img"
+VIEWPORT = {"width": 1366, "height": 768}
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_browser() -> None:
+    """Skip (fail under CI=true) when the browser, Playwright or the built console is missing."""
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append("no /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)")
+    if not CONSOLE.exists():
+        problems.append("the console is not built (make console)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is not installed")
+    if not problems:
+        return
+    message = "browser tests need: " + "; ".join(problems)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def console_service(tmp_path: Path) -> Iterator[ServiceProcess]:
+    """The service on a free port: SQLite, the demo units, processes/ deployed, demo users."""
+    service = ServiceProcess(
+        f"sqlite:///{tmp_path / 'console.db'}",
+        ROOT / "processes",
+        DUCHA_CONSOLE_DEMO="true",
+        DUCHA_WORKERS_ENABLED="false",
+    )
+    service.start(timeout=90)
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@contextmanager
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """A page of headless Chromium at 1366×768 with a fresh profile, in Chinese."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport=VIEWPORT,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """docs/img/<name>.png at 1366×768."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
