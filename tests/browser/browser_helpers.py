@@ -15,7 +15,9 @@ from serviceproc import ROOT, ServiceProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CONSOLE = ROOT / "web" / "dist" / "index.html"
-SCREENSHOTS = ROOT / "docs" / "img"
+# Written on every run to var/screenshots (ignored by git); the best are copied to docs/img by
+# hand (`cp var/screenshots/*.png docs/img/`), so a test run leaves the tree clean.
+SCREENSHOTS = Path(os.environ.get("DUCHA_SCREENSHOTS_DIR", ROOT / "var" / "screenshots"))
 VIEWPORT = {"width": 1366, "height": 768}
 FLAGS = [
     "--headless",
@@ -88,6 +90,6 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str) -> None:
-    """docs/img/<name>.png at 1366×768."""
+    """<SCREENSHOTS>/<name>.png at 1366×768."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

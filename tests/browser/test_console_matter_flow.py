@@ -2,7 +2,7 @@
 
 The office registers it, the office head approves the plan, the lead unit signs for it and
 reports through the rendered form (a validation error shown at the field, then fixed), the office
-reviews and evaluates, and the matter page shows it closed. Screenshots go to docs/img/.
+reviews and evaluates, and the matter page shows it closed. Screenshots go to var/screenshots/.
 """
 
 import re
