@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,43 @@ def deploy(
     max_bytes: int,
 ) -> DeploymentOut:
     """Deploy every executable process of a file: a new version, or the identical existing one."""
+    checked = check(session, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes)
+    results = [
+        _store_version(
+            session,
+            bundle,
+            xml=xml,
+            file_name=file_name,
+            forms=checked.forms,
+            digest=checked.digest,
+            dependencies={k: str(d.id) for k, d in checked.dependencies.items()},
+            actor=actor,
+        )
+        for bundle in checked.bundles
+    ]
+    first, created = results[0]
+    out = DeploymentOut(
+        **DefinitionOut.model_validate(first).model_dump(),
+        created=created,
+        others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file that passed every deploy-time check: its processes, ready to be stored."""
+
+    forms: dict[str, Any]
+    digest: str
+    dependencies: dict[str, ProcessDefinition]
+    bundles: list[parsing.Bundle]
+
+
+def check(
+    session: Session, *, xml: bytes, file_name: str, forms: dict[str, Any], max_bytes: int
+) -> Checked:
+    """Every check deploy makes, storing nothing: 422 (InvalidBpmn) naming the elements."""
     info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
     forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
     parsing.check_forms(forms, info.form_users)
@@ -38,29 +76,12 @@ def deploy(
     documents = [(info.root, file_name)]
     documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
     bundle_forms = parsing.merge_forms(forms, [(d.key, d.forms) for d in called])
-    results = []
+    bundles = []
     for key, _name in info.executable:
         bundle = parsing.build_bundle(key, documents, bundle_forms)
         _check_instantiable(bundle)
-        results.append(
-            _store_version(
-                session,
-                bundle,
-                xml=xml,
-                file_name=file_name,
-                forms=forms,
-                digest=digest,
-                dependencies={k: str(d.id) for k, d in dependencies.items()},
-                actor=actor,
-            )
-        )
-    first, created = results[0]
-    out = DeploymentOut(
-        **DefinitionOut.model_validate(first).model_dump(),
-        created=created,
-        others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
-    )
-    return out
+        bundles.append(bundle)
+    return Checked(forms, digest, dependencies, bundles)
 
 
 def _check_instantiable(bundle: parsing.Bundle) -> None:

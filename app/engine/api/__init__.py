@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from app.engine.api import definitions, instances, operations, tasks
+from app.engine.api import definitions, instances, operations, tasks, validate
 
 router = APIRouter()
 # Routes are matched in order: the busiest (task completions, starts) first.
-for module in (tasks, instances, operations, definitions):
+for module in (tasks, instances, operations, validate, definitions):
     router.include_router(module.router)

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
@@ -22,6 +22,24 @@ router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], r
 Reader = Annotated[Principal, Depends(permission("definitions.read"))]
 
 
+async def read_upload(
+    file: UploadFile, forms: list[UploadFile] | None, limit: int
+) -> tuple[bytes, dict[str, Any], str]:
+    """The uploaded diagram (up to `limit` + 1 bytes), its forms parsed as JSON, its file name."""
+    xml = await file.read(limit + 1)
+    form_schemas = {}
+    for form in forms or []:
+        raw = await form.read(limit + 1)
+        try:
+            form_schemas[form.filename or ""] = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise InvalidBpmn(
+                f"form '{form.filename}' is not JSON",
+                errors=[{"field": form.filename, "message": str(exc)}],
+            ) from exc
+    return xml, form_schemas, file.filename or "upload.bpmn"
+
+
 @router.post(
     "",
     response_model=DeploymentOut,
@@ -37,18 +55,7 @@ async def deploy_definition(
 ) -> Response:
     """Deploy a BPMN file: 201 with a new version, 200 with the existing one when identical."""
     limit = request.app.state.settings.max_bpmn_bytes
-    xml = await file.read(limit + 1)
-    form_schemas = {}
-    for form in forms or []:
-        raw = await form.read(limit + 1)
-        try:
-            form_schemas[form.filename or ""] = json.loads(raw)
-        except (ValueError, RecursionError) as exc:
-            raise InvalidBpmn(
-                f"form '{form.filename}' is not JSON",
-                errors=[{"field": form.filename, "message": str(exc)}],
-            ) from exc
-    file_name = file.filename or "upload.bpmn"
+    xml, form_schemas, file_name = await read_upload(file, forms, limit)
 
     def work(s: Session) -> DeploymentOut:
         result = deployment.deploy(

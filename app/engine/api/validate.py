@@ -1,0 +1,44 @@
+"""Route: a dry run of deploy — every check a deployment makes, nothing stored."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from app.engine import deployment
+from app.engine.api.definitions import read_upload
+from app.engine.api.deps import EngineDep
+from app.identity.policy import permission
+from app.identity.principal import Principal
+from app.shared import ERRORS
+
+router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    process_keys: list[str]
+
+
+@router.post("/validate", response_model=ValidationOut)
+async def validate_definition(
+    request: Request,
+    engine: EngineDep,
+    _principal: Annotated[Principal, Depends(permission("definitions.deploy"))],
+    file: Annotated[UploadFile, File(description="one .bpmn file")],
+    forms: Annotated[list[UploadFile] | None, File(description="JSON Schema form files")] = None,
+) -> ValidationOut:
+    """Check a BPMN file as deploy would (200, or deploy's 422 naming the elements); stores
+    nothing, so the modeler can show the errors on the diagram before deploying."""
+    limit = request.app.state.settings.max_bpmn_bytes
+    xml, form_schemas, file_name = await read_upload(file, forms, limit)
+
+    def check() -> ValidationOut:
+        with engine.db.session() as s:
+            checked = deployment.check(
+                s, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
+            )
+        return ValidationOut(valid=True, process_keys=[b.key for b in checked.bundles])
+
+    return await run_in_threadpool(check)
