@@ -1,4 +1,5 @@
-"""Routes of the console: how to sign in, and (only in a `--demo` run) the demo users."""
+"""Routes of the console: how to sign in, (only in a `--demo` run) the demo users, and the
+dashboard's counts of matters (stats.py)."""
 
 import json
 from pathlib import Path
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from app.config import Settings, get_settings
+from app.console import stats
 from app.errors import NotFound
 from app.identity.auth import Authenticator
 from app.shared import ERRORS
@@ -58,3 +60,6 @@ def demo_users(request: Request, settings: SettingsDep) -> list[DemoUser]:
     authenticator: Authenticator = request.app.state.authenticator
     users = json.loads(DEMO_USERS.read_text(encoding="utf-8"))
     return [DemoUser(**u, token=authenticator.mint(**u)) for u in users]
+
+
+router.include_router(stats.router)  # GET /api/v1/console/matter-stats (the dashboard's counts)
