@@ -52,6 +52,35 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./pages/MatterPage.vue"),
     props: true,
   },
+  // 督查看板, 流程视图, 流程定义
+  {
+    path: "/dashboard",
+    name: "dashboard",
+    component: () => import("./pages/DashboardPage.vue"),
+    meta: {
+      menu: { label: "dashboard.menu", icon: "DataAnalysis", order: 30, permission: "scores.read" },
+    },
+  },
+  {
+    path: "/instances/:id",
+    name: "instance",
+    component: () => import("./pages/ProcessInstancePage.vue"),
+    props: true,
+  },
+  {
+    path: "/definitions",
+    name: "definitions",
+    component: () => import("./pages/DefinitionsPage.vue"),
+    meta: {
+      menu: { label: "definitions.menu", icon: "Share", order: 50, permission: "definitions.read" },
+    },
+  },
+  {
+    path: "/definitions/:processKey",
+    name: "definition",
+    component: () => import("./pages/DefinitionsPage.vue"),
+    props: true,
+  },
   { path: "/:pathMatch(.*)*", redirect: "/tasks" },
 ];
 

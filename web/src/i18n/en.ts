@@ -1,4 +1,7 @@
 // English. Same keys as zh-CN.ts.
+import dashboard from "./dashboard.en";
+import process from "./process.en";
+
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
   menu: { inbox: "My tasks", matters: "Matters" },
@@ -76,4 +79,6 @@ export default {
     event: "Event", actor: "Actor", summary: "Summary", urgingNotice: "Urging notice (.docx)",
     ledger: "Matter ledger (.xlsx)", closedAt: "Closed at", lead: "Lead", co: "Co-operating",
   },
+  ...dashboard,
+  ...process,
 };

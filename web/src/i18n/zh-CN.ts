@@ -1,4 +1,7 @@
 // 简体中文 (default). Keys are shared with en.ts; a page adds its own block.
+import dashboard from "./dashboard.zh-CN";
+import process from "./process.zh-CN";
+
 export default {
   app: { title: "督查工作台", signOut: "退出", language: "English", loading: "加载中…" },
   menu: { inbox: "我的待办", matters: "督查事项" },
@@ -76,4 +79,6 @@ export default {
     event: "事件", actor: "操作人", summary: "摘要", urgingNotice: "催办通知书（.docx）",
     ledger: "事项台账（.xlsx）", closedAt: "办结时间", lead: "牵头", co: "配合",
   },
+  ...dashboard,
+  ...process,
 };
