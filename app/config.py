@@ -190,6 +190,29 @@ class Settings(BaseSettings):
         description="offer the demo users (with tokens) on the console's sign-in page; "
         "`ducha serve --demo` sets it",
     )
+    # OIDC sign-in (authorization code + PKCE, a public client: no secret in the browser). The
+    # tokens are verified like any JWT: set jwks_file, jwt_algorithms, jwt_issuer, jwt_audience.
+    console_oidc_issuer: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="the intranet OIDC provider's issuer URL (its discovery document is "
+        "<issuer>/.well-known/openid-configuration); with console_oidc_client_id, the sign-in "
+        "page offers 通过统一身份认证登录",
+    )
+    console_oidc_client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the console's client id at the provider; its redirect URI is "
+        "<console origin>/login/callback",
+    )
+    console_oidc_scope: str = Field(
+        default="openid profile", min_length=1, description="scopes asked for (openid included)"
+    )
+    console_oidc_use_id_token: bool = Field(
+        default=False,
+        description="send the ID token as the bearer instead of the access token (when the "
+        "provider's access tokens are opaque or lack the unit and roles claims)",
+    )
     # --- end console ---
 
 

@@ -1,12 +1,12 @@
-"""Routes of the console: how to sign in, (only in a `--demo` run) the demo users, and the
-dashboard's counts of matters (stats.py)."""
+"""Routes of the console: how to sign in (the OIDC provider, when configured), (only in a
+`--demo` run) the demo users, and the dashboard's counts of matters (stats.py)."""
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.config import Settings, get_settings
 from app.console import stats
@@ -18,11 +18,25 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 DEMO_USERS = Path(__file__).resolve().parent.parent.parent / "data" / "demo_users.json"
 
 
+class OidcConfig(BaseModel):
+    """The intranet OIDC provider the sign-in page sends users to (authorization code + PKCE)."""
+
+    issuer: str
+    client_id: str
+    scope: str
+    bearer: Literal["access_token", "id_token"] = Field(
+        description="which of the token endpoint's tokens the console sends as its bearer"
+    )
+
+
 class ConsoleConfig(BaseModel):
     """How the console signs users in."""
 
     auth_mode: str
     demo: bool
+    oidc: OidcConfig | None = Field(
+        default=None, description="set when the provider is configured (and auth_mode is jwt)"
+    )
 
 
 class DemoUser(BaseModel):
@@ -49,7 +63,23 @@ def demo_enabled(settings: Settings) -> bool:
 @router.get("/config", response_model=ConsoleConfig)
 def console_config(settings: SettingsDep) -> ConsoleConfig:
     """No authentication: the sign-in page reads it before anyone is signed in."""
-    return ConsoleConfig(auth_mode=settings.auth_mode, demo=demo_enabled(settings))
+    return ConsoleConfig(
+        auth_mode=settings.auth_mode, demo=demo_enabled(settings), oidc=oidc_config(settings)
+    )
+
+
+def oidc_config(settings: Settings) -> OidcConfig | None:
+    """The provider, when both its issuer and the console's client id are set (jwt mode only:
+    behind the proxy there is nothing to sign in to)."""
+    issuer, client_id = settings.console_oidc_issuer, settings.console_oidc_client_id
+    if settings.auth_mode != "jwt" or not issuer or not client_id:
+        return None
+    return OidcConfig(
+        issuer=issuer,
+        client_id=client_id,
+        scope=settings.console_oidc_scope,
+        bearer="id_token" if settings.console_oidc_use_id_token else "access_token",
+    )
 
 
 @router.get("/demo-users", response_model=list[DemoUser])

@@ -27,6 +27,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true },
   },
   {
+    path: "/login/callback", // the OIDC provider sends the user back here (oidc.ts)
+    name: "login-callback",
+    component: () => import("./pages/OidcCallbackPage.vue"),
+    meta: { public: true },
+  },
+  {
     path: "/tasks",
     name: "inbox",
     component: () => import("./pages/InboxPage.vue"),

@@ -1,4 +1,5 @@
 // English. Same keys as zh-CN.ts.
+import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
 
@@ -16,6 +17,7 @@ export default {
     signIn: "Sign in", demoUsers: "Demo users", demoHint: "Demo run: click a user to sign in as them",
     invalid: "The token is invalid or has expired", header: "Signed in by the intranet proxy…",
   },
+  oidc,
   roles: {
     admin: "Administrator", process_designer: "Process designer", supervision_office: "Supervision office",
     office_head: "Office head", leader: "Leader", division: "Business division",

@@ -1,4 +1,5 @@
 // 简体中文 (default). Keys are shared with en.ts; a page adds its own block.
+import oidc from "./oidc.zh-CN";
 import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
 
@@ -16,6 +17,7 @@ export default {
     signIn: "登录", demoUsers: "演示用户", demoHint: "演示环境：点击一位用户即以其身份登录",
     invalid: "令牌无效或已过期", header: "由内网代理认证，正在进入…",
   },
+  oidc,
   roles: {
     admin: "系统管理员", process_designer: "流程设计员", supervision_office: "督查室",
     office_head: "督查室负责人", leader: "政府领导", division: "业务处室",

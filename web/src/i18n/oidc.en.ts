@@ -1,0 +1,20 @@
+// Sign-in with the intranet's identity provider (OIDC). Same keys as oidc.zh-CN.ts.
+export default {
+  signIn: "Sign in with the intranet identity provider",
+  or: "or paste a token",
+  redirecting: "Going to the identity provider…",
+  completing: "Completing sign-in…",
+  failed: "Sign-in with the identity provider failed",
+  again: "Back to sign-in",
+  insecure: "Browsers offer the cryptography PKCE needs only on HTTPS (or local) pages: open the console over HTTPS",
+  discoveryFailed: "Cannot read the identity provider's configuration ({url}): {detail}",
+  providerError: "The identity provider answered with an error: {error}",
+  noPending: "This sign-in was not started here (already used, or started in another tab): sign in again",
+  stateMismatch: "The sign-in state does not match (the request may have been tampered with): sign in again",
+  noCode: "The identity provider returned no authorization code: sign in again",
+  tokenFailed: "Exchanging the code for tokens failed: {detail}",
+  noIdToken: "The identity provider returned no ID token",
+  nonceMismatch: "The ID token's nonce does not match: sign in again",
+  noBearer: "The identity provider returned no {name}",
+  refused: "Ducha does not accept the token: {detail}",
+};

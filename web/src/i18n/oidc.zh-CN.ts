@@ -1,0 +1,20 @@
+// 统一身份认证 (OIDC) sign-in: the button on the sign-in page and the callback's messages.
+export default {
+  signIn: "通过统一身份认证登录",
+  or: "或粘贴令牌",
+  redirecting: "正在前往统一身份认证…",
+  completing: "正在完成统一身份认证登录…",
+  failed: "统一身份认证登录失败",
+  again: "返回登录页",
+  insecure: "浏览器只在 HTTPS（或本机）页面提供 PKCE 所需的加密接口，请通过 HTTPS 访问工作台",
+  discoveryFailed: "无法读取统一身份认证的配置（{url}）：{detail}",
+  providerError: "统一身份认证返回错误：{error}",
+  noPending: "找不到本次登录的发起记录（可能已使用或在另一个标签页发起），请重新登录",
+  stateMismatch: "登录状态校验失败（state 不一致），请求可能被篡改，请重新登录",
+  noCode: "统一身份认证未返回授权码，请重新登录",
+  tokenFailed: "换取令牌失败：{detail}",
+  noIdToken: "统一身份认证未返回 ID 令牌",
+  nonceMismatch: "ID 令牌校验失败（nonce 不一致），请重新登录",
+  noBearer: "统一身份认证未返回 {name}",
+  refused: "督查工作台不接受该令牌：{detail}",
+};
