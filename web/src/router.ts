@@ -87,6 +87,46 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./pages/DefinitionsPage.vue"),
     props: true,
   },
+  // 流程设计 (process designers) and 运维 / 审计 (admins, auditors)
+  {
+    path: "/modeler",
+    name: "modeler-new",
+    component: () => import("./pages/ModelerPage.vue"),
+    meta: {
+      menu: { label: "modeler.menu", icon: "EditPen", order: 60, permission: "definitions.deploy" },
+    },
+  },
+  {
+    path: "/modeler/:id",
+    name: "modeler",
+    component: () => import("./pages/ModelerPage.vue"),
+    props: true,
+  },
+  {
+    path: "/ops",
+    redirect: "/ops/jobs",
+    meta: { menu: { label: "ops.menu", icon: "Setting", order: 80, permission: "webhooks.manage" } },
+  },
+  { path: "/ops/jobs", name: "ops-jobs", component: () => import("./pages/ops/JobsPage.vue") },
+  {
+    path: "/ops/external-tasks",
+    name: "ops-external-tasks",
+    component: () => import("./pages/ops/ExternalTasksPage.vue"),
+  },
+  { path: "/ops/webhooks", name: "ops-webhooks", component: () => import("./pages/ops/WebhooksPage.vue") },
+  {
+    path: "/ops/webhooks/:id",
+    name: "ops-deliveries",
+    component: () => import("./pages/ops/DeliveriesPage.vue"),
+    props: true,
+  },
+  { path: "/ops/units", name: "ops-units", component: () => import("./pages/ops/UnitsPage.vue") },
+  {
+    path: "/audit",
+    name: "audit",
+    component: () => import("./pages/ops/AuditPage.vue"),
+    meta: { menu: { label: "ops.auditMenu", icon: "DocumentChecked", order: 90, permission: "audit.read" } },
+  },
   { path: "/:pathMatch(.*)*", redirect: "/tasks" },
 ];
 

@@ -1,4 +1,6 @@
 // English. Same keys as zh-CN.ts.
+import modeler from "./modeler.en";
+import ops from "./ops.en";
 import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
@@ -81,6 +83,8 @@ export default {
     event: "Event", actor: "Actor", summary: "Summary", urgingNotice: "Urging notice (.docx)",
     ledger: "Matter ledger (.xlsx)", closedAt: "Closed at", lead: "Lead", co: "Co-operating",
   },
+  modeler,
+  ops,
   ...dashboard,
   ...process,
 };

@@ -1,4 +1,6 @@
 // 简体中文 (default). Keys are shared with en.ts; a page adds its own block.
+import modeler from "./modeler.zh-CN";
+import ops from "./ops.zh-CN";
 import oidc from "./oidc.zh-CN";
 import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
@@ -81,6 +83,8 @@ export default {
     event: "事件", actor: "操作人", summary: "摘要", urgingNotice: "催办通知书（.docx）",
     ledger: "事项台账（.xlsx）", closedAt: "办结时间", lead: "牵头", co: "配合",
   },
+  modeler,
+  ops,
   ...dashboard,
   ...process,
 };
