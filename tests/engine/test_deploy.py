@@ -2,6 +2,7 @@
 
 import json
 import random
+import uuid
 
 import pytest
 from engine_helpers import (
@@ -225,6 +226,22 @@ def test_a_call_activity_to_an_undeployed_process_is_refused(client: TestClient)
 def test_a_referenced_form_must_be_uploaded(client: TestClient) -> None:
     body = assert_refused(post_definition(client, bpmn("user_task_form.bpmn")), "write_report")
     assert body["errors"][0]["field"] == "report.json"
+
+
+def test_a_versions_forms_are_read_back_to_deploy_it_again(client: TestClient) -> None:
+    schema = {"type": "object", "properties": {"report": {"type": "string", "title": "报告"}}}
+    xml = bpmn("user_task_form.bpmn")
+    first = post_definition(client, xml, forms={"report.json": json.dumps(schema).encode()})
+    assert first.status_code == 201, first.text
+    forms = client.get(f"/api/v1/process-definitions/{first.json()['id']}/forms").json()
+    assert forms == {"report.json": schema}
+    edited = xml.replace(b"</bpmn:process>", b"<!-- edited --></bpmn:process>")
+    again = post_definition(
+        client, edited, forms={name: json.dumps(s).encode() for name, s in forms.items()}
+    )
+    assert again.status_code == 201 and again.json()["version"] == 2
+    missing = client.get(f"/api/v1/process-definitions/{uuid.uuid4()}/forms")
+    assert missing.status_code == 404
 
 
 def test_a_form_that_is_not_json_or_not_a_schema_is_refused(client: TestClient) -> None:

@@ -121,3 +121,13 @@ def get_definition_xml(definition_id: uuid.UUID, engine: EngineDep, _reader: Rea
     with engine.db.session() as s:
         xml = deployment.get_definition(s, definition_id).bpmn_xml
     return Response(xml, media_type="application/xml")
+
+
+@router.get("/{definition_id}/forms", response_model=dict[str, Any])
+def get_definition_forms(
+    definition_id: uuid.UUID, engine: EngineDep, _reader: Reader
+) -> dict[str, Any]:
+    """The forms (JSON Schemas by file name) deployed with this version, so that an edited
+    diagram can be deployed again with them."""
+    with engine.db.session() as s:
+        return dict(deployment.get_definition(s, definition_id).forms or {})
