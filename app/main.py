@@ -47,6 +47,7 @@ from app.scores import api as scores_api
 from app.supervision import holidays, recorder, sweep
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
+from app.supervision.lights import task_light
 from app.web import mount_console
 from app.webhooks import api as webhooks_api
 from app.webhooks import worker as webhooks_worker
@@ -122,6 +123,7 @@ def build_runtime(settings: Settings) -> Runtime:
             rectification_recorder.on_step,
         ]
     )
+    engine.task_light = task_light  # domain.md §7 lights on the inbox's tasks
     scheduler = Scheduler(engine, settings)
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
     scheduler.housekeeping.append(lambda: idempotency.purge(db, keep_keys))

@@ -54,7 +54,9 @@ from app.engine.schemas import IncidentOut, JobOut, TaskOut
 
 
 def _columns(model: Any, schema: type[BaseModel]) -> list[Any]:
-    return [model.__table__.c[name] for name in schema.model_fields]
+    """The table's columns a schema shows (fields computed at read time, like a light, are not)."""
+    columns = model.__table__.c
+    return [columns[name] for name in schema.model_fields if name in columns]
 
 
 def _gone(model: Any, name: str) -> Any:

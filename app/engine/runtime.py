@@ -63,6 +63,8 @@ class StepEvents:
 
 
 Listener = Callable[[Session, StepEvents], None]
+# A ready task's light from its due instant and now: "green" | "yellow" | "red" (a domain rule).
+TaskLight = Callable[[datetime, datetime], str]
 
 
 @dataclass
@@ -77,6 +79,14 @@ class Engine:
     specs: SpecCache
     workflows: WorkflowCache
     listeners: list[Listener] = field(default_factory=list)
+    # The domain's rule for a ready task's light (supervision: domain.md §7); none: no lights.
+    task_light: TaskLight | None = None
+
+    def light_of(self, state: str, due_at: datetime | None, now: datetime) -> str | None:
+        """The light of one task, when the domain gave a rule and the task is open and due."""
+        if self.task_light is None or state != "ready" or due_at is None:
+            return None
+        return self.task_light(due_at, now)
 
     def __post_init__(self) -> None:
         state.install_clock()  # timers and expression helpers read the service clock

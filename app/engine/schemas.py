@@ -63,6 +63,9 @@ class TaskOut(BaseModel):
     unit_code: str | None = Field(description="the unit that must do the task")
     form: str | None
     due_at: datetime | None
+    light: str | None = Field(
+        default=None, description="green / yellow / red by the due date (open tasks with one)"
+    )
     created_at: datetime
     completed_at: datetime | None
     completed_by: str | None

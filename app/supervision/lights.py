@@ -6,11 +6,13 @@ time-proportional schedule). A matter's light is the worst of its open obligatio
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
 
+from app.config import get_settings
+from app.engine.timeutil import CHINA
 from app.supervision.calendar import WorkCalendar, default_calendar
 from app.supervision.deadlines import warning_start
 
@@ -163,3 +165,14 @@ def escalation_step(
 def repeated_reds(count: int, threshold: int = REPEATED_REDS) -> bool:
     """§7: this many reds → propose an admonitory talk or accountability (条例 Art. 21 approval)."""
     return count >= threshold
+
+
+def task_light(due_at: datetime, now: datetime) -> str:
+    """§7 for a ready task: red once its due instant has passed; yellow from the warning window
+    (working days on the official calendar, `DUCHA_WARNING_WINDOW_DAYS`); else green."""
+    if now > due_at:
+        return Light.RED.value
+    obligation = Obligation(
+        kind="task", due=due_at.astimezone(CHINA).date(), window=get_settings().warning_window_days
+    )
+    return time_light(obligation, now.astimezone(CHINA).date(), default_calendar()).value

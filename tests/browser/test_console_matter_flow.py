@@ -111,6 +111,9 @@ def test_a_matter_from_registration_to_closure(page: Any, service: ServiceProces
     sign_in_as(page, "li.head")
     page.wait_for_url(matter_url)
     page.goto(f"{service.url}/tasks")
+    # Each task shows its light, as the service computes it (domain.md §7): due within days.
+    row = page.locator(".el-table__row", has_text="审批").first
+    expect(row.locator("[data-light]")).to_have_attribute("data-light", re.compile("green|yellow"))
     panel = open_task(page, "审批")
     panel.get_by_text("同意", exact=True).click()
     submit_task(page, panel)

@@ -18,8 +18,3 @@ export function date(value: string | null | undefined): string {
   if (!value) return "";
   return value.length <= 10 ? value : dateTime(value).slice(0, 10);
 }
-
-/** Past its due time now: a fact, not a light (the service computes lights). */
-export function pastDue(value: string | null | undefined): boolean {
-  return !!value && new Date(value).getTime() < Date.now();
-}

@@ -14,6 +14,7 @@ export interface Task {
   unit_code: string | null;
   form: string | null;
   due_at: string | null;
+  light: "green" | "yellow" | "red" | null; // by the service's rule (domain.md §7)
   created_at: string;
   completed_at: string | null;
   completed_by: string | null;

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import clock
 from app.engine import access, service
 from app.engine.api.deps import (
     EngineDep,
@@ -18,6 +19,7 @@ from app.engine.api.deps import (
     stepped,
 )
 from app.engine.models import ProcessInstance, TaskRecord
+from app.engine.runtime import Engine
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
 from app.identity.policy import current_principal, permission, scope_of
@@ -64,7 +66,7 @@ def list_tasks(
         if mine:
             query = query.where(TaskRecord.unit_code == principal.unit)
         if not (candidate_group or mine):
-            return page(s, query, TaskRecord.created_at, TaskOut, limit, offset)
+            return _lit(engine, page(s, query, TaskRecord.created_at, TaskOut, limit, offset))
         # Candidate roles are a JSON list: narrowed by the indexed filters above, matched here.
         rows = [
             r
@@ -73,7 +75,15 @@ def list_tasks(
             and (not mine or access.workable(principal, r))
         ]
         items = [TaskOut.model_validate(r) for r in rows[offset : offset + limit]]
-        return Page(items=items, total=len(rows), limit=limit, offset=offset)
+        return _lit(engine, Page(items=items, total=len(rows), limit=limit, offset=offset))
+
+
+def _lit(engine: Engine, tasks: Page[TaskOut]) -> Page[TaskOut]:
+    """Each open task's light by the domain's rule (domain.md §7), at this moment."""
+    now = clock.now()
+    for task in tasks.items:
+        task.light = engine.light_of(task.state, task.due_at, now)
+    return tasks
 
 
 @router.get("/{task_id}", response_model=TaskDetail)
@@ -82,6 +92,7 @@ def get_task(task_id: uuid.UUID, engine: EngineDep, principal: Reader) -> TaskDe
     with engine.db.session() as s:
         record = access.task(s, principal, task_id)
         detail = TaskDetail.model_validate(record)
+        detail.light = engine.light_of(detail.state, detail.due_at, clock.now())
         if record.form:
             instance = s.get(ProcessInstance, record.instance_id)
             if instance is not None:
