@@ -4,6 +4,7 @@ import ops from "./ops.en";
 import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
+import matterExtensions from "./matter.en";
 
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
@@ -87,4 +88,5 @@ export default {
   ops,
   ...dashboard,
   ...process,
+  ...matterExtensions,
 };

@@ -4,6 +4,7 @@ import ops from "./ops.zh-CN";
 import oidc from "./oidc.zh-CN";
 import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
+import matterExtensions from "./matter.zh-CN";
 
 export default {
   app: { title: "督查工作台", signOut: "退出", language: "English", loading: "加载中…" },
@@ -87,4 +88,5 @@ export default {
   ops,
   ...dashboard,
   ...process,
+  ...matterExtensions,
 };
