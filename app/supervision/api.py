@@ -198,6 +198,8 @@ def _visible_matter(s: Session, principal: Principal, matter_id: uuid.UUID) -> M
 
 
 def _detail(s: Session, matter: Matter) -> MatterDetail:
+    s.flush()  # what this transaction wrote (a timeline entry, an urging) is part of the answer
+
     def rows(model: Any, order: Any) -> list[Any]:
         return list(s.scalars(select(model).where(model.matter_id == matter.id).order_by(order)))
 

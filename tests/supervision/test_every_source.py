@@ -109,6 +109,7 @@ def test_every_source_from_registration_to_closure(matter_client, source, catego
         headers=as_(client, "office"),
     ).json()
     assert decided["final_due"] == new_due.isoformat()
+    assert "extension_approved" in [e["event"] for e in decided["timeline"]]  # in the answer
     # Red: past the new deadline an urging notice goes out; a request now is refused.
     _fire(client, instance, "final_overdue")
     state = matter(client, mid)
