@@ -24,6 +24,19 @@ def free_port() -> int:
         return port
 
 
+class PortTaken(Exception):
+    """Another process bound the port between the probe and the service's start."""
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
 class ServiceProcess:
     """One `uvicorn app.main:app` process with its own environment."""
 
@@ -42,6 +55,17 @@ class ServiceProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> "ServiceProcess":
+        """Start and wait until healthy; a port taken meanwhile by another test process (the
+        free port was only probed) is replaced by a new one."""
+        for _attempt in range(3):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("no free port for the service")
+
+    def _start(self, timeout: float) -> "ServiceProcess":
         command = [
             sys.executable,
             "-m",
@@ -59,6 +83,8 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if _in_use(self.port):
+                    raise PortTaken(self.port)
                 raise RuntimeError(f"service exited with {self.process.returncode}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:

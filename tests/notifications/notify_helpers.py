@@ -82,8 +82,17 @@ class SmtpSink:
 
     @contextmanager
     def running(self) -> Iterator["SmtpSink"]:
-        controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        controller.start()
+        # A free port can be taken by another test process before the server binds it: try
+        # another (settings are built from `self.port` after this starts).
+        for _attempt in range(10):
+            controller = Controller(self, hostname="127.0.0.1", port=self.port)
+            try:
+                controller.start()
+                break
+            except OSError:
+                self.port = free_port()
+        else:
+            raise RuntimeError("no free port for the SMTP server")
         try:
             yield self
         finally:
