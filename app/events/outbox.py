@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, text, true, tuple_
+from sqlalchemy import ColumnElement, exists, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from app.clock import clock
@@ -37,11 +37,11 @@ def emit(
     source: str = SOURCE,
 ) -> OutboxEvent:
     """Add one event (`type_` without the `ducha.` prefix, e.g. `task.created`) to the change."""
-    postgres = session.get_bind().dialect.name == "postgresql"
     codes = sorted({u for u in units if u})
+    # `txid` is the server's default: the transaction id on PostgreSQL (migration 0012), 0 on
+    # SQLite.
     event = OutboxEvent(
         event_id=uuid.uuid4(),
-        txid=func.txid_current() if postgres else 0,
         type=PREFIX + type_,
         source=source,
         subject=subject,
@@ -169,6 +169,29 @@ def consume(
             handle(session, events)
             row.txid, row.last_id = events[-1].txid, events[-1].id
         return len(events)
+
+    return db.transaction(work)
+
+
+def skip_to_settled(db: Database, name: str, idle: Callable[[Session], bool]) -> bool:
+    """Move consumer `name` past every settled event without reading them, when `idle` says it
+    has nobody to hand them to (e.g. no webhook subscription; a new one starts after the newest
+    event at its creation). The newest position is read before `idle` is asked, so a consumer
+    that appears in between is seen. True when it skipped.
+    """
+
+    def work(session: Session) -> bool:
+        row = session.get(EventConsumer, name, with_for_update=not db.is_sqlite)
+        newest = last_settled(session)
+        if not idle(session):
+            return False
+        if newest is None:
+            return True
+        if row is None:
+            session.add(EventConsumer(name=name, txid=newest.txid, last_id=newest.id))
+        elif (newest.txid, newest.id) > (row.txid, row.last_id):
+            row.txid, row.last_id = newest.txid, newest.id
+        return True
 
     return db.transaction(work)
 

@@ -27,7 +27,7 @@ from app.clock import clock
 from app.config import Settings
 from app.db import Database
 from app.events.models import OutboxEvent
-from app.events.outbox import cloudevent, consume
+from app.events.outbox import cloudevent, consume, skip_to_settled
 from app.org import service as units
 from app.webhooks.guard import AllowList, Refused, admit
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -47,7 +47,13 @@ class Dispatcher:
         self.on_new = on_new  # wakes the delivery worker once new deliveries are committed
 
     def round(self) -> int:
-        """Dispatch the next batch of events; how many events were read."""
+        """Dispatch the next batch of events; how many events were read.
+
+        With no active subscription there is nobody to dispatch to: the cursor moves past the
+        settled events without loading them (a busy service writes hundreds a second).
+        """
+        if skip_to_settled(self.db, CONSUMER, _no_subscription):
+            return 0
         return consume(self.db, CONSUMER, self.dispatch)
 
     def dispatch(self, session: Session, events: list[OutboxEvent]) -> None:
@@ -88,6 +94,10 @@ class Dispatcher:
                 added += 1
         if added and self.on_new is not None:
             self.db.after_commit(self.on_new)
+
+
+def _no_subscription(session: Session) -> bool:
+    return session.scalar(select(Webhook.id).where(Webhook.active.is_(True)).limit(1)) is None
 
 
 @dataclass(frozen=True)
