@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
 from app.engine.models import BigId, Json
@@ -35,10 +35,6 @@ class OutboxEvent(Base):
     # The units the event is about: readers see it when one of them is in their scope.
     units: Mapped[list[str]] = mapped_column(Json, default=list)
     instance_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    # The same units as rows, so a reader's scope is one indexed SQL condition.
-    unit_rows: Mapped[list["OutboxEventUnit"]] = relationship(
-        lazy="raise", cascade="all, delete-orphan"
-    )
 
 
 class OutboxEventUnit(Base):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, text, true, tuple_
+from sqlalchemy import ColumnElement, event, exists, insert, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from app.clock import clock
@@ -26,6 +26,17 @@ PREFIX = "ducha."
 SOURCE = "/ducha"
 
 
+PENDING = "ducha_outbox_pending"
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An event added to a transaction (written at its flush, committed with the change)."""
+
+    event_id: uuid.UUID
+    type: str
+
+
 def emit(
     session: Session,
     type_: str,
@@ -35,24 +46,53 @@ def emit(
     units: Iterable[str | None] = (),
     instance_id: uuid.UUID | None = None,
     source: str = SOURCE,
-) -> OutboxEvent:
-    """Add one event (`type_` without the `ducha.` prefix, e.g. `task.created`) to the change."""
-    codes = sorted({u for u in units if u})
-    # `txid` is the server's default: the transaction id on PostgreSQL (migration 0012), 0 on
-    # SQLite.
-    event = OutboxEvent(
-        event_id=uuid.uuid4(),
-        type=PREFIX + type_,
-        source=source,
-        subject=subject,
-        time=clock.now(),
-        data=data,
-        units=codes,
-        instance_id=instance_id,
-    )
-    event.unit_rows = [OutboxEventUnit(unit_code=code) for code in codes]
-    session.add(event)
-    return event
+) -> Emitted:
+    """Add one event (`type_` without the `ducha.` prefix, e.g. `task.created`) to the change.
+
+    Events wait in the session and are written by `flush` — at the latest just before the
+    transaction commits — all of a transaction's in one multi-row insert per table.
+    """
+    event_id, full_type = uuid.uuid4(), PREFIX + type_
+    row = {
+        "event_id": event_id,
+        "type": full_type,
+        "source": source,
+        "subject": subject,
+        "time": clock.now(),
+        "data": data,
+        "units": sorted({u for u in units if u}),
+        "instance_id": instance_id,
+    }
+    session.info.setdefault(PENDING, []).append(row)
+    return Emitted(event_id, full_type)
+
+
+def flush(session: Session) -> None:
+    """Write the session's waiting events (`txid` is the server's default: the transaction id
+    on PostgreSQL, 0 on SQLite)."""
+    rows = session.info.pop(PENDING, None)
+    if not rows:
+        return
+    ids = session.scalars(
+        insert(OutboxEvent).returning(OutboxEvent.id, sort_by_parameter_order=True), rows
+    ).all()
+    units = [
+        {"event_row_id": row_id, "unit_code": code}
+        for row_id, row in zip(ids, rows, strict=True)
+        for code in row["units"]
+    ]
+    if units:
+        session.execute(insert(OutboxEventUnit), units)
+
+
+@event.listens_for(Session, "before_commit")
+def _flush_before_commit(session: Session) -> None:
+    flush(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from events_helpers import caught_up, cursor_now, events, page
 
+from app.events import outbox
 from app.events.outbox import consume, emit
 
 
@@ -25,7 +26,7 @@ def _emit(session, name: str) -> None:
         "due_at": "2026-03-02T01:00:00+00:00",
     }
     emit(session, "timer.fired", subject=name, data=data, units=["320000-DCS"])
-    session.flush()
+    outbox.flush(session)  # written now, in this transaction (not only at its commit)
 
 
 def test_an_event_that_commits_late_is_read_after_not_skipped(client):
