@@ -1,6 +1,7 @@
 """REST routes of results: supervision reports, bulletins, accountability, urging notices."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -72,28 +73,36 @@ def _tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
     return [TaskOut.model_validate(t) for t in ready_tasks(s, instance_id)]
 
 
-# --- supervision reports -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Kind:
+    """One kind of result: who may read which of its rows (drafts in the owner's scope, the
+    published ones also by their recipients — `readable`)."""
 
+    model: Any
+    name: str
+    published: Any
+    label: str
 
-def _report_query(s: Session, principal: Principal) -> Any:
-    scope = scope_of(s, principal)
-    return select(SupervisionReport).where(
-        readable(
-            "report",
-            scope,
-            SupervisionReport.owner_unit,
-            SupervisionReport.status,
-            SupervisionReport.id,
-            PUBLISHED_REPORT,
+    def query(self, s: Session, principal: Principal) -> Any:
+        m = self.model
+        scope = scope_of(s, principal)
+        return select(m).where(
+            readable(self.name, scope, m.owner_unit, m.status, m.id, self.published)
         )
-    )
+
+    def one(self, s: Session, principal: Principal, object_id: uuid.UUID) -> Any:
+        row = s.scalars(self.query(s, principal).where(self.model.id == object_id)).first()
+        if row is None:
+            raise NotFound(f"{self.label} {object_id} not found")
+        return row
 
 
-def _report(s: Session, principal: Principal, report_id: uuid.UUID) -> SupervisionReport:
-    row = s.scalars(_report_query(s, principal).where(SupervisionReport.id == report_id)).first()
-    if row is None:
-        raise NotFound(f"supervision report {report_id} not found")
-    return row
+REPORTS = Kind(SupervisionReport, "report", PUBLISHED_REPORT, "supervision report")
+BULLETINS = Kind(Bulletin, "bulletin", PUBLISHED_BULLETIN, "bulletin")
+CASES = Kind(AccountabilityCase, "accountability", PUBLISHED_CASE, "accountability case")
+
+
+# --- supervision reports -------------------------------------------------------------------
 
 
 def _report_detail(s: Session, row: SupervisionReport) -> ReportDetail:
@@ -145,7 +154,7 @@ def list_reports(
 ) -> Page[ReportOut]:
     """Reports in your scope (drafts of your office's government; approved ones sent to you)."""
     with engine.db.session() as s:
-        query = _report_query(s, principal)
+        query = REPORTS.query(s, principal)
         if kind:
             query = query.where(SupervisionReport.kind == kind)
         if status_:
@@ -157,35 +166,19 @@ def list_reports(
 def get_report(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> ReportDetail:
     """One report with its situation, analysis, recommendations, matters and instruction."""
     with engine.db.session() as s:
-        return _report_detail(s, _report(s, principal, report_id))
+        return _report_detail(s, REPORTS.one(s, principal, report_id))
 
 
 @reports_router.get("/{report_id}/document.docx", response_class=Response)
 def report_document(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> Response:
     """The report as a Word document."""
     with engine.db.session() as s:
-        row = _report(s, principal, report_id)
+        row = REPORTS.one(s, principal, report_id)
         content = documents.report(s, row)
     return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
 
 
 # --- bulletins -----------------------------------------------------------------------------
-
-
-def _bulletin_query(s: Session, principal: Principal) -> Any:
-    scope = scope_of(s, principal)
-    return select(Bulletin).where(
-        readable(
-            "bulletin", scope, Bulletin.owner_unit, Bulletin.status, Bulletin.id, PUBLISHED_BULLETIN
-        )
-    )
-
-
-def _bulletin(s: Session, principal: Principal, bulletin_id: uuid.UUID) -> Bulletin:
-    row = s.scalars(_bulletin_query(s, principal).where(Bulletin.id == bulletin_id)).first()
-    if row is None:
-        raise NotFound(f"bulletin {bulletin_id} not found")
-    return row
 
 
 def _bulletin_detail(s: Session, row: Bulletin) -> BulletinDetail:
@@ -253,7 +246,7 @@ def list_bulletins(
 ) -> Page[BulletinOut]:
     """Bulletins in your scope: drafts of your office's government, issued ones that reach you."""
     with engine.db.session() as s:
-        query = _bulletin_query(s, principal)
+        query = BULLETINS.query(s, principal)
         if status_:
             query = query.where(Bulletin.status == status_)
         return page(s, query, Bulletin.created_at.desc(), BulletinOut, limit, offset)
@@ -265,7 +258,7 @@ def get_bulletin(
 ) -> BulletinDetail:
     """One bulletin with its entries."""
     with engine.db.session() as s:
-        return _bulletin_detail(s, _bulletin(s, principal, bulletin_id))
+        return _bulletin_detail(s, BULLETINS.one(s, principal, bulletin_id))
 
 
 @bulletins_router.get("/{bulletin_id}/document.docx", response_class=Response)
@@ -274,33 +267,12 @@ def bulletin_document(
 ) -> Response:
     """The bulletin as a Word document."""
     with engine.db.session() as s:
-        row = _bulletin(s, principal, bulletin_id)
+        row = BULLETINS.one(s, principal, bulletin_id)
         content = documents.bulletin(s, row)
     return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
 
 
 # --- accountability ------------------------------------------------------------------------
-
-
-def _case_query(s: Session, principal: Principal) -> Any:
-    scope = scope_of(s, principal)
-    return select(AccountabilityCase).where(
-        readable(
-            "accountability",
-            scope,
-            AccountabilityCase.owner_unit,
-            AccountabilityCase.status,
-            AccountabilityCase.id,
-            PUBLISHED_CASE,
-        )
-    )
-
-
-def _case(s: Session, principal: Principal, case_id: uuid.UUID) -> AccountabilityCase:
-    row = s.scalars(_case_query(s, principal).where(AccountabilityCase.id == case_id)).first()
-    if row is None:
-        raise NotFound(f"accountability case {case_id} not found")
-    return row
 
 
 def _case_detail(s: Session, row: AccountabilityCase) -> AccountabilityDetail:
@@ -372,7 +344,7 @@ def list_accountability(
 ) -> Page[AccountabilityOut]:
     """Accountability cases in your scope."""
     with engine.db.session() as s:
-        query = _case_query(s, principal)
+        query = CASES.query(s, principal)
         if measure:
             query = query.where(AccountabilityCase.measure == measure)
         if status_:
@@ -388,7 +360,7 @@ def get_accountability(
 ) -> AccountabilityDetail:
     """One case with its facts, basis, proposal, persons and matters."""
     with engine.db.session() as s:
-        return _case_detail(s, _case(s, principal, case_id))
+        return _case_detail(s, CASES.one(s, principal, case_id))
 
 
 @accountability_router.get("/{case_id}/document.docx", response_class=Response)
@@ -397,7 +369,7 @@ def accountability_document(
 ) -> Response:
     """The decision (or, before it, the proposal) as a Word document."""
     with engine.db.session() as s:
-        row = _case(s, principal, case_id)
+        row = CASES.one(s, principal, case_id)
         content = documents.accountability(s, row)
     return docx.response(content, f"问责决定-{row.code}.docx", f"{row.code}.docx")
 
