@@ -8,7 +8,7 @@ The diagrams mark the elements this module reads: `rectificationStep` on user ta
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,8 @@ from app.supervision import lights
 from app.supervision.calendar import default_calendar
 from app.supervision.matters import today
 
-Handler = Callable[
-    [Session, Rectification, RectificationPart | None, dict[str, Any], str | None], None
-]
+# A handler of one unit's part (the step's `part_id`); the rectification's own end is `_closed`.
+Handler = Callable[[Session, Rectification, RectificationPart, dict[str, Any], str | None], None]
 
 
 def on_step(session: Session, events: StepEvents) -> None:
@@ -42,17 +41,23 @@ def on_step(session: Session, events: StepEvents) -> None:
         if rectification is None:
             continue
         touched[rectification.id] = rectification
+        if found == "closed":
+            _closed(session, rectification, events.actor)
+            continue
         part_id = element.data.get("part_id")
         part = session.get(RectificationPart, uuid.UUID(part_id)) if part_id else None
-        found(session, rectification, part, element.data, events.actor)
+        if part is not None:
+            found(session, rectification, part, element.data, events.actor)
     for rectification in touched.values():
         refresh_light(session, rectification)
 
 
-def _handler(element: CompletedElement) -> Handler | None:
+def _handler(element: CompletedElement) -> Handler | Literal["closed"] | None:
     key = element.properties.get("rectificationStep") or element.properties.get(
         "rectificationEvent"
     )
+    if key == "closed":
+        return "closed"
     handler = HANDLERS.get(key or "")
     if handler is _verified and element.element_id == "verify_on_site":
         return _verified_on_site
@@ -62,12 +67,10 @@ def _handler(element: CompletedElement) -> Handler | None:
 def _plan(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is None:
-        return
     part.plan = {
         "plan": data.get("plan"),
         "responsible": data.get("responsible"),
@@ -89,12 +92,10 @@ def _plan(
 def _plan_signed_off(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is None:
-        return
     if data.get("decision") == "approve":
         part.status = "plan_review"
         note(
@@ -121,12 +122,10 @@ def _plan_signed_off(
 def _plan_reviewed(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is None:
-        return
     if data.get("decision") == "confirm":
         part.status = "rectifying"
         note(
@@ -154,12 +153,10 @@ def _plan_reviewed(
 def _reported(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is None:
-        return
     day = today()
     outcome, days_late = lights.closed_outcome(part.due, day)
     part.report = {
@@ -233,23 +230,21 @@ def _verify(
 def _verified(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is not None:
-        _verify(session, rectification, part, data, actor, on_site=False)
+    _verify(session, rectification, part, data, actor, on_site=False)
 
 
 def _verified_on_site(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is not None:
-        _verify(session, rectification, part, data, actor, on_site=True)
+    _verify(session, rectification, part, data, actor, on_site=True)
 
 
 NOTICES = {
@@ -273,13 +268,13 @@ def _urged(kind: str) -> Handler:
     def handler(
         session: Session,
         rectification: Rectification,
-        part: RectificationPart | None,
+        part: RectificationPart,
         data: dict[str, Any],
         actor: str | None,
     ) -> None:
         # A part that has reported (or was accepted) is not urged; the timers of the whole
         # part keep running while the office verifies.
-        if part is None or part.done_on is not None or part.status == "accepted":
+        if part.done_on is not None or part.status == "accepted":
             return
         label, template = NOTICES[kind]
         days = default_calendar().workdays_between(part.due, today())
@@ -309,21 +304,15 @@ def _urged(kind: str) -> Handler:
 def _part_done(
     session: Session,
     rectification: Rectification,
-    part: RectificationPart | None,
+    part: RectificationPart,
     data: dict[str, Any],
     actor: str | None,
 ) -> None:
-    if part is not None and part.status != "accepted":
+    if part.status != "accepted":
         part.status, part.accepted_at = "accepted", clock.now()
 
 
-def _closed(
-    session: Session,
-    rectification: Rectification,
-    part: RectificationPart | None,
-    data: dict[str, Any],
-    actor: str | None,
-) -> None:
+def _closed(session: Session, rectification: Rectification, actor: str | None) -> None:
     rectification.status, rectification.closed_at = CLOSED, clock.now()
     note(session, rectification, "closed", "各单位整改全部到位，整改事项办结", actor=actor)
 
@@ -339,5 +328,4 @@ HANDLERS: dict[str, Handler] = {
     "escalate": _urged("escalate"),
     "escalate_leader": _urged("escalate_leader"),
     "accepted": _part_done,
-    "closed": _closed,
 }
