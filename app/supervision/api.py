@@ -357,7 +357,7 @@ def put_holiday_schedule(
         )
 
     def work(s: Session) -> holidays.ScheduleIn:
-        holidays.store(s, body, actor=principal.sub)
+        holidays.store(engine, s, body, actor=principal.sub)
         audit.record(
             s,
             principal,

@@ -183,6 +183,7 @@ def _deadline(
         basis=deadline.basis,
         calendar_basis=deadline.calendar_basis,
         rolled_from=deadline.rolled_from,
+        nominal_due=deadline.nominal,
         light="green",
     )
     session.add(row)
