@@ -94,3 +94,35 @@ def test_a_timer_fired_on_time_still_urges(matter_client):
     (urging,) = matter(client, state["id"])["urgings"]
     assert urging["kind"] == "sign_overdue" and "未在时限（2026-03-05）内签收" in urging["notice"]
     assert matter(client, state["id"])["light"] == "red"
+
+
+def test_a_rectification_urging_is_not_sent_before_the_part_is_late(matter_client):
+    # seed 三(三): "已超过整改时限" is true only after the part's due day, early reason or not.
+    client = matter_client
+    opened = client.post(
+        f"{API}/rectifications",
+        json={
+            "title": "关于督查发现问题限期整改的通知",
+            "problems": ["项目审批超时限"],
+            "units": ["320000-FGW"],
+            "days": 18,
+            "verify_on_site": False,
+        },
+        headers=as_(client, "office"),
+    )
+    assert opened.status_code == 201, opened.text
+    jobs = client.get(
+        f"{API}/jobs",
+        params={"process_instance_id": opened.json()["instance_id"]},
+        headers=as_(client, "admin"),
+    ).json()["items"]
+    (overdue,) = [j for j in jobs if j["element_id"] == "part_overdue"]
+    for body in (None, {"early": True, "reason": "领导要求"}):
+        refused = _execute(client, overdue["id"], body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "notice_not_due"
+    state = client.get(
+        f"{API}/rectifications/{opened.json()['id']}", headers=as_(client, "office")
+    ).json()
+    (only,) = state["parts"]
+    assert state["light"] == "green" and only["urgings"] == []
