@@ -4,8 +4,9 @@ A notice that says "已超过时限" or "超期N个工作日" goes out only when
 who fires an urging timer before its due time (`POST /jobs/{id}/execute`) is refused (409
 `notice_not_due`, with the due times) unless they say why (`{"early": true, "reason": "…"}`):
 the notice then says it is an early urging (提前催办), by whom and why — never that the time
-limit has passed. A timer that fires on time for a deadline since moved (an extension) sends
-nothing and says so on the timeline.
+limit has passed. Each notice follows the deadline's one light (`lights.deadline_light`): a
+reminder when it is yellow, an urging or 督办 when it is red; a timer that fires on time for a
+deadline since moved (an extension) sends nothing and says so on the timeline.
 """
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from app.engine.runtime import CompletedElement, StepEvents
 from app.engine.timeutil import CHINA
 from app.errors import DomainError
 from app.supervision.calendar import default_calendar
+from app.supervision.lights import Light, deadline_light
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
 from app.supervision.timeline import note
@@ -91,7 +93,7 @@ def urge(
             due_at=early.due_at,
             deadline_due=deadline.due.isoformat(),
         )
-    if kind in OVERDUE and today() <= deadline.due:  # the clock says it is not late
+    if not _true_today(kind, deadline):
         if early is None:
             _withheld(session, matter, unit, deadline, kind)
         else:
@@ -105,6 +107,13 @@ def urge(
     if early is not None:
         notice += f"（{early.by}提前发出：{early.reason}）"
     _record(session, matter, unit, deadline, kind, f"{title}：{unit}", notice)
+
+
+def _true_today(kind: str, deadline: MatterDeadline) -> bool:
+    """domain.md §7 ladder by the one light: a reminder when the deadline is yellow (or red), an
+    urging or 督办 when it is red (past its due day)."""
+    light = deadline_light(deadline.due, deadline.done_on, today())
+    return light == Light.RED if kind in OVERDUE else light != Light.GREEN
 
 
 def _record(
@@ -144,7 +153,8 @@ def _early_urge(
 def _withheld(
     session: Session, matter: Matter, unit: str, deadline: MatterDeadline, kind: str
 ) -> None:
-    """A timer fired for a deadline that is not past due (it was moved): no notice, on record."""
+    """A timer fired for a deadline whose light does not call for its notice (the deadline was
+    moved by an extension): no notice, on record."""
     title = NOTICES[kind][0]
     note(
         session,
@@ -195,8 +205,10 @@ def _urged_deadline(
     if element.element_id.startswith("sign_for"):
         rows = [d for d in _of_kind(session, matter, unit, "sign_for") if d.done_on is None]
         return unit, rows[0] if rows else None
-    due = data.get("period", {}).get("due")
+    due = data.get("period", {}).get("due")  # as computed at registration: before any extension
     rows = [
-        d for d in _of_kind(session, matter, unit, "quarterly_report") if d.due.isoformat() == due
+        d
+        for d in _of_kind(session, matter, unit, "quarterly_report")
+        if (d.original_due or d.due).isoformat() == due
     ]
     return unit, rows[0] if rows else None

@@ -126,3 +126,43 @@ def test_a_rectification_urging_is_not_sent_before_the_part_is_late(matter_clien
     ).json()
     (only,) = state["parts"]
     assert state["light"] == "green" and only["urgings"] == []
+
+
+def test_a_timer_on_time_for_a_deadline_since_extended_sends_nothing_false(matter_client):
+    # seed 三(一) + domain.md §7: the July report is extended to 14 August; its timers still fire
+    # on 10 and 16 July (a period's timers keep their instants) — no "已超过…时限（08-14）".
+    client = matter_client
+    body = {**BODY, "title": "年度重点工作", "source_type": "annual_key_work"}
+    body.update(category="key_work")
+    created = client.post(f"{API}/matters", json=body, headers=as_(client, "office"))
+    assert created.status_code == 201, created.text
+    mid = created.json()["id"]
+    do(client, "office", "draft_plan", {**PLAN, "joint": False})
+    do(client, "head", "approve_plan", {"decision": "approve"})
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    (july,) = [d for d in matter(client, mid)["deadlines"] if d["due"] == "2026-07-15"]
+    asked = client.post(
+        f"{API}/matters/{mid}/extensions",
+        json={
+            "deadline_id": july["id"],
+            "requested_due": "2026-08-14",
+            "reason": "需协调资金",
+            "progress": "已完成前期工作",
+        },
+        headers=as_(client, "fgw"),
+    )
+    assert asked.status_code == 201, asked.text
+    decided = client.post(
+        f"{API}/matters/{mid}/extensions/{asked.json()['id']}/decision",
+        json={"approve": True},
+        headers=as_(client, "office"),
+    )
+    assert decided.status_code == 200, decided.text
+    clock.freeze(datetime(2026, 7, 15, 17, 0, tzinfo=UTC))  # 16 July 01:00 in China
+    client.app.state.scheduler.run_due()
+    state = matter(client, mid)
+    # Neither the reminder (10 July, a month early) nor the urging (16 July) is true now.
+    assert state["urgings"] == []
+    withheld = [e["summary"] for e in state["timeline"] if e["event"] == "urging_withheld"]
+    assert len(withheld) == 2 and all("2026-08-14" in w for w in withheld), withheld
+    assert state["light"] == "green"
