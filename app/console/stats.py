@@ -2,8 +2,8 @@
 
 The same matters `GET /api/v1/matters` lists with the same filters (the caller's scope), counted
 per light, status, category, source, lead unit or month of assignment; each group also says how
-many are closed and how many are overdue (past their final due date and not closed, or red — the
-`overdue=true` filter of the list).
+many are closed and how many are overdue (open with a deadline past due — red by the clock,
+`app.supervision.matter_lights.overdue`, the `overdue=true` filter of the list).
 """
 
 from typing import Annotated, Literal
@@ -18,6 +18,8 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.supervision import matters
 from app.supervision.api import MatterFilters, matter_query
+from app.supervision.matter_lights import overdue
+from app.supervision.models import Matter
 
 router = APIRouter()  # joined to the console's router (/api/v1/console) by app/console/api.py
 GroupBy = Literal["light", "status", "category", "source_type", "unit", "month"]
@@ -58,7 +60,7 @@ def matter_stats(
             "month": func.substr(cast(found.c.assigned_on, String), 1, 7),
         }[group_by]
         closed = found.c.status == "closed"
-        late = ((found.c.final_due < matters.today()) & ~closed) | (found.c.light == "red")
+        late = found.c.id.in_(select(Matter.id).where(overdue(matters.today())))
         rows = s.execute(
             select(
                 key.label("key"),

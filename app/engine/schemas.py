@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 InstanceStatus = Literal["running", "completed", "cancelled", "error"]
 TaskState = Literal["ready", "completed", "cancelled"]
@@ -170,6 +170,26 @@ class JobOut(BaseModel):
     locked_by: str | None
     locked_until: datetime | None
     last_error: str | None
+
+
+class ExecuteJob(BaseModel):
+    """Fire a timer now. Before its due time, a domain may ask why (supervision refuses an
+    urging timer fired early unless `early` is true with a `reason`, which its notice states)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    early: bool = Field(default=False, description="fire before the due time, on purpose")
+    reason: str | None = Field(
+        default=None, min_length=2, max_length=500, description="why, when `early` is true"
+    )
+
+    @model_validator(mode="after")
+    def _reason_with_early(self) -> "ExecuteJob":
+        if self.early and self.reason is None:
+            raise ValueError("reason: required when early is true")
+        if self.reason is not None and not self.early:
+            raise ValueError("reason: given only with early: true")
+        return self
 
 
 InstanceDetail.model_rebuild()

@@ -437,6 +437,13 @@ def _message_start_definitions(session: Session, name: str) -> list[ProcessDefin
 # --- jobs --------------------------------------------------------------------------------
 
 
+def _early(job: Job, owner: str | None, reason: str | None) -> dict[str, Any]:
+    """What the step's history and listeners learn of a timer fired before its due time."""
+    if owner is not None or job.due_at <= clock.now():
+        return {}
+    return {"before_due": True, "early_reason": reason}
+
+
 def execute_job(
     engine: Engine,
     session: Session,
@@ -444,8 +451,13 @@ def execute_job(
     job_id: uuid.UUID,
     actor: str | None,
     owner: str | None = None,
+    early_reason: str | None = None,
 ) -> Outcome | None:
-    """Fire one timer now, once: the job row goes with the step; None if it is already gone."""
+    """Fire one timer now, once: the job row goes with the step; None if it is already gone.
+
+    An operator's firing before the due time is told to the step's listeners (`before_due`,
+    `early_reason`): the domain decides whether what the timer means may happen early.
+    """
     job = session.get(Job, job_id, with_for_update=not engine.db.is_sqlite)
     if job is None:
         return None
@@ -467,6 +479,7 @@ def execute_job(
             "job_id": str(job.id),
             "element_id": job.element_id,
             "due_at": job.due_at.isoformat(),
+            **_early(job, owner, early_reason),
         },
     )
     if outcome.failure is not None:

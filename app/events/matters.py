@@ -29,6 +29,7 @@ TYPES: dict[str, tuple[str, dict[str, Any]]] = {
     "remind": ("matter.urged", {"kind": "remind"}),
     "urge": ("matter.urged", {"kind": "urge"}),
     "sign_overdue": ("matter.urged", {"kind": "sign_overdue"}),
+    "early_urge": ("matter.urged", {"kind": "early_urge"}),  # 提前催办, by an operator
     "escalate": ("matter.escalated", {"kind": "escalate"}),
     "escalate_leader": ("matter.escalated", {"kind": "escalate_leader"}),
     "closed": ("matter.closed", {}),

@@ -37,6 +37,7 @@ RULES: dict[str, Rule] = {
     "remind": Rule("督查提醒", False, HANDLERS),
     "urge": Rule("催办通知", True, HANDLERS),
     "sign_overdue": Rule("催办通知", True, HANDLERS),
+    "early_urge": Rule("提前催办", False, HANDLERS),  # before the deadline: not urgent
     "escalate": Rule("督办通知", True, ((Target.UNIT, Role.UNIT_HEAD), *HANDLERS)),
     "escalate_leader": Rule(
         "督办通知",

@@ -19,6 +19,7 @@ from app.rectification.service import CLOSED, PROCESS_KEY, note, refresh_light
 from app.supervision import lights
 from app.supervision.calendar import default_calendar
 from app.supervision.matters import today
+from app.supervision.urgings import NoticeNotDue
 
 # A handler of one unit's part (the step's `part_id`); the rectification's own end is `_closed`.
 Handler = Callable[[Session, Rectification, RectificationPart, dict[str, Any], str | None], None]
@@ -276,6 +277,13 @@ def _urged(kind: str) -> Handler:
         # part keep running while the office verifies.
         if part.done_on is not None or part.status == "accepted":
             return
+        if kind != "remind" and today() <= part.due:
+            # A timer fired by hand before the part is late: "已超过整改时限" would be false.
+            raise NoticeNotDue(
+                f"the rectification part is due {part.due}: an urging is not true before then",
+                errors=[{"field": "early", "message": f"not late before {part.due}"}],
+                deadline_due=part.due.isoformat(),
+            )
         label, template = NOTICES[kind]
         days = default_calendar().workdays_between(part.due, today())
         notice = template.format(title=rectification.title, due=part.due, days=days)

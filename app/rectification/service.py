@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
 from app.clock import clock
-from app.config import get_settings
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
 from app.errors import InvalidData
@@ -26,7 +25,6 @@ from app.results.models import Bulletin
 from app.sequences import next_code
 from app.supervision import lights
 from app.supervision import matters as matter_service
-from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import add_days
 from app.supervision.models import Assignment, Matter
 from app.supervision.timeline import note as matter_note
@@ -241,14 +239,10 @@ def note(
 
 
 def part_light(part: RectificationPart, today: date) -> lights.Light:
-    """domain.md §7: an open part is red past due, yellow in the warning window; a reported or
-    accepted part is green."""
-    if part.status == "accepted" or part.done_on is not None:
-        return lights.Light.GREEN
-    obligation = lights.Obligation(
-        kind="rectification", due=part.due, window=get_settings().warning_window_days
-    )
-    return lights.time_light(obligation, today, default_calendar())
+    """domain.md §7 by `lights.deadline_light`: an open part is red past due, yellow in the
+    warning window; a reported or accepted part is green."""
+    done = part.done_on if part.status != "accepted" else (part.done_on or today)
+    return lights.deadline_light(part.due, done, today)
 
 
 def refresh_light(session: Session, rectification: Rectification) -> None:

@@ -22,6 +22,7 @@ NOTICE_TITLES = {
     "remind": "督查提醒",
     "urge": "催办通知",
     "sign_overdue": "催办通知",
+    "early_urge": "提前催办",
     "escalate": "督办通知",
     "escalate_leader": "督办通知",
 }

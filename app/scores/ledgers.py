@@ -19,6 +19,7 @@ from app.scores import exports, labels
 from app.scores.gather import URGING_KINDS
 from app.shared import ERRORS
 from app.supervision import api as matters_api
+from app.supervision import lights
 from app.supervision.lights import Light
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
@@ -27,7 +28,7 @@ from app.supervision.schemas import MatterOut
 router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
 Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
 LEDGER_MAX_ROWS = 200_000
-RED = Light.RED.value  # domain.md §7: past due and not done is red, whenever it was last lit
+RED = Light.RED.value  # domain.md §7: past due and not done is red (`lights.past_due`)
 
 
 @router.get("/matters.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
@@ -76,8 +77,7 @@ def _overdue_deadlines(
         .join(Matter, Matter.id == MatterDeadline.matter_id)
         .outerjoin(urged, urged.c.deadline_id == MatterDeadline.id)
         .where(
-            MatterDeadline.done_on.is_(None),
-            MatterDeadline.due < day,
+            lights.past_due(MatterDeadline.due, MatterDeadline.done_on, day),
             Matter.status != "closed",
             matters_api.visible(scope),
         )

@@ -21,7 +21,8 @@ from app.org.models import Unit
 from app.shared import ERRORS, Page
 from app.supervision import extensions, holidays, matters, recorder
 from app.supervision.deadlines import SourceType
-from app.supervision.lights import Light, worst
+from app.supervision.lights import worst
+from app.supervision.matter_lights import live_lights, overdue
 from app.supervision.models import (
     Assignment,
     ExtensionRequest,
@@ -130,8 +131,8 @@ def matter_query(session: Session, principal: Principal, f: MatterFilters) -> Se
             Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
         )
     if f.overdue is not None:
-        late = (Matter.final_due < matters.today()) & (Matter.status != "closed")
-        query = query.where(late | (Matter.light == "red") if f.overdue else ~late)
+        late = overdue(matters.today())  # domain.md §7: red by the clock, not as last stored
+        query = query.where(late if f.overdue else ~late)
     if f.due_before:
         query = query.where(Matter.final_due < f.due_before)
     if f.due_after:
@@ -215,13 +216,23 @@ def _detail(s: Session, matter: Matter) -> MatterDetail:
     children = list(
         s.scalars(select(Matter).where(Matter.parent_id == matter.id).order_by(Matter.created_at))
     )
-    open_lights = [Light(c.light) for c in children if c.status != "closed"]
+    # domain.md §7 by the clock now, as the task list shows it (stored lights follow the sweep).
+    light, deadline_lights = live_lights(s, matter)
+    child_lights = {c.id: live_lights(s, c)[0] for c in children}
+    open_lights = [child_lights[c.id] for c in children if c.status != "closed"]
     return MatterDetail(
-        **MatterOut.model_validate(matter).model_dump(),
+        **MatterOut.model_validate(matter).model_dump(exclude={"light"}),
+        light=light.value,
         content=matter.content,
-        sub_matters=[SubMatterOut.model_validate(c) for c in children],
-        rolled_up_light=worst([Light(matter.light), *open_lights]).value,
-        deadlines=[DeadlineOut.model_validate(d) for d in rows(MatterDeadline, MatterDeadline.due)],
+        sub_matters=[
+            SubMatterOut.model_validate(c).model_copy(update={"light": child_lights[c.id].value})
+            for c in children
+        ],
+        rolled_up_light=worst([light, *open_lights]).value,
+        deadlines=[
+            DeadlineOut.model_validate(d).model_copy(update={"light": deadline_lights[d.id]})
+            for d in rows(MatterDeadline, MatterDeadline.due)
+        ],
         assignments=[
             AssignmentOut.model_validate(a) for a in rows(Assignment, Assignment.sign_due)
         ],
@@ -346,7 +357,7 @@ def put_holiday_schedule(
         )
 
     def work(s: Session) -> holidays.ScheduleIn:
-        holidays.store(s, body, actor=principal.sub)
+        holidays.store(engine, s, body, actor=principal.sub)
         audit.record(
             s,
             principal,

@@ -5,7 +5,12 @@ Where an answer comes from, per year, in order:
    once the State Council publishes its notice 国务院办公厅关于20XX年部分节假日安排的通知)
    — basis "loaded";
 2. the `chinese_calendar` library, for the years it knows (2004–2026 in 1.11.0) — basis "official";
-3. weekends only, for years nobody knows — basis "fallback": answered, flagged, never an error.
+3. for years nobody has published: the statutory holidays of the national rules (全国年节及纪念日
+   放假办法: New Year's Day; Spring Festival, eve to the third day; Qingming; Labour Day, 1–2 May;
+   Dragon Boat; Mid-Autumn; National Day, 1–3 October), computed by python-holidays' `China`
+   without its "observed" days (its guesses at the bridging days), plus weekends; make-up working
+   days are unknown until the notice, so there are none — basis "provisional": answered, flagged
+   on every deadline it decided, recomputed when the year's schedule is loaded, never an error.
 """
 
 import json
@@ -16,12 +21,16 @@ from pathlib import Path
 from typing import Literal
 
 import chinese_calendar  # type: ignore[import-untyped]
+import holidays as holiday_rules
 
-Basis = Literal["official", "loaded", "fallback"]
+Basis = Literal["official", "loaded", "provisional"]
 
 HOLIDAYS_DIR = Path(__file__).resolve().parents[2] / "data" / "holidays"
 LIBRARY_SOURCE = f"chinese-calendar {getattr(chinese_calendar, '__version__', '')}".strip()
-FALLBACK_SOURCE = "无公布的放假安排：仅按周六、周日休息推算 (weekends only)"
+PROVISIONAL_SOURCE = (
+    "未公布放假安排：按全国年节及纪念日放假办法的法定节假日推算，调休上班日未知"
+    f" (provisional: python-holidays {holiday_rules.__version__}, statutory days only)"
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,14 @@ def _validated(year: int, holidays: list[date], workdays: list[date], source: st
     return YearSchedule(year, frozenset(holidays), frozenset(workdays), source)
 
 
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The statutory holidays of `year` by the national rules (no bridging days, no swaps)."""
+    found = holiday_rules.China(years=year, observed=False)
+    # Published years also list their swapped rest days ("Day off (substituted from …)"):
+    # those come from a notice, not from the rules.
+    return frozenset(d for d, name in found.items() if "substituted" not in name)
+
+
 def _library_knows(year: int) -> bool:
     """Whether `chinese_calendar` has data for `year` (it raises NotImplementedError otherwise)."""
     try:
@@ -55,11 +72,12 @@ def _library_knows(year: int) -> bool:
 
 
 class WorkCalendar:
-    """Working days on the official calendar; years can be loaded, unknown years fall back."""
+    """Working days on the official calendar; years can be loaded, unknown years are provisional."""
 
     def __init__(self) -> None:
         self._loaded: dict[int, YearSchedule] = {}
         self._library_years: dict[int, bool] = {}
+        self._statutory: dict[int, frozenset[date]] = {}
 
     def load_year(
         self, year: int, holidays: list[date], workdays: list[date], source: str = ""
@@ -85,7 +103,7 @@ class WorkCalendar:
             return "loaded"
         if d.year not in self._library_years:
             self._library_years[d.year] = _library_knows(d.year)
-        return "official" if self._library_years[d.year] else "fallback"
+        return "official" if self._library_years[d.year] else "provisional"
 
     def source(self, year: int) -> str:
         """A human-readable name of the schedule used for `year` (for display next to the basis)."""
@@ -93,7 +111,7 @@ class WorkCalendar:
             return self._loaded[year].source
         if self.basis(date(year, 1, 1)) == "official":
             return LIBRARY_SOURCE
-        return FALLBACK_SOURCE
+        return PROVISIONAL_SOURCE
 
     def is_workday(self, d: date) -> bool:
         """A working day: Monday–Friday unless a holiday, or a weekend swapped to work (调休)."""
@@ -103,7 +121,9 @@ class WorkCalendar:
             return d in schedule.workdays or (d.weekday() < 5 and d not in schedule.holidays)
         if basis == "official":
             return bool(chinese_calendar.is_workday(d))
-        return d.weekday() < 5
+        if d.year not in self._statutory:
+            self._statutory[d.year] = statutory_holidays(d.year)
+        return d.weekday() < 5 and d not in self._statutory[d.year]
 
     def is_holiday(self, d: date) -> bool:
         """Not a working day: a statutory holiday or a weekend rest day."""
@@ -134,11 +154,11 @@ class WorkCalendar:
     def span_basis(self, first: date, last: date) -> Basis:
         """The basis of a decision that looked at every day from `first` to `last`.
 
-        "fallback" if any year in between is unknown, else the basis of `last`'s year.
+        "provisional" if any year in between is unpublished, else the basis of `last`'s year.
         """
         years = range(min(first, last).year, max(first, last).year + 1)
-        if any(self.basis(date(y, 1, 1)) == "fallback" for y in years):
-            return "fallback"
+        if any(self.basis(date(y, 1, 1)) == "provisional" for y in years):
+            return "provisional"
         return self.basis(last)
 
 

@@ -100,6 +100,9 @@ class Deadline:
     calendar_basis: Basis
     label: str
     rolled_from: date | None = None
+    # The period's last day before rolling off rest days (民法典 Art. 203); None when the date was
+    # given or counted in working days. A new calendar for its year re-rolls it from here.
+    nominal: date | None = None
 
     def as_variables(self) -> dict[str, str | None]:
         """The deadline as BPMN process variables (dates as ISO strings)."""
@@ -157,7 +160,15 @@ def _period_deadline(
         calendar_basis=calendar.span_basis(nominal, due),
         label=label,
         rolled_from=nominal if rolled else None,
+        nominal=nominal,
     )
+
+
+def reroll(rule: str, nominal: date, calendar: WorkCalendar) -> Deadline:
+    """A computed period ending on `nominal`, rolled again on `calendar` (its year's schedule was
+    loaded since): the due day, the rule text and the basis anew; kind and label left empty."""
+    base = rule.split(RULE_ROLLED.split("{", 1)[0], 1)[0]
+    return _period_deadline("", "", base, nominal, calendar, DEFAULT_RULES)
 
 
 @dataclass(frozen=True)

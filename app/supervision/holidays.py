@@ -7,9 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import clock
+from app.engine.runtime import Engine
 from app.errors import InvalidData
 from app.supervision.calendar import default_calendar
 from app.supervision.models import HolidaySchedule
+from app.supervision.recalendar import recompute_provisional
 
 
 class ScheduleIn(BaseModel):
@@ -24,8 +26,9 @@ class ScheduleIn(BaseModel):
     source: str = Field(min_length=2, max_length=500, description="the notice it comes from")
 
 
-def store(session: Session, body: ScheduleIn, *, actor: str) -> HolidaySchedule:
-    """Validate, keep and apply a schedule at once (other processes apply it at start-up)."""
+def store(engine: Engine, session: Session, body: ScheduleIn, *, actor: str) -> HolidaySchedule:
+    """Validate, keep and apply a schedule at once (other processes apply it at start-up), and
+    compute again the open deadlines decided on the provisional calendar for that year."""
     try:
         default_calendar().load_year(body.year, body.holidays, body.workdays, body.source)
     except ValueError as exc:
@@ -36,6 +39,7 @@ def store(session: Session, body: ScheduleIn, *, actor: str) -> HolidaySchedule:
     row.source, row.loaded_by, row.loaded_at = body.source, actor, clock.now()
     session.add(row)
     session.flush()
+    recompute_provisional(engine, session, year=body.year, actor=actor)
     return row
 
 

@@ -6,17 +6,19 @@ time-proportional schedule). A matter's light is the worst of its open obligatio
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
+
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.config import get_settings
 from app.engine.timeutil import CHINA
 from app.supervision.calendar import WorkCalendar, default_calendar
 from app.supervision.deadlines import warning_start
 
-WARNING_WINDOW = 3  # most offices warn 3 days ahead
+WARNING_WINDOW = 3  # most offices warn 3 days ahead (the default of DUCHA_WARNING_WINDOW_DAYS)
 PROGRESS_YELLOW_GAP = 10  # points behind schedule: yellow at ≥ 10
 PROGRESS_RED_GAP = 30  # red when > 30
 EXTENSIONS_ALLOWED = 1  # more than one extension lights yellow
@@ -167,12 +169,34 @@ def repeated_reds(count: int, threshold: int = REPEATED_REDS) -> bool:
     return count >= threshold
 
 
-def task_light(due_at: datetime, now: datetime) -> str:
-    """§7 for a ready task: red once its due instant has passed; yellow from the warning window
-    (working days on the official calendar, `DUCHA_WARNING_WINDOW_DAYS`); else green."""
-    if now > due_at:
-        return Light.RED.value
+def deadline_light(
+    due: date, done_on: date | None, today: date, calendar: WorkCalendar | None = None
+) -> Light:
+    """domain.md §7, the one light of a deadline, read by tasks, matters, rectifications, the
+    dashboard, the ledgers and the events: green once done; red when `today` is past the due
+    day; yellow from `DUCHA_WARNING_WINDOW_DAYS` (default 3) working days before it; else green.
+    """
     obligation = Obligation(
-        kind="task", due=due_at.astimezone(CHINA).date(), window=get_settings().warning_window_days
+        kind="deadline", due=due, done_on=done_on, window=get_settings().warning_window_days
     )
-    return time_light(obligation, now.astimezone(CHINA).date(), default_calendar()).value
+    return time_light(obligation, today, calendar or default_calendar())
+
+
+def due_day(due_at: datetime) -> date:
+    """The last day (China time) on which a task due at the instant `due_at` is still on time.
+
+    A due instant at midnight opens the next day (`at(due + 1 day)`, the diagrams' timers), so
+    its due day is the day before; any other instant falls on its own day.
+    """
+    return (due_at - timedelta(microseconds=1)).astimezone(CHINA).date()
+
+
+def task_light(due_at: datetime, now: datetime) -> str:
+    """§7 for a ready task: the light of the deadline it serves (its due day), by `deadline_light`
+    — so a sign-for task and its matter's sign-for deadline always show the same light."""
+    return deadline_light(due_day(due_at), None, now.astimezone(CHINA).date()).value
+
+
+def past_due(due: Any, done_on: Any, today: date) -> ColumnElement[bool]:
+    """The red half of `deadline_light` as SQL (open and past its due day) for counts and lists."""
+    return done_on.is_(None) & (due < today)

@@ -17,6 +17,7 @@ from app.sequences import next_code
 from app.supervision import deadlines as rules
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
+from app.supervision.matter_lights import refresh_light
 from app.supervision.models import Assignment, Matter, MatterDeadline
 from app.supervision.schemas import MatterIn
 from app.supervision.timeline import note
@@ -97,6 +98,8 @@ def register(
         actor=actor,
         data={"deadlines": [d.as_variables() for d in computed]},
     )
+    # domain.md §7: lit at once — a sign-for due in 3 working days is yellow on the first day.
+    refresh_light(session, matter)
     return matter, outcome
 
 
@@ -180,6 +183,7 @@ def _deadline(
         basis=deadline.basis,
         calendar_basis=deadline.calendar_basis,
         rolled_from=deadline.rolled_from,
+        nominal_due=deadline.nominal,
         light="green",
     )
     session.add(row)

@@ -68,6 +68,8 @@ class MatterDeadline(Base):
     """A deadline of a matter (seed 三(一)), with its rule and basis; closed on time or late."""
 
     __tablename__ = "matter_deadlines"
+    # Loading a year's schedule looks up the open deadlines decided on a provisional calendar.
+    __table_args__ = (Index("ix_matter_deadlines_calendar_basis", "calendar_basis"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     matter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matters.id"), index=True)
@@ -77,8 +79,9 @@ class MatterDeadline(Base):
     due: Mapped[date] = mapped_column(Date)
     rule: Mapped[str] = mapped_column(Text)
     basis: Mapped[str] = mapped_column(String(20))
-    calendar_basis: Mapped[str] = mapped_column(String(20))
+    calendar_basis: Mapped[str] = mapped_column(String(20))  # official | loaded | provisional
     rolled_from: Mapped[date | None] = mapped_column(Date)
+    nominal_due: Mapped[date | None] = mapped_column(Date)  # before rolling; None: a given date
     original_due: Mapped[date | None] = mapped_column(Date)
     done_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(10))  # on_time | late

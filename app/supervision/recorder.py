@@ -7,20 +7,19 @@ timers) extension properties.
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time
-from typing import Any
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.engine.runtime import CompletedElement, StepEvents
-from app.engine.timeutil import CHINA
 from app.errors import DomainError
-from app.supervision import lights
+from app.supervision import lights, urgings
 from app.supervision.calendar import default_calendar
+from app.supervision.matter_lights import refresh_light
 from app.supervision.matters import LOOK_BACK_KEY, PROCESS_KEY, today
-from app.supervision.models import Assignment, Matter, MatterDeadline, ProgressReport, Urging
+from app.supervision.models import Assignment, Matter, MatterDeadline, ProgressReport
 from app.supervision.timeline import note
 
 Handler = Callable[[Session, Matter, CompletedElement, str | None], None]
@@ -31,17 +30,21 @@ def on_step(session: Session, events: StepEvents) -> None:
     if events.instance.process_key not in (PROCESS_KEY, LOOK_BACK_KEY):
         return
     touched: dict[uuid.UUID, Matter] = {}
+    early = urgings.Early.of(events)
     for element in events.completed:
-        key = element.properties.get("matterStep") or element.properties.get("matterEvent")
-        handler = HANDLERS.get(key or "")
+        key = element.properties.get("matterStep") or element.properties.get("matterEvent") or ""
+        handler = HANDLERS.get(key)
         matter_id = element.data.get("matter_id")
-        if handler is None or not matter_id:
+        if (handler is None and key not in urgings.KINDS) or not matter_id:
             continue
         matter = touched.get(uuid.UUID(matter_id)) or session.get(Matter, uuid.UUID(matter_id))
         if matter is None:
             continue
         touched[matter.id] = matter
-        handler(session, matter, element, events.actor)
+        if handler is None:
+            urgings.urge(session, matter, element, key, early=early)
+        else:
+            handler(session, matter, element, events.actor)
     for matter in touched.values():
         refresh_light(session, matter)
 
@@ -293,102 +296,6 @@ def _satisfaction(
     )
 
 
-NOTICES = {
-    "remind": ("提醒", "【督查提醒】《{title}》{label}时限为{due}，请抓紧办理，按时报送。"),
-    "urge": (
-        "催办",
-        "【催办通知】《{title}》已超过{label}时限（{due}），请立即办理并报送，说明逾期原因。",
-    ),
-    "escalate_leader": (
-        "督办（分管领导）",
-        "【督办通知】《{title}》超期{days}个工作日仍未报送，已报分管领导督办，请单位主要负责同志亲自过问。",
-    ),
-    "escalate": (
-        "督办（单位负责人）",
-        "【督办通知】《{title}》超期{days}个工作日仍未报送，已报单位负责人督办，请负责同志督促办理。",
-    ),
-    "sign_overdue": (
-        "逾期未签收",
-        "【催办通知】《{title}》交办后未在时限（{due}）内签收，请立即签收或说明理由退回。",
-    ),
-}
-
-
-def _urged(kind: str) -> Handler:
-    def handler(
-        session: Session, matter: Matter, element: CompletedElement, actor: str | None
-    ) -> None:
-        unit, deadline = _urged_deadline(session, matter, element)
-        if deadline is None or deadline.done_on is not None:
-            return
-        if _already_urged(session, deadline, kind):
-            return
-        title, template = NOTICES[kind]
-        days = default_calendar().workdays_between(deadline.due, today())
-        notice = template.format(
-            title=matter.title, label=deadline.label, due=deadline.due, days=days
-        )
-        session.add(
-            Urging(
-                matter_id=matter.id,
-                unit_code=unit,
-                kind=kind,
-                notice=notice,
-                at=clock.now(),
-                deadline_id=deadline.id,
-            )
-        )
-        deadline.light = lights.Light.YELLOW if kind == "remind" else lights.Light.RED
-        note(
-            session,
-            matter,
-            kind,
-            f"{title}：{unit}",
-            unit=unit,
-            actor=None,
-            data={"notice": notice},
-        )
-
-    return handler
-
-
-def _already_urged(session: Session, deadline: MatterDeadline, kind: str) -> bool:
-    """A reminder once past due and urged, or the same notice twice on one day, says nothing new.
-
-    A report sent back after its due date re-arms the report's timers, whose instants have
-    passed: they fire at once, and would repeat the reminder and the urging already sent. (A
-    deadline moved by an extension is not past due: its new reminder goes out.)
-    """
-    day = today()
-    since = datetime.combine(day, time(0), CHINA)
-    earlier = select(Urging.id).where(Urging.deadline_id == deadline.id).limit(1)
-    same_today = earlier.where(Urging.kind == kind, Urging.at >= since)
-    if session.scalar(same_today) is not None:
-        return True
-    if kind != "remind" or day <= deadline.due:
-        return False
-    urged = earlier.where(Urging.kind.in_(("urge", "escalate", "escalate_leader")))
-    return session.scalar(urged) is not None
-
-
-def _urged_deadline(
-    session: Session, matter: Matter, element: CompletedElement
-) -> tuple[str, MatterDeadline | None]:
-    data: dict[str, Any] = element.data
-    if element.element_id.startswith("final_"):
-        rows = _deadlines(session, matter, None, "final_report")
-        return matter.lead_unit, rows[0] if rows else None
-    unit = data.get("unit", matter.lead_unit)
-    if element.element_id.startswith("sign_for"):
-        rows = [d for d in _deadlines(session, matter, unit, "sign_for") if d.done_on is None]
-        return unit, rows[0] if rows else None
-    due = data.get("period", {}).get("due")
-    rows = [
-        d for d in _deadlines(session, matter, unit, "quarterly_report") if d.due.isoformat() == due
-    ]
-    return unit, rows[0] if rows else None
-
-
 def _closed(session: Session, matter: Matter, element: CompletedElement, actor: str | None) -> None:
     matter.status, matter.closed_at = "closed", clock.now()
     note(session, matter, "closed", "事项办结", actor=actor)
@@ -455,37 +362,5 @@ HANDLERS: dict[str, Handler] = {
     "review": _reviewed,
     "evaluation": _evaluated,
     "satisfaction": _satisfaction,
-    "remind": _urged("remind"),
-    "urge": _urged("urge"),
-    "escalate": _urged("escalate"),
-    "escalate_leader": _urged("escalate_leader"),
-    "sign_overdue": _urged("sign_overdue"),
     "closed": _closed,
-}
-
-
-def refresh_light(session: Session, matter: Matter) -> None:
-    """domain.md §7: a matter's light is the worst of its open obligations; changes are kept."""
-    if matter.status == "closed":
-        return
-    day = today()
-    calendar = default_calendar()
-    open_lights = []
-    for deadline in session.scalars(
-        select(MatterDeadline).where(MatterDeadline.matter_id == matter.id)
-    ):
-        if deadline.done_on is not None:
-            continue
-        obligation = lights.Obligation(kind=deadline.kind, due=deadline.due)
-        deadline.light = lights.time_light(obligation, day, calendar)
-        open_lights.append(lights.Light(deadline.light))
-    light = lights.matter_light(open_lights)
-    if light != matter.light:
-        note(
-            session,
-            matter,
-            "light_changed",
-            f"状态灯：{matter.light} → {light}",
-            data={"from": matter.light, "to": light.value},
-        )
-        matter.light = light.value
+}  # and the urgings' markers (`urgings.KINDS`): remind, urge, escalate, escalate_leader, …

@@ -46,8 +46,10 @@ def test_counts_per_group_match_the_list(matter_client):
     client = matter_client  # today: 2026-03-02
     register(client, "office")
     register(client, "office", category="reform", source_type="meeting")
+    # domain.md §7: overdue is red — an open obligation past due. Assigned 5 January, its
+    # sign-for was due 8 January (3 working days) and is still open: overdue.
     register(client, "office", lead_unit="320000-ZJT", assigned_on="2026-01-05")
-    # Past its explicit final due date and not closed: overdue.
+    # Past its explicit final due date (and its sign-for) and not closed: overdue.
     register(
         client,
         "office",
@@ -61,27 +63,27 @@ def test_counts_per_group_match_the_list(matter_client):
 
     assert counts(stats(client, "office", "unit")) == {
         "320000-FGW": (2, 0, 0),
-        "320000-ZJT": (2, 0, 1),
+        "320000-ZJT": (2, 0, 2),
         "320100-FGW": (1, 0, 0),
     }
     by_category = stats(client, "office", "category")
     assert by_category["total"] == 5 == listed(client, "office")
-    assert counts(by_category) == {"key_work": (4, 0, 1), "reform": (1, 0, 0)}
+    assert counts(by_category) == {"key_work": (4, 0, 2), "reform": (1, 0, 0)}
     assert [g["key"] for g in by_category["groups"]] == ["key_work", "reform"]
     months = stats(client, "office", "month")
     assert [(g["key"], g["count"]) for g in months["groups"]] == [("2026-01", 2), ("2026-03", 3)]
     for light, (count, _, _) in counts(stats(client, "office", "light")).items():
         assert count == listed(client, "office", light=light)
-    assert counts(stats(client, "office", "status")) == {"planning": (5, 0, 1)}
+    assert counts(stats(client, "office", "status")) == {"planning": (5, 0, 2)}
     assert counts(stats(client, "office", "source_type")) == {
-        "annual_key_work": (3, 0, 0),
+        "annual_key_work": (3, 0, 1),
         "meeting": (1, 0, 0),
         "reform_deployment": (1, 0, 1),
     }
 
     # The list's filters apply.
     assert counts(stats(client, "office", "unit", category="reform")) == {"320000-FGW": (1, 0, 0)}
-    assert counts(stats(client, "office", "month", overdue=True)) == {"2026-01": (1, 0, 1)}
+    assert counts(stats(client, "office", "month", overdue=True)) == {"2026-01": (2, 0, 2)}
     assert stats(client, "office", "light", q="没有这样的事项") == {
         "group_by": "light",
         "total": 0,

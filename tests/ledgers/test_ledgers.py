@@ -80,7 +80,8 @@ def test_the_matter_ledger_has_every_matter_of_the_list(matter_client, database_
     assert instruction[3:6] == ("领导批示交办", "领导批示", "省长批示〔2026〕12号")
     assert instruction[8].date() == date(2026, 3, 2)  # a date cell
     assert instruction[9].date() == date(2026, 4, 1)  # seed 三(一): 30 days
-    assert instruction[10:12] == ("制定方案", "绿灯")
+    # domain.md §7: lit at registration — the sign-for is due in 3 working days, so yellow.
+    assert instruction[10:12] == ("制定方案", "黄灯")
     # The list's filters apply, and the ledger agrees with GET /matters.
     params = {"category": "leader_instruction", "q": "城市更新"}
     listed = client.get(f"{API}/matters", params=params, headers=exporter).json()

@@ -1,9 +1,11 @@
-"""The official work calendar: library years, loaded years, and the weekends-only fallback."""
+"""The official work calendar: library years, loaded years, and provisional unpublished years."""
 
 import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import chinese_calendar  # type: ignore[import-untyped]
+import holidays as holiday_rules
 import pytest
 
 from app.supervision.calendar import (
@@ -11,6 +13,7 @@ from app.supervision.calendar import (
     WorkCalendar,
     calendar_from_dir,
     default_calendar,
+    statutory_holidays,
 )
 
 # A made-up 2027 schedule for tests only — NOT the State Council's (unpublished in our data).
@@ -20,7 +23,7 @@ TEST_2027_WORKDAYS = [date(2027, 2, 20)]
 
 @pytest.fixture
 def calendar() -> WorkCalendar:
-    """A calendar with nothing loaded: the library for 2004–2026, weekends only after."""
+    """A calendar with nothing loaded: the library for 2004–2026, provisional after."""
     return WorkCalendar()
 
 
@@ -57,20 +60,22 @@ def test_official_2026(calendar: WorkCalendar, day: date, workday: bool) -> None
 @pytest.mark.parametrize(
     ("day", "workday"),
     [
-        (date(2027, 1, 1), True),  # New Year's Day is unknown: a Friday counts as working
-        (date(2027, 2, 8), True),  # likely Spring Festival, unknown: a Monday
+        (date(2027, 1, 1), False),  # New Year's Day, a Friday: statutory, known without a notice
+        (date(2027, 1, 4), True),  # an ordinary Monday
+        (date(2027, 2, 5), False),  # Spring Festival eve (除夕), a Friday
+        (date(2027, 2, 8), False),  # Spring Festival, third day, a Monday
+        (date(2027, 2, 9), True),  # python-holidays' "observed" guess is not used: a Tuesday
         (date(2027, 2, 6), False),  # Saturday
-        (date(2027, 2, 7), False),  # Sunday
-        (date(2027, 2, 20), False),  # Saturday, no swap known
-        (date(2003, 1, 1), True),  # before the library's range too
+        (date(2027, 2, 20), False),  # Saturday: make-up working days are unknown, so none
+        (date(2027, 10, 4), True),  # Monday after National Day 1–3: no guessed bridging day
+        (date(2003, 1, 1), False),  # before the library's range: New Year's Day still
     ],
 )
-def test_unknown_year_falls_back_to_weekends(
-    calendar: WorkCalendar, day: date, workday: bool
-) -> None:
-    # domain §5: never an error for years nobody knows, flagged "fallback"
+def test_unpublished_year_is_provisional(calendar: WorkCalendar, day: date, workday: bool) -> None:
+    # domain §5: never an error for years nobody has published; the statutory holidays by the
+    # national rules and weekends rest, no make-up working days, flagged "provisional"
     assert calendar.is_workday(day) is workday
-    assert calendar.basis(day) == "fallback"
+    assert calendar.basis(day) == "provisional"
 
 
 @pytest.mark.parametrize(
@@ -83,7 +88,7 @@ def test_unknown_year_falls_back_to_weekends(
         (date(2027, 2, 15), True),  # ordinary Monday
     ],
 )
-def test_loaded_year_overrides_fallback(
+def test_loaded_year_overrides_provisional(
     loaded_2027: WorkCalendar, day: date, workday: bool
 ) -> None:
     assert loaded_2027.is_workday(day) is workday
@@ -111,7 +116,8 @@ def test_loaded_year_overrides_library(calendar: WorkCalendar) -> None:
         (date(2026, 3, 14), 0, date(2026, 3, 14)),  # zero days: the day itself, even a rest day
         (date(2026, 10, 9), -3, date(2026, 9, 29)),  # counting back over the holiday
         (date(2026, 10, 4), -1, date(2026, 9, 30)),
-        (date(2027, 1, 15), 1, date(2027, 1, 18)),  # fallback: weekends only
+        (date(2027, 1, 15), 1, date(2027, 1, 18)),  # provisional: over a weekend
+        (date(2026, 12, 31), 1, date(2027, 1, 4)),  # provisional: over New Year's Day
     ],
 )
 def test_add_workdays(calendar: WorkCalendar, start: date, n: int, expected: date) -> None:
@@ -136,8 +142,8 @@ def test_workdays_between(calendar: WorkCalendar, a: date, b: date, expected: in
     ("first", "last", "expected"),
     [
         (date(2026, 3, 1), date(2026, 4, 1), "official"),
-        (date(2026, 12, 20), date(2027, 1, 4), "fallback"),  # any unknown year taints the span
-        (date(2027, 1, 1), date(2027, 3, 1), "fallback"),
+        (date(2026, 12, 20), date(2027, 1, 4), "provisional"),  # an unpublished year taints it
+        (date(2027, 1, 1), date(2027, 3, 1), "provisional"),
     ],
 )
 def test_span_basis(calendar: WorkCalendar, first: date, last: date, expected: str) -> None:
@@ -172,7 +178,7 @@ def test_load_file_and_dir(tmp_path: Path, calendar: WorkCalendar) -> None:
     assert calendar.source(2027) == "test schedule 2027"
     from_dir = calendar_from_dir(tmp_path)
     assert from_dir.basis(date(2027, 2, 8)) == "loaded"
-    assert calendar_from_dir(tmp_path / "missing").basis(date(2027, 2, 8)) == "fallback"
+    assert calendar_from_dir(tmp_path / "missing").basis(date(2027, 2, 8)) == "provisional"
 
 
 @pytest.mark.parametrize(
@@ -202,3 +208,44 @@ def test_default_calendar_is_shared_and_loads_data() -> None:
     assert default_calendar() is default_calendar()
     assert default_calendar().basis(date(2026, 10, 3)) == "loaded"
     assert not default_calendar().is_workday(date(2026, 10, 3))
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_national_rules_agree_with_the_published_years(year: int) -> None:
+    # domain §5: the statutory holidays (python-holidays' China, "observed" days left out) of a
+    # published year are all rest days in chinese-calendar's data of the State Council's notice.
+    statutory = statutory_holidays(year)
+    assert len(statutory) == 13  # 1 + 4 (eve to 3rd day) + 1 + 2 + 1 + 1 + 3
+    assert [d for d in sorted(statutory) if chinese_calendar.is_workday(d)] == []
+    # The notice adds rest days the rules do not give (bridging days, swapped weekends) and
+    # make-up working days: what a provisional year cannot know.
+    rest = {d for d in _days(year) if not chinese_calendar.is_workday(d) and d.weekday() < 5}
+    assert rest - statutory  # e.g. 2026-02-20, 2026-10-06…07
+    swapped = [d for d in _days(year) if chinese_calendar.is_workday(d) and d.weekday() >= 5]
+    assert swapped  # e.g. 2026-02-14, 2026-09-20, 2026-10-10
+
+
+def test_python_holidays_observed_days_are_guesses() -> None:
+    # python-holidays adds "observed" days for 2027 (e.g. 2027-02-09…10, 2027-10-04…05) by its
+    # own rule; for 2025/2026 those it gave happened to be rest days in the notices, but the
+    # notices gave more (2026 Spring Festival: 15–23 February). Provisional years use none.
+    guessed = holiday_rules.China(years=2027)
+    observed = sorted(d for d, name in guessed.items() if "observed" in name)
+    assert observed and not set(observed) & statutory_holidays(2027)
+    assert statutory_holidays(2027) == {
+        date(2027, 1, 1),
+        *(date(2027, 2, d) for d in (5, 6, 7, 8)),
+        date(2027, 4, 5),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
+        date(2027, 6, 9),
+        date(2027, 9, 15),
+        *(date(2027, 10, d) for d in (1, 2, 3)),
+    }
+
+
+def _days(year: int) -> list[date]:
+    return [
+        date(year, 1, 1) + timedelta(days=i)
+        for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)
+    ]

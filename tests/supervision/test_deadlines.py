@@ -26,7 +26,7 @@ TEST_2027_HOLIDAYS = [date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)]
 
 @pytest.fixture
 def calendar() -> WorkCalendar:
-    """Library data for 2026, weekends-only fallback for 2027 (nothing loaded)."""
+    """Library data for 2026, provisional 2027 (nothing loaded: statutory holidays, weekends)."""
     return WorkCalendar()
 
 
@@ -99,7 +99,7 @@ def test_counting_rules_start_day(
         (S.NPC_SUGGESTION, date(2026, 8, 31), date(2026, 11, 30), None, "答复代表"),
         # seed 三(一): CPPCC proposals, answer within 3 months
         (S.CPPCC_PROPOSAL, date(2026, 3, 10), date(2026, 6, 10), None, "答复提案人"),
-        # …29 Nov + 3 months → 28 Feb 2027, a Sunday (fallback: weekends) → 1 March
+        # …29 Nov + 3 months → 28 Feb 2027, a Sunday (provisional year) → 1 March
         (S.CPPCC_PROPOSAL, date(2026, 11, 29), date(2027, 3, 1), date(2027, 2, 28), "答复提案人"),
     ],
 )
@@ -205,8 +205,9 @@ def test_npc_complex(calendar: WorkCalendar, complex_npc: bool, due: date, rule_
         # seed 三(一): report within 20 days after the year's handling is complete
         (date(2026, 11, 10), date(2026, 11, 30), None, "official"),
         (date(2026, 9, 13), date(2026, 10, 8), date(2026, 10, 3), "official"),
-        # 2027-01-01 is not known to be New Year's Day: a Friday counts as working, flagged
-        (date(2026, 12, 12), date(2027, 1, 1), None, "fallback"),
+        # domain §5: 2027 is unpublished, but 1 January is New Year's Day by the national rules:
+        # rolled past it and the weekend to Monday 4 January, flagged provisional
+        (date(2026, 12, 12), date(2027, 1, 4), date(2027, 1, 1), "provisional"),
     ],
 )
 def test_completion_report(
@@ -305,7 +306,7 @@ def test_extension_allowed(today: date, allowed: bool) -> None:
         (date(2026, 3, 17), 3, True, date(2026, 3, 12)),  # across a weekend
         (date(2026, 10, 9), 3, False, date(2026, 10, 6)),  # calendar days
         (date(2026, 10, 9), 0, True, date(2026, 10, 9)),
-        (date(2027, 1, 15), 3, True, date(2027, 1, 12)),  # fallback year
+        (date(2027, 1, 15), 3, True, date(2027, 1, 12)),  # provisional year
     ],
 )
 def test_warning_start(

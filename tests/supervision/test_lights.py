@@ -221,7 +221,7 @@ RED_SINCE = date(2026, 9, 29)  # Tuesday before National Day
         (RED_SINCE, date(2026, 10, 10), "urge"),  # 4: 9-30, 10-08, 10-09, 10-10 (调休)
         (RED_SINCE, date(2026, 10, 11), "urge"),
         (RED_SINCE, date(2026, 10, 12), "escalate"),  # 5th working day
-        (date(2027, 1, 4), date(2027, 1, 11), "escalate"),  # fallback year, weekends only
+        (date(2027, 1, 4), date(2027, 1, 11), "escalate"),  # provisional year, no holiday
         (date(2027, 1, 4), date(2027, 1, 8), "urge"),
     ],
 )

@@ -39,7 +39,7 @@ def test_a_tasks_light_follows_its_due_date(matter_client):
     assert report_task()["light"] == "yellow"
     detail = client.get(f"{API}/tasks/{task['id']}", headers=as_(client, "fgw")).json()
     assert detail["light"] == "yellow"
-    clock.freeze(due + timedelta(minutes=1))
+    clock.freeze(due + timedelta(seconds=1))  # the next day: past the due day
     assert report_task()["light"] == "red"
     done = client.get(
         f"{API}/tasks", params={"state": "completed"}, headers=as_(client, "office")
@@ -53,4 +53,6 @@ def test_the_rule_counts_working_days():
     due = datetime.fromisoformat("2026-10-09T17:00:00+08:00")
     assert task_light(due, datetime.fromisoformat("2026-09-28T09:00:00+08:00")) == "green"
     assert task_light(due, datetime.fromisoformat("2026-09-29T09:00:00+08:00")) == "yellow"
-    assert task_light(due, datetime.fromisoformat("2026-10-09T17:00:01+08:00")) == "red"
+    # domain.md §7: red past the due *day*, as the matter's deadline — not at 17:00:01.
+    assert task_light(due, datetime.fromisoformat("2026-10-09T17:00:01+08:00")) == "yellow"
+    assert task_light(due, datetime.fromisoformat("2026-10-10T00:00:01+08:00")) == "red"

@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import access, service
 from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure, stepped
 from app.engine.models import Job
-from app.engine.schemas import InstanceDetail, JobOut, MessageResult, SendMessage
+from app.engine.schemas import ExecuteJob, InstanceDetail, JobOut, MessageResult, SendMessage
 from app.errors import NotFound
 from app.identity import audit
 from app.identity.policy import permission, scope_of
@@ -89,11 +89,16 @@ def execute_job(
     job_id: uuid.UUID,
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("jobs.execute"))],
+    body: Annotated[ExecuteJob | None, Body()] = None,
 ) -> InstanceDetail:
-    """Fire a timer now, whatever its due time (operators and tests)."""
+    """Fire a timer now (operators and tests). Before its due time, supervision's urging timers
+    answer 409 `notice_not_due` unless the body says `{"early": true, "reason": "…"}`."""
 
     def work(s: Session) -> tuple[service.Outcome, InstanceDetail | None]:
-        outcome = service.execute_job(engine, s, job_id=job_id, actor=principal.sub)
+        reason = body.reason if body is not None else None
+        outcome = service.execute_job(
+            engine, s, job_id=job_id, actor=principal.sub, early_reason=reason
+        )
         if outcome is None:
             raise NotFound(f"job {job_id} not found")
         detail = None if outcome.failure else service.step_detail(s, outcome)

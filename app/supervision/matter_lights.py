@@ -1,0 +1,68 @@
+"""A matter's lights (domain.md §7): each deadline's by `lights.deadline_light`, the matter's
+the worst of its open ones — stored (for lists, filters and the dashboard) and read live."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.clock import clock
+from app.engine.timeutil import CHINA
+from app.supervision import lights
+from app.supervision.models import Matter, MatterDeadline
+from app.supervision.timeline import note
+
+
+def _deadlines(session: Session, matter: Matter) -> list[MatterDeadline]:
+    session.flush()  # deadlines added in this transaction (registration, a look-back) count
+    return list(
+        session.scalars(select(MatterDeadline).where(MatterDeadline.matter_id == matter.id))
+    )
+
+
+def _lights(
+    matter: Matter, deadlines: list[MatterDeadline]
+) -> tuple[lights.Light, dict[uuid.UUID, lights.Light]]:
+    day = clock.now().astimezone(CHINA).date()
+    by_deadline = {d.id: lights.deadline_light(d.due, d.done_on, day) for d in deadlines}
+    if matter.status == "closed":
+        return lights.Light(matter.light), by_deadline
+    return lights.matter_light(by_deadline.values()), by_deadline
+
+
+def live_lights(session: Session, matter: Matter) -> tuple[lights.Light, dict[uuid.UUID, str]]:
+    """The matter's light and each deadline's by the clock now, as the detail answers them
+    (nothing is written; the stored lights follow at the next step or sweep)."""
+    light, by_deadline = _lights(matter, _deadlines(session, matter))
+    return light, {k: v.value for k, v in by_deadline.items()}
+
+
+def refresh_light(session: Session, matter: Matter) -> None:
+    """Store the lights by the clock now; a change of the matter's light goes on its timeline
+    (and out as `matter.light_changed`). A closed matter keeps its last light."""
+    if matter.status == "closed":
+        return
+    deadlines = _deadlines(session, matter)
+    light, by_deadline = _lights(matter, deadlines)
+    for deadline in deadlines:
+        deadline.light = by_deadline[deadline.id].value
+    if light != matter.light:
+        note(
+            session,
+            matter,
+            "light_changed",
+            f"状态灯：{matter.light} → {light}",
+            data={"from": matter.light, "to": light.value},
+        )
+        matter.light = light.value
+
+
+def overdue(today: date) -> ColumnElement[bool]:
+    """SQL: the matter is open and one of its deadlines is red by the clock (`lights.past_due`) —
+    the `overdue` filter of the list, the dashboard's overdue counts."""
+    red = select(MatterDeadline.matter_id).where(
+        lights.past_due(MatterDeadline.due, MatterDeadline.done_on, today)
+    )
+    return (Matter.status != "closed") & Matter.id.in_(red)
