@@ -11,7 +11,7 @@ from app.db import Database
 from app.engine.api.deps import Limit, Offset, page
 from app.errors import NotFound
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, scope_of
+from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.notifications import contacts, retry
 from app.notifications.models import Contact, Notification
@@ -23,6 +23,7 @@ from app.notifications.schemas import (
     Status,
 )
 from app.notifications.worker import planner
+from app.rectification.models import Rectification
 from app.shared import ERRORS, Page
 from app.supervision.api import visible
 from app.supervision.models import Matter
@@ -186,6 +187,7 @@ def retry_notification(
         ).first()
         if row is None:
             raise NotFound(f"notification {notification_id} not found")
+        _control_subject(s, principal, row)
         rows = retry.retry(s, row, planner(request.app.state.settings))
         _audit(
             s,
@@ -198,6 +200,29 @@ def retry_notification(
         return [NotificationOut.model_validate(r) for r in rows]
 
     return db.transaction(work)
+
+
+def _control_subject(s: Session, principal: Principal, row: Notification) -> None:
+    """Retrying a message is an act on what it is about: the matter's (or rectification's)
+    controlling office, or an admin (policy.controls); an involved unit's office only sees it."""
+    owner: str | None = row.unit_code
+    kind = "notification"
+    if row.matter_id is not None:
+        owner = s.scalar(select(Matter.owner_unit).where(Matter.id == row.matter_id))
+        kind = "matter"
+    elif row.rectification_id is not None:
+        owner = s.scalar(
+            select(Rectification.owner_unit).where(Rectification.id == row.rectification_id)
+        )
+        kind = "rectification"
+    require_control(
+        s,
+        principal,
+        "notifications.retry",
+        object_type=kind,
+        object_id=row.matter_id or row.rectification_id or row.id,
+        owner_unit=owner,
+    )
 
 
 def _visible(scope: Scope) -> Any:
