@@ -218,3 +218,17 @@ def require_control(
         object_id=str(object_id),
         owner_unit=owner_unit,
     )
+
+
+def sees_contact(
+    session: Session, principal: Principal, *, sub: str | None, unit_code: str | None
+) -> bool:
+    """Who sees a person's contact data (e-mail, IM id or mobile): the person themself, the
+    supervision office of their government and the offices above it (an office or office head
+    whose subtree holds the person's unit), and admins. Everyone else gets it redacted
+    (docs/access.md; 条例 Art. 19: personal privacy is not to be leaked)."""
+    if principal.has(Role.ADMIN):
+        return True
+    if sub is not None and sub == principal.sub:
+        return True
+    return principal.has(*OFFICE) and scope_of(session, principal).contains(session, unit_code)

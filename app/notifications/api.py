@@ -89,7 +89,9 @@ def list_contacts(
             query = query.where(Contact.unit_code == unit)
         rows = s.scalars(query.order_by(Contact.unit_code, Contact.name, Contact.sub))
         # Roles are a JSON list: a unit has few contacts, so they are filtered here.
-        items = [ContactOut.model_validate(c) for c in rows if role is None or role in c.roles]
+        items = [
+            contacts.shown_contact(s, principal, c) for c in rows if role is None or role in c.roles
+        ]
         return Page(
             items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
         )
@@ -151,7 +153,8 @@ def list_notifications(
             query = query.where(Notification.rectification_id == rectification_id)
         order = Notification.created_at.desc()
         result: Page[NotificationOut] = page(s, query, order, NotificationOut, limit, offset)
-        return result
+        shown = [contacts.shown_notification(s, principal, n) for n in result.items]
+        return result.model_copy(update={"items": shown})
 
 
 @router.get("/matters/{matter_id}/notifications", response_model=list[NotificationOut])
@@ -170,7 +173,7 @@ def matter_notifications(
             .where(Notification.matter_id == matter_id)
             .order_by(Notification.created_at, Notification.id)
         )
-        return [NotificationOut.model_validate(r) for r in rows]
+        return [contacts.shown_notification(s, principal, r) for r in rows]
 
 
 @router.post("/notifications/{notification_id}/retry", response_model=list[NotificationOut])
@@ -197,7 +200,7 @@ def retry_notification(
             row.unit_code,
             {"rows": [str(r.id) for r in rows]},
         )
-        return [NotificationOut.model_validate(r) for r in rows]
+        return [contacts.shown_notification(s, principal, r) for r in rows]
 
     return db.transaction(work)
 
