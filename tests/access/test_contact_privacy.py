@@ -164,3 +164,26 @@ def _check(client: TestClient) -> None:
     assert contact_audit("own_auditor")["im_id"] is None
     assert contact_audit("own_auditor")["redacted"] is True
     assert contact_audit("admin")["im_id"] == CO_IM
+
+    # Retrying a message is an act on the matter: its controlling offices, not the involved one.
+    # A second matter finds the district's handler without a contact: a failed row.
+    assert (
+        client.delete(f"{API}/contacts/lead_handler", headers=h(client, "admin")).status_code == 204
+    )
+    second = _assigned_matter(client)
+    worker = notifier(client.app.state.db, client.app.state.settings)
+    deadline = time.monotonic() + 30
+    while not (
+        failed := [m for m in _messages(client, second, "admin") if m["status"] == "failed"]
+    ):
+        assert time.monotonic() < deadline, "no failed row"
+        worker.plan()
+        time.sleep(0.05)
+    (row,) = [m for m in failed if m["recipient_unit"] == LEAD]
+    url = f"{API}/notifications/{row['id']}/retry"
+    refused = client.post(url, headers=h(client, "lead_office"))
+    assert refused.status_code == 403 and refused.json()["action"] == "notifications.retry"
+    for office in ("own_office", "superior_office"):
+        answer = client.post(url, headers=h(client, office))
+        # Passed the gate, and still nobody to reach: 409 not_retryable.
+        assert answer.status_code == 409 and answer.json()["code"] == "not_retryable", answer.text
