@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         default=["127.0.0.1/32", "::1/128"],
         description="addresses allowed to send identity headers",
     )
+    # A caller's unit must be in the unit tree (401 `unknown_unit`), unless an SSO deployment
+    # lets its first sign-in create the unit: a department under `auth_auto_create_parent`
+    # (which must exist), or a top-level unit when that is unset (docs/access.md).
+    auth_auto_create_units: bool = Field(
+        default=False, description="create a token's unknown unit instead of answering 401"
+    )
+    auth_auto_create_parent: str | None = Field(
+        default=None, max_length=64, description="parent of auto-created units (unset: top level)"
+    )
     warning_window_days: int = Field(
         default=3, ge=0, le=30, description="yellow: working days before a deadline (§7)"
     )

@@ -28,7 +28,7 @@ from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.service import Outcome
 from app.errors import InvalidData, NotFound
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, scope_of
+from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.org.models import Unit
 from app.shared import ERRORS, Page
@@ -59,11 +59,20 @@ def _visible_activity(s: Session, principal: Principal, activity_id: uuid.UUID) 
     return activity
 
 
-def _owned_activity(s: Session, principal: Principal, activity_id: uuid.UUID) -> Activity:
-    """An activity the caller's office runs (its owner unit is in the caller's scope)."""
+def _owned_activity(
+    s: Session, principal: Principal, activity_id: uuid.UUID, action: str
+) -> Activity:
+    """An activity the caller controls (policy.controls: its owner unit, the offices above it,
+    admins); 404 unseen, 403 when the caller is only involved (a target, an invitee)."""
     activity = _visible_activity(s, principal, activity_id)
-    if not scope_of(s, principal).contains(s, activity.owner_unit):
-        raise Forbidden("only the office running the activity records this")
+    require_control(
+        s,
+        principal,
+        action,
+        object_type="activity",
+        object_id=activity.id,
+        owner_unit=activity.owner_unit,
+    )
     return activity
 
 
@@ -290,7 +299,7 @@ def import_survey_results(
     filename = _filename(file.filename)
 
     def work(s: Session) -> SurveyOut:
-        activity = _owned_activity(s, principal, activity_id)
+        activity = _owned_activity(s, principal, activity_id, "activities.survey_import")
         row = records.import_survey(
             s,
             activity,
@@ -322,7 +331,7 @@ def add_coverage(
     """舆论监督: record one media report."""
 
     def work(s: Session) -> CoverageOut:
-        activity = _owned_activity(s, principal, activity_id)
+        activity = _owned_activity(s, principal, activity_id, "activities.coverage")
         if activity.method != "media":
             raise records.NotOpen("coverage belongs to a media-supervision activity")
         row = records.add_coverage(s, activity, body, actor=principal.sub)
@@ -344,7 +353,19 @@ def schedule_look_backs(
     """回头看: start the look back of every linked closed matter (each in its own process)."""
 
     def work(s: Session) -> tuple[Outcome, ActivityDetail | None]:
-        activity = _owned_activity(s, principal, activity_id)
+        activity = _owned_activity(s, principal, activity_id, "activities.look_back")
+        # A look back reopens a matter when it fails: each linked matter must be the caller's too.
+        for linked in s.scalars(
+            select(Matter).where(Matter.id.in_([uuid.UUID(m) for m in activity.matter_ids]))
+        ):
+            require_control(
+                s,
+                principal,
+                "matters.look_back",
+                object_type="matter",
+                object_id=linked.id,
+                owner_unit=linked.owner_unit,
+            )
         outcomes = records.schedule_look_backs(
             engine, s, activity, body, actor=principal.sub, owner_unit=principal.unit
         )

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 from app.engine import service
 from app.engine.models import InstanceUnit, Job, ProcessInstance, TaskRecord
 from app.errors import NotFound
-from app.identity.policy import Forbidden, Scope, allowed, can_work, require, scope_of
+from app.identity.policy import (
+    Forbidden,
+    Scope,
+    allowed,
+    can_work,
+    controlled_clause,
+    require,
+    require_control,
+    scope_of,
+)
 from app.identity.principal import Principal
 
 
@@ -47,6 +56,32 @@ def instance(session: Session, principal: Principal, instance_id: uuid.UUID) -> 
     return row
 
 
+def instance_to_control(
+    session: Session, principal: Principal, instance_id: uuid.UUID, action: str
+) -> ProcessInstance:
+    """The instance if the caller controls it (policy.controls: its owner unit, the offices
+    above, admins); 404 when they may not even see it, 403 when they only see it."""
+    row = instance(session, principal, instance_id)
+    require_control(
+        session,
+        principal,
+        action,
+        object_type="process instance",
+        object_id=instance_id,
+        owner_unit=row.unit_code,
+    )
+    return row
+
+
+def controlled_instance_ids(session: Session, principal: Principal) -> Select[Any] | None:
+    """Ids of the instances the caller controls (None: every instance, for admins)."""
+    if scope_of(session, principal).everything:
+        return None
+    return select(ProcessInstance.id).where(
+        controlled_clause(session, principal, ProcessInstance.unit_code)
+    )
+
+
 def _involves(session: Session, scope: Scope, instance_id: uuid.UUID) -> bool:
     query = select(
         exists().where(
@@ -81,11 +116,55 @@ def task_to_work(session: Session, principal: Principal, task_id: uuid.UUID) -> 
 
 
 def task_to_release(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
-    """Unclaim: the assignee themself, or the office that may re-assign."""
+    """Unclaim: the assignee themself, or the office that controls the task's instance."""
     record = task(session, principal, task_id)
     if record.assignee != principal.sub:
         require(principal, "tasks.assign")
+        _control_task(session, principal, record, "tasks.unclaim")
     return record
+
+
+def task_to_assign(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
+    """Re-assign (改派): the task if the caller controls its instance (404 / 403 otherwise)."""
+    record = task(session, principal, task_id)
+    _control_task(session, principal, record, "tasks.assign")
+    return record
+
+
+def _control_task(session: Session, principal: Principal, record: TaskRecord, action: str) -> None:
+    owner = session.scalar(
+        select(ProcessInstance.unit_code).where(ProcessInstance.id == record.instance_id)
+    )
+    require_control(
+        session,
+        principal,
+        action,
+        object_type="task",
+        object_id=record.id,
+        owner_unit=owner,
+    )
+
+
+def job_to_execute(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:
+    """A job (timer) the caller may fire: its instance visible (404) and controlled (403)."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    scope = scope_of(session, principal)
+    if not (scope.everything or _involves(session, scope, job.instance_id)):
+        raise NotFound(f"job {job_id} not found")
+    owner = session.scalar(
+        select(ProcessInstance.unit_code).where(ProcessInstance.id == job.instance_id)
+    )
+    require_control(
+        session,
+        principal,
+        "jobs.execute",
+        object_type="job",
+        object_id=job_id,
+        owner_unit=owner,
+    )
+    return job
 
 
 def unit_in_scope(session: Session, principal: Principal, unit_code: str, field: str) -> None:

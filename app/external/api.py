@@ -241,11 +241,12 @@ def set_retries(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("incidents.resolve"))],
 ) -> ExternalTaskResult:
-    """Give a task retries again (an operator, in scope): fetchable at once; its incident is
-    resolved and the instance runs again when no other incident is open."""
+    """Give a task retries again (an operator controlling its instance): fetchable at once;
+    its incident is resolved and the instance runs again when no other incident is open."""
 
     def work(s: Session) -> ExternalTaskResult:
-        _visible(s, principal, task_id)
+        found = _visible(s, principal, task_id)
+        access.instance_to_control(s, principal, found.instance_id, "incidents.resolve")
         row = external_tasks.set_retries(
             s,
             task_id=task_id,

@@ -5,11 +5,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.identity import audit
 from app.identity.models import AuditRecord
-from app.identity.policy import PERMISSIONS, allowed, current_principal, permission, scope_of
+from app.identity.policy import (
+    PERMISSIONS,
+    allowed,
+    current_principal,
+    permission,
+    scope_of,
+    sees_contact,
+)
 from app.identity.principal import Principal
 from app.identity.schemas import AuditOut, MeOut, VerificationOut
 from app.shared import ERRORS, Page
@@ -77,11 +85,26 @@ def list_audit(
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = s.scalars(query.order_by(AuditRecord.id.desc()).limit(limit).offset(offset))
         return Page(
-            items=[AuditOut.model_validate(r) for r in rows],
+            items=[_shown(s, principal, AuditOut.model_validate(r)) for r in rows],
             total=total,
             limit=limit,
             offset=offset,
         )
+
+
+# Contact data in a contact change's submitted data (app.notifications.schemas.ContactIn).
+CONTACT_FIELDS = ("email", "im_id")
+
+
+def _shown(s: Session, principal: Principal, row: AuditOut) -> AuditOut:
+    """A contact change as the caller may see it: the addresses withheld (null) unless
+    policy.sees_contact. The row's hash still covers what was stored (verify walks the table)."""
+    if row.object_type != "contact" or not isinstance(row.data, dict):
+        return row
+    if sees_contact(s, principal, sub=row.object_id, unit_code=row.unit_code):
+        return row
+    data = {k: (None if k in CONTACT_FIELDS else v) for k, v in row.data.items()}
+    return row.model_copy(update={"data": {**data, "redacted": True}})
 
 
 @router.get("/audit/verify", response_model=VerificationOut)

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError
+from app.identity import admission
 from app.identity.auth import Authenticator
 from app.identity.principal import Principal, Role
 from app.org import service as units
@@ -36,7 +37,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "tasks.assign": OFFICE | {Role.ADMIN},
     "messages.send": frozenset({Role.SUPERVISION_OFFICE, Role.ADMIN}),
     "jobs.read": OFFICE | {Role.ADMIN, Role.AUDITOR},
-    "jobs.execute": frozenset({Role.ADMIN}),
+    # Firing a timer is an act on the instance: admins, and the office that controls it.
+    "jobs.execute": OFFICE | {Role.ADMIN},
     "units.read": ALL,
     "units.write": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.AUDITOR, Role.ADMIN}),
@@ -90,11 +92,13 @@ def require(principal: Principal, action: str) -> None:
 async def current_principal(request: Request) -> Principal:
     """The authenticated caller (401 otherwise).
 
-    Async, like the dependency below: both only compute, and a sync dependency costs a
-    thread-pool hop per request.
+    Async, like the dependency below: both only compute (the caller's unit is checked against
+    the cached unit tree), and a sync dependency costs a thread-pool hop per request.
     """
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.authenticate(request)
+    principal = authenticator.authenticate(request)
+    await admission.admit(request, principal)  # a unit outside the tree: 401 unknown_unit
+    return principal
 
 
 def permission(action: str) -> Callable[..., Awaitable[Principal]]:
@@ -165,3 +169,66 @@ def can_work(principal: Principal, *, unit_code: str | None, candidate_groups: l
     if not candidate_groups:
         return True
     return bool(principal.roles & set(candidate_groups))
+
+
+def controls(session: Session, principal: Principal, owner_unit: str | None) -> bool:
+    """Who controls an object (an instance, a matter, a plan, an activity, a rectification, a
+    result): the unit that owns it (registered it), the supervision offices above it (an office
+    or office head whose government's subtree holds the owner) and admins. Being involved —
+    lead, co-operating, a unit below them — grants seeing it and working one's own tasks, never
+    controlling it (docs/access.md; domain.md §8: every level sees its own and its subordinates'
+    matters, and the registering level runs them)."""
+    if principal.has(Role.ADMIN):
+        return True
+    if owner_unit is None:
+        return False
+    if owner_unit == principal.unit:
+        return True
+    return principal.has(*OFFICE) and scope_of(session, principal).contains(session, owner_unit)
+
+
+def controlled_clause(session: Session, principal: Principal, column: Any) -> ColumnElement[bool]:
+    """`controls` as a SQL condition on an owner-unit column (for sets: messages, lists)."""
+    if principal.has(Role.ADMIN):
+        return true()
+    own: ColumnElement[bool] = column == principal.unit
+    if not principal.has(*OFFICE):
+        return own
+    return or_(own, scope_of(session, principal).clause(column))
+
+
+def require_control(
+    session: Session,
+    principal: Principal,
+    action: str,
+    *,
+    object_type: str,
+    object_id: object,
+    owner_unit: str | None,
+) -> None:
+    """403 naming the action and the object unless the caller controls it (see `controls`).
+    Call it only on an object the caller may see: one they may not see is a 404 before this."""
+    if controls(session, principal, owner_unit):
+        return
+    raise Forbidden(
+        f"'{action}' on {object_type} {object_id} is for the office that owns it "
+        f"({owner_unit}), the offices above it and admins; being involved is not enough",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        owner_unit=owner_unit,
+    )
+
+
+def sees_contact(
+    session: Session, principal: Principal, *, sub: str | None, unit_code: str | None
+) -> bool:
+    """Who sees a person's contact data (e-mail, IM id or mobile): the person themself, the
+    supervision office of their government and the offices above it (an office or office head
+    whose subtree holds the person's unit), and admins. Everyone else gets it redacted
+    (docs/access.md; 条例 Art. 19: personal privacy is not to be leaked)."""
+    if principal.has(Role.ADMIN):
+        return True
+    if sub is not None and sub == principal.sub:
+        return True
+    return principal.has(*OFFICE) and scope_of(session, principal).contains(session, unit_code)

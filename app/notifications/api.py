@@ -11,7 +11,7 @@ from app.db import Database
 from app.engine.api.deps import Limit, Offset, page
 from app.errors import NotFound
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, scope_of
+from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.notifications import contacts, retry
 from app.notifications.models import Contact, Notification
@@ -23,6 +23,7 @@ from app.notifications.schemas import (
     Status,
 )
 from app.notifications.worker import planner
+from app.rectification.models import Rectification
 from app.shared import ERRORS, Page
 from app.supervision.api import visible
 from app.supervision.models import Matter
@@ -88,7 +89,9 @@ def list_contacts(
             query = query.where(Contact.unit_code == unit)
         rows = s.scalars(query.order_by(Contact.unit_code, Contact.name, Contact.sub))
         # Roles are a JSON list: a unit has few contacts, so they are filtered here.
-        items = [ContactOut.model_validate(c) for c in rows if role is None or role in c.roles]
+        items = [
+            contacts.shown_contact(s, principal, c) for c in rows if role is None or role in c.roles
+        ]
         return Page(
             items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
         )
@@ -150,7 +153,8 @@ def list_notifications(
             query = query.where(Notification.rectification_id == rectification_id)
         order = Notification.created_at.desc()
         result: Page[NotificationOut] = page(s, query, order, NotificationOut, limit, offset)
-        return result
+        shown = [contacts.shown_notification(s, principal, n) for n in result.items]
+        return result.model_copy(update={"items": shown})
 
 
 @router.get("/matters/{matter_id}/notifications", response_model=list[NotificationOut])
@@ -169,7 +173,7 @@ def matter_notifications(
             .where(Notification.matter_id == matter_id)
             .order_by(Notification.created_at, Notification.id)
         )
-        return [NotificationOut.model_validate(r) for r in rows]
+        return [contacts.shown_notification(s, principal, r) for r in rows]
 
 
 @router.post("/notifications/{notification_id}/retry", response_model=list[NotificationOut])
@@ -186,6 +190,7 @@ def retry_notification(
         ).first()
         if row is None:
             raise NotFound(f"notification {notification_id} not found")
+        _control_subject(s, principal, row)
         rows = retry.retry(s, row, planner(request.app.state.settings))
         _audit(
             s,
@@ -195,9 +200,32 @@ def retry_notification(
             row.unit_code,
             {"rows": [str(r.id) for r in rows]},
         )
-        return [NotificationOut.model_validate(r) for r in rows]
+        return [contacts.shown_notification(s, principal, r) for r in rows]
 
     return db.transaction(work)
+
+
+def _control_subject(s: Session, principal: Principal, row: Notification) -> None:
+    """Retrying a message is an act on what it is about: the matter's (or rectification's)
+    controlling office, or an admin (policy.controls); an involved unit's office only sees it."""
+    owner: str | None = row.unit_code
+    kind = "notification"
+    if row.matter_id is not None:
+        owner = s.scalar(select(Matter.owner_unit).where(Matter.id == row.matter_id))
+        kind = "matter"
+    elif row.rectification_id is not None:
+        owner = s.scalar(
+            select(Rectification.owner_unit).where(Rectification.id == row.rectification_id)
+        )
+        kind = "rectification"
+    require_control(
+        s,
+        principal,
+        "notifications.retry",
+        object_type=kind,
+        object_id=row.matter_id or row.rectification_id or row.id,
+        owner_unit=owner,
+    )
 
 
 def _visible(scope: Scope) -> Any:

@@ -5,10 +5,45 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.errors import InvalidData, NotFound
-from app.notifications.models import Contact
-from app.notifications.schemas import ContactAdminIn, ContactIn
+from app.identity.policy import sees_contact
+from app.identity.principal import Principal
+from app.notifications.models import Contact, Notification
+from app.notifications.schemas import ContactAdminIn, ContactIn, ContactOut, NotificationOut
 from app.org import service as units
 from app.org.models import Unit
+
+# What stands in for an address inside a message's subject, body or error (docs/access.md).
+MASK = "[redacted]"
+
+
+def shown_contact(session: Session, principal: Principal, contact: Contact) -> ContactOut:
+    """A contact as this caller may see it: e-mail and IM id withheld unless policy.sees_contact."""
+    out = ContactOut.model_validate(contact)
+    if sees_contact(session, principal, sub=contact.sub, unit_code=contact.unit_code):
+        return out
+    return out.model_copy(update={"email": None, "im_id": None, "redacted": True})
+
+
+def shown_notification(
+    session: Session, principal: Principal, message: Notification | NotificationOut
+) -> NotificationOut:
+    """A message as this caller may see it: the recipient's address withheld (and masked
+    wherever the text repeats it: an http body's `to`, an error) unless policy.sees_contact."""
+    out = NotificationOut.model_validate(message)
+    address = out.address
+    if address is None or sees_contact(
+        session, principal, sub=out.recipient_sub, unit_code=out.recipient_unit
+    ):
+        return out
+    return out.model_copy(
+        update={
+            "address": None,
+            "subject": out.subject.replace(address, MASK),
+            "body": out.body.replace(address, MASK),
+            "last_error": None if out.last_error is None else out.last_error.replace(address, MASK),
+            "redacted": True,
+        }
+    )
 
 
 def check(body: ContactIn) -> None:

@@ -79,6 +79,10 @@ class ContactOut(BaseModel):
     active: bool
     updated_by: str
     updated_at: datetime
+    redacted: bool = Field(
+        default=False,
+        description="true: e-mail and IM id are withheld (null) from you (docs/access.md)",
+    )
 
 
 class NotificationOut(BaseModel):
@@ -108,3 +112,8 @@ class NotificationOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+    redacted: bool = Field(
+        default=False,
+        description="true: the recipient's address is withheld (null, and masked in the "
+        "subject and body) from you (docs/access.md)",
+    )

@@ -49,6 +49,13 @@ class UnitTreeCache:
                 self._items[key] = (time.monotonic() + self.seconds, value)
         return value
 
+    def cached(self, key: tuple[str, str]) -> tuple[bool, str | None]:
+        """(True, value) when `key` is cached and fresh; (False, None) otherwise. Reads no table."""
+        found = self._items.get(key)
+        if found is not None and found[0] > time.monotonic():
+            return True, found[1]
+        return False, None
+
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
@@ -68,6 +75,39 @@ def path_of(session: Session, code: str) -> str | None:
 
     cache = _tree_cache(session)
     return read() if cache is None else cache.lookup(("path", code), read)
+
+
+def known_in_cache(session_info: dict[str, Any], code: str) -> bool | None:
+    """Whether a unit exists, from the unit-tree cache alone (None: not cached, ask `path_of`)."""
+    cache: UnitTreeCache | None = session_info.get(TREE_CACHE)
+    if cache is None:
+        return None
+    hit, path = cache.cached(("path", code))
+    return (path is not None) if hit else None
+
+
+def auto_create(session: Session, code: str, parent_code: str | None) -> Unit:
+    """A unit first seen in a trusted token (settings.auth_auto_create_units): a department
+    under `parent_code`, at its level, or a top-level province department when there is none.
+    Named by its code until an admin names it."""
+    level = "province"
+    if parent_code is not None:
+        parent = session.get(Unit, parent_code)
+        if parent is None:
+            raise InvalidData(
+                f"the parent of auto-created units, '{parent_code}', is not a unit",
+                errors=[{"field": "auth_auto_create_parent", "message": "unknown unit"}],
+            )
+        level = parent.level
+    try:
+        data = UnitIn(code=code, name=code, kind="department", level=level, parent_code=parent_code)
+    except ValidationError as exc:
+        raise InvalidData(
+            f"'{code[:64]}' cannot be a unit code",
+            errors=[{"field": "unit", "message": exc.errors()[0]["msg"]}],
+        ) from exc
+    unit, _created = upsert(session, data)
+    return unit
 
 
 def government_path(session: Session, code: str) -> str | None:

@@ -13,7 +13,7 @@ from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
 from app.errors import NotFound
 from app.identity import audit
-from app.identity.policy import Scope, permission, scope_of
+from app.identity.policy import Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.planning import events, plans, proposals
 from app.planning.models import ActivityProposal, AnnualPlan
@@ -154,6 +154,14 @@ def revise_plan_items(
 
     def work(s: Session) -> PlanDetail:
         plan = _visible_plan(s, principal, plan_id)
+        require_control(
+            s,
+            principal,
+            "plans.revise",
+            object_type="plan",
+            object_id=plan.id,
+            owner_unit=plan.owner_unit,
+        )
         plans.revise(s, plan, body.items, principal=principal)
         _audit(s, principal, "plan.revise", plan, **body.model_dump(mode="json"))
         return _plan_detail(s, plan)

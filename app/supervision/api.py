@@ -15,7 +15,7 @@ from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
 from app.errors import InvalidData, NotFound
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, scope_of
+from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.org.models import Unit
 from app.shared import ERRORS, Page
@@ -78,7 +78,10 @@ def register_matter(
             if not scope.contains(s, code):
                 raise Forbidden(f"unit '{code}' is outside your scope", errors=[{"field": field}])
         if body.parent_id is not None:
-            _visible_matter(s, principal, body.parent_id)  # decompose only what you can see
+            # Decomposing (分解, domain.md §8) is the involved level's act on its own part: the
+            # office of a unit the parent is assigned to breaks it down for the units below it.
+            # It creates a matter owned by the caller and changes nothing of the parent's.
+            _visible_matter(s, principal, body.parent_id)
         matter, outcome = matters.register(
             engine, s, body, actor=principal.sub, owner_unit=principal.unit
         )
@@ -198,6 +201,22 @@ def _visible_matter(s: Session, principal: Principal, matter_id: uuid.UUID) -> M
     return matter
 
 
+def _controlled_matter(
+    s: Session, principal: Principal, matter_id: uuid.UUID, action: str
+) -> Matter:
+    """A matter the caller controls (policy.controls): 404 unseen, 403 seen but only involved."""
+    matter = _visible_matter(s, principal, matter_id)
+    require_control(
+        s,
+        principal,
+        action,
+        object_type="matter",
+        object_id=matter.id,
+        owner_unit=matter.owner_unit,
+    )
+    return matter
+
+
 def _detail(s: Session, matter: Matter) -> MatterDetail:
     s.flush()  # what this transaction wrote (a timeline entry, an urging) is part of the answer
 
@@ -287,7 +306,7 @@ def decide_extension(
     """The office approves (the deadline and its timers move) or rejects a request."""
 
     def work(s: Session) -> MatterDetail:
-        matter = _visible_matter(s, principal, matter_id)
+        matter = _controlled_matter(s, principal, matter_id, "matters.extension_decision")
         row = extensions.decide(engine, s, matter, extension_id, body, actor=principal.sub)
         recorder.refresh_light(s, matter)
         _audit(
@@ -315,7 +334,7 @@ def schedule_look_back(
     """Schedule a look back (回头看) at a closed matter; a failed check reopens it."""
 
     def work(s: Session) -> tuple[Outcome, MatterDetail | None]:
-        matter = _visible_matter(s, principal, matter_id)
+        matter = _controlled_matter(s, principal, matter_id, "matters.look_back")
         outcome = matters.schedule_look_back(
             engine,
             s,

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.main import create_app
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
+DEMO_UNITS = Path(__file__).resolve().parents[2] / "data" / "units_demo.json"
 
 
 def _app(tmp_path: Path, **overrides: object) -> TestClient:
@@ -22,6 +23,7 @@ def _app(tmp_path: Path, **overrides: object) -> TestClient:
         database_url=f"sqlite:///{tmp_path}/auth.db",
         deploy_on_startup=False,
         scheduler_enabled=False,
+        units_file=DEMO_UNITS,  # callers' units must be in the tree
         _env_file=None,  # type: ignore[call-arg]
         **overrides,  # type: ignore[arg-type]
     )

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import TEST_SECRET, TESTER, login
+from conftest import DEMO_UNITS, TEST_SECRET, TESTER, login
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -18,6 +18,7 @@ def _settings(database_url: str) -> Settings:
         processes_dir=PROCESSES,
         scheduler_enabled=False,
         jwt_secret=SecretStr(TEST_SECRET),
+        units_file=DEMO_UNITS,  # the caller's unit must be in the tree
         _env_file=None,  # type: ignore[call-arg]
     )
 

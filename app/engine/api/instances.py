@@ -128,10 +128,10 @@ def cancel_instance(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("instances.cancel"))],
 ) -> InstanceDetail:
-    """Cancel a running (or failed) instance in your scope."""
+    """Cancel a running (or failed) instance your office controls (its owner unit or below)."""
 
     def work(s: Session) -> InstanceDetail:
-        row = access.instance(s, principal, instance_id)
+        row = access.instance_to_control(s, principal, instance_id, "instances.cancel")
         service.cancel(engine, s, instance_id=instance_id, actor=principal.sub)
         detail = details.instance_detail(s, instance_id)
         audit.record(

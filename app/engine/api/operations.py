@@ -27,11 +27,10 @@ def send_message(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("messages.send"))],
 ) -> MessageResult:
-    """Correlate a message with waiting instances in your scope (by business key), or start
+    """Correlate a message with waiting instances you control (by business key), or start
     new ones owned by your unit."""
 
     def work(s: Session) -> tuple[MessageResult, list[service.Outcome]]:
-        scope = scope_of(s, principal)
         result, outcomes = service.send_message(
             engine,
             s,
@@ -39,7 +38,7 @@ def send_message(
             correlation_key=body.correlation_key,
             variables=body.variables,
             actor=principal.sub,
-            visible_instances=None if scope.everything else access.visible_instance_ids(scope),
+            visible_instances=access.controlled_instance_ids(s, principal),
             unit_code=principal.unit,
         )
         audit.record(
@@ -91,10 +90,12 @@ def execute_job(
     principal: Annotated[Principal, Depends(permission("jobs.execute"))],
     body: Annotated[ExecuteJob | None, Body()] = None,
 ) -> InstanceDetail:
-    """Fire a timer now (operators and tests). Before its due time, supervision's urging timers
-    answer 409 `notice_not_due` unless the body says `{"early": true, "reason": "…"}`."""
+    """Fire a timer now (operators and tests): admins, and the office controlling its instance.
+    Before its due time, supervision's urging timers answer 409 `notice_not_due` unless the body
+    says `{"early": true, "reason": "…"}`."""
 
     def work(s: Session) -> tuple[service.Outcome, InstanceDetail | None]:
+        access.job_to_execute(s, principal, job_id)
         reason = body.reason if body is not None else None
         outcome = service.execute_job(
             engine, s, job_id=job_id, actor=principal.sub, early_reason=reason

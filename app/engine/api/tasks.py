@@ -151,10 +151,11 @@ def assign_task(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("tasks.assign"))],
 ) -> TaskOut:
-    """The office re-assigns a task: to a person, and/or to another unit in its scope."""
+    """The office controlling the instance re-assigns a task: to a person, and/or to another
+    unit in its scope."""
 
     def work(s: Session) -> TaskOut:
-        access.task(s, principal, task_id)
+        access.task_to_assign(s, principal, task_id)
         if body.unit is not None:
             access.unit_in_scope(s, principal, body.unit, "unit")
         record = service.assign(
