@@ -1,0 +1,64 @@
+"""Database faults answer 503 with Retry-After, from whichever layer meets them.
+
+Only a transaction known to have rolled back is "nothing was saved": a fault met after a commit
+of the same request, or during a COMMIT, is an unknown outcome (see the README's "When the
+database fails").
+"""
+
+import json
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import WRITES, RequestWrites, is_database_fault
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = "1"
+NOTHING_SAVED = "the database is unavailable; nothing was saved"
+MAYBE_SAVED = (
+    "the database failed after part of this request was saved; read the resource before "
+    "sending it again"
+)
+
+
+def fault_body() -> tuple[dict[str, str], list[tuple[bytes, bytes]]]:
+    """The 503 answer to a database fault, truthful about what this request saved."""
+    writes = WRITES.get()
+    if writes is not None and writes.committed:
+        body = {"detail": MAYBE_SAVED, "code": "outcome_unknown"}
+    else:
+        body = {"detail": NOTHING_SAVED, "code": "database_error"}
+    return body, [(b"content-type", b"application/json"), (b"retry-after", RETRY_AFTER.encode())]
+
+
+class DatabaseFaults:
+    """Pure ASGI, outermost but for metrics: a database fault from any inner layer is a 503."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = WRITES.set(RequestWrites())
+        started = False
+
+        async def noting(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        except Exception as exc:
+            if started or not is_database_fault(exc):
+                raise
+            log.error("database error: %s", exc)
+            body, headers = fault_body()
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+        finally:
+            WRITES.reset(token)
