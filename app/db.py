@@ -1,6 +1,7 @@
 """Database engine, sessions and the unit of work: one transaction per request, with retries."""
 
 import hashlib
+import logging
 import os
 import socket
 import threading
@@ -30,6 +31,7 @@ from app.config import Settings
 from app.errors import ConcurrentUpdate, OutcomeUnknown
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -318,15 +320,14 @@ class Watchdog:
         self.stall = settings.db_stall_check_seconds
         self.tick = min(0.25, self.stall / 2)
         self.connect_args = postgres_connect_args(settings)
-        self.unreachable = False  # the last probe failed
         self._held: dict[int, tuple[Any, float]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._probed_at = 0.0
+        # Runs only while connections are in use: an idle service has no thread ticking.
+        self._thread: threading.Thread | None = None
         event.listen(engine, "checkout", self._checkout, insert=True)  # before the idle ping
         event.listen(engine, "checkin", self._checkin)
-        self._thread = threading.Thread(target=self._run, name="ducha-db-watchdog", daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -334,21 +335,38 @@ class Watchdog:
     def _checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         with self._lock:
             self._held[id(record)] = (dbapi_connection, time.monotonic())
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(
+                    target=self._run, name="ducha-db-watchdog", daemon=True
+                )
+                self._thread.start()
 
     def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
         with self._lock:
             self._held.pop(id(record), None)
 
     def _run(self) -> None:
+        try:
+            self._watch()
+        finally:  # whatever ended it, the next checkout starts a new one
+            with self._lock:
+                self._thread = None
+
+    def _watch(self) -> None:
+        idle_since = time.monotonic()
         while not self._stop.wait(self.tick):
             now = time.monotonic()
             with self._lock:
+                if self._held:
+                    idle_since = now
+                elif now - idle_since > 10:  # nothing in use for a while: stop until needed
+                    return
                 stuck = [c for c, since in self._held.values() if now - since >= self.stall]
             if not stuck or now - self._probed_at < self.stall:
                 continue
             self._probed_at = now
-            self.unreachable = not self.probe()
-            if self.unreachable:
+            if not self.probe():
+                log.warning("the database does not answer: %d connections cut", len(stuck))
                 for connection in stuck:
                     _cut(connection)
 

@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from typing import Any
 
 import anyio
 from fastapi import Request
-from sqlalchemy import Integer, LargeBinary, String, delete
+from sqlalchemy import Integer, LargeBinary, String, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -254,6 +255,8 @@ def _resolve(
     try:
         while time.monotonic() < deadline:
             try:
+                if claim.outcome_unknown:
+                    _await_fate(db, claim)
                 _store(db, claim, answer)
                 return
             except Exception as exc:
@@ -311,6 +314,25 @@ def _lookup(db: Database, principal: str, key: str) -> IdempotencyRecord | None:
         if record is not None:
             session.expunge(record)
         return record
+
+
+def _await_fate(db: Database, claim: Claim) -> None:
+    """Wait until no transaction holds this key uncommitted (the cut COMMIT may still be under
+    way on the server): insert the key ourselves, which waits on the unique index for the other
+    transaction to end, then roll back whatever happened."""
+    with db.sessions() as session:
+        with suppress(IntegrityError):  # raised when it committed: the row is there
+            session.execute(
+                insert(IdempotencyRecord).values(
+                    principal=claim.principal,
+                    key=claim.key,
+                    fingerprint=claim.fingerprint,
+                    method=claim.method,
+                    path=claim.path,
+                    created_at=clock.now(),
+                )
+            )
+        session.rollback()
 
 
 def _store(db: Database, claim: Claim, answer: Answer) -> None:
