@@ -78,7 +78,9 @@ def is_database_fault(exc: BaseException) -> bool:
     A server that answered with a refusal of this request (a constraint, bad SQL) is not a
     fault of the database: that stays a bug of ours, loud as a 500.
     """
-    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+    if isinstance(
+        exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout | OutcomeUnknown
+    ):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 

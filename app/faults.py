@@ -11,6 +11,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import WRITES, RequestWrites, is_database_fault
+from app.errors import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,15 @@ MAYBE_SAVED = (
 )
 
 
-def fault_body() -> tuple[dict[str, str], list[tuple[bytes, bytes]]]:
+Headers = list[tuple[bytes, bytes]]
+
+
+def fault_body(exc: BaseException | None = None) -> tuple[dict[str, str], Headers]:
     """The 503 answer to a database fault, truthful about what this request saved."""
     writes = WRITES.get()
-    if writes is not None and writes.committed:
+    if isinstance(exc, OutcomeUnknown):
+        body = {"detail": exc.detail, "code": exc.code}
+    elif writes is not None and writes.committed:
         body = {"detail": MAYBE_SAVED, "code": "outcome_unknown"}
     else:
         body = {"detail": NOTHING_SAVED, "code": "database_error"}
@@ -57,7 +63,7 @@ class DatabaseFaults:
             if started or not is_database_fault(exc):
                 raise
             log.error("database error: %s", exc)
-            body, headers = fault_body()
+            body, headers = fault_body(exc)
             await send({"type": "http.response.start", "status": 503, "headers": headers})
             await send({"type": "http.response.body", "body": json.dumps(body).encode()})
         finally:

@@ -205,7 +205,7 @@ def _install_errors(app: FastAPI) -> None:
         if not is_database_fault(exc):  # a DBAPIError the server answered: our bug
             return await internal_error(_request, exc)
         log.error("database error: %s", exc)
-        return _fault_response()
+        return _fault_response(exc)
 
     for fault in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, DBAPIError):
         app.add_exception_handler(fault, database_fault)
@@ -214,7 +214,7 @@ def _install_errors(app: FastAPI) -> None:
     async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
         if is_database_fault(exc):  # met outside the routes (a middleware)
             log.error("database error: %s", exc)
-            return _fault_response()
+            return _fault_response(exc)
         log.exception("unhandled error", exc_info=exc)
         body = {"detail": "internal error; nothing was saved", "code": "internal_error"}
         return JSONResponse(body, status_code=500)
@@ -233,8 +233,8 @@ def _install_errors(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
 
-def _fault_response() -> JSONResponse:
-    body, headers = fault_body()
+def _fault_response(exc: Exception) -> JSONResponse:
+    body, headers = fault_body(exc)
     return JSONResponse(
         body, status_code=503, headers={k.decode(): v.decode() for k, v in headers[1:]}
     )

@@ -213,6 +213,22 @@ def test_a_commit_cut_before_the_server_got_it_runs_afresh_on_retry(proxied, pro
     assert _count(proxied) == 1
 
 
+def test_a_known_commit_whose_answer_could_not_be_stored_is_answered_and_kept(proxied, proxy):
+    """The change committed; the COMMIT of its answer's store is cut: the client still gets the
+    real answer, and the retry gets it too (stored in the background)."""
+    headers = {"Idempotency-Key": "store-cut"}
+    proxy.commits_to_pass = 2  # the key's lookup, the change
+    proxy.set("cut_before_commit")
+    first = proxied.post(f"{API}/process-instances", json=START, headers=headers)
+    assert proxy.commits_cut == 1
+    assert first.status_code == 201, first.text
+    again = proxied.post(f"{API}/process-instances", json=START, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _count(proxied) == 1
+
+
 def test_a_commit_cut_without_a_key_never_says_nothing_saved(proxied, proxy):
     proxy.set("cut_after_commit")
     response = proxied.post(f"{API}/process-instances", json=START)
