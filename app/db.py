@@ -359,6 +359,8 @@ class Watchdog:
         while not self._stop.wait(self.tick):
             now = time.monotonic()
             with self._lock:
+                for key in [k for k, (c, _) in self._held.items() if getattr(c, "closed", False)]:
+                    del self._held[key]  # closed without a checkin (a failed checkout)
                 if self._held:
                     idle_since = now
                 elif now - idle_since > 10:  # nothing in use for a while: stop until needed

@@ -144,7 +144,8 @@ def claim_in_transaction(db: Database, session: Session) -> None:
         claim.claimed = True
 
     def unknown() -> None:
-        claim.outcome_unknown = True
+        # Claimed as far as this request can tell: a later transaction must not insert it again.
+        claim.claimed = claim.outcome_unknown = True
 
     db.after_commit(mark)
     db.if_outcome_unknown(unknown)

@@ -326,3 +326,32 @@ def _stored(client: TestClient, key: str) -> int | None:
         return session.scalar(
             select(IdempotencyRecord.status_code).where(IdempotencyRecord.key == key)
         )
+
+
+def test_a_database_fault_while_firing_is_not_the_jobs_failure(client, frozen_clock):
+    """On both backends: the fire's commit fails; the job is not charged an attempt, and the
+    next round releases and fires it instead of waiting for the lease."""
+    deploy(client, "timer_intermediate.bpmn")
+    client.post(f"{API}/process-instances", json={"process_key": "wait_cooling_off"})
+    clock.freeze(frozen_clock + timedelta(hours=3))
+    db, scheduler = client.app.state.db, client.app.state.scheduler
+    commits: list[int] = []
+
+    def second_fails(_session: Session) -> None:
+        commits.append(1)
+        if len(commits) == 2:  # the acquire commits, the fire does not
+            raise OperationalError("COMMIT", {}, Exception("connection lost"))
+
+    event.listen(db.sessions, "before_commit", second_fails)
+    try:
+        with pytest.raises(OperationalError):
+            scheduler.run_due()
+    finally:
+        event.remove(db.sessions, "before_commit", second_fails)
+    with db.session() as session:
+        (job,) = session.scalars(select(Job)).all()
+        assert job.locked_by == scheduler.owner
+        assert job.attempts == 0
+    assert scheduler.run_due() == 1
+    with db.session() as session:
+        assert session.scalar(select(Job.status)) != "waiting"
