@@ -381,8 +381,10 @@ class Watchdog:
             connection = self.engine.dialect.dbapi.connect(  # type: ignore[union-attr]
                 *cargs, **{**cparams, **self.connect_args}
             )
-        except Exception:  # any failure to connect means: not reachable now
-            return False
+        except Exception as exc:  # connecting failed: was it the server that said no?
+            # A refusal from the server itself (too many clients, authentication) is an answer:
+            # the link works and the stuck requests are only slow.
+            return "FATAL:" in str(exc)
         connection.close()
         return True
 
