@@ -23,19 +23,15 @@ MAYBE_SAVED = (
 )
 
 
-Headers = list[tuple[bytes, bytes]]
-
-
-def fault_body(exc: BaseException | None = None) -> tuple[dict[str, str], Headers]:
-    """The 503 answer to a database fault, truthful about what this request saved."""
+def fault_body(exc: BaseException | None = None) -> dict[str, str]:
+    """The body of the 503 answer to a database fault, truthful about what this request saved
+    (sent with `Retry-After: RETRY_AFTER`)."""
     writes = WRITES.get()
     if isinstance(exc, OutcomeUnknown):
-        body = {"detail": exc.detail, "code": exc.code}
-    elif writes is not None and writes.committed:
-        body = {"detail": MAYBE_SAVED, "code": "outcome_unknown"}
-    else:
-        body = {"detail": NOTHING_SAVED, "code": "database_error"}
-    return body, [(b"content-type", b"application/json"), (b"retry-after", RETRY_AFTER.encode())]
+        return {"detail": exc.detail, "code": exc.code}
+    if writes is not None and writes.committed:
+        return {"detail": MAYBE_SAVED, "code": "outcome_unknown"}
+    return {"detail": NOTHING_SAVED, "code": "database_error"}
 
 
 class DatabaseFaults:
@@ -63,8 +59,11 @@ class DatabaseFaults:
             if started or not is_database_fault(exc):
                 raise
             log.error("database error: %s", exc)
-            body, headers = fault_body(exc)
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"retry-after", RETRY_AFTER.encode()),
+            ]
             await send({"type": "http.response.start", "status": 503, "headers": headers})
-            await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+            await send({"type": "http.response.body", "body": json.dumps(fault_body(exc)).encode()})
         finally:
             WRITES.reset(token)

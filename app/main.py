@@ -234,10 +234,7 @@ def _install_errors(app: FastAPI) -> None:
 
 
 def _fault_response(exc: Exception) -> JSONResponse:
-    body, headers = fault_body(exc)
-    return JSONResponse(
-        body, status_code=503, headers={k.decode(): v.decode() for k, v in headers[1:]}
-    )
+    return JSONResponse(fault_body(exc), status_code=503, headers={"Retry-After": RETRY_AFTER})
 
 
 class Metrics:
