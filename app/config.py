@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         default=3.0, gt=0, description="wait this long for a pooled connection, then 503"
     )
     health_timeout_seconds: float = Field(
-        default=1.0, gt=0, description="/health answers 503 when the database is slower"
+        default=0.9, gt=0, description="/health answers 503 when the database is slower"
     )
     idempotency_answer_lease_seconds: int = Field(
         default=30,
