@@ -41,12 +41,58 @@ class Settings(BaseSettings):
     workflow_cache_size: int = Field(default=512, ge=0, description="Loaded workflows kept warm")
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
-    db_statement_timeout_ms: int = Field(default=30_000, ge=0, description="PostgreSQL only")
     db_ping_idle_seconds: float = Field(
         default=5.0,
         ge=0,
         description="PostgreSQL: ping a pooled connection idle this long before use (0: always)",
     )
+    # --- database faults: bounded waits (issue "Say only what is true") ---
+    db_statement_timeout_ms: int = Field(
+        default=30_000, ge=0, description="PostgreSQL: longest statement, then 503 (0: none)"
+    )
+    db_connect_timeout_seconds: int = Field(
+        default=2, ge=1, le=60, description="PostgreSQL: give up opening a connection after this"
+    )
+    db_idle_in_transaction_timeout_ms: int = Field(
+        default=60_000,
+        ge=0,
+        description="PostgreSQL: the server ends a session idle inside a transaction this long",
+    )
+    db_keepalive_idle_seconds: int = Field(
+        default=5, ge=1, description="PostgreSQL: TCP keepalive probes after this much silence"
+    )
+    db_keepalive_interval_seconds: int = Field(
+        default=1, ge=1, description="PostgreSQL: between unanswered keepalive probes"
+    )
+    db_keepalive_count: int = Field(
+        default=3, ge=1, description="PostgreSQL: unanswered probes before the link is dead"
+    )
+    db_tcp_user_timeout_ms: int = Field(
+        default=4_000,
+        ge=0,
+        description="PostgreSQL (libpq tcp_user_timeout): data unacknowledged this long ends "
+        "the connection, so a request on a silent link fails within it (0: the OS default)",
+    )
+    db_stall_check_seconds: float = Field(
+        default=1.5,
+        gt=0,
+        description="PostgreSQL: a connection held this long makes the service check that the "
+        "database still answers; if not, held connections are cut (503 within this + the "
+        "connect timeout)",
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="wait this long for a pooled connection, then 503"
+    )
+    health_timeout_seconds: float = Field(
+        default=0.9, gt=0, description="/health answers 503 when the database is slower"
+    )
+    idempotency_answer_lease_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="a committed key without a stored answer is 'in flight' (409) this long, "
+        "then 'answer lost'",
+    )
+    # --- end database faults ---
     unit_cache_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -5,19 +5,28 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from app.config import Settings
-from app.errors import ConcurrentUpdate
+from app.errors import ConcurrentUpdate, OutcomeUnknown
+from app.watchdog import Watchdog
 
 T = TypeVar("T")
 
@@ -45,8 +54,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@dataclass
+class RequestWrites:
+    """Whether a transaction of the current request has committed (set per request)."""
+
+    committed: bool = False
+
+
+# Set by the web layer for each request: a fault after a commit must not say "nothing saved".
+WRITES: ContextVar[RequestWrites | None] = ContextVar("ducha_request_writes", default=None)
+
+
 class Conflict(Exception):
     """Raised inside a transaction to ask for a retry (another writer won the race)."""
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """The database could not be reached or did not answer in time (503, never 500).
+
+    A server that answered with a refusal of this request (a constraint, bad SQL) is not a
+    fault of the database: that stays a bug of ours, loud as a 500.
+    """
+    if isinstance(
+        exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout | OutcomeUnknown
+    ):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _answered_by_server(exc: BaseException) -> bool:
+    """The server itself refused (an SQLSTATE came back): the transaction is rolled back."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) is not None
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -83,6 +121,13 @@ class Database:
         # SQLite has one writer: serialise this process's transactions instead of busy-waiting.
         self._sqlite_lock = threading.RLock() if self.is_sqlite else None
         self._after_commit = threading.local()
+        # Set while the DBAPI COMMIT of this thread's transaction is under way.
+        self._committing = threading.local()
+        event.listen(self.engine, "commit", self._commit_starts)
+        self.watchdog: Watchdog | None = None
+        if not self.is_sqlite:
+            stall, connect_args = settings.db_stall_check_seconds, postgres_connect_args(settings)
+            self.watchdog = Watchdog(self.engine, stall, connect_args)
         # Called with each transaction's session after its work, just before it commits.
         self.before_commit: list[Callable[[Database, Session], None]] = []
 
@@ -112,17 +157,50 @@ class Database:
 
     def _attempt(self, work: Callable[[Session], T]) -> T:
         callbacks: list[Callable[[], None]] = []
+        unknown: list[Callable[[], None]] = []
         self._after_commit.callbacks = callbacks
+        self._after_commit.unknown = unknown
+        self._committing.now = False
         try:
             with self.session() as session:
                 result = work(session)
                 for hook in self.before_commit:
                     hook(self, session)
+        except Exception as exc:
+            if not self._outcome_unknown(exc):
+                raise
+            if not unknown:
+                raise OutcomeUnknown(
+                    "the database connection failed during COMMIT: the change may or may not "
+                    "have been saved; retry with the same Idempotency-Key, or read the resource"
+                ) from exc
+            # Someone registered to learn the truth later (an Idempotency-Key's claim).
+            for callback in unknown:
+                callback()
+            return result
         finally:
             self._after_commit.callbacks = None
+            self._after_commit.unknown = None
+            self._committing.now = False
+        writes = WRITES.get()
+        if writes is not None:
+            writes.committed = True
         for callback in callbacks:
             callback()
         return result
+
+    def _commit_starts(self, _connection: Any) -> None:
+        self._committing.now = True
+
+    def _outcome_unknown(self, exc: BaseException) -> bool:
+        """The connection failed while COMMIT was under way: nobody knows whether it committed.
+
+        SQLite commits in this process: a failed COMMIT there has rolled back. A server that
+        answered COMMIT with an error (a serialization failure) has rolled back too.
+        """
+        if self.is_sqlite or not getattr(self._committing, "now", False):
+            return False
+        return is_database_fault(exc) and not _answered_by_server(exc)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the current transaction has committed (never on rollback)."""
@@ -132,6 +210,23 @@ class Database:
         else:
             callbacks.append(callback)
 
+    def if_outcome_unknown(self, callback: Callable[[], None]) -> None:
+        """Run `callback` if the current transaction's COMMIT fails with its outcome unknown.
+
+        The transaction then returns its result as if committed (instead of raising
+        `OutcomeUnknown`): whoever registered takes on finding out whether it did.
+        """
+        unknown = getattr(self._after_commit, "unknown", None)
+        if unknown is None:
+            raise RuntimeError("if_outcome_unknown outside a transaction")
+        unknown.append(callback)
+
+    def close(self) -> None:
+        """Stop the watchdog and close every pooled connection."""
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        self.engine.dispose()
+
 
 def make_engine(settings: Settings) -> Engine:
     """An engine tuned for the backend: WAL SQLite, or a pooled PostgreSQL with timeouts."""
@@ -140,20 +235,34 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {}
-    if settings.db_statement_timeout_ms:
-        connect_args["options"] = f"-c statement_timeout={settings.db_statement_timeout_ms}"
-    idle = settings.db_ping_idle_seconds
     engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=idle == 0,
-        connect_args=connect_args,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=settings.db_ping_idle_seconds == 0,
+        connect_args=postgres_connect_args(settings),
     )
-    if idle > 0:
-        _ping_when_idle(engine, idle)
+    if settings.db_ping_idle_seconds > 0:
+        _ping_when_idle(engine, settings.db_ping_idle_seconds)
     return engine
+
+
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    """libpq's bounds: a connection attempt, a silent link, a statement, an idle transaction."""
+    options = [
+        f"-c statement_timeout={settings.db_statement_timeout_ms}",
+        f"-c idle_in_transaction_session_timeout={settings.db_idle_in_transaction_timeout_ms}",
+    ]
+    return {
+        "connect_timeout": settings.db_connect_timeout_seconds,
+        "keepalives": 1,
+        "keepalives_idle": settings.db_keepalive_idle_seconds,
+        "keepalives_interval": settings.db_keepalive_interval_seconds,
+        "keepalives_count": settings.db_keepalive_count,
+        "tcp_user_timeout": settings.db_tcp_user_timeout_ms,
+        "options": " ".join(options),
+    }
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:

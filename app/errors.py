@@ -62,3 +62,9 @@ class JobNotDue(DomainError):
 
 class NoMessageReceiver(DomainError):
     status, code = 404, "no_receiver"
+
+
+class OutcomeUnknown(DomainError):
+    """The connection failed during COMMIT: the change may or may not have been saved."""
+
+    status, code = 503, "outcome_unknown"

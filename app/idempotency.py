@@ -8,11 +8,23 @@ the row, marked `Idempotent-Replayed: true`. The same key with a different reque
 retry while the first is still running is 409 with `Retry-After`.
 
 A request that changed nothing (a 4xx before any commit) claims nothing: its retry runs again.
+
+The key row is the commit marker. When the connection fails during COMMIT (outcome unknown) the
+route still builds its answer from the work's result; the client gets 503 `outcome_unknown`,
+and a resolver thread stores that answer once the database answers, only on a row that exists
+(committed) and is this attempt's (`owner`). A committed row without an answer is "in flight"
+(409, Retry-After) until `answer_due`, then "answer lost" (409): never in flight forever.
 """
 
 import hashlib
 import json
 import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,13 +32,13 @@ from typing import Any
 
 import anyio
 from fastapi import Request
-from sqlalchemy import Integer, LargeBinary, String, delete
+from sqlalchemy import Integer, LargeBinary, String, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import clock
-from app.db import Base, Database, UTCDateTime
+from app.db import Base, Database, UTCDateTime, is_database_fault
 from app.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -50,22 +62,50 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The attempt that committed the row; it alone may store the answer, until `answer_due`.
+    owner: Mapped[str | None] = mapped_column(String(100))
+    answer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class KeyInFlight(DomainError):
     status, code = 409, "idempotency_key_in_flight"
 
 
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+
+
 @dataclass
 class Claim:
-    """The key of the request being served; `claimed` once its change committed."""
+    """The key of the request being served; `claimed` once its change committed,
+    `outcome_unknown` when its COMMIT failed without an answer."""
 
     principal: str
     key: str
     fingerprint: str
     method: str
     path: str
+    lease: timedelta
+    owner: str = ""
     claimed: bool = False
+    outcome_unknown: bool = False
+
+    def __post_init__(self) -> None:
+        self.owner = f"{PROCESS}:{uuid.uuid4().hex[:12]}"[-100:]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response held in memory until it is stored on its key's row."""
+
+    status: int
+    content_type: str
+    body: bytes
+    fingerprint: str
+
+
+# Answers whose storing is pending (outcome unknown, or the store failed), per service: a retry
+# that reaches the same process is answered from here.
+Pending = dict[tuple[str, str], Answer]
 
 
 CURRENT: ContextVar[Claim | None] = ContextVar("ducha_idempotency", default=None)
@@ -88,6 +128,8 @@ def claim_in_transaction(db: Database, session: Session) -> None:
             method=claim.method,
             path=claim.path,
             created_at=clock.now(),
+            owner=claim.owner,
+            answer_due=clock.now() + claim.lease,
         )
     )
     try:
@@ -101,7 +143,12 @@ def claim_in_transaction(db: Database, session: Session) -> None:
     def mark() -> None:
         claim.claimed = True
 
+    def unknown() -> None:
+        # Claimed as far as this request can tell: a later transaction must not insert it again.
+        claim.claimed = claim.outcome_unknown = True
+
     db.after_commit(mark)
+    db.if_outcome_unknown(unknown)
 
 
 class IdempotencyMiddleware:
@@ -109,6 +156,7 @@ class IdempotencyMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.pending: Pending = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -136,9 +184,10 @@ class IdempotencyMiddleware:
         db: Database = scope["app"].state.db
         stored = await anyio.to_thread.run_sync(_lookup, db, principal, key)
         if stored is not None:
-            await _answer_from(stored, fingerprint, send)
+            await _answer_from(stored, fingerprint, send, self.pending)
             return
-        claim = Claim(principal, key, fingerprint, scope["method"], scope["path"])
+        lease = timedelta(seconds=scope["app"].state.settings.idempotency_answer_lease_seconds)
+        claim = Claim(principal, key, fingerprint, scope["method"], scope["path"], lease)
         token = CURRENT.set(claim)
         try:
             await self._serve(scope, receive, send, db, claim)
@@ -162,13 +211,62 @@ class IdempotencyMiddleware:
         await self.app(scope, receive, hold)
         if start is None:
             return
-        body = b"".join(chunks)
-        if claim.claimed:
-            headers = dict(start.get("headers", []))
-            content_type = headers.get(b"content-type", b"application/json").decode("latin-1")
-            await anyio.to_thread.run_sync(_store, db, claim, start["status"], content_type, body)
+        headers = dict(start.get("headers", []))
+        content_type = headers.get(b"content-type", b"application/json").decode("latin-1")
+        answer = Answer(start["status"], content_type, b"".join(chunks), claim.fingerprint)
+        final = answer.status != 503  # a 503 is never the answer to keep
+        if claim.outcome_unknown:
+            if final:
+                _resolve_later(db, claim, answer, self.pending)
+            await _error(
+                send,
+                503,
+                "outcome_unknown",
+                "the database connection failed during COMMIT: the change may or may not have "
+                "been saved; retry with the same Idempotency-Key to learn which",
+                retry_after=True,
+            )
+            return
+        if claim.claimed and final:
+            try:
+                await anyio.to_thread.run_sync(_store, db, claim, answer)
+            except Exception as exc:
+                if not is_database_fault(exc):
+                    raise
+                log.warning("answer of key %r not stored yet: %s", claim.key, exc)
+                _resolve_later(db, claim, answer, self.pending)
         await send(start)
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
+def _resolve_later(db: Database, claim: Claim, answer: Answer, pending: Pending) -> None:
+    """Keep trying to store `answer` (while its lease lasts) in a background thread."""
+    pending[(claim.principal, claim.key)] = answer
+    thread = threading.Thread(
+        target=_resolve, args=(db, claim, answer, pending), name="ducha-idempotency", daemon=True
+    )
+    thread.start()
+
+
+def _resolve(
+    db: Database, claim: Claim, answer: Answer, pending: Pending, pause: float = 0.25
+) -> None:
+    """Store the answer once the database answers; a missing row means nothing committed."""
+    deadline = time.monotonic() + claim.lease.total_seconds()
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if claim.outcome_unknown:
+                    _await_fate(db, claim)
+                _store(db, claim, answer)
+                return
+            except Exception as exc:
+                if not is_database_fault(exc):
+                    raise
+            time.sleep(pause)
+        log.warning("answer of key %r not stored within its lease", claim.key)
+    finally:
+        pending.pop((claim.principal, claim.key), None)
 
 
 def _principal(scope: Scope) -> str | None:
@@ -219,17 +317,41 @@ def _lookup(db: Database, principal: str, key: str) -> IdempotencyRecord | None:
         return record
 
 
-def _store(db: Database, claim: Claim, status: int, content_type: str, body: bytes) -> None:
+def _await_fate(db: Database, claim: Claim) -> None:
+    """Wait until no transaction holds this key uncommitted (the cut COMMIT may still be under
+    way on the server): insert the key ourselves, which waits on the unique index for the other
+    transaction to end, then roll back whatever happened."""
+    with db.sessions() as session:
+        with suppress(IntegrityError):  # raised when it committed: the row is there
+            session.execute(
+                insert(IdempotencyRecord).values(
+                    principal=claim.principal,
+                    key=claim.key,
+                    fingerprint=claim.fingerprint,
+                    method=claim.method,
+                    path=claim.path,
+                    created_at=clock.now(),
+                )
+            )
+        session.rollback()
+
+
+def _store(db: Database, claim: Claim, answer: Answer) -> None:
+    """Put the answer on the key's row, if the row is this attempt's (it committed)."""
+
     def work(session: Session) -> None:
         record = session.get(IdempotencyRecord, (claim.principal, claim.key))
-        if record is not None:
-            record.status_code, record.content_type, record.body = status, content_type, body
-            record.completed_at = clock.now()
+        if record is None or record.owner != claim.owner or record.status_code is not None:
+            return
+        record.status_code, record.content_type = answer.status, answer.content_type
+        record.body, record.completed_at = answer.body, clock.now()
 
     db.transaction(work)
 
 
-async def _answer_from(stored: IdempotencyRecord, fingerprint: str, send: Send) -> None:
+async def _answer_from(
+    stored: IdempotencyRecord, fingerprint: str, send: Send, pending: Pending
+) -> None:
     if stored.fingerprint != fingerprint:
         await _error(
             send,
@@ -239,28 +361,51 @@ async def _answer_from(stored: IdempotencyRecord, fingerprint: str, send: Send) 
             first={"method": stored.method, "path": stored.path},
         )
         return
-    if stored.status_code is None:
+    if stored.status_code is not None:
+        answer = Answer(
+            stored.status_code,
+            stored.content_type or "application/json",
+            stored.body or b"",
+            fingerprint,
+        )
+        await _replay(answer, send)
+        return
+    held = pending.get((stored.principal, stored.key))
+    if held is not None:
+        await _replay(held, send)
+        return
+    if stored.answer_due is not None and stored.answer_due > clock.now():
         await _error(
             send,
             409,
             "idempotency_key_in_flight",
             "the first request with this Idempotency-Key committed, but its answer is not "
-            "stored yet (it is being sent, or the process stopped before storing it); read "
-            "the resource to see its state",
+            "stored yet; retry shortly",
             retry_after=True,
         )
         return
+    await _error(
+        send,
+        409,
+        "idempotency_answer_lost",
+        "the first request with this Idempotency-Key committed, but its answer was not kept "
+        "(the process stopped or lost the database before storing it); read the resource to "
+        "see its state",
+    )
+
+
+async def _replay(answer: Answer, send: Send) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": stored.status_code,
+            "status": answer.status,
             "headers": [
-                (b"content-type", (stored.content_type or "application/json").encode()),
+                (b"content-type", answer.content_type.encode()),
                 (b"idempotent-replayed", b"true"),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": stored.body or b""})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 async def _error(

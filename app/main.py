@@ -6,13 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import idempotency
@@ -20,7 +29,7 @@ from app.activities import api as activities_api
 from app.activities import recorder as activities_recorder
 from app.bodylimit import BodyLimit
 from app.config import Settings, get_settings
-from app.db import Database
+from app.db import Database, is_database_fault
 from app.engine import deployment
 from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
@@ -29,6 +38,7 @@ from app.errors import DomainError
 from app.events import api as events_api
 from app.events import recorder as events_recorder
 from app.external import api as external_api
+from app.faults import RETRY_AFTER, DatabaseFaults, fault_body
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
@@ -147,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.start_background()
         yield
         runtime.stop_background()  # after uvicorn let in-flight requests finish
-        db.engine.dispose()
+        db.close()
 
     app = FastAPI(
         title="Ducha",
@@ -188,19 +198,23 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         body = {"detail": exc.detail, "code": exc.code, "errors": exc.errors, **exc.extra}
-        return JSONResponse(body, status_code=exc.status)
+        headers = {"Retry-After": RETRY_AFTER} if exc.status == 503 else None
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def database_fault(_request: Request, exc: Exception) -> JSONResponse:
+        if not is_database_fault(exc):  # a DBAPIError the server answered: our bug
+            return await internal_error(_request, exc)
         log.error("database error: %s", exc)
-        body = {
-            "detail": "the database is unavailable; nothing was saved",
-            "code": "database_error",
-        }
-        return JSONResponse(body, status_code=503)
+        return _fault_response(exc)
+
+    for fault in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, DBAPIError):
+        app.add_exception_handler(fault, database_fault)
 
     @app.exception_handler(Exception)
     async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
+        if is_database_fault(exc):  # met outside the routes (a middleware)
+            log.error("database error: %s", exc)
+            return _fault_response(exc)
         log.exception("unhandled error", exc_info=exc)
         body = {"detail": "internal error; nothing was saved", "code": "internal_error"}
         return JSONResponse(body, status_code=500)
@@ -217,6 +231,10 @@ def _install_errors(app: FastAPI) -> None:
         ]
         body = {"detail": "request is invalid", "code": "invalid_request", "errors": errors}
         return JSONResponse(body, status_code=422)
+
+
+def _fault_response(exc: Exception) -> JSONResponse:
+    return JSONResponse(fault_body(exc), status_code=503, headers={"Retry-After": RETRY_AFTER})
 
 
 class Metrics:
@@ -252,20 +270,37 @@ class Metrics:
 
 
 def _install_health(app: FastAPI, db: Database) -> None:
-    # Outermost first: metrics see every answer, the body limit guards the idempotency buffer.
+    # Outermost first: metrics see every answer, a database fault anywhere inside is a 503,
+    # the body limit guards the idempotency buffer.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_request_bytes)
+    app.add_middleware(DatabaseFaults)
     app.add_middleware(Metrics)
+    # Checks stuck on an unreachable database are abandoned, and hold none of the routes' threads.
+    checks = anyio.CapacityLimiter(4)
+
+    def check() -> None:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     @app.get("/health", tags=["operations"])
-    def health() -> JSONResponse:
-        """Up when the database answers."""
-        try:
-            with db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+    async def health() -> JSONResponse:
+        """Up when the database answers within `health_timeout_seconds` (503 otherwise)."""
+        failure: Any = "no answer within the health timeout"
+        with anyio.move_on_after(app.state.settings.health_timeout_seconds):
+            try:
+                await anyio.to_thread.run_sync(check, abandon_on_cancel=True, limiter=checks)
+            except Exception as exc:
+                if not is_database_fault(exc):
+                    raise
+                failure = exc
+            else:
+                return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse(
+            {"status": "unavailable", "database": str(failure)[:200]},
+            503,
+            headers={"Retry-After": RETRY_AFTER},
+        )
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     def metrics() -> Response:

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.config import Settings
+from app.db import is_database_fault
 from app.engine import service
 from app.engine.models import Job, ProcessInstance
 from app.engine.runtime import Engine
+from app.errors import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ class Scheduler:
         self.housekeeping: list[Callable[[], object]] = []
         self.housekeeping_seconds = settings.housekeeping_seconds
         self._chores_at = 0.0
+        # A round failed (the database went away): jobs it leased may still be held by us.
+        self._holding = False
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ducha-scheduler", daemon=True)
@@ -80,7 +84,15 @@ class Scheduler:
                 log.exception("housekeeping failed")
 
     def run_due(self) -> int:
-        """One round: acquire up to a batch of due jobs and fire them; returns how many ran."""
+        """One round: acquire up to a batch of due jobs and fire them; returns how many ran.
+
+        A round that fails (even in acquiring: a COMMIT whose outcome is unknown) leaves jobs
+        leased to this scheduler; the next round first releases them, so due timers wait for
+        the database to return, not for a whole lease.
+        """
+        if self._holding:
+            self.release_held()
+        self._holding = True
         acquired = self.engine.db.transaction(self._acquire)
         done = 0
         for index, job_id in enumerate(acquired):
@@ -89,7 +101,19 @@ class Scheduler:
                 break
             self._fire(job_id)
             done += 1
+        self._holding = False
         return done
+
+    def release_held(self) -> None:
+        """Release every waiting job this scheduler still leases (after a failed round)."""
+        self.engine.db.transaction(
+            lambda s: s.execute(
+                update(Job)
+                .where(Job.locked_by == self.owner, Job.status == "waiting")
+                .values(locked_by=None, locked_until=None)
+            )
+        )
+        self._holding = False
 
     def _acquire(self, session: Session) -> list[uuid.UUID]:
         now = clock.now()
@@ -124,6 +148,8 @@ class Scheduler:
                 )
             )
         except Exception as exc:
+            if is_database_fault(exc) or isinstance(exc, OutcomeUnknown):
+                raise  # not the job's failure: the round stops, its jobs are released
             log.warning("job %s failed: %s", job_id, exc)
             error = exc
             self.engine.db.transaction(lambda s: self._record_failure(s, job_id, error))

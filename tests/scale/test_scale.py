@@ -191,7 +191,10 @@ def test_kill_9_during_load_keeps_every_acknowledged_request_and_fires_timers_on
                     with lock:
                         if response.status_code == 200:
                             acknowledged.add(task_id)
-                        elif response.json().get("code") == "idempotency_key_in_flight":
+                        elif response.json().get("code") in (
+                            "idempotency_key_in_flight",
+                            "idempotency_answer_lost",
+                        ):
                             lost_answers.add(task_id)  # committed; its answer died with it
                         else:
                             errors[f"{response.status_code} {response.json()['code']}"] += 1
