@@ -16,6 +16,7 @@ BODIES = [
     b'{"period_start": "2026-13-45", "due": "yesterday", "limit": -1}',
     ('{"title": "' + "长" * 20_000 + '"}').encode(),
     b'{"a": ' * 200 + b"1" + b"}" * 200,
+    b"\xff\xfe{\x00not utf-8",
     b'{"title": "a\\u0000b", "variables": {"a\\u0000": [NaN, Infinity, "\\u0000"]}}',
 ]
 
@@ -70,6 +71,7 @@ def test_no_route_answers_500_to_a_bad_body(client):
                     path,
                     response.status_code,
                 )
+                assert {"detail", "code"} <= response.json().keys(), (method, path, response.text)
     assert not failures, failures
 
 
