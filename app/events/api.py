@@ -39,7 +39,7 @@ class EventPage(BaseModel):
 async def read_events(
     engine: EngineDep,
     principal: Reader,
-    after: Annotated[str | None, Query(max_length=60)] = None,
+    after: Annotated[Text | None, Query(max_length=60)] = None,
     type: Annotated[list[Text] | None, Query(max_length=50)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     wait: Annotated[float, Query(ge=0, le=30)] = 0,

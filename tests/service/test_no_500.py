@@ -271,7 +271,8 @@ def json_value(body: object) -> bytes:
 
 def test_the_openapi_document_shows_every_bound(client):
     """Clients see the bounds: every integer and number a request takes has a minimum and a
-    maximum, every date and instant a `formatMinimum` and `formatMaximum`."""
+    maximum, every date and instant a `formatMinimum` and `formatMaximum`, every free string
+    parameter a `maxLength` and a pattern (no NUL)."""
     document = client.app.openapi()
     components = document["components"]["schemas"]
     unbounded = []
@@ -288,10 +289,21 @@ def test_the_openapi_document_shows_every_bound(client):
             ):
                 unbounded.append((*where, "formatMinimum/formatMaximum"))
 
+    def check_string(where: tuple, schema: dict) -> None:
+        """A string parameter is an enum, a UUID, or has a maximum length and refuses NUL."""
+        for option in [schema, *schema.get("anyOf", [])]:
+            if "items" in option:
+                check_string(where, option["items"])
+            if option.get("type") != "string" or "enum" in option or "format" in option:
+                continue
+            if "maxLength" not in option or "pattern" not in option:
+                unbounded.append((*where, "maxLength/pattern"))
+
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
                 check((method, path, parameter["name"]), parameter["schema"])
+                check_string((method, path, parameter["name"]), parameter["schema"])
             content = operation.get("requestBody", {}).get("content", {})
             for media in content.values():
                 for loc, _ in _leaves(media["schema"], components, (), frozenset()):

@@ -1,9 +1,11 @@
 """Schemathesis against the service's own OpenAPI document, in-process, on both backends.
 
 Every operation gets `EXAMPLES` generated requests (valid and invalid ones: Schemathesis's
-positive and negative modes), sent as TESTER (every role) to the ASGI app. Each response must
-not be a server error (`not_a_server_error`) and must conform to the document: a documented
-status code, the documented content type and, for documented responses, the response schema.
+positive and negative modes), sent as TESTER (every role) to the ASGI app with `processes/`
+deployed, so that a valid matter, plan or rectification really starts its process. Each
+response must not be a server error (`not_a_server_error`) and must conform to the document: a
+documented status code, the documented content type and, for documented responses, the response
+schema.
 
 The run is bounded and repeatable: a fixed number of examples per operation, derandomised
 Hypothesis (the same cases on every run), no example database. It takes well under 90 s per
@@ -22,6 +24,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+from conftest import TESTER, login
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -71,9 +74,9 @@ def _run(operation: Any, headers: dict[str, str]) -> None:
     check()
 
 
-def test_schemathesis_finds_no_server_error_and_no_undocumented_response(client):
-    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
-    headers = {"Authorization": client.headers["Authorization"]}
+def test_schemathesis_finds_no_server_error_and_no_undocumented_response(matter_client):
+    schema = schemathesis.openapi.from_asgi("/openapi.json", matter_client.app)
+    headers = login(matter_client, **TESTER)
     started = time.monotonic()
     failures, ran = [], 0
     for result in schema.get_all_operations():
