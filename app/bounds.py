@@ -47,7 +47,7 @@ Day = Annotated[date, Ge(FIRST_DAY), Le(LAST_DAY), Field(json_schema_extra=_DAY_
 Instant = Annotated[
     datetime, Ge(FIRST_INSTANT), Lt(END_INSTANT), Field(json_schema_extra=_INSTANT_SCHEMA)
 ]
-"""A date and time between 1900-01-01 and the end of 2999 (UTC; naive times are read as UTC)."""
+"""A date and time from 1900-01-01 to the end of 2999, UTC (a naive time is compared as UTC)."""
 Year = Annotated[int, Ge(FIRST_YEAR), Le(LAST_YEAR)]
 """A year an office plans for or loads a holiday schedule for."""
 Count = Annotated[int, Ge(0), Le(INT32_MAX)]
