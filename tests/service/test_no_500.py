@@ -5,6 +5,9 @@ import re
 import uuid
 
 import pytest
+from conftest import TESTER, login
+
+from app.bounds import FIRST_DAY, LAST_DAY
 
 BODIES = [
     None,
@@ -328,3 +331,25 @@ def _schema_at(schema: dict, components: dict, loc: tuple) -> dict:
         if not isinstance(head, int) and head in option.get("properties", {}):
             return _schema_at(option["properties"][head], components, rest)
     raise AssertionError(f"no field at {loc}")
+
+
+@pytest.mark.parametrize("assigned_on", [FIRST_DAY, LAST_DAY])
+def test_a_matter_at_the_edges_of_the_date_window(matter_client, assigned_on):
+    """The window is what deadline arithmetic and the calendar handle: a matter registered on
+    its first or last day gets its deadlines (past the window's end, too) and its process."""
+    headers = login(matter_client, **TESTER)
+    body = {
+        "title": "测试事项",
+        "content": "内容",
+        "lead_unit": "320000-FGW",
+        "category": "key_work",
+        "source_type": "annual_key_work",
+        "assigned_on": assigned_on.isoformat(),
+    }
+    created = matter_client.post("/api/v1/matters", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["final_due"] >= assigned_on.isoformat()
+    listed = matter_client.get(
+        "/api/v1/matters", params={"due_after": FIRST_DAY.isoformat()}, headers=headers
+    )
+    assert listed.status_code == 200 and listed.json()["total"] == 1
