@@ -7,9 +7,10 @@ response must not be a server error (`not_a_server_error`) and must conform to t
 documented status code, the documented content type and, for documented responses, the response
 schema.
 
-The run is bounded and repeatable: a fixed number of examples per operation, derandomised
-Hypothesis (the same cases on every run), no example database. It takes well under 90 s per
-backend. To search longer locally:
+The run is bounded and repeatable: 10 examples per operation (about 1,000 requests), derandomised
+Hypothesis (the same cases on every run), no example database; it fails past 90 s per backend
+(measured: 15–30 s alone, up to twice that on a busy machine). To search longer locally (no time
+limit then; 100 examples took 3.5–4.5 min per backend):
 
     DUCHA_SCHEMATHESIS_EXAMPLES=200 PYTHONPATH=$PWD .venv/bin/python -m pytest -q \
         tests/service/test_schemathesis.py
@@ -35,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-EXAMPLES = int(os.environ.get("DUCHA_SCHEMATHESIS_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("DUCHA_SCHEMATHESIS_EXAMPLES", "10"))
 SEED = int(os.environ.get("DUCHA_SCHEMATHESIS_SEED", "0"))
 BUDGET_SECONDS = 90 if "DUCHA_SCHEMATHESIS_EXAMPLES" not in os.environ else None
 CHECKS = [
