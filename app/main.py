@@ -198,7 +198,8 @@ def _install_errors(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         """The framework's own refusals (an unreadable body, no such route) in our error shape."""
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        body = {"detail": str(exc.detail), "code": code, "errors": []}
+        errors = [{"field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else []
+        body = {"detail": str(exc.detail), "code": code, "errors": errors}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(OperationalError)
