@@ -1,11 +1,13 @@
 """Bad input gets a 4xx naming what is wrong, never a 500: every route that changes something,
 with every kind of wrong body (issue: engine service, standards)."""
 
+import io
 import re
 import uuid
 
 import pytest
 from conftest import TESTER, login
+from openpyxl import load_workbook
 from pydantic import BaseModel
 
 from app.bounds import FIRST_DAY, LAST_DAY, Input
@@ -378,3 +380,23 @@ def test_every_json_body_is_an_input(client):
                 bodies.add(schema["$ref"].split("/")[-1])
     assert len(bodies) > 30
     assert not [name for name in sorted(bodies) if not issubclass(models[name], Input)]
+
+
+def test_a_title_with_control_characters_still_exports(matter_client):
+    """Found by Schemathesis: a stored title with a control character broke the .xlsx ledger
+    (a worksheet cannot hold one); the ledger drops it, as the .docx documents do."""
+    headers = login(matter_client, **TESTER)
+    body = {
+        "title": "测试\x06事项\x1f",
+        "content": "内容",
+        "lead_unit": "320000-FGW",
+        "category": "key_work",
+        "source_type": "annual_key_work",
+    }
+    created = matter_client.post("/api/v1/matters", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    ledger = matter_client.get("/api/v1/ledgers/matters.xlsx", headers=headers)
+    assert ledger.status_code == 200, ledger.text
+    sheet = load_workbook(io.BytesIO(ledger.content)).active
+    assert sheet is not None
+    assert "测试事项" in [cell.value for cell in sheet[2]]
