@@ -22,6 +22,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import idempotency
@@ -194,12 +195,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         body = {"detail": exc.detail, "code": exc.code, "errors": exc.errors, **exc.extra}
         headers = {"Retry-After": RETRY_AFTER} if exc.status == 503 else None
         return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """The framework's own refusals (an unreadable body, no such route) in our error shape."""
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        errors = [{"field": "body", "message": str(exc.detail)}] if exc.status_code == 400 else []
+        body = {"detail": str(exc.detail), "code": code, "errors": errors}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     async def database_fault(_request: Request, exc: Exception) -> JSONResponse:
         if not is_database_fault(exc):  # a DBAPIError the server answered: our bug

@@ -24,6 +24,7 @@ from app.activities.schemas import (
     OfficeActivityIn,
     SurveyOut,
 )
+from app.bounds import Search, Text, Year
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.service import Outcome
 from app.errors import InvalidData, NotFound
@@ -157,9 +158,9 @@ def list_activities(
     status_: Annotated[
         Literal["planned", "in_progress", "concluded", "cancelled"] | None, Query(alias="status")
     ] = None,
-    unit: Annotated[str | None, Query(description="a target unit, or a unit below it")] = None,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    unit: Annotated[Text | None, Query(description="a target unit, or a unit below it")] = None,
+    year: Year | None = None,
+    q: Search | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ActivityOut]:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.bounds import Day, Input, Text
 from app.engine.schemas import TaskOut
 
 Method = Literal["on_site", "look_back", "invited_inspection", "third_party", "survey", "media"]
@@ -22,7 +23,7 @@ METHOD_NAMES: dict[str, str] = {
 }
 
 
-class OfficeActivityIn(BaseModel):
+class OfficeActivityIn(Input):
     """A routine follow-up or lead verification the office runs itself (条例 Art. 14)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -32,9 +33,9 @@ class OfficeActivityIn(BaseModel):
     kind: Literal["follow_up", "lead_verification"]
     method: Method
     category: str | None = Field(default=None, max_length=40)
-    target_units: list[str] = Field(min_length=1, max_length=200)
-    period_start: date
-    period_end: date
+    target_units: list[Text] = Field(min_length=1, max_length=200)
+    period_start: Day
+    period_end: Day
     matter_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
 
     @model_validator(mode="after")
@@ -132,13 +133,13 @@ class EvaluationOut(BaseModel):
     reviewed_at: datetime | None
 
 
-class CoverageIn(BaseModel):
+class CoverageIn(Input):
     """One media report (舆论监督)."""
 
     model_config = ConfigDict(extra="forbid")
 
     outlet: str = Field(min_length=1, max_length=200)
-    published_on: date
+    published_on: Day
     title: str = Field(min_length=1, max_length=500)
     url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
     tone: Literal["positive", "neutral", "critical"]
@@ -170,7 +171,7 @@ class SurveyOut(BaseModel):
     aggregate: dict[str, Any]
 
 
-class ObjectionIn(BaseModel):
+class ObjectionIn(Input):
     """复核申请 (条例 Art. 17)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -195,7 +196,7 @@ class ObjectionOut(BaseModel):
     decided_at: datetime | None
 
 
-class LookBackScheduleIn(BaseModel):
+class LookBackScheduleIn(Input):
     """回头看 of every linked matter (the matter look back's own deadlines)."""
 
     model_config = ConfigDict(extra="forbid")

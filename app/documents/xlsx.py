@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -85,7 +86,8 @@ def _cell(worksheet: Any, column: Column, value: Any) -> Any:
     if value is None:
         return None
     if column.kind == "text":
-        text = str(value)
+        # A worksheet cannot hold C0 control characters (a title may): dropped, as in .docx.
+        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
         return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
     if isinstance(value, datetime):
         # Excel has no time zones: officials read China time.

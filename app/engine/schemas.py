@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.bounds import INT32_MAX, Input
+
 InstanceStatus = Literal["running", "completed", "cancelled", "error"]
 TaskState = Literal["ready", "completed", "cancelled"]
 
@@ -34,11 +36,11 @@ class DeploymentOut(DefinitionOut):
     )
 
 
-class StartInstance(BaseModel):
+class StartInstance(Input):
     model_config = ConfigDict(extra="forbid")
 
     process_key: str = Field(min_length=1, max_length=255)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=INT32_MAX)
     business_key: str | None = Field(default=None, max_length=255)
     unit: str | None = Field(
         default=None, max_length=64, description="owning unit (default: yours; must be in scope)"
@@ -127,13 +129,13 @@ class HistoryOut(BaseModel):
     data: dict[str, Any] | None
 
 
-class CompleteTask(BaseModel):
+class CompleteTask(Input):
     model_config = ConfigDict(extra="forbid")
 
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
-class AssignTask(BaseModel):
+class AssignTask(Input):
     """Re-assign a task: to a person of its unit, and/or to another unit in your scope."""
 
     model_config = ConfigDict(extra="forbid")
@@ -142,7 +144,7 @@ class AssignTask(BaseModel):
     unit: str | None = Field(default=None, max_length=64)
 
 
-class SendMessage(BaseModel):
+class SendMessage(Input):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255)

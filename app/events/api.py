@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from app.bounds import Text
 from app.engine.api.deps import EngineDep
 from app.engine.runtime import Engine
 from app.errors import InvalidData
@@ -38,8 +39,8 @@ class EventPage(BaseModel):
 async def read_events(
     engine: EngineDep,
     principal: Reader,
-    after: Annotated[str | None, Query(max_length=60)] = None,
-    type: Annotated[list[str] | None, Query()] = None,
+    after: Annotated[Text | None, Query(max_length=60)] = None,
+    type: Annotated[list[Text] | None, Query(max_length=50)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     wait: Annotated[float, Query(ge=0, le=30)] = 0,
 ) -> EventPage:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import Text
 from app.engine import access, service
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.models import ProcessInstance
@@ -271,11 +272,11 @@ def set_retries(
 def list_external_tasks(
     engine: EngineDep,
     principal: Reader,
-    topic: str | None = None,
+    topic: Text | None = None,
     locked: bool | None = None,
     with_incident: bool | None = None,
     process_instance_id: uuid.UUID | None = None,
-    worker_id: str | None = None,
+    worker_id: Text | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ExternalTaskOut]:

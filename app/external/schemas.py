@@ -6,51 +6,55 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import INT32_MAX, Count, Input, Millis, Text
+
 WorkerId = Field(min_length=1, max_length=255, description="the worker's own stable name")
 
 
-class FetchTopic(BaseModel):
+class FetchTopic(Input):
     name: str = Field(min_length=1, max_length=255, description="the topic (camunda:topic)")
-    lock_duration_ms: int = Field(gt=0, description="how long the tasks stay locked for you")
-    variables: list[str] | None = Field(
+    lock_duration_ms: Millis = Field(description="how long the tasks stay locked for you")
+    variables: list[Text] | None = Field(
         default=None, max_length=200, description="only these variables (default: all)"
     )
 
 
-class FetchAndLock(BaseModel):
+class FetchAndLock(Input):
     worker_id: str = WorkerId
     topics: list[FetchTopic] = Field(min_length=1, max_length=50)
-    max_tasks: int = Field(default=10, ge=1)
+    max_tasks: int = Field(default=10, ge=1, le=INT32_MAX)
     use_priority: bool = Field(default=False, description="highest priority first")
 
 
-class Complete(BaseModel):
+class Complete(Input):
     worker_id: str = WorkerId
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
-class Failure(BaseModel):
+class Failure(Input):
     worker_id: str = WorkerId
     error_message: str = Field(min_length=1, max_length=4000)
     error_details: str | None = Field(default=None, max_length=100_000)
-    retries: int = Field(ge=0, description="retries left; 0 raises an incident")
-    retry_timeout_ms: int = Field(default=0, ge=0, description="fetchable again after this")
+    retries: Count = Field(description="retries left; 0 raises an incident")
+    retry_timeout_ms: Count = Field(default=0, description="fetchable again after this")
 
 
-class BpmnError(BaseModel):
+class BpmnError(Input):
     worker_id: str = WorkerId
     error_code: str = Field(min_length=1, max_length=255, description="bpmn:error errorCode")
     error_message: str | None = Field(default=None, max_length=4000)
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
-class ExtendLock(BaseModel):
+class ExtendLock(Input):
     worker_id: str = WorkerId
-    new_duration_ms: int = Field(gt=0, description="the lock now ends this long from now")
+    new_duration_ms: Millis = Field(description="the lock now ends this long from now")
 
 
-class SetRetries(BaseModel):
-    retries: int = Field(ge=1, description="retries the task has again (resolves its incident)")
+class SetRetries(Input):
+    retries: int = Field(
+        ge=1, le=INT32_MAX, description="retries the task has again (resolves its incident)"
+    )
 
 
 class ExternalTaskOut(BaseModel):

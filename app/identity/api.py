@@ -1,12 +1,12 @@
 """REST routes: who am I, the audit trail and its verification."""
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.bounds import Instant, Limit, Offset, Text
 from app.db import Database
 from app.identity import audit
 from app.identity.models import AuditRecord
@@ -53,16 +53,16 @@ def me(db: DbDep, principal: Annotated[Principal, Depends(current_principal)]) -
 def list_audit(
     db: DbDep,
     principal: Annotated[Principal, Depends(permission("audit.read"))],
-    actor: str | None = None,
-    unit: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    instance_id: str | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    actor: Text | None = None,
+    unit: Text | None = None,
+    object_type: Text | None = None,
+    object_id: Text | None = None,
+    instance_id: Text | None = None,
+    action: Text | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[AuditOut]:
     """Audit rows in the caller's scope (by the unit each change concerns), newest first."""
     with db.session() as s:

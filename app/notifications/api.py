@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.bounds import Text
 from app.db import Database
 from app.engine.api.deps import Limit, Offset, page
 from app.errors import NotFound
@@ -77,8 +78,8 @@ def put_my_contact(body: ContactIn, db: DbDep, principal: Anyone) -> ContactOut:
 def list_contacts(
     db: DbDep,
     principal: Reader,
-    unit: str | None = None,
-    role: str | None = None,
+    unit: Text | None = None,
+    role: Text | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[ContactOut]:
@@ -98,7 +99,7 @@ def list_contacts(
 
 
 @contacts_router.put("/contacts/{sub}", response_model=ContactOut)
-def put_contact(sub: str, body: ContactAdminIn, db: DbDep, principal: Manager) -> ContactOut:
+def put_contact(sub: Text, body: ContactAdminIn, db: DbDep, principal: Manager) -> ContactOut:
     """Keep someone's contact (an administrator): unit, roles, addresses, channels, quiet hours."""
 
     def work(s: Session) -> ContactOut:
@@ -114,7 +115,7 @@ def put_contact(sub: str, body: ContactAdminIn, db: DbDep, principal: Manager) -
 
 
 @contacts_router.delete("/contacts/{sub}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_contact(sub: str, db: DbDep, principal: Manager) -> Response:
+def delete_contact(sub: Text, db: DbDep, principal: Manager) -> Response:
     """Remove a contact (messages already sent keep the address they went to)."""
 
     def work(s: Session) -> None:
@@ -132,7 +133,7 @@ def list_notifications(
     db: DbDep,
     principal: Reader,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    unit: str | None = None,
+    unit: Text | None = None,
     matter_id: uuid.UUID | None = None,
     rectification_id: uuid.UUID | None = None,
     limit: Limit = 50,

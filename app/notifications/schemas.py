@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.bounds import Input, Text
 from app.identity.principal import KNOWN_ROLES
 
 ChannelName = Literal["email", "http"]
@@ -15,7 +16,7 @@ Status = Literal["pending", "sent", "failed", "deferred"]
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
 
 
-class ContactIn(BaseModel):
+class ContactIn(Input):
     """How a signed-in user wants to be reached (their unit and roles come from their token)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -53,7 +54,7 @@ class ContactAdminIn(ContactIn):
 
     name: str = Field(min_length=1, max_length=200)
     unit_code: str = Field(min_length=1, max_length=64)
-    roles: list[str] = Field(min_length=1, max_length=20)
+    roles: list[Text] = Field(min_length=1, max_length=20)
 
     @field_validator("roles")
     @classmethod

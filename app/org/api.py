@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.bounds import Offset, Search, Text
 from app.db import Database
 from app.identity import audit
 from app.identity.policy import permission
@@ -31,12 +32,12 @@ DbDep = Annotated[Database, Depends(get_db)]
 def list_units(
     db: DbDep,
     _principal: Annotated[Principal, Depends(permission("units.read"))],
-    parent: str | None = None,
+    parent: Text | None = None,
     level: UnitLevel | None = None,
-    kind: str | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    kind: Text | None = None,
+    q: Search | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[UnitOut]:
     """Units ordered by path (parents before children), filtered."""
     query = select(Unit)
@@ -58,7 +59,7 @@ def list_units(
 
 @router.get("/{code}", response_model=UnitDetail)
 def get_unit(
-    code: str, db: DbDep, _principal: Annotated[Principal, Depends(permission("units.read"))]
+    code: Text, db: DbDep, _principal: Annotated[Principal, Depends(permission("units.read"))]
 ) -> UnitDetail:
     """One unit with its direct children."""
     with db.session() as s:

@@ -5,11 +5,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Input
+
 UnitKind = Literal["government", "general_office", "division", "supervision_office", "department"]
 UnitLevel = Literal["province", "city", "county"]
 
 
-class UnitIn(BaseModel):
+class UnitIn(Input):
     """A unit to create (or update, when the code exists)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from app.bounds import Year
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
@@ -123,7 +124,7 @@ def draft_plan(body: PlanIn, engine: EngineDep, principal: Drafter) -> PlanDetai
 def list_plans(
     engine: EngineDep,
     principal: PlanReader,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Year | None = None,
     status_: Annotated[PlanStatus | None, Query(alias="status")] = None,
     limit: Limit = 50,
     offset: Offset = 0,

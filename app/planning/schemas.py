@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Day, Input, Text, Year
 from app.engine.schemas import TaskOut
 from app.supervision.deadlines import SourceType
 from app.supervision.schemas import Category
@@ -19,10 +20,10 @@ Method = Literal["on_site", "look_back", "invited_inspection", "third_party", "s
 PlanStatus = Literal["drafting", "reviewing", "approving", "returned", "approved"]
 ProposalStatus = Literal["reviewing", "approving", "approved", "merged", "rejected"]
 
-Units = list[str]
+Units = list[Text]
 
 
-class PlanItemIn(BaseModel):
+class PlanItemIn(Input):
     """计划事项: a matter to register, or an activity to run, once the plan is approved."""
 
     model_config = ConfigDict(extra="forbid")
@@ -35,22 +36,22 @@ class PlanItemIn(BaseModel):
     activity_kind: ActivityKind | None = None
     method: Method | None = None
     target_units: Units = Field(default_factory=list, max_length=200)
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
     # matters
     source_type: SourceType | None = None
     lead_unit: str | None = Field(default=None, max_length=64)
     co_units: Units = Field(default_factory=list, max_length=100)
     division_unit: str | None = Field(default=None, max_length=64)
-    explicit_due: date | None = None
+    explicit_due: Day | None = None
 
 
-class PlanIn(BaseModel):
+class PlanIn(Input):
     """年度督查计划草案: the office's draft around the government's central work."""
 
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     title: str = Field(min_length=2, max_length=500)
     basis: str = Field(min_length=2, max_length=20_000, description="政府中心工作")
     items: list[PlanItemIn] = Field(min_length=1, max_length=500)
@@ -59,7 +60,7 @@ class PlanIn(BaseModel):
     )
 
 
-class PlanItemsIn(BaseModel):
+class PlanItemsIn(Input):
     """Revised items of a plan that is being drafted or was returned."""
 
     model_config = ConfigDict(extra="forbid")
@@ -129,7 +130,7 @@ class PlanDetail(PlanOut):
     history: list[EventOut]
 
 
-class ProposalIn(BaseModel):
+class ProposalIn(Input):
     """计划外督查事项报审: what a business division proposes to run in the government's name."""
 
     model_config = ConfigDict(extra="forbid")
@@ -141,8 +142,8 @@ class ProposalIn(BaseModel):
     method: Method
     category: Category | None = None
     target_units: Units = Field(min_length=1, max_length=200)
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
 
 
 class ReasonOut(BaseModel):

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
+from app.bounds import Text
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.service import Outcome
 from app.identity import audit
@@ -58,7 +59,7 @@ def list_rectifications(
     engine: EngineDep,
     principal: Reader,
     status_: Annotated[Literal["rectifying", "closed"] | None, Query(alias="status")] = None,
-    unit: str | None = None,
+    unit: Text | None = None,
     light: Literal["green", "yellow", "red"] | None = None,
     overdue: bool | None = None,
     limit: Limit = 50,

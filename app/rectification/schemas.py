@@ -2,14 +2,15 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.bounds import Day, Input, Text
 from app.engine.schemas import TaskOut
 
 
-class SourceIn(BaseModel):
+class SourceIn(Input):
     """Where the problems were found: a matter, a supervision activity or a bulletin."""
 
     model_config = ConfigDict(extra="forbid")
@@ -19,16 +20,18 @@ class SourceIn(BaseModel):
     bulletin_id: uuid.UUID | None = None
 
 
-class RectificationIn(BaseModel):
+class RectificationIn(Input):
     """下达限期整改: the problems, the units that must rectify them, and the deadline."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=2, max_length=500)
-    problems: str | list[str] = Field(description="the problems found: one text or a list")
+    problems: str | Annotated[list[str], Field(max_length=500)] = Field(
+        description="the problems found: one text or a list"
+    )
     source: SourceIn = Field(default_factory=SourceIn)
-    units: list[str] = Field(min_length=1, max_length=100)
-    due: date | None = Field(default=None, description="the deadline; or give `days`")
+    units: list[Text] = Field(min_length=1, max_length=100)
+    due: Day | None = Field(default=None, description="the deadline; or give `days`")
     days: int | None = Field(default=None, ge=1, le=366, description="calendar days from today")
     verify_on_site: bool = False
     head_sign_off: bool = Field(default=False, description="the unit head signs the plan off")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import Day, Text
 from app.documents import docx
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.schemas import TaskOut
@@ -148,7 +149,7 @@ def list_reports(
     engine: EngineDep,
     principal: ReportReader,
     kind: Literal["report", "special"] | None = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ReportOut]:
@@ -206,8 +207,8 @@ def _period(period_start: date, period_end: date) -> None:
 
 @bulletins_router.get("/suggestions", response_model=list[Suggestion])
 def suggest_bulletin_entries(
-    period_start: date,
-    period_end: date,
+    period_start: Day,
+    period_end: Day,
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("bulletins.draft"))],
 ) -> list[Suggestion]:
@@ -240,7 +241,7 @@ def create_bulletin(
 def list_bulletins(
     engine: EngineDep,
     principal: BulletinReader,
-    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[BulletinOut]:
@@ -293,8 +294,8 @@ def suggest_accountability(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("accountability.propose"))],
     threshold: Annotated[int, Query(ge=1, le=100)] = accountability.REPEATED_REDS,
-    period_start: date | None = None,
-    period_end: date | None = None,
+    period_start: Day | None = None,
+    period_end: Day | None = None,
 ) -> list[Suggestion]:
     """domain.md §7: units with repeated reds (default 3) and the measure to propose."""
     if period_start and period_end:
@@ -337,8 +338,8 @@ def propose_accountability(
 def list_accountability(
     engine: EngineDep,
     principal: CaseReader,
-    measure: str | None = Query(default=None, max_length=30),
-    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    measure: Annotated[Text | None, Query(max_length=30)] = None,
+    status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AccountabilityOut]:

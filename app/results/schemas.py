@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.bounds import Day, Input, Text
 from app.engine.schemas import TaskOut
 
 Verdict = Literal["commend", "criticise"]
@@ -13,11 +14,11 @@ Measure = Literal["criticism", "admonitory_talk", "accountability_decision", "cl
 UnitCode = Field(min_length=1, max_length=64)
 
 
-class Period(BaseModel):
+class Period(Input):
     """A period of supervision, first and last day included."""
 
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -39,7 +40,7 @@ class ReportIn(Period):
     activity_ids: list[uuid.UUID] | None = Field(
         default=None, max_length=1000, description="default: the activities in the period"
     )
-    recipients: list[str] = Field(min_length=1, max_length=100, description="leader units")
+    recipients: list[Text] = Field(min_length=1, max_length=100, description="leader units")
 
 
 class ReportOut(BaseModel):
@@ -76,7 +77,7 @@ class ReportDetail(ReportOut):
     ready_tasks: list[TaskOut] = []
 
 
-class EntryIn(BaseModel):
+class EntryIn(Input):
     """One unit named in a bulletin."""
 
     model_config = ConfigDict(extra="forbid")
@@ -95,7 +96,7 @@ class BulletinIn(Period):
     title: str = Field(min_length=2, max_length=500)
     body: str = Field(default="", max_length=200_000)
     entries: list[EntryIn] = Field(default_factory=list, max_length=5000)
-    recipients: list[str] = Field(min_length=1, max_length=500)
+    recipients: list[Text] = Field(min_length=1, max_length=500)
 
 
 class EntryOut(BaseModel):
@@ -145,20 +146,20 @@ class Suggestion(BaseModel):
     figures: dict[str, int]
 
 
-class PersonIn(BaseModel):
+class PersonIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
     post: str = Field(min_length=1, max_length=200)
 
 
-class AccountabilityIn(BaseModel):
+class AccountabilityIn(Input):
     """问责 proposal (seed 三(三)): the measure, whom, the facts and the basis."""
 
     model_config = ConfigDict(extra="forbid")
 
     measure: Measure
-    unit_codes: list[str] = Field(min_length=1, max_length=100)
+    unit_codes: list[Text] = Field(min_length=1, max_length=100)
     persons: list[PersonIn] = Field(default_factory=list, max_length=200)
     matter_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
     facts: str = Field(min_length=2, max_length=100_000, description="事实")

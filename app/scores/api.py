@@ -1,11 +1,11 @@
 """REST routes of performance scores (绩效考评) and the ledgers (台账) exported as .xlsx."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
+from app.bounds import Day, Text
 from app.engine.api.deps import EngineDep
 from app.identity import audit
 from app.identity.policy import permission
@@ -54,9 +54,9 @@ def put_weights(
 def get_scores(
     engine: EngineDep,
     principal: Reader,
-    period_start: date,
-    period_end: date,
-    unit: str | None = None,
+    period_start: Day,
+    period_end: Day,
+    unit: Text | None = None,
 ) -> ScoresOut:
     """Scores per unit for a period, ranked, each with the breakdown that explains every point
     (domain.md §9). Units in your scope with a record in the period; `unit`: it and below."""
@@ -69,9 +69,9 @@ def get_scores(
 def export_scores(
     engine: EngineDep,
     principal: Reader,
-    period_start: date,
-    period_end: date,
-    unit: str | None = None,
+    period_start: Day,
+    period_end: Day,
+    unit: Text | None = None,
 ) -> Response:
     """The scores as a workbook for organisation and personnel departments: totals, breakdown."""
     period = service.check_period(period_start, period_end)

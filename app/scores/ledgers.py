@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.bounds import Text
 from app.documents import xlsx
 from app.documents.xlsx import Sheet
 from app.engine.api.deps import EngineDep, page
@@ -143,7 +144,7 @@ def rectifications_ledger(
     engine: EngineDep,
     principal: Exporter,
     status_: Annotated[Literal["rectifying", "closed"] | None, Query(alias="status")] = None,
-    unit: str | None = None,
+    unit: Text | None = None,
     light: Literal["green", "yellow", "red"] | None = None,
     overdue: bool | None = None,
 ) -> Response:

@@ -5,8 +5,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Input
 
-class WeightsIn(BaseModel):
+
+class WeightsIn(Input):
     """A weight per indicator (non-negative, summing to 100); missing indicators weigh 0."""
 
     model_config = ConfigDict(extra="forbid")

@@ -2,13 +2,13 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
+from app.bounds import Day, Search, Text, Year
 from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
@@ -110,11 +110,11 @@ class MatterFilters:
     light: Literal["green", "yellow", "red"] | None = None
     category: Category | None = None
     source_type: SourceType | None = None
-    unit: Annotated[str | None, Query(description="assigned to this unit or a unit below")] = None
+    unit: Annotated[Text | None, Query(description="assigned to this unit or a unit below")] = None
     overdue: bool | None = None
-    due_before: date | None = None
-    due_after: date | None = None
-    q: Annotated[str | None, Query(max_length=100)] = None
+    due_before: Day | None = None
+    due_after: Day | None = None
+    q: Search | None = None
 
 
 def matter_query(session: Session, principal: Principal, f: MatterFilters) -> Select[Any]:
@@ -363,7 +363,7 @@ calendar_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], respon
 
 @calendar_router.put("/years/{year}", response_model=holidays.ScheduleIn)
 def put_holiday_schedule(
-    year: int,
+    year: Year,
     body: holidays.ScheduleIn,
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("units.write"))],

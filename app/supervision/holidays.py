@@ -2,10 +2,11 @@
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import Day, Input, Year
 from app.clock import clock
 from app.engine.runtime import Engine
 from app.errors import InvalidData
@@ -14,15 +15,15 @@ from app.supervision.models import HolidaySchedule
 from app.supervision.recalendar import recompute_provisional
 
 
-class ScheduleIn(BaseModel):
+class ScheduleIn(Input):
     """One year: its statutory holidays (weekends inside them may be listed) and swapped
     working days (调休)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2000, le=2100)
-    holidays: list[date] = Field(max_length=200)
-    workdays: list[date] = Field(default_factory=list, max_length=50)
+    year: Year
+    holidays: list[Day] = Field(max_length=200)
+    workdays: list[Day] = Field(default_factory=list, max_length=50)
     source: str = Field(min_length=2, max_length=500, description="the notice it comes from")
 
 

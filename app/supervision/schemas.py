@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Day, Input, Text
 from app.engine.schemas import TaskOut
 from app.supervision.deadlines import SourceType
 
@@ -26,7 +27,7 @@ Category = Literal[
 ]  # fmt: skip
 
 
-class MatterIn(BaseModel):
+class MatterIn(Input):
     """立项: what the office registers."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,9 +38,9 @@ class MatterIn(BaseModel):
     source_type: SourceType
     source_ref: str | None = Field(default=None, max_length=500, description="文号或批示内容")
     lead_unit: str = Field(min_length=1, max_length=64)
-    co_units: list[str] = Field(default_factory=list, max_length=100)
-    assigned_on: date | None = Field(default=None, description="default: today (China)")
-    explicit_due: date | None = Field(default=None, description="when the source sets one")
+    co_units: list[Text] = Field(default_factory=list, max_length=100)
+    assigned_on: Day | None = Field(default=None, description="default: today (China)")
+    explicit_due: Day | None = Field(default=None, description="when the source sets one")
     complex_npc: bool = Field(default=False, description="代表法 Art. 51: 6 months")
     joint: bool | None = Field(
         default=None,
@@ -112,7 +113,7 @@ class ExtensionOut(BaseModel):
     id: uuid.UUID
     unit_code: str
     deadline_id: uuid.UUID
-    requested_due: date
+    requested_due: Day
     reason: str
     progress: str
     status: str
@@ -182,25 +183,25 @@ class MatterDetail(MatterOut):
     timeline: list[TimelineOut]
 
 
-class ExtensionIn(BaseModel):
+class ExtensionIn(Input):
     """延期申请: filed by the unit before the deadline, with reasons and progress."""
 
     model_config = ConfigDict(extra="forbid")
 
     deadline_id: uuid.UUID
-    requested_due: date
+    requested_due: Day
     reason: str = Field(min_length=2, max_length=5000)
     progress: str = Field(min_length=2, max_length=20_000)
 
 
-class ExtensionDecision(BaseModel):
+class ExtensionDecision(Input):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
     comment: str | None = Field(default=None, max_length=5000)
 
 
-class LookBackIn(BaseModel):
+class LookBackIn(Input):
     """回头看: when to check (calendar days from today), and how long a rectification may take."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,22 +6,24 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Input, Text
+
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(Input):
     """A subscription: where to POST, which event types, about which units."""
 
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(max_length=2000, description="http(s) URL on the allow-list")
-    event_types: list[str] = Field(
+    event_types: list[Text] = Field(
         min_length=1,
         max_length=100,
         description='types such as "task.created" or "ducha.matter.urged", families such as '
         '"matter.*", or ["*"] for every type',
     )
-    unit_scope: list[str] = Field(
+    unit_scope: list[Text] = Field(
         default_factory=list,
         max_length=200,
         description="unit codes: an event about one of them or a unit below matches "
@@ -36,14 +38,14 @@ class WebhookIn(BaseModel):
     description: str | None = Field(default=None, max_length=500)
 
 
-class WebhookPatch(BaseModel):
+class WebhookPatch(Input):
     """Fields to change; the others stay."""
 
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = Field(default=None, max_length=2000)
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=100)
-    unit_scope: list[str] | None = Field(default=None, max_length=200)
+    event_types: list[Text] | None = Field(default=None, min_length=1, max_length=100)
+    unit_scope: list[Text] | None = Field(default=None, max_length=200)
     secret: str | None = Field(default=None, max_length=200, description="a new secret")
     active: bool | None = None
     description: str | None = Field(default=None, max_length=500)

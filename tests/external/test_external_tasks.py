@@ -283,7 +283,7 @@ def test_bad_input_is_a_422_naming_the_field(client: TestClient):
     body = {"worker_id": "w", "topics": [{"name": "archive", "lock_duration_ms": 0}]}
     response = client.post(f"{EXT}/fetch-and-lock", json=body, headers=headers)
     assert response.status_code == 422
-    too_long = {"worker_id": "w", "topics": [{"name": "archive", "lock_duration_ms": 10**12}]}
+    too_long = {"worker_id": "w", "topics": [{"name": "archive", "lock_duration_ms": 10**9}]}
     response = client.post(f"{EXT}/fetch-and-lock", json=too_long, headers=headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "topics.0.lock_duration_ms"

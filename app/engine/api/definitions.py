@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.bounds import Text
 from app.engine import deployment
 from app.engine.api.deps import EngineDep, Limit, Offset
 from app.engine.schemas import DefinitionOut, DeploymentOut
@@ -92,7 +93,7 @@ async def deploy_definition(
 def list_definitions(
     engine: EngineDep,
     _reader: Reader,
-    key: str | None = None,
+    key: Text | None = None,
     latest: bool = False,
     limit: Limit = 50,
     offset: Offset = 0,

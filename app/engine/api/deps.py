@@ -3,17 +3,19 @@
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.bounds import Limit, Offset
 from app.engine.runtime import Engine
 from app.engine.service import Outcome
 from app.errors import ProcessError
 from app.shared import Page
 
 D = TypeVar("D")
+__all__ = ["EngineDep", "Limit", "Offset", "model_response", "page", "raise_failure", "stepped"]
 
 
 async def get_engine(request: Request) -> Engine:
@@ -23,8 +25,6 @@ async def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def page(s: Session, query: Any, order: Any, schema: Any, limit: int, offset: int) -> Any:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import Text
 from app.engine import access, details, service
 from app.engine.api.deps import (
     EngineDep,
@@ -78,12 +79,12 @@ def start_instance(
 def list_instances(
     engine: EngineDep,
     principal: Reader,
-    process_key: str | None = None,
+    process_key: Text | None = None,
     status_: Annotated[
         Literal["running", "completed", "cancelled", "error"] | None, Query(alias="status")
     ] = None,
-    business_key: str | None = None,
-    unit: str | None = None,
+    business_key: Text | None = None,
+    unit: Text | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[InstanceOut]:

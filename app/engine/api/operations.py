@@ -1,13 +1,13 @@
 """Routes: messages from other systems, and the timer jobs operators watch and fire."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import Instant
 from app.engine import access, service
 from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure, stepped
 from app.engine.models import Job
@@ -65,7 +65,7 @@ def send_message(
 def list_jobs(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("jobs.read"))],
-    due_before: datetime | None = None,
+    due_before: Instant | None = None,
     process_instance_id: uuid.UUID | None = None,
     status_: Annotated[Literal["waiting", "failed"] | None, Query(alias="status")] = None,
     limit: Limit = 50,

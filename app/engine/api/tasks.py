@@ -1,13 +1,13 @@
 """Routes: the task projection — inbox, claim, re-assign, complete — within the caller's scope."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bounds import Instant, Text
 from app.clock import clock
 from app.engine import access, service
 from app.engine.api.deps import (
@@ -37,13 +37,13 @@ def list_tasks(
     principal: Reader,
     state: Literal["ready", "completed", "cancelled"] | None = "ready",
     mine: Annotated[bool, Query(description="only tasks you may work on")] = False,
-    assignee: str | None = None,
-    candidate_group: str | None = None,
-    unit: str | None = None,
+    assignee: Text | None = None,
+    candidate_group: Text | None = None,
+    unit: Text | None = None,
     process_instance_id: uuid.UUID | None = None,
-    process_key: str | None = None,
-    element_id: str | None = None,
-    due_before: datetime | None = None,
+    process_key: Text | None = None,
+    element_id: Text | None = None,
+    due_before: Instant | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[TaskOut]:
