@@ -22,6 +22,18 @@ MAYBE_SAVED = (
     "sending it again"
 )
 
+SAVED_NOTE = "ducha: a transaction of this request had committed"
+INTERNAL_NOTHING_SAVED = "internal error; nothing was saved"
+INTERNAL_SAVED = (
+    "internal error after part of this request was saved; read the resource before sending it again"
+)
+
+
+def internal_error_body(exc: BaseException) -> dict[str, str]:
+    """The body of a 500: "nothing was saved" only when no transaction of the request committed."""
+    saved = SAVED_NOTE in getattr(exc, "__notes__", ())
+    return {"detail": INTERNAL_SAVED if saved else INTERNAL_NOTHING_SAVED, "code": "internal_error"}
+
 
 def fault_body(exc: BaseException | None = None) -> dict[str, str]:
     """The body of the 503 answer to a database fault, truthful about what this request saved
@@ -57,6 +69,9 @@ class DatabaseFaults:
             await self.app(scope, receive, noting)
         except Exception as exc:
             if started or not is_database_fault(exc):
+                writes = WRITES.get()
+                if writes is not None and writes.committed:
+                    exc.add_note(SAVED_NOTE)  # read by the 500 handler, outside this layer
                 raise
             log.error("database error: %s", exc)
             headers = [

@@ -39,7 +39,7 @@ from app.errors import DomainError
 from app.events import api as events_api
 from app.events import recorder as events_recorder
 from app.external import api as external_api
-from app.faults import RETRY_AFTER, DatabaseFaults, fault_body
+from app.faults import RETRY_AFTER, DatabaseFaults, fault_body, internal_error_body
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
@@ -228,8 +228,7 @@ def _install_errors(app: FastAPI) -> None:
             log.error("database error: %s", exc)
             return _fault_response(exc)
         log.exception("unhandled error", exc_info=exc)
-        body = {"detail": "internal error; nothing was saved", "code": "internal_error"}
-        return JSONResponse(body, status_code=500)
+        return JSONResponse(internal_error_body(exc), status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

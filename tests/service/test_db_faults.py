@@ -355,3 +355,31 @@ def test_a_database_fault_while_firing_is_not_the_jobs_failure(client, frozen_cl
     assert scheduler.run_due() == 1
     with db.session() as session:
         assert session.scalar(select(Job.status)) != "waiting"
+
+
+# --- a 500 says only what is true ------------------------------------------------------------
+
+
+def _failing_route(client: TestClient, *, commit_first: bool) -> None:
+    """A route that fails with an unexpected error, after a commit or before any."""
+    db = client.app.state.db
+
+    def broken() -> None:
+        if commit_first:
+            db.transaction(lambda s: s.execute(text("SELECT 1")))
+        raise RuntimeError("a bug")
+
+    client.app.add_api_route("/test-broken", broken, methods=["POST"])
+
+
+@pytest.mark.parametrize("commit_first", [False, True])
+def test_an_internal_error_says_nothing_saved_only_when_nothing_committed(settings, commit_first):
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        _failing_route(client, commit_first=commit_first)
+        response = client.post("/test-broken")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["code"] == "internal_error"
+    assert ("nothing was saved" in body["detail"]) is not commit_first
+    assert ("part of this request was saved" in body["detail"]) is commit_first
