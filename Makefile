@@ -9,7 +9,7 @@ CONSOLE_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/inde
 	web/vite.config.ts web/tsconfig.json web/package.json web/package-lock.json
 NODE_STAMP := web/node_modules/.installed
 
-.PHONY: run test lint check bench clean console
+.PHONY: run test lint check bench clean console openapi
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ $(CONSOLE): $(NODE_STAMP) $(CONSOLE_SOURCES)
 	touch $(CONSOLE)
 
 console: $(CONSOLE)
+
+# The console's API client: the service's OpenAPI document, then the TypeScript types made from it
+# (tests/console/test_openapi_client.py fails when either is stale).
+openapi: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m app.cli openapi --output web/src/api/openapi.json
+	cd web && npm run --silent openapi:types
 
 run: $(STAMP) $(CONSOLE)
 	$(BIN)/ducha serve --demo

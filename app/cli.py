@@ -1,4 +1,4 @@
-"""Command line: `ducha serve | migrate | deploy | scheduler`."""
+"""Command line: `ducha serve | migrate | deploy | scheduler | openapi`."""
 
 import argparse
 import logging
@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     deploy = commands.add_parser("deploy", help="deploy a directory of BPMN files (and forms/)")
     deploy.add_argument("directory", type=Path, nargs="?")
+    openapi = commands.add_parser(
+        "openapi", help="write the API's OpenAPI document as sorted JSON (the console's client)"
+    )
+    openapi.add_argument("--output", type=Path, help="a file to write; standard output without")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
@@ -48,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "units": _units,
         "verify-audit": _verify_audit,
         "scheduler": _scheduler,
+        "openapi": _openapi,
     }[args.command]
     return handler(args)
 
@@ -148,6 +153,38 @@ def _verify_audit(_args: argparse.Namespace) -> int:
         return 0
     print(f"audit trail BROKEN at row {result.first_bad_id}: {result.reason}", file=sys.stderr)
     return 2
+
+
+def openapi_document() -> str:
+    """The service's OpenAPI document as stable JSON: sorted keys, indented, a final newline.
+
+    The app is built with settings that open no connection (SQLite in memory, nothing run at
+    start-up): the document depends on the routes and schemas only, not on the environment.
+    """
+    import json
+
+    from app.config import Settings
+    from app.main import create_app
+
+    settings = Settings(
+        _env_file=None,
+        database_url="sqlite://",
+        migrate_on_startup=False,
+        deploy_on_startup=False,
+        scheduler_enabled=False,
+    )
+    document = create_app(settings).openapi()
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    document = openapi_document()
+    if args.output is None:
+        sys.stdout.write(document)
+    else:
+        args.output.write_text(document, encoding="utf-8")
+        print(f"OpenAPI document written to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _migrate(_args: argparse.Namespace) -> int:

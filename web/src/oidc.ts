@@ -1,18 +1,10 @@
 // Sign-in with the intranet's OIDC provider: authorization code + PKCE (S256), a public client
 // (no secret in the browser). The console only fetches the tokens; the service verifies the
 // bearer like any JWT (the provider's JWKS, issuer, audience, claim names).
-import { ApiError, get, token } from "./api";
-import { session, type ConsoleConfig, type Me } from "./session";
+import { message, token, type Schemas } from "./api";
+import { fetchMe, session } from "./session";
 
-export interface OidcConfig {
-  issuer: string;
-  client_id: string;
-  scope: string;
-  bearer: "access_token" | "id_token";
-}
-
-/** GET /console/config, with the provider when the service has one. */
-export type ConfigWithOidc = ConsoleConfig & { oidc?: OidcConfig | null };
+export type OidcConfig = Schemas["OidcConfig"];
 
 /** What the sign-in page keeps for the callback (session storage: this tab only, one use). */
 interface Pending {
@@ -111,11 +103,11 @@ async function finish(query: URLSearchParams, pending: Pending): Promise<string>
 
   token.set(bearer); // as the pasted-JWT path does
   try {
-    session.me = await get<Me>("/me");
+    session.me = await fetchMe();
   } catch (e) {
     token.clear();
     session.me = null;
-    throw new OidcError("oidc.refused", { detail: e instanceof ApiError ? e.detail : String(e) });
+    throw new OidcError("oidc.refused", { detail: message(e) });
   }
   return pending.target.startsWith("/") ? pending.target : "/tasks";
 }

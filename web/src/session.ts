@@ -1,20 +1,13 @@
 // Who is signed in: the token (session storage), the service's sign-in config and GET /me.
 import { reactive } from "vue";
-import { ApiError, get, token } from "./api";
+import { api, ApiError, ok, token, type Schemas } from "./api";
 
-export interface Me {
-  sub: string;
-  name: string;
-  unit: string;
-  roles: string[];
-  scope_everything: boolean;
-  scope_subtrees: string[];
-  permissions: string[];
-}
+export type Me = Schemas["MeOut"];
+export type ConsoleConfig = Schemas["ConsoleConfig"];
 
-export interface ConsoleConfig {
-  auth_mode: "jwt" | "header";
-  demo: boolean;
+/** GET /me as the signed-in caller. */
+export function fetchMe(): Promise<Me> {
+  return ok(api.GET("/api/v1/me"));
 }
 
 export const session = reactive<{ me: Me | null; config: ConsoleConfig | null }>({
@@ -23,14 +16,14 @@ export const session = reactive<{ me: Me | null; config: ConsoleConfig | null }>
 });
 
 export async function loadConfig(): Promise<ConsoleConfig> {
-  if (!session.config) session.config = await get<ConsoleConfig>("/console/config");
+  if (!session.config) session.config = await ok(api.GET("/api/v1/console/config"));
   return session.config;
 }
 
 /** The caller by the current token (or the proxy's headers); null when not signed in. */
 export async function loadMe(): Promise<Me | null> {
   try {
-    session.me = await get<Me>("/me");
+    session.me = await fetchMe();
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
     session.me = null;

@@ -1,27 +1,12 @@
-// The task API's shapes (app/engine/schemas.py).
-import type { JsonSchema } from "./components/schema";
+// The task API's shapes, as the service's OpenAPI document gives them (app/engine/schemas.py).
+import { api, ok, type Schemas } from "./api";
 
-export interface Task {
-  id: string;
-  instance_id: string;
-  process_key: string;
-  element_id: string;
-  name: string | null;
-  lane: string | null;
-  state: string;
-  assignee: string | null;
-  candidate_groups: string[];
-  unit_code: string | null;
-  form: string | null;
-  due_at: string | null;
-  light: "green" | "yellow" | "red" | null; // by the service's rule (domain.md §7)
-  created_at: string;
-  completed_at: string | null;
-  completed_by: string | null;
-}
+export type Task = Schemas["TaskOut"];
+export type TaskDetail = Schemas["TaskDetail"];
 
-export interface TaskDetail extends Task {
-  documentation: string | null;
-  input: Record<string, unknown>;
-  form_schema: JsonSchema | null;
+/** Claim or unclaim a task. */
+export async function takeTask(taskId: string, action: "claim" | "unclaim"): Promise<void> {
+  const params = { path: { task_id: taskId } };
+  if (action === "claim") await ok(api.POST("/api/v1/tasks/{task_id}/claim", { params }));
+  else await ok(api.POST("/api/v1/tasks/{task_id}/unclaim", { params }));
 }

@@ -1,16 +1,9 @@
 // The unit tree as the service lists it (GET /units), loaded once per sign-in: names and a tree
 // for pickers. Units are public to every signed-in role ("units.read").
 import { reactive } from "vue";
-import { get, type Page } from "./api";
+import { api, ok, type Schemas } from "./api";
 
-export interface Unit {
-  code: string;
-  name: string;
-  kind: string;
-  level: string;
-  parent_code: string | null;
-  path: string;
-}
+export type Unit = Schemas["UnitOut"];
 
 export interface UnitNode {
   value: string;
@@ -24,7 +17,7 @@ export const units = reactive<{ byCode: Record<string, Unit>; tree: UnitNode[]; 
 
 export async function loadUnits(): Promise<void> {
   if (units.loaded) return;
-  const page = await get<Page<Unit>>("/units", { limit: 1000 });
+  const page = await ok(api.GET("/api/v1/units", { params: { query: { limit: 1000 } } }));
   const nodes: Record<string, UnitNode> = {};
   const roots: UnitNode[] = [];
   for (const unit of page.items) {
