@@ -750,8 +750,8 @@ export interface paths {
         put?: never;
         /**
          * Set Retries
-         * @description Give a task retries again (an operator, in scope): fetchable at once; its incident is
-         *     resolved and the instance runs again when no other incident is open.
+         * @description Give a task retries again (an operator controlling its instance): fetchable at once;
+         *     its incident is resolved and the instance runs again when no other incident is open.
          */
         post: operations["set_retries_api_v1_external_tasks__task_id__retries_post"];
         delete?: never;
@@ -791,7 +791,9 @@ export interface paths {
         put?: never;
         /**
          * Execute Job
-         * @description Fire a timer now, whatever its due time (operators and tests).
+         * @description Fire a timer now (operators and tests): admins, and the office controlling its instance.
+         *     Before its due time, supervision's urging timers answer 409 `notice_not_due` unless the body
+         *     says `{"early": true, "reason": "…"}`.
          */
         post: operations["execute_job_api_v1_jobs__job_id__execute_post"];
         delete?: never;
@@ -1060,7 +1062,7 @@ export interface paths {
         put?: never;
         /**
          * Send Message
-         * @description Correlate a message with waiting instances in your scope (by business key), or start
+         * @description Correlate a message with waiting instances you control (by business key), or start
          *     new ones owned by your unit.
          */
         post: operations["send_message_api_v1_messages_post"];
@@ -1332,7 +1334,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel Instance
-         * @description Cancel a running (or failed) instance in your scope.
+         * @description Cancel a running (or failed) instance your office controls (its owner unit or below).
          */
         post: operations["cancel_instance_api_v1_process_instances__instance_id__cancel_post"];
         delete?: never;
@@ -1586,7 +1588,8 @@ export interface paths {
         put?: never;
         /**
          * Assign Task
-         * @description The office re-assigns a task: to a person, and/or to another unit in its scope.
+         * @description The office controlling the instance re-assigns a task: to a person, and/or to another
+         *     unit in its scope.
          */
         post: operations["assign_task_api_v1_tasks__task_id__assign_post"];
         delete?: never;
@@ -1800,7 +1803,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Up when the database answers.
+         * @description Up when the database answers within `health_timeout_seconds` (503 otherwise).
          */
         get: operations["health_health_get"];
         put?: never;
@@ -2505,6 +2508,12 @@ export interface components {
             quiet_end: string | null;
             /** Quiet Start */
             quiet_start: string | null;
+            /**
+             * Redacted
+             * @description true: e-mail and IM id are withheld (null) from you (docs/access.md)
+             * @default false
+             */
+            redacted?: boolean;
             /** Roles */
             roles: string[];
             /** Sub */
@@ -2821,6 +2830,24 @@ export interface components {
             }[];
             /** Next */
             next: string;
+        };
+        /**
+         * ExecuteJob
+         * @description Fire a timer now. Before its due time, a domain may ask why (supervision refuses an
+         *     urging timer fired early unless `early` is true with a `reason`, which its notice states).
+         */
+        ExecuteJob: {
+            /**
+             * Early
+             * @description fire before the due time, on purpose
+             * @default false
+             */
+            early?: boolean;
+            /**
+             * Reason
+             * @description why, when `early` is true
+             */
+            reason?: string | null;
         };
         /** ExtendLock */
         ExtendLock: {
@@ -3650,6 +3677,12 @@ export interface components {
             recipient_unit: string;
             /** Rectification Id */
             rectification_id: string | null;
+            /**
+             * Redacted
+             * @description true: the recipient's address is withheld (null, and masked in the subject and body) from you (docs/access.md)
+             * @default false
+             */
+            redacted?: boolean;
             /** Sent At */
             sent_at: string | null;
             /**
@@ -8837,7 +8870,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExecuteJob"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
