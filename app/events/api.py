@@ -16,9 +16,9 @@ from app.bounds import Text
 from app.engine.api.deps import EngineDep
 from app.engine.runtime import Engine
 from app.errors import InvalidData
-from app.events import outbox
+from app.events import outbox, queries
 from app.events.catalogue import TYPES
-from app.identity.policy import permission, scope_of
+from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.shared import ERRORS
 
@@ -91,7 +91,7 @@ def _read(
         cursor,
         limit=limit,
         types=types,
-        visible=outbox.visible_in(scope_of(s, principal)),
+        readable=queries.readable(s, principal),
         until=mark,
     )
     following = outbox.Cursor.of(events[-1]) if len(events) == limit else mark

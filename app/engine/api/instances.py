@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bounds import Text
-from app.engine import access, details, service
+from app.engine import access, details, queries, service
 from app.engine.api.deps import (
     EngineDep,
     Limit,
@@ -20,7 +20,7 @@ from app.engine.api.deps import (
 from app.engine.models import HistoryEvent, ProcessInstance
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity import audit
-from app.identity.policy import permission, scope_of
+from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.shared import ERRORS, Page
 
@@ -90,7 +90,7 @@ def list_instances(
 ) -> Page[InstanceOut]:
     """Instances in your scope, newest first, filtered by process, status, business key, unit."""
     with engine.db.session() as s:
-        query = select(ProcessInstance).where(access.instances_clause(scope_of(s, principal)))
+        query = queries.readable_instances(s, principal)
         if process_key:
             query = query.where(ProcessInstance.process_key == process_key)
         if status_:

@@ -4,12 +4,11 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bounds import Instant, Text
 from app.clock import clock
-from app.engine import access, service
+from app.engine import access, queries, service
 from app.engine.api.deps import (
     EngineDep,
     Limit,
@@ -22,7 +21,7 @@ from app.engine.models import ProcessInstance, TaskRecord
 from app.engine.runtime import Engine
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
-from app.identity.policy import current_principal, permission, scope_of
+from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
 from app.shared import ERRORS, Page
 
@@ -49,7 +48,7 @@ def list_tasks(
 ) -> Page[TaskOut]:
     """Tasks of units in your scope, oldest first; `mine=true` is your inbox (我的待办)."""
     with engine.db.session() as s:
-        query = select(TaskRecord).where(access.tasks_clause(scope_of(s, principal)))
+        query = queries.readable_tasks(s, principal)
         filters = {
             TaskRecord.state: state,
             TaskRecord.assignee: assignee,
