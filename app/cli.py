@@ -199,7 +199,7 @@ def _deploy(args: argparse.Namespace) -> int:
     from app.db import Database
     from app.engine import deployment
     from app.engine.runtime import Engine, SpecCache, WorkflowCache
-    from app.errors import InvalidBpmn
+    from app.kit.errors import InvalidBpmn
 
     settings = get_settings()
     directory = args.directory or settings.processes_dir

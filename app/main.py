@@ -35,7 +35,6 @@ from app.engine import deployment
 from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
-from app.errors import DomainError
 from app.events import api as events_api
 from app.events import recorder as events_recorder
 from app.external import api as external_api
@@ -43,6 +42,7 @@ from app.faults import RETRY_AFTER, DatabaseFaults, fault_body, internal_error_b
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
+from app.kit.errors import DomainError
 from app.migrate import upgrade
 from app.notifications import api as notifications_api
 from app.notifications import worker as notifications_worker

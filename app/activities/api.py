@@ -24,15 +24,16 @@ from app.activities.schemas import (
     OfficeActivityIn,
     SurveyOut,
 )
-from app.bounds import Search, Text, Year
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.api.deps import EngineDep, stepped
 from app.engine.service import Outcome
-from app.errors import InvalidData, NotFound
 from app.identity import audit
 from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Limit, Offset, Search, Text, Year
+from app.kit.errors import InvalidData, NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.org.models import Unit
-from app.shared import ERRORS, Page
 from app.supervision.api import visible as matter_visible
 from app.supervision.models import Matter
 

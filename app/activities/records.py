@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from app.activities import files, service, surveys
 from app.activities.models import Activity, Attachment, Coverage, LookBack, Objection, SurveyImport
 from app.activities.schemas import CoverageIn, LookBackScheduleIn, ObjectionIn
-from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
-from app.engine.timeutil import CHINA
-from app.errors import DomainError, InvalidData
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
+from app.kit.timezone import CHINA
 from app.supervision import matters
 from app.supervision.deadlines import Deadline, FollowUp, follow_up_due
 from app.supervision.models import Matter

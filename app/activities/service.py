@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.activities import summaries
 from app.activities.models import Activity, ActivityUnit
-from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
-from app.errors import InvalidData, ProcessError
+from app.kit.clock import clock
+from app.kit.errors import InvalidData, ProcessError
 from app.org import service as units
 from app.org.models import Unit
 from app.sequences import next_code

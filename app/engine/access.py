@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from app.engine import service
 from app.engine.models import InstanceUnit, Job, ProcessInstance, TaskRecord
-from app.errors import NotFound
 from app.identity.policy import (
     Forbidden,
     Scope,
@@ -21,6 +20,7 @@ from app.identity.policy import (
     scope_of,
 )
 from app.identity.principal import Principal
+from app.kit.errors import NotFound
 
 
 def visible_instance_ids(scope: Scope) -> Select[Any]:

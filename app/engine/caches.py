@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.engine import parsing
 from app.engine.models import ProcessDefinition
 from app.engine.parsing import Bundle, ElementMeta
-from app.errors import NotFound
+from app.kit.errors import NotFound
 
 
 @dataclass

@@ -26,13 +26,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.engine import persist
 from app.engine.data import json_safe
 from app.engine.models import Incident, ProcessInstance
 from app.engine.persist import history_row
 from app.events.outbox import emit
 from app.external.models import ExternalTask
+from app.kit.clock import clock
 
 if TYPE_CHECKING:
     from app.engine.runtime import Loaded

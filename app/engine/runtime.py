@@ -12,7 +12,6 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import Database
 from app.engine import advance, events, external, persist, state
 from app.engine.caches import CachedDefinition, SpecCache, WorkflowCache
@@ -27,7 +26,8 @@ from app.engine.models import (
 )
 from app.engine.persist import Writes, history_row
 from app.engine.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
-from app.errors import InvalidData, NotFound
+from app.kit.clock import clock
+from app.kit.errors import InvalidData, NotFound
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
-from app.clock import clock
 from app.engine import deployment, details, events, runtime, state
 from app.engine.advance import EngineFailure
 from app.engine.data import data_problems
@@ -32,7 +31,9 @@ from app.engine.schemas import (
     InstanceDetail,
     MessageResult,
 )
-from app.errors import (
+from app.events.engine import incident_event, instance_event, owner_of, task_event
+from app.kit.clock import clock
+from app.kit.errors import (
     InstanceNotRunning,
     InvalidData,
     JobNotDue,
@@ -41,7 +42,6 @@ from app.errors import (
     TaskNotClaimable,
     TaskNotReady,
 )
-from app.events.engine import incident_event, instance_event, owner_of, task_event
 
 
 @dataclass

@@ -8,11 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
 from app.engine import access, service
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.api.deps import EngineDep, stepped
 from app.engine.models import ProcessInstance
-from app.errors import InvalidData, NotFound
 from app.external import service as external_tasks
 from app.external.models import ExternalTask
 from app.external.schemas import (
@@ -29,7 +27,10 @@ from app.external.schemas import (
 from app.identity import audit
 from app.identity.policy import Forbidden, allowed, current_principal, permission, scope_of
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset, Text
+from app.kit.errors import InvalidData, NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/external-tasks", tags=["external tasks"], responses=ERRORS)
 Worker = Annotated[Principal, Depends(permission("external_tasks.work"))]

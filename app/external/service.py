@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.engine import external, persist, runtime, service, state
 from app.engine.data import data_problems
 from app.engine.models import Incident, ProcessInstance
 from app.engine.runtime import Engine
-from app.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
 from app.events.engine import incident_event
 from app.events.outbox import emit
 from app.external.models import ExternalTask
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
 
 
 class NotLockHolder(DomainError):

@@ -20,11 +20,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import UTCDateTime
-from app.engine.models import Json
 from app.identity.models import HEAD_ID, AuditChainHead, AuditRecord
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.columns import Json
 
 GENESIS = "0" * 64
 # The columns of a row that the caller provides (the hashes come from the chain).

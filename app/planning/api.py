@@ -7,15 +7,17 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from app.bounds import Year
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.api.deps import EngineDep, stepped
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
-from app.errors import NotFound
 from app.identity import audit
 from app.identity.policy import Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Limit, Offset, Year
+from app.kit.errors import NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.planning import events, plans, proposals
 from app.planning.models import ActivityProposal, AnnualPlan
 from app.planning.overlap import DEFAULT_THRESHOLD
@@ -33,7 +35,6 @@ from app.planning.schemas import (
     ProposalOut,
     ProposalStatus,
 )
-from app.shared import ERRORS, Page
 
 plans_router = APIRouter(
     prefix="/api/v1/plans",

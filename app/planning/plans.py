@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.activities.service import ActivitySpec, create_activity
-from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
-from app.errors import DomainError, InvalidData
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
 from app.planning import units
 from app.planning.events import record
 from app.planning.models import AnnualPlan, PlanItem

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
 from app.activities.service import ActivitySpec, create_activity
-from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
-from app.errors import InvalidData
 from app.identity.policy import Scope
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.planning import overlap, units
 from app.planning.events import record
 from app.planning.models import ActivityProposal, AnnualPlan, PlanItem

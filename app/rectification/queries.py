@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
-from app.errors import NotFound
 from app.identity.policy import Scope
+from app.kit.errors import NotFound
 from app.org.models import Unit
 from app.rectification.models import (
     Rectification,

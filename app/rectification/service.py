@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
-from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
-from app.errors import InvalidData
 from app.events.results import from_rectification
 from app.identity.policy import Scope
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.org.models import Unit
 from app.rectification.models import (
     Rectification,

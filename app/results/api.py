@@ -9,15 +9,17 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Day, Text
 from app.documents import docx
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.api.deps import EngineDep, stepped
 from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
-from app.errors import InvalidData, NotFound
 from app.identity import audit
 from app.identity.policy import permission, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Day, Limit, Offset, Text
+from app.kit.errors import InvalidData, NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.results import accountability, bulletins, documents, reports
 from app.results.common import readable, ready_tasks
 from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
@@ -34,7 +36,6 @@ from app.results.schemas import (
     ReportOut,
     Suggestion,
 )
-from app.shared import ERRORS, Page
 from app.supervision.api import visible
 from app.supervision.models import Matter, Urging
 

@@ -13,8 +13,8 @@ from app import sequences
 from app.engine import service as engine_service
 from app.engine.models import TaskRecord
 from app.engine.runtime import Engine
-from app.errors import InvalidData
 from app.identity.policy import Forbidden, Scope
+from app.kit.errors import InvalidData
 from app.org import service as units
 from app.org.models import Unit
 from app.results.models import ResultRecipient

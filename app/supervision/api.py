@@ -8,17 +8,18 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.bounds import Day, Search, Text, Year
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
+from app.engine.api.deps import EngineDep, stepped
 from app.engine.models import TaskRecord
 from app.engine.schemas import TaskOut
 from app.engine.service import Outcome
-from app.errors import InvalidData, NotFound
 from app.identity import audit
 from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Day, Limit, Offset, Search, Text, Year
+from app.kit.errors import InvalidData, NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.org.models import Unit
-from app.shared import ERRORS, Page
 from app.supervision import extensions, holidays, matters, recorder
 from app.supervision.deadlines import SourceType
 from app.supervision.lights import worst

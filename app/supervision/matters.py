@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import get_settings
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
-from app.engine.timeutil import CHINA
-from app.errors import DomainError, InvalidData
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
+from app.kit.timezone import CHINA
 from app.org.models import Unit
 from app.sequences import next_code
 from app.supervision import deadlines as rules

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.engine.api.deps import Limit, Offset
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset
+from app.kit.shared import ERRORS, Page
 from app.webhooks import subscriptions
 from app.webhooks.guard import AllowList
 from app.webhooks.models import Webhook, WebhookDelivery

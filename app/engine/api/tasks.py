@@ -7,24 +7,18 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Instant, Text
-from app.clock import clock
 from app.engine import access, service
-from app.engine.api.deps import (
-    EngineDep,
-    Limit,
-    Offset,
-    model_response,
-    page,
-    stepped,
-)
+from app.engine.api.deps import EngineDep, model_response, stepped
 from app.engine.models import ProcessInstance, TaskRecord
 from app.engine.runtime import Engine
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
 from app.identity.policy import current_principal, permission, scope_of
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Instant, Limit, Offset, Text
+from app.kit.clock import clock
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("tasks.read"))]

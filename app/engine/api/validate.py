@@ -11,7 +11,7 @@ from app.engine.api.definitions import read_upload
 from app.engine.api.deps import EngineDep
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS
+from app.kit.shared import ERRORS
 
 router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
 
