@@ -25,8 +25,7 @@ from app.activities.models import (
 )
 from app.activities.records import add_coverage
 from app.activities.schemas import CoverageIn
-from app.engine.models import TaskRecord
-from app.engine.runtime import CompletedElement, StepEvents
+from app.engine import CompletedElement, StepEvents, TaskRecord
 from app.events.results import activity_concluded
 from app.identity.policy import Forbidden
 from app.kit.clock import clock

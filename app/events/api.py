@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.engine.api.deps import EngineDep
-from app.engine.runtime import Engine
+from app.engine import Engine, EngineDep
 from app.events import outbox
 from app.events.catalogue import TYPES
 from app.identity.policy import permission, scope_of

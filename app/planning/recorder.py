@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import CompletedElement, Engine, StepEvents
+from app.engine import CompletedElement, Engine, StepEvents
 from app.events.results import plan_approved
 from app.kit.clock import clock
 from app.planning import plans, proposals

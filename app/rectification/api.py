@@ -6,8 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
-from app.engine.api.deps import EngineDep, stepped
-from app.engine.service import Outcome
+from app.engine import EngineDep, Outcome, stepped
 from app.identity import audit
 from app.identity.policy import permission, scope_of
 from app.identity.principal import Principal

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import CompletedElement, StepEvents
+from app.engine import CompletedElement, StepEvents
 from app.kit.clock import clock
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
 from app.rectification.service import CLOSED, PROCESS_KEY, note, refresh_light

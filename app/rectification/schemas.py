@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
 from app.kit.bounds import Day, Input, Text
 
 

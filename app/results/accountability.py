@@ -8,8 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
+from app.engine import Engine, Outcome
 from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.timezone import CHINA

@@ -11,8 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
+from app.engine import Engine, Outcome
 from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.errors import InvalidData

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import StepEvents
+from app.engine import StepEvents
 from app.events.results import accountability_decided, bulletin_issued
 from app.kit.clock import clock
 from app.kit.errors import InvalidData

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
 from app.activities.service import findings
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
+from app.engine import Engine, Outcome
 from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.errors import InvalidData

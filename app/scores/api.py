@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
-from app.engine.api.deps import EngineDep
+from app.engine import EngineDep
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.documents import xlsx
 from app.documents.xlsx import Sheet
-from app.engine.api.deps import EngineDep
+from app.engine import EngineDep
 from app.identity.policy import Scope, permission, scope_of
 from app.identity.principal import Principal
 from app.kit.bounds import Text

@@ -5,8 +5,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import Engine
-from app.engine.variables import set_variables
+from app.engine import Engine, set_variables
 from app.events.matters import matter_event
 from app.kit.clock import clock
 from app.kit.errors import DomainError, InvalidData, NotFound

@@ -6,7 +6,7 @@ from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import Engine
+from app.engine import Engine
 from app.kit.bounds import Day, Input, Year
 from app.kit.clock import clock
 from app.kit.errors import InvalidData

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import CompletedElement, StepEvents
+from app.engine import CompletedElement, StepEvents
 from app.kit.clock import clock
 from app.kit.errors import DomainError
 from app.supervision import lights, urgings

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
 from app.kit.bounds import Day, Input, Text
 from app.supervision.deadlines import SourceType
 

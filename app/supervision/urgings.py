@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import CompletedElement, StepEvents
+from app.engine import CompletedElement, StepEvents
 from app.kit.clock import clock
 from app.kit.errors import DomainError
 from app.kit.timezone import CHINA

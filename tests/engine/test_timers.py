@@ -21,7 +21,7 @@ from engine_helpers import (
 )
 from fastapi.testclient import TestClient
 
-from app.engine.scheduler import Scheduler
+from app.engine.runtime.scheduler import Scheduler
 from app.kit.clock import clock
 
 

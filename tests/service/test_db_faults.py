@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import WRITES, RequestWrites
-from app.engine.models import Job, ProcessInstance
+from app.engine.persist.models import Job, ProcessInstance
 from app.faults import fault_body
 from app.idempotency import IdempotencyRecord
 from app.kit.clock import clock

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.engine import deployment
 from app.engine.api.deps import EngineDep
+from app.engine.runtime import deployment
 from app.engine.schemas import DefinitionOut, DeploymentOut
 from app.identity import audit
 from app.identity.policy import permission

@@ -1,4 +1,4 @@
-"""What every engine route needs: the engine, paging, the caller, the failure mapping."""
+"""What every engine route needs: the engine, the step runner, the failure mapping."""
 
 from collections.abc import Callable
 from typing import Annotated, TypeVar
@@ -7,8 +7,8 @@ from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
+from app.engine.runtime.engine import Engine
+from app.engine.runtime.service import Outcome
 from app.kit.errors import ProcessError
 
 D = TypeVar("D")

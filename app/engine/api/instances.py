@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import access, details, service
+from app.engine.api import access
 from app.engine.api.deps import EngineDep, model_response, raise_failure
-from app.engine.models import HistoryEvent, ProcessInstance
+from app.engine.persist.models import HistoryEvent, ProcessInstance
+from app.engine.runtime import details, service
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity import audit
 from app.identity.policy import permission, scope_of

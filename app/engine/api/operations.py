@@ -7,9 +7,10 @@ from fastapi import APIRouter, Body, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import access, service
+from app.engine.api import access
 from app.engine.api.deps import EngineDep, raise_failure, stepped
-from app.engine.models import Job
+from app.engine.persist.models import Job
+from app.engine.runtime import service
 from app.engine.schemas import ExecuteJob, InstanceDetail, JobOut, MessageResult, SendMessage
 from app.identity import audit
 from app.identity.policy import permission, scope_of

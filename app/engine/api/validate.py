@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from app.engine import deployment
 from app.engine.api.definitions import read_upload
 from app.engine.api.deps import EngineDep
+from app.engine.runtime import deployment
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.shared import ERRORS

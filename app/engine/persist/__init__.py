@@ -39,8 +39,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.session import make_transient_to_detached
 
-from app.engine.data import json_safe
-from app.engine.models import (
+from app.engine.persist.data import json_safe
+from app.engine.persist.models import (
     HistoryEvent,
     Incident,
     InstanceUnit,

@@ -1,4 +1,4 @@
-"""REST routes of the unit tree."""
+"""REST routes of the unit tree (`app.org`; here because they check identity's permissions)."""
 
 from typing import Annotated
 

@@ -6,9 +6,9 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.engine import persist
-from app.engine.models import ProcessInstance
-from app.engine.projection import OPEN_TASK_COLUMNS
-from app.engine.runtime import Loaded
+from app.engine.persist.models import ProcessInstance
+from app.engine.runtime.engine import Loaded
+from app.engine.runtime.projection import OPEN_TASK_COLUMNS
 from app.engine.schemas import IncidentOut, InstanceDetail, JobOut, TaskOut
 from app.kit.errors import NotFound
 

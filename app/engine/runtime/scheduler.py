@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import is_database_fault
-from app.engine import service
-from app.engine.models import Job, ProcessInstance
-from app.engine.runtime import Engine
+from app.engine.persist.models import Job, ProcessInstance
+from app.engine.runtime import service
+from app.engine.runtime.engine import Engine
 from app.kit.clock import clock
 from app.kit.errors import OutcomeUnknown
 

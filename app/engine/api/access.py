@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, select, true
 from sqlalchemy.orm import Session
 
-from app.engine import service
-from app.engine.models import InstanceUnit, Job, ProcessInstance, TaskRecord
+from app.engine.persist.models import InstanceUnit, Job, ProcessInstance, TaskRecord
+from app.engine.runtime import service
 from app.identity.policy import (
     Forbidden,
     Scope,
