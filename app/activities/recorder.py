@@ -25,12 +25,11 @@ from app.activities.models import (
 )
 from app.activities.records import add_coverage
 from app.activities.schemas import CoverageIn
-from app.clock import clock
-from app.engine.models import TaskRecord
-from app.engine.runtime import CompletedElement, StepEvents
-from app.errors import DomainError, InvalidData
+from app.engine import CompletedElement, StepEvents, TaskRecord
 from app.events.results import activity_concluded
 from app.identity.policy import Forbidden
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
 from app.org.models import Unit
 from app.supervision.matters import LOOK_BACK_KEY
 

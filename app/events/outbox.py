@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, event, exists, insert, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import Database
-from app.errors import InvalidData
 from app.events.models import EventConsumer, OutboxEvent, OutboxEventUnit
 from app.identity.policy import Scope
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 
 PREFIX = "ducha."
 SOURCE = "/ducha"

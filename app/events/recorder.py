@@ -2,8 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from app.engine.models import TaskRecord
-from app.engine.runtime import StepEvents
+from app.engine import StepEvents, TaskRecord
 from app.events.engine import instance_event, task_event
 from app.events.outbox import emit
 

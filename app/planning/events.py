@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.planning.models import ActivityProposal, AnnualPlan, PlanningEvent
 
 

@@ -12,9 +12,9 @@ from contextvars import ContextVar
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, Engine, StepEvents
+from app.engine import CompletedElement, Engine, StepEvents
 from app.events.results import plan_approved
+from app.kit.clock import clock
 from app.planning import plans, proposals
 from app.planning.events import record
 from app.planning.models import ActivityProposal, AnnualPlan

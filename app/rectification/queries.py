@@ -6,10 +6,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.engine.models import TaskRecord
-from app.engine.schemas import TaskOut
-from app.errors import NotFound
+from app.engine import TaskOut, TaskRecord
 from app.identity.policy import Scope
+from app.kit.errors import NotFound
 from app.org.models import Unit
 from app.rectification.models import (
     Rectification,

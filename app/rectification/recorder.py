@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, StepEvents
+from app.engine import CompletedElement, StepEvents
+from app.kit.clock import clock
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
 from app.rectification.service import CLOSED, PROCESS_KEY, note, refresh_light
 from app.supervision import lights

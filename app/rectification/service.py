@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
-from app.clock import clock
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.errors import InvalidData
+from app.engine import Engine, Outcome, start_instance
 from app.events.results import from_rectification
 from app.identity.policy import Scope
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.org.models import Unit
 from app.rectification.models import (
     Rectification,
@@ -43,7 +42,7 @@ def open_rectification(
     scope: Scope,
     actor: str,
     owner_unit: str,
-) -> tuple[Rectification, engine_service.Outcome]:
+) -> tuple[Rectification, Outcome]:
     """seed 三(三): record the rectification and a part per unit, then start its process."""
     due = _due(body)
     _check_units(session, body.units, scope)
@@ -69,7 +68,7 @@ def open_rectification(
     session.flush()
     parts = [_part(session, rectification, unit) for unit in body.units]
     session.flush()
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=PROCESS_KEY,

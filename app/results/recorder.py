@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import StepEvents
-from app.errors import InvalidData
+from app.engine import StepEvents
 from app.events.results import accountability_decided, bulletin_issued
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.results import bulletins
 from app.results.common import doc_number, publish
 from app.results.models import AccountabilityCase, Bulletin, SupervisionReport

@@ -5,11 +5,10 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import Engine
-from app.engine.variables import set_variables
-from app.errors import DomainError, InvalidData, NotFound
+from app.engine import Engine, set_variables
 from app.events.matters import matter_event
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData, NotFound
 from app.supervision import deadlines as rules
 from app.supervision.matters import timer_variables, today
 from app.supervision.models import ExtensionRequest, Matter, MatterDeadline

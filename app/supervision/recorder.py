@@ -12,9 +12,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, StepEvents
-from app.errors import DomainError
+from app.engine import CompletedElement, StepEvents
+from app.kit.clock import clock
+from app.kit.errors import DomainError
 from app.supervision import lights, urgings
 from app.supervision.calendar import default_calendar
 from app.supervision.matter_lights import refresh_light

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.events.matters import from_timeline
+from app.kit.clock import clock
 from app.supervision.models import Matter, TimelineEntry
 
 

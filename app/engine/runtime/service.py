@@ -13,11 +13,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
-from app.clock import clock
-from app.engine import deployment, details, events, runtime, state
-from app.engine.advance import EngineFailure
-from app.engine.data import data_problems
-from app.engine.models import (
+from app.engine.persist import state
+from app.engine.persist.data import data_problems
+from app.engine.persist.models import (
     HistoryEvent,
     Incident,
     InstanceUnit,
@@ -27,12 +25,17 @@ from app.engine.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import Engine, Loaded
+from app.engine.runtime import deployment, details, events, notices
+from app.engine.runtime import engine as runtime
+from app.engine.runtime.advance import EngineFailure
+from app.engine.runtime.engine import Engine, Loaded
+from app.engine.runtime.notices import Notice
 from app.engine.schemas import (
     InstanceDetail,
     MessageResult,
 )
-from app.errors import (
+from app.kit.clock import clock
+from app.kit.errors import (
     InstanceNotRunning,
     InvalidData,
     JobNotDue,
@@ -41,7 +44,6 @@ from app.errors import (
     TaskNotClaimable,
     TaskNotReady,
 )
-from app.events.engine import incident_event, instance_event, owner_of, task_event
 
 
 @dataclass
@@ -164,8 +166,10 @@ def raise_incident(
         created_at=clock.now(),
     )
     session.add(incident)
-    instance_event(session, "instance.failed", row, actor=None, reason=message[:4000])
-    incident_event(session, "incident.raised", incident, row)
+    notices.publish(
+        session, Notice("instance.failed", instance=row, data={"reason": message[:4000]})
+    )
+    notices.publish(session, Notice("incident.raised", instance=row, incident=incident))
     runtime.record_history(
         session,
         row,
@@ -190,7 +194,7 @@ def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: s
     if loaded.row.status not in ("running", "error"):
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
     runtime.cancel(engine, session, loaded, actor=actor)
-    instance_event(session, "instance.cancelled", loaded.row, actor=actor)
+    notices.publish(session, Notice("instance.cancelled", instance=loaded.row, actor=actor))
 
 
 # --- tasks -------------------------------------------------------------------------------
@@ -268,8 +272,7 @@ def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
         raise TaskNotClaimable(f"task is claimed by {record.assignee}")
     _task_history(session, record, "task_claimed", actor, {"assignee": actor})
     session.refresh(record)
-    owner = owner_of(session, record.instance_id)
-    task_event(session, "task.claimed", record, owner_unit=owner, actor=actor)
+    notices.publish(session, Notice("task.claimed", task=record, actor=actor))
     return record
 
 
@@ -294,15 +297,8 @@ def assign(
     event = "task_unclaimed" if assignee is None and unit is None else "task_assigned"
     data = {"assignee": assignee, "unit": record.unit_code, "previous": previous}
     _task_history(session, record, event, actor, data)
-    owner = owner_of(session, record.instance_id)
-    task_event(
-        session,
-        "task.assigned",
-        record,
-        owner_unit=owner,
-        actor=actor,
-        previous=previous,
-        also_units=(previous["unit"],),
+    notices.publish(
+        session, Notice("task.assigned", task=record, actor=actor, data={"previous": previous})
     )
     session.flush()
     return record

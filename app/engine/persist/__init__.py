@@ -39,9 +39,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.session import make_transient_to_detached
 
-from app.clock import clock
-from app.engine.data import json_safe
-from app.engine.models import (
+from app.engine.persist.data import json_safe
+from app.engine.persist.models import (
     HistoryEvent,
     Incident,
     InstanceUnit,
@@ -51,6 +50,7 @@ from app.engine.models import (
     TaskRecord,
 )
 from app.engine.schemas import IncidentOut, JobOut, TaskOut
+from app.kit.clock import clock
 
 
 def _columns(model: Any, schema: type[BaseModel]) -> list[Any]:
@@ -366,7 +366,7 @@ def _recordset(prefix: str, model: Any, columns: tuple[str, ...]) -> Any:
     for name in columns:
         column_type = model.__table__.c[name].type
         if isinstance(column_type, JSON):
-            column_type = JSONB()  # the PostgreSQL variant of app.engine.models.Json
+            column_type = JSONB()  # the PostgreSQL variant of app.kit.columns.Json
         typed.append(column(name, column_type))
     rows_json = cast(bindparam(f"{prefix}_rows", type_=Text()), JSONB)
     records = (

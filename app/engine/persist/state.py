@@ -18,10 +18,10 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from app.clock import clock
-from app.engine import expressions
-from app.engine.expressions import safe_script_engine
-from app.engine.timeutil import CHINA
+from app.engine.script import expressions
+from app.engine.script.expressions import safe_script_engine
+from app.kit.clock import clock
+from app.kit.timezone import CHINA
 
 
 class SafeBpmnWorkflow(BpmnWorkflow):

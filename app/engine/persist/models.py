@@ -5,8 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -15,13 +13,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
-
-Json = JSON().with_variant(JSONB(), "postgresql")
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from app.kit.columns import BigId, Json
 
 
 class ProcessDefinition(Base):

@@ -12,12 +12,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import Database
-from app.engine import advance, events, external, persist, state
-from app.engine.caches import CachedDefinition, SpecCache, WorkflowCache
-from app.engine.data import data_problems, json_safe
-from app.engine.models import (
+from app.engine import persist
+from app.engine.persist import Writes, history_row, state
+from app.engine.persist.data import data_problems, json_safe
+from app.engine.persist.models import (
     InstanceUnit,
     Job,
     MessageSubscription,
@@ -25,9 +24,11 @@ from app.engine.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.persist import Writes, history_row
-from app.engine.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
-from app.errors import InvalidData, NotFound
+from app.engine.runtime import advance, events, external
+from app.engine.runtime.caches import CachedDefinition, SpecCache, WorkflowCache
+from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
+from app.kit.clock import clock
+from app.kit.errors import InvalidData, NotFound
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class StepEvents:
 
 
 Listener = Callable[[Session, StepEvents], None]
-# A ready task's light from its due instant and now: "green" | "yellow" | "red" (a domain rule).
-TaskLight = Callable[[datetime, datetime], str]
+# A domain's mark for a ready task from its due instant and now (e.g. a traffic light).
+DueMarker = Callable[[datetime, datetime], str]
 
 
 @dataclass
@@ -79,14 +80,16 @@ class Engine:
     specs: SpecCache
     workflows: WorkflowCache
     listeners: list[Listener] = field(default_factory=list)
-    # The domain's rule for a ready task's light (supervision: domain.md §7); none: no lights.
-    task_light: TaskLight | None = None
+    # A hook the app installs: a domain's mark for ready tasks by their due instant (the
+    # engine knows no rule of its own); none: tasks carry no mark.
+    due_marker: DueMarker | None = None
 
-    def light_of(self, state: str, due_at: datetime | None, now: datetime) -> str | None:
-        """The light of one task, when the domain gave a rule and the task is open and due."""
-        if self.task_light is None or state != "ready" or due_at is None:
+    def mark_due(self, state: str, due_at: datetime | None, now: datetime) -> str | None:
+        """The domain's mark of one task, when a marker is installed and the task is open and
+        due."""
+        if self.due_marker is None or state != "ready" or due_at is None:
             return None
-        return self.task_light(due_at, now)
+        return self.due_marker(due_at, now)
 
     def __post_init__(self) -> None:
         state.install_clock()  # timers and expression helpers read the service clock

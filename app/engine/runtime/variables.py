@@ -10,12 +10,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine import projection, runtime, service
-from app.engine.data import data_problems, json_safe
-from app.engine.models import TaskRecord
-from app.engine.runtime import Engine
-from app.errors import InstanceNotRunning, InvalidData
+from app.engine.persist.data import data_problems, json_safe
+from app.engine.persist.models import TaskRecord
+from app.engine.runtime import engine as runtime
+from app.engine.runtime import projection, service
+from app.engine.runtime.engine import Engine
+from app.kit.clock import clock
+from app.kit.errors import InstanceNotRunning, InvalidData
 
 
 def set_variables(

@@ -6,10 +6,12 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import expressions, external, parsing
-from app.engine.data import json_safe
-from app.engine.parsing import ElementMeta
-from app.engine.timeutil import parse_due
+from app.engine.parser import parsing
+from app.engine.parser.parsing import ElementMeta
+from app.engine.persist.data import json_safe
+from app.engine.script import expressions
+from app.engine.specs import external
+from app.engine.specs.timeutil import parse_due
 
 # Columns of a task that is not yet claimed or closed: not in the row, NULL in the table.
 OPEN_TASK_COLUMNS = {

@@ -10,13 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import Conflict
-from app.engine import caches, parsing, state
-from app.engine.models import ProcessDefinition
-from app.engine.runtime import Engine
+from app.engine.parser import parsing
+from app.engine.persist import state
+from app.engine.persist.models import ProcessDefinition
+from app.engine.runtime import caches
+from app.engine.runtime.engine import Engine
 from app.engine.schemas import DefinitionOut, DeploymentOut
-from app.errors import InvalidBpmn, NotFound
+from app.kit.clock import clock
+from app.kit.errors import InvalidBpmn, NotFound
 
 
 def deploy(

@@ -1,4 +1,4 @@
-"""REST routes of the unit tree."""
+"""REST routes of the unit tree (`app.org`; here because they check identity's permissions)."""
 
 from typing import Annotated
 
@@ -7,15 +7,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bounds import Offset, Search, Text
 from app.db import Database
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.bounds import Offset, Search, Text
+from app.kit.shared import ERRORS, Page
 from app.org import service
 from app.org.models import Unit
 from app.org.schemas import UnitDetail, UnitIn, UnitLevel, UnitOut
-from app.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=ERRORS)
 

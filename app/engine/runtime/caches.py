@@ -10,10 +10,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
-from app.engine import parsing
-from app.engine.models import ProcessDefinition
-from app.engine.parsing import Bundle, ElementMeta
-from app.errors import NotFound
+from app.engine.parser import parsing
+from app.engine.parser.parsing import Bundle, ElementMeta
+from app.engine.persist.models import ProcessDefinition
+from app.kit.errors import NotFound
 
 
 @dataclass

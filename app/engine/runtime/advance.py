@@ -5,8 +5,9 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
-from app.clock import clock
-from app.engine import events, expressions
+from app.engine.runtime import events
+from app.engine.script import expressions
+from app.kit.clock import clock
 
 # Engine-only tasks (scripts, gateways, events) one step may run; loops past this never wait,
 # and past ~1,000 levels of one step SpiffWorkflow's task iterator stops finding tasks anyway.

@@ -1,10 +1,10 @@
 """Due dates written by designers: ISO durations, dates and date-times, read in China time."""
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+from app.kit.timezone import CHINA
 
 
 def parse_due(text: str, now: datetime) -> datetime | None:

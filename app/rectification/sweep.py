@@ -1,5 +1,7 @@
 """The light sweep: lights follow the calendar even when no process steps (domain.md §7).
 
+It keeps matters' and rectifications' lights, so it lives here, above supervision.
+
 Timers turn a deadline yellow or red when the diagram has one for it; an obligation without a
 timer (a co-operating unit's opinion, a rectification's plan) would otherwise keep its light
 until the next step. The scheduler runs this chore every few minutes in whichever processes run a

@@ -6,11 +6,11 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.engine import persist
-from app.engine.models import ProcessInstance
-from app.engine.projection import OPEN_TASK_COLUMNS
-from app.engine.runtime import Loaded
+from app.engine.persist.models import ProcessInstance
+from app.engine.runtime.engine import Loaded
+from app.engine.runtime.projection import OPEN_TASK_COLUMNS
 from app.engine.schemas import IncidentOut, InstanceDetail, JobOut, TaskOut
-from app.errors import NotFound
+from app.kit.errors import NotFound
 
 
 def instance_detail(session: Session, instance_id: uuid.UUID) -> InstanceDetail:

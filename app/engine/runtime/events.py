@@ -12,10 +12,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.util.task import TaskState
 
-from app.clock import clock
-from app.engine.models import ProcessInstance
 from app.engine.persist import Writes
-from app.engine.state import find_task
+from app.engine.persist.models import ProcessInstance
+from app.engine.persist.state import find_task
+from app.kit.clock import clock
 
 
 def waiting(workflow: Any, kind: type) -> list[Any]:

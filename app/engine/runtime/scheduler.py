@@ -12,13 +12,13 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import Settings
 from app.db import is_database_fault
-from app.engine import service
-from app.engine.models import Job, ProcessInstance
-from app.engine.runtime import Engine
-from app.errors import OutcomeUnknown
+from app.engine.persist.models import Job, ProcessInstance
+from app.engine.runtime import service
+from app.engine.runtime.engine import Engine
+from app.kit.clock import clock
+from app.kit.errors import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, select, true
 from sqlalchemy.orm import Session
 
-from app.engine import service
-from app.engine.models import InstanceUnit, Job, ProcessInstance, TaskRecord
-from app.errors import NotFound
+from app.engine.persist.models import InstanceUnit, Job, ProcessInstance, TaskRecord
+from app.engine.runtime import service
 from app.identity.policy import (
     Forbidden,
     Scope,
@@ -21,6 +20,7 @@ from app.identity.policy import (
     scope_of,
 )
 from app.identity.principal import Principal
+from app.kit.errors import NotFound
 
 
 def visible_instance_ids(scope: Scope) -> Select[Any]:
