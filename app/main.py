@@ -35,6 +35,7 @@ from app.engine import deployment
 from app.engine.api import router as engine_router
 from app.engine.runtime import Engine, SpecCache, WorkflowCache
 from app.engine.scheduler import Scheduler
+from app.engine.steps import StepRegistry
 from app.errors import DomainError
 from app.events import api as events_api
 from app.events import recorder as events_recorder
@@ -117,23 +118,27 @@ class Runtime:
             )
 
 
+def register_step_handlers(steps: StepRegistry) -> None:
+    """Every domain's step handlers, in the order they run (app.engine.steps)."""
+    for domain in (
+        events_recorder,  # engine events first: task.completed before matter.*
+        recorder,
+        planning_recorder,
+        activities_recorder,
+        results_recorder,
+        rectification_recorder,
+    ):
+        domain.register(steps)
+
+
 def build_runtime(settings: Settings) -> Runtime:
-    """One database, one engine with every domain's step listener, one timer loop."""
+    """One database, one engine with every domain's step handlers, one timer loop."""
     db = Database(
         settings, info={units.TREE_CACHE: units.UnitTreeCache(settings.unit_cache_seconds)}
     )
     db.before_commit.append(claim_in_transaction)
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
-    engine.listeners.extend(
-        [
-            events_recorder.on_step,  # engine events first: task.completed before matter.*
-            recorder.on_step,
-            planning_recorder.on_step,
-            activities_recorder.on_step,
-            results_recorder.on_step,
-            rectification_recorder.on_step,
-        ]
-    )
+    register_step_handlers(engine.steps)
     engine.task_light = task_light  # domain.md §7 lights on the inbox's tasks
     scheduler = Scheduler(engine, settings)
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
