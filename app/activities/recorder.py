@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.activities import service
+from app.activities.events import activity_concluded
 from app.activities.models import (
     Activity,
     Attachment,
@@ -30,7 +31,6 @@ from app.engine.models import TaskRecord
 from app.engine.runtime import CompletedElement
 from app.engine.steps import ElementHandler, StepContext, StepRegistry
 from app.errors import DomainError, InvalidData
-from app.events.results import activity_concluded
 from app.identity.policy import Forbidden
 from app.org.models import Unit
 from app.supervision.matters import LOOK_BACK_KEY

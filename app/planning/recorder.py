@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from app.clock import clock
 from app.engine.runtime import CompletedElement
 from app.engine.steps import ElementHandler, StepContext, StepRegistry
-from app.events.results import plan_approved
 from app.planning import plans, proposals
-from app.planning.events import record
+from app.planning.events import plan_approved, record
 from app.planning.models import ActivityProposal, AnnualPlan
 
 PlanHandler = Callable[[StepContext, AnnualPlan, CompletedElement], None]

@@ -12,9 +12,9 @@ from app.clock import clock
 from app.engine import service as engine_service
 from app.engine.runtime import Engine
 from app.errors import InvalidData
-from app.events.results import from_rectification
 from app.identity.policy import Scope
 from app.org.models import Unit
+from app.rectification.events import from_rectification
 from app.rectification.models import (
     Rectification,
     RectificationEvent,

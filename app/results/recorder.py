@@ -16,9 +16,9 @@ from app.clock import clock
 from app.engine.runtime import CompletedElement
 from app.engine.steps import ElementHandler, StepContext, StepRegistry
 from app.errors import InvalidData
-from app.events.results import accountability_decided, bulletin_issued
 from app.results import bulletins
 from app.results.common import doc_number, publish
+from app.results.events import accountability_decided, bulletin_issued
 from app.results.models import AccountabilityCase, Bulletin, SupervisionReport
 from app.supervision.matters import today
 
