@@ -31,7 +31,7 @@ from app.activities import recorder as activities_recorder
 from app.bodylimit import BodyLimit
 from app.config import Settings, get_settings
 from app.db import Database, is_database_fault
-from app.engine import Engine, Scheduler, SpecCache, WorkflowCache, deploy_directory
+from app.engine import Engine, Scheduler, SpecCache, StepRegistry, WorkflowCache, deploy_directory
 from app.engine import listen as listen_to_notices
 from app.engine.api.routes import router as engine_router
 from app.events import api as events_api
@@ -118,23 +118,27 @@ class Runtime:
             )
 
 
+def register_step_handlers(steps: StepRegistry) -> None:
+    """Every domain's step handlers, in the order they run (app.engine.runtime.steps)."""
+    for domain in (
+        events_recorder,  # engine events first: task.completed before matter.*
+        recorder,
+        planning_recorder,
+        activities_recorder,
+        results_recorder,
+        rectification_recorder,
+    ):
+        domain.register(steps)
+
+
 def build_runtime(settings: Settings) -> Runtime:
-    """One database, one engine with every domain's step listener, one timer loop."""
+    """One database, one engine with every domain's step handlers, one timer loop."""
     db = Database(
         settings, info={units.TREE_CACHE: units.UnitTreeCache(settings.unit_cache_seconds)}
     )
     db.before_commit.append(claim_in_transaction)
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
-    engine.listeners.extend(
-        [
-            events_recorder.on_step,  # engine events first: task.completed before matter.*
-            recorder.on_step,
-            planning_recorder.on_step,
-            activities_recorder.on_step,
-            results_recorder.on_step,
-            rectification_recorder.on_step,
-        ]
-    )
+    register_step_handlers(engine.steps)
     engine.due_marker = task_light  # domain.md §7 lights on the inbox's tasks
     listen_to_notices(events_notices.on_notice)  # the engine's notices become outbox events
     scheduler = Scheduler(engine, settings)

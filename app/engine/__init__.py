@@ -10,9 +10,10 @@ subpackages, which are its own:
 - `runtime/` load → step → save, the operations on instances and tasks, timers, deployment
 - `api/`     the engine's own REST routes and route helpers (the layer that may use identity)
 
-The engine imports no domain package. It tells what happened through step listeners
-(`Engine.listeners`, given `StepEvents`) and notices (`listen`, given a `Notice`); a domain rule
-it shows on tasks comes through a hook (`Engine.due_marker`).
+The engine imports no domain package. It tells what happened through step handlers
+(`Engine.steps`: a `StepRegistry` of handlers keyed by the diagram's markers, each given a
+`StepContext`) and notices (`listen`, given a `Notice`); a domain rule it shows on tasks comes
+through a hook (`Engine.due_marker`).
 """
 
 from app.engine.api.deps import EngineDep, model_response, raise_failure, stepped
@@ -28,7 +29,7 @@ from app.engine.persist.models import (
 )
 from app.engine.runtime.caches import SpecCache, WorkflowCache
 from app.engine.runtime.deployment import deploy_directory
-from app.engine.runtime.engine import CompletedElement, DueMarker, Engine, Listener, StepEvents
+from app.engine.runtime.engine import CompletedElement, DueMarker, Engine, StepEvents
 from app.engine.runtime.notices import Notice, NoticeListener, listen
 from app.engine.runtime.scheduler import Scheduler
 from app.engine.runtime.service import Outcome, find_task, get_task
@@ -38,12 +39,14 @@ from app.engine.runtime.service import claim as claim_task
 from app.engine.runtime.service import complete as complete_task
 from app.engine.runtime.service import send_message as correlate_message
 from app.engine.runtime.service import start as start_instance
+from app.engine.runtime.steps import ElementHandler, StepContext, StepHook, StepRegistry
 from app.engine.runtime.variables import set_variables
 from app.engine.schemas import TaskOut
 
 __all__ = [
     "CompletedElement",
     "DueMarker",
+    "ElementHandler",
     "Engine",
     "EngineDep",
     "ExternalTask",
@@ -51,7 +54,6 @@ __all__ = [
     "Incident",
     "InstanceUnit",
     "Job",
-    "Listener",
     "Notice",
     "NoticeListener",
     "Outcome",
@@ -59,7 +61,10 @@ __all__ = [
     "ProcessInstance",
     "Scheduler",
     "SpecCache",
+    "StepContext",
     "StepEvents",
+    "StepHook",
+    "StepRegistry",
     "TaskOut",
     "TaskRecord",
     "WorkflowCache",

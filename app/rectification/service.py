@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
 from app.engine import Engine, Outcome, start_instance
-from app.events.results import from_rectification
 from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.errors import InvalidData
 from app.org.models import Unit
+from app.rectification.events import from_rectification
 from app.rectification.models import (
     Rectification,
     RectificationEvent,

@@ -37,7 +37,7 @@ async def validate_definition(
     def check() -> ValidationOut:
         with engine.db.session() as s:
             checked = deployment.check(
-                s, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
+                s, engine.steps, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
             )
         return ValidationOut(valid=True, process_keys=[b.key for b in checked.bundles])
 

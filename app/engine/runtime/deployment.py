@@ -16,6 +16,7 @@ from app.engine.persist import state
 from app.engine.persist.models import ProcessDefinition
 from app.engine.runtime import caches
 from app.engine.runtime.engine import Engine
+from app.engine.runtime.steps import StepRegistry
 from app.engine.schemas import DefinitionOut, DeploymentOut
 from app.kit.clock import clock
 from app.kit.errors import InvalidBpmn, NotFound
@@ -32,7 +33,9 @@ def deploy(
     max_bytes: int,
 ) -> DeploymentOut:
     """Deploy every executable process of a file: a new version, or the identical existing one."""
-    checked = check(session, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes)
+    checked = check(
+        session, engine.steps, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes
+    )
     results = [
         _store_version(
             session,
@@ -66,7 +69,13 @@ class Checked:
 
 
 def check(
-    session: Session, *, xml: bytes, file_name: str, forms: dict[str, Any], max_bytes: int
+    session: Session,
+    steps: StepRegistry,
+    *,
+    xml: bytes,
+    file_name: str,
+    forms: dict[str, Any],
+    max_bytes: int,
 ) -> Checked:
     """Every check deploy makes, storing nothing: 422 (InvalidBpmn) naming the elements."""
     info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
@@ -81,9 +90,17 @@ def check(
     bundles = []
     for key, _name in info.executable:
         bundle = parsing.build_bundle(key, documents, bundle_forms)
+        _check_markers(steps, bundle)
         _check_instantiable(bundle)
         bundles.append(bundle)
     return Checked(forms, digest, dependencies, bundles)
+
+
+def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
+    """A domain marker (`matterStep="…"` etc.) that no step handler knows would be skipped."""
+    unknown = steps.unknown(bundle.properties)
+    if unknown:
+        raise InvalidBpmn("the diagram marks steps that no handler knows", errors=unknown)
 
 
 def _check_instantiable(bundle: parsing.Bundle) -> None:

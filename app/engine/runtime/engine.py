@@ -27,6 +27,7 @@ from app.engine.persist.models import (
 from app.engine.runtime import advance, events, external
 from app.engine.runtime.caches import CachedDefinition, SpecCache, WorkflowCache
 from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
+from app.engine.runtime.steps import StepRegistry
 from app.kit.clock import clock
 from app.kit.errors import InvalidData, NotFound
 
@@ -63,23 +64,22 @@ class StepEvents:
         return [TaskRecord(**OPEN_TASK_COLUMNS, **row) for row in self.created_rows]
 
 
-Listener = Callable[[Session, StepEvents], None]
 # A domain's mark for a ready task from its due instant and now (e.g. a traffic light).
 DueMarker = Callable[[datetime, datetime], str]
 
 
 @dataclass
 class Engine:
-    """The process-wide engine: caches, the database they belong to, and step listeners.
+    """The process-wide engine: caches, the database they belong to, and step handlers.
 
-    Listeners let a domain (supervision) record what a step meant, in the same transaction,
-    without the engine knowing that domain.
+    Step handlers (app.engine.steps) let a domain record what a step meant, in the same
+    transaction, without the engine knowing that domain.
     """
 
     db: Database
     specs: SpecCache
     workflows: WorkflowCache
-    listeners: list[Listener] = field(default_factory=list)
+    steps: StepRegistry = field(default_factory=StepRegistry)  # the domains' step handlers
     # A hook the app installs: a domain's mark for ready tasks by their due instant (the
     # engine knows no rule of its own); none: tasks carry no mark.
     due_marker: DueMarker | None = None
@@ -251,7 +251,7 @@ def step(
     state.prune(workflow)
     loaded.changes["updated_at"] = now
     save(session, loaded, state.dump(workflow))
-    if engine.listeners:
+    if engine.steps.domains:
         trigger = (event, event_data, getattr(event_task, "id", None))
         _notify(engine, session, loaded, actor, done, trigger)
     lock_version = row.lock_version
@@ -283,6 +283,8 @@ def keep_failed_start(session: Session, loaded: Loaded) -> None:
         return
     fresh = _fresh_workflow(loaded.definition, loaded.start_variables)
     loaded.created = []
+    loaded.writes = Writes()  # what the failed step had collected is not kept
+    loaded.changes.pop("completed_elements", None)
     save(session, loaded, state.dump(fresh))
 
 
@@ -409,8 +411,7 @@ def _notify(
     step_events = StepEvents(
         loaded.row, actor, elements, loaded.created, engine, loaded.started, *trigger
     )
-    for listener in engine.listeners:
-        listener(session, step_events)
+    engine.steps.dispatch(session, step_events)
 
 
 def _note_completed(loaded: Loaded, tasks: list[Any]) -> None:

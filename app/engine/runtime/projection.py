@@ -9,6 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine.parser import parsing
 from app.engine.parser.parsing import ElementMeta
 from app.engine.persist.data import json_safe
+from app.engine.runtime.advance import EngineFailure
 from app.engine.script import expressions
 from app.engine.specs import external
 from app.engine.specs.timeutil import parse_due
@@ -40,7 +41,7 @@ def task_row(
     """The `tasks` row of a task that has just become ready."""
     spec = task.task_spec
     data = json_safe(task.data)
-    units = candidate_units(meta, data)
+    units = candidate_units(meta, data, spec.bpmn_id)
     return {
         "id": task.id,
         "instance_id": instance_id,
@@ -61,19 +62,29 @@ def task_row(
     }
 
 
-def candidate_units(meta: ElementMeta | None, data: dict[str, Any]) -> list[str]:
-    """The units a task may go to: the element's `candidateUnit` expression over the task data."""
+def candidate_units(meta: ElementMeta | None, data: dict[str, Any], element_id: str) -> list[str]:
+    """The units a task may go to: the element's `candidateUnit` expression over the task data.
+
+    A unit code, a list of them, or None (no unit: the instance's own). An expression that
+    fails or gives anything else is an incident naming the element (EngineFailure), never a
+    task routed to nobody.
+    """
     if meta is None or not meta.candidate_unit:
         return []
     try:
         value = expressions.evaluate(meta.candidate_unit, data)
-    except Exception:
+    except expressions.ExpressionRefused as exc:
+        raise EngineFailure(f"candidateUnit refused: {exc.reason}", element_id) from exc
+    except expressions.ExpressionError as exc:
+        raise EngineFailure(f"candidateUnit failed: {exc}", element_id) from exc
+    if value is None:
         return []
     if isinstance(value, str):
         return [value]
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
-    return []
+    message = f"candidateUnit gave {type(value).__name__}, not a unit code or a list of them"
+    raise EngineFailure(message, element_id)
 
 
 def due_date(meta: ElementMeta | None, data: dict[str, Any], now: datetime) -> datetime | None:

@@ -1,9 +1,9 @@
 """Matter events (督查事项): what the matter's timeline records, as outbox events.
 
-Every timeline entry passes through `app.supervision.timeline.note`, which hands it here; the
-entries integrators care about become events (the rest — satisfaction, look-backs — stay on
-the timeline only). Extension events are emitted by `app.supervision.extensions` itself, where
-the deadline and the dates are at hand.
+`app.supervision.timeline.note` is the one call that writes a matter change: the timeline entry
+and, here, the events it means (entries integrators need not know — satisfaction, look-backs —
+stay on the timeline only). An entry whose event says more than the timeline (an extension's
+deadline and dates) passes those fields as `event_data`.
 """
 
 from typing import Any, TypeVar
@@ -34,6 +34,9 @@ TYPES: dict[str, tuple[str, dict[str, Any]]] = {
     "escalate_leader": ("matter.escalated", {"kind": "escalate_leader"}),
     "closed": ("matter.closed", {}),
     "evaluated": ("matter.evaluated", {}),
+    "extension_requested": ("matter.extension_requested", {}),
+    "extension_rejected": ("matter.extension_rejected", {}),
+    "extension_approved": ("matter.extended", {}),
 }
 
 
@@ -86,8 +89,10 @@ def from_timeline(
     unit: str | None,
     actor: str | None,
     data: dict[str, Any] | None,
+    event_data: dict[str, Any] | None = None,
 ) -> None:
-    """The events a timeline entry means (none for entries integrators need not know)."""
+    """The events a timeline entry means (none for entries integrators need not know); the
+    event's fields are the entry's `data`, or `event_data` when given."""
     if event == "registered":
         _registered(session, matter, summary, actor)
         return
@@ -98,7 +103,7 @@ def from_timeline(
     if mapped is None:
         return
     type_, extra = mapped
-    extra = {**extra, **(data or {})}
+    extra = {**extra, **(event_data if event_data is not None else data or {})}
     if type_ in ("matter.urged", "matter.escalated"):
         extra.update(_urging(session, matter, extra["kind"], unit))
     if type_ == "matter.light_changed":
