@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Browser tests (tests/browser) drive Debian's /usr/bin/chromium against the built console.
 test: lint $(CONSOLE)

@@ -197,15 +197,14 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _deploy(args: argparse.Namespace) -> int:
     from app.db import Database
-    from app.engine import deployment
-    from app.engine.runtime import Engine, SpecCache, WorkflowCache
-    from app.errors import InvalidBpmn
+    from app.engine import Engine, SpecCache, WorkflowCache, deploy_directory
+    from app.kit.errors import InvalidBpmn
 
     settings = get_settings()
     directory = args.directory or settings.processes_dir
     engine = Engine(Database(settings), SpecCache(), WorkflowCache(0))
     try:
-        results = deployment.deploy_directory(engine, directory, max_bytes=settings.max_bpmn_bytes)
+        results = deploy_directory(engine, directory, max_bytes=settings.max_bpmn_bytes)
     except InvalidBpmn as exc:
         print(f"not deployed: {exc.detail}", file=sys.stderr)
         for error in exc.errors:

@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeDecorator
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from app.config import Settings
-from app.errors import ConcurrentUpdate, OutcomeUnknown
+from app.kit.errors import ConcurrentUpdate, OutcomeUnknown
 from app.watchdog import Watchdog
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import WRITES, RequestWrites, is_database_fault
-from app.errors import OutcomeUnknown
+from app.kit.errors import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 

@@ -37,9 +37,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.clock import clock
 from app.db import Base, Database, UTCDateTime, is_database_fault
-from app.errors import DomainError
+from app.kit.clock import clock
+from app.kit.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -31,31 +31,32 @@ from app.activities import recorder as activities_recorder
 from app.bodylimit import BodyLimit
 from app.config import Settings, get_settings
 from app.db import Database, is_database_fault
-from app.engine import deployment
-from app.engine.api import router as engine_router
-from app.engine.runtime import Engine, SpecCache, WorkflowCache
-from app.engine.scheduler import Scheduler
-from app.errors import DomainError
+from app.engine import Engine, Scheduler, SpecCache, StepRegistry, WorkflowCache, deploy_directory
+from app.engine import listen as listen_to_notices
+from app.engine.api.routes import router as engine_router
 from app.events import api as events_api
+from app.events import notices as events_notices
 from app.events import recorder as events_recorder
 from app.external import api as external_api
 from app.faults import RETRY_AFTER, DatabaseFaults, fault_body, internal_error_body
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
+from app.identity.units_api import router as units_router
+from app.kit.errors import DomainError
 from app.migrate import upgrade
 from app.notifications import api as notifications_api
 from app.notifications import worker as notifications_worker
 from app.org import service as units
-from app.org.api import router as units_router
 from app.planning import api as planning_api
 from app.planning import recorder as planning_recorder
 from app.rectification import api as rectification_api
 from app.rectification import recorder as rectification_recorder
+from app.rectification import sweep
 from app.results import api as results_api
 from app.results import recorder as results_recorder
 from app.scores import api as scores_api
-from app.supervision import holidays, recorder, sweep
+from app.supervision import holidays, recorder
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
 from app.supervision.lights import task_light
@@ -109,7 +110,7 @@ class Runtime:
         except OperationalError as exc:  # start anyway: /health reports the database
             log.warning("holiday schedules not loaded: %s", exc)
         if settings.deploy_on_startup and settings.processes_dir.is_dir():
-            deployed = deployment.deploy_directory(
+            deployed = deploy_directory(
                 self.engine, settings.processes_dir, max_bytes=settings.max_bpmn_bytes
             )
             log.info(
@@ -117,24 +118,29 @@ class Runtime:
             )
 
 
+def register_step_handlers(steps: StepRegistry) -> None:
+    """Every domain's step handlers, in the order they run (app.engine.runtime.steps)."""
+    for domain in (
+        events_recorder,  # engine events first: task.completed before matter.*
+        recorder,
+        planning_recorder,
+        activities_recorder,
+        results_recorder,
+        rectification_recorder,
+    ):
+        domain.register(steps)
+
+
 def build_runtime(settings: Settings) -> Runtime:
-    """One database, one engine with every domain's step listener, one timer loop."""
+    """One database, one engine with every domain's step handlers, one timer loop."""
     db = Database(
         settings, info={units.TREE_CACHE: units.UnitTreeCache(settings.unit_cache_seconds)}
     )
     db.before_commit.append(claim_in_transaction)
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
-    engine.listeners.extend(
-        [
-            events_recorder.on_step,  # engine events first: task.completed before matter.*
-            recorder.on_step,
-            planning_recorder.on_step,
-            activities_recorder.on_step,
-            results_recorder.on_step,
-            rectification_recorder.on_step,
-        ]
-    )
-    engine.task_light = task_light  # domain.md §7 lights on the inbox's tasks
+    register_step_handlers(engine.steps)
+    engine.due_marker = task_light  # domain.md §7 lights on the inbox's tasks
+    listen_to_notices(events_notices.on_notice)  # the engine's notices become outbox events
     scheduler = Scheduler(engine, settings)
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
     scheduler.housekeeping.append(lambda: idempotency.purge(db, keep_keys))

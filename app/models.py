@@ -4,9 +4,9 @@
 def load_all() -> None:
     """Import each domain's models (registering them on the shared metadata)."""
     import app.activities.models
-    import app.engine.models
+    import app.engine.persist.external_tasks
+    import app.engine.persist.models
     import app.events.models
-    import app.external.models
     import app.idempotency
     import app.identity.models
     import app.notifications.models

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests" / "service"))
 from dbproxy import DbProxy  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.engine.models import ProcessInstance  # noqa: E402
+from app.engine.persist.models import ProcessInstance  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 

@@ -254,7 +254,10 @@ async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
     from sqlalchemy import event
 
     from app.config import Settings
-    from app.engine import access, advance, runtime, service, state
+    from app.engine.api import access
+    from app.engine.persist import state
+    from app.engine.runtime import advance, service
+    from app.engine.runtime import engine as runtime
     from app.identity import audit, policy
     from app.main import create_app
 

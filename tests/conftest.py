@@ -18,9 +18,9 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from app.clock import clock
 from app.config import Settings
 from app.identity.principal import KNOWN_ROLES
+from app.kit.clock import clock
 from app.main import create_app
 from app.migrate import upgrade
 

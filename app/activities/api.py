@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from sqlalchemy import or_, select
@@ -24,15 +24,15 @@ from app.activities.schemas import (
     OfficeActivityIn,
     SurveyOut,
 )
-from app.bounds import Search, Text, Year
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
-from app.engine.service import Outcome
-from app.errors import InvalidData, NotFound
+from app.engine import EngineDep, Outcome, stepped
 from app.identity import audit
 from app.identity.policy import Forbidden, permission, require_control, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Limit, Offset, Search, Text, Year
+from app.kit.errors import InvalidData, NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.org.models import Unit
-from app.shared import ERRORS, Page
 from app.supervision import queries as matter_queries
 from app.supervision.models import Matter
 
@@ -58,21 +58,6 @@ def _owned_activity(
         owner_unit=activity.owner_unit,
     )
     return activity
-
-
-def _audit(
-    s: Session, principal: Principal, action: str, activity: Activity, data: dict[str, Any]
-) -> None:
-    audit.record(
-        s,
-        principal,
-        action,
-        object_type="activity",
-        object_id=str(activity.id),
-        instance_id=str(activity.instance_id) if activity.instance_id else None,
-        unit_code=principal.unit,
-        data=data,
-    )
 
 
 @router.post("", response_model=ActivityDetail, status_code=status.HTTP_201_CREATED)
@@ -107,7 +92,15 @@ def create_office_activity(
         activity, outcome = service.register(
             engine, s, spec, origin="office", owner_unit=principal.unit, actor=principal.sub
         )
-        _audit(s, principal, "activity.create", activity, body.model_dump(mode="json"))
+        audit.record_change(
+            s,
+            principal,
+            "activity.create",
+            activity,
+            object_type="activity",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
+        )
         return outcome, None if outcome.failure else details.detail(s, activity)
 
     return stepped(engine, work)
@@ -211,12 +204,14 @@ def upload_attachment(
             actor=principal.sub,
             unit=principal.unit,
         )
-        _audit(
+        audit.record_change(
             s,
             principal,
             "activity.attachment",
             activity,
-            {"attachment": str(row.id), "filename": filename, "sha256": row.sha256},
+            object_type="activity",
+            data={"attachment": str(row.id), "filename": filename, "sha256": row.sha256},
+            unit_code=principal.unit,
         )
         return AttachmentOut.model_validate(row)
 
@@ -292,12 +287,14 @@ def import_survey_results(
             max_rows=settings.survey_max_rows,
             actor=principal.sub,
         )
-        _audit(
+        audit.record_change(
             s,
             principal,
             "activity.survey_import",
             activity,
-            {"import": str(row.id), "filename": filename, "rows": row.row_count},
+            object_type="activity",
+            data={"import": str(row.id), "filename": filename, "rows": row.row_count},
+            unit_code=principal.unit,
         )
         survey = details.survey(s, activity)
         assert survey is not None
@@ -319,7 +316,15 @@ def add_coverage(
         if activity.method != "media":
             raise records.NotOpen("coverage belongs to a media-supervision activity")
         row = records.add_coverage(s, activity, body, actor=principal.sub)
-        _audit(s, principal, "activity.coverage", activity, body.model_dump(mode="json"))
+        audit.record_change(
+            s,
+            principal,
+            "activity.coverage",
+            activity,
+            object_type="activity",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
+        )
         return CoverageOut.model_validate(row)
 
     return engine.db.transaction(work)
@@ -353,7 +358,15 @@ def schedule_look_backs(
         outcomes = records.schedule_look_backs(
             engine, s, activity, body, actor=principal.sub, owner_unit=principal.unit
         )
-        _audit(s, principal, "activity.look_back", activity, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "activity.look_back",
+            activity,
+            object_type="activity",
+            data=body.model_dump(),
+            unit_code=principal.unit,
+        )
         failed = next((o for o in outcomes if o.failure), None)
         if failed is not None:
             return failed, None
@@ -378,12 +391,14 @@ def file_objection(
         objection, outcome = records.file_objection(
             engine, s, activity, body, unit=principal.unit, actor=principal.sub
         )
-        _audit(
+        audit.record_change(
             s,
             principal,
             "activity.objection",
             activity,
-            {"objection": str(objection.id), **body.model_dump()},
+            object_type="activity",
+            data={"objection": str(objection.id), **body.model_dump()},
+            unit_code=principal.unit,
         )
         return outcome, None if outcome.failure else ObjectionOut.model_validate(objection)
 

@@ -31,8 +31,7 @@ from app.activities.schemas import (
     SurveyOut,
 )
 from app.activities.summaries import survey_aggregate
-from app.engine.models import TaskRecord
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut, TaskRecord
 
 
 def survey(s: Session, activity: Activity) -> SurveyOut | None:

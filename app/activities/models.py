@@ -12,7 +12,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-from app.engine.models import Json
+from app.kit.columns import Json
 
 
 class Activity(Base):

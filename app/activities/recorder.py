@@ -1,4 +1,4 @@
-"""What a step of an activity's process means for its records (an engine step listener).
+"""What a step of an activity's process means for its records (step handlers: app.engine.steps).
 
 The diagrams mark user tasks with `activityStep`; each handler turns one completed task into
 the activity's rows inside the step's transaction. A handler that refuses the step (records
@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.activities import service
+from app.activities.events import activity_concluded
 from app.activities.models import (
     Activity,
     Attachment,
@@ -25,12 +26,10 @@ from app.activities.models import (
 )
 from app.activities.records import add_coverage
 from app.activities.schemas import CoverageIn
-from app.clock import clock
-from app.engine.models import TaskRecord
-from app.engine.runtime import CompletedElement, StepEvents
-from app.errors import DomainError, InvalidData
-from app.events.results import activity_concluded
+from app.engine import CompletedElement, ElementHandler, StepContext, StepRegistry, TaskRecord
 from app.identity.policy import Forbidden
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
 from app.org.models import Unit
 from app.supervision.matters import LOOK_BACK_KEY
 
@@ -44,22 +43,25 @@ class RecordsMissing(DomainError):
     status, code = 409, "activity_records_missing"
 
 
-def on_step(session: Session, events: StepEvents) -> None:
-    """Record the marked elements of one step (runs inside the step's transaction)."""
-    key = events.instance.process_key
-    if key == LOOK_BACK_KEY:
-        _look_back_checked(session, events)
-        return
-    if key not in KEYS:
-        return
-    for element in events.completed:
-        handler = HANDLERS.get(element.properties.get("activityStep") or "")
-        if handler is None or element.element_type != "UserTask":
-            continue  # a multi-instance task completes once more as a whole: not a record
-        activity = session.get(Activity, uuid.UUID(element.data["activity_id"]))
+def register(steps: StepRegistry) -> None:
+    """This domain's step handlers: the activity's markers, then a look-back's re-check."""
+    domain = steps.domain("activities", ("activityStep",), KEYS)
+    for value, handler in HANDLERS.items():
+        domain.on("activityStep", value, _on_activity(handler))
+    domain.after.append(_assign_invitees)
+    look_back = steps.domain("activities.look_back", ("matterStep",), (LOOK_BACK_KEY,))
+    look_back.on("matterStep", "look_back_check", _look_back_checked)
+
+
+def _on_activity(handler: Handler) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
+        if element.element_type != "UserTask":
+            return  # a multi-instance task completes once more as a whole: not a record
+        activity = context.session.get(Activity, uuid.UUID(element.data["activity_id"]))
         if activity is not None:
-            handler(session, activity, element, events.actor)
-    _assign_invitees(session, events)
+            handler(context.session, activity, element, context.actor)
+
+    return run
 
 
 def check_attachments(session: Session, activity: Activity, ids: list[str], field: str) -> None:
@@ -170,17 +172,13 @@ def _look_back_summary(
     _finding(session, activity, "look_back", element.data["summary"], actor)
 
 
-def _look_back_checked(session: Session, events: StepEvents) -> None:
+def _look_back_checked(context: StepContext, element: CompletedElement) -> None:
     """A linked matter's look-back check (回头看复核) is the activity's re-check finding."""
-    for element in events.completed:
-        if element.properties.get("matterStep") != "look_back_check":
-            continue
-        for row in session.scalars(
-            select(LookBack).where(LookBack.instance_id == events.instance.id)
-        ):
-            row.result = element.data.get("result")
-            row.findings = element.data.get("findings")
-            row.checked_by, row.checked_at = events.actor, clock.now()
+    instance_id = context.events.instance.id
+    for row in context.session.scalars(select(LookBack).where(LookBack.instance_id == instance_id)):
+        row.result = element.data.get("result")
+        row.findings = element.data.get("findings")
+        row.checked_by, row.checked_at = context.actor, clock.now()
 
 
 def _opinion(
@@ -302,9 +300,10 @@ def made_the_conclusion(session: Session, activity: Activity) -> set[str]:
     return people
 
 
-def _assign_invitees(session: Session, events: StepEvents) -> None:
+def _assign_invitees(context: StepContext) -> None:
     """Each invited deputy gets their own task (seed 四(二)): assign it to them."""
-    for row in events.created_rows:
+    session = context.session
+    for row in context.events.created_rows:
         invitee = (row.get("input") or {}).get("invitee")
         if row.get("element_id") == "record_inspection_opinion" and invitee:
             session.execute(

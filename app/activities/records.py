@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 from app.activities import files, service, surveys
 from app.activities.models import Activity, Attachment, Coverage, LookBack, Objection, SurveyImport
 from app.activities.schemas import CoverageIn, LookBackScheduleIn, ObjectionIn
-from app.clock import clock
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.engine.timeutil import CHINA
-from app.errors import DomainError, InvalidData
+from app.engine import Engine, Outcome, start_instance
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
+from app.kit.timezone import CHINA
 from app.supervision import matters
 from app.supervision.deadlines import Deadline, FollowUp, follow_up_due
 from app.supervision.models import Matter
@@ -128,7 +127,7 @@ def schedule_look_backs(
     *,
     actor: str,
     owner_unit: str,
-) -> list[engine_service.Outcome]:
+) -> list[Outcome]:
     """回头看 (seed 四(一)) of each linked closed matter, by the matter's own look-back process."""
     if activity.method != "look_back":
         raise NotOpen("look backs belong to a look-back activity")
@@ -191,7 +190,7 @@ def file_objection(
     *,
     unit: str,
     actor: str,
-) -> tuple[Objection, engine_service.Outcome]:
+) -> tuple[Objection, Outcome]:
     """A target unit applies for review; the government decides within 30 days (条例 Art. 17)."""
     if unit not in activity.target_units:
         raise InvalidData(
@@ -221,7 +220,7 @@ def file_objection(
     )
     session.add(objection)
     session.flush()
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=service.OBJECTION_KEY,

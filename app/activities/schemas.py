@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.bounds import Day, Input, Text
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
+from app.kit.bounds import Day, Input, Text
 
 Method = Literal["on_site", "look_back", "invited_inspection", "third_party", "survey", "media"]
 # 条例 Art. 14: comprehensive, special, incident investigation, routine follow-up, lead

@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.activities import summaries
 from app.activities.models import Activity, ActivityUnit
-from app.clock import clock
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.errors import InvalidData, ProcessError
+from app.engine import Engine, Outcome, start_instance
+from app.kit.clock import clock
+from app.kit.errors import InvalidData, ProcessError
 from app.org import service as units
 from app.org.models import Unit
 from app.sequences import next_code
@@ -81,7 +80,7 @@ def register(
     actor: str,
     plan_item_id: uuid.UUID | None = None,
     proposal_id: uuid.UUID | None = None,
-) -> tuple[Activity, engine_service.Outcome]:
+) -> tuple[Activity, Outcome]:
     """The activity, its units and its started process (business key: the activity's id)."""
     _check(session, spec)
     activity = Activity(
@@ -110,7 +109,7 @@ def register(
     involve(session, activity, owner_unit, "owner")
     for code in activity.target_units:
         involve(session, activity, code, "target")
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=PROCESS_KEY,

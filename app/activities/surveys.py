@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import InvalidData
+from app.kit.errors import InvalidData
 
 CHANNELS = ("questionnaire", "phone", "web")
 CHANNEL_NAMES = {"questionnaire": "问卷", "phone": "电话", "web": "网络"}

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from app.config import Settings, get_settings
 from app.console import stats
-from app.errors import NotFound
 from app.identity.auth import Authenticator
-from app.shared import ERRORS
+from app.kit.errors import NotFound
+from app.kit.shared import ERRORS
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 DEMO_USERS = Path(__file__).resolve().parent.parent.parent / "data" / "demo_users.json"

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import Integer, String, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.engine.api.deps import EngineDep
+from app.engine import EngineDep
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.supervision import matters

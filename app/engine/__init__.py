@@ -1,0 +1,88 @@
+"""The engine's face: everything a domain may use of the engine, and nothing more.
+
+Domains import from here only (`from app.engine import …`), never from the engine's
+subpackages, which are its own:
+
+- `parser/`  BPMN files to checked SpiffWorkflow specs (and the external-task parser)
+- `specs/`   task specs the engine adds (external tasks) and designers' due dates
+- `script/`  the restricted Python that scripts, gateways and expressions run in
+- `persist/` the engine's tables, the serialized workflow state, the step's writes
+- `runtime/` load → step → save, the operations on instances and tasks, timers, deployment
+- `api/`     the engine's own REST routes and route helpers (the layer that may use identity)
+
+The engine imports no domain package. It tells what happened through step handlers
+(`Engine.steps`: a `StepRegistry` of handlers keyed by the diagram's markers, each given a
+`StepContext`) and notices (`listen`, given a `Notice`); a domain rule it shows on tasks comes
+through a hook (`Engine.due_marker`). Who may read which instances (`readable_instance_ids`,
+from `api/queries.py`) is here for the domains whose rows hang on an instance.
+"""
+
+from app.engine.api.deps import EngineDep, model_response, raise_failure, stepped
+from app.engine.api.queries import readable_instance_ids
+from app.engine.persist.external_tasks import ExternalTask
+from app.engine.persist.models import (
+    HistoryEvent,
+    Incident,
+    InstanceUnit,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskRecord,
+)
+from app.engine.runtime.caches import SpecCache, WorkflowCache
+from app.engine.runtime.deployment import deploy_directory
+from app.engine.runtime.engine import CompletedElement, DueMarker, Engine, StepEvents
+from app.engine.runtime.notices import Notice, NoticeListener, listen
+from app.engine.runtime.scheduler import Scheduler
+from app.engine.runtime.service import Outcome, find_task, get_task
+from app.engine.runtime.service import assign as assign_task
+from app.engine.runtime.service import cancel as cancel_instance
+from app.engine.runtime.service import claim as claim_task
+from app.engine.runtime.service import complete as complete_task
+from app.engine.runtime.service import send_message as correlate_message
+from app.engine.runtime.service import start as start_instance
+from app.engine.runtime.steps import ElementHandler, StepContext, StepHook, StepRegistry
+from app.engine.runtime.variables import set_variables
+from app.engine.schemas import TaskOut
+
+__all__ = [
+    "CompletedElement",
+    "DueMarker",
+    "ElementHandler",
+    "Engine",
+    "EngineDep",
+    "ExternalTask",
+    "HistoryEvent",
+    "Incident",
+    "InstanceUnit",
+    "Job",
+    "Notice",
+    "NoticeListener",
+    "Outcome",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "Scheduler",
+    "SpecCache",
+    "StepContext",
+    "StepEvents",
+    "StepHook",
+    "StepRegistry",
+    "TaskOut",
+    "TaskRecord",
+    "WorkflowCache",
+    "assign_task",
+    "cancel_instance",
+    "claim_task",
+    "complete_task",
+    "correlate_message",
+    "deploy_directory",
+    "find_task",
+    "get_task",
+    "listen",
+    "model_response",
+    "raise_failure",
+    "readable_instance_ids",
+    "set_variables",
+    "start_instance",
+    "stepped",
+]

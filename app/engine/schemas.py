@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.bounds import INT32_MAX, Input
+from app.kit.bounds import INT32_MAX, Input
 
 InstanceStatus = Literal["running", "completed", "cancelled", "error"]
 TaskState = Literal["ready", "completed", "cancelled"]

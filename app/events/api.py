@@ -12,15 +12,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
-from app.engine.api.deps import EngineDep
-from app.engine.runtime import Engine
-from app.errors import InvalidData
+from app.engine import Engine, EngineDep
 from app.events import outbox, queries
 from app.events.catalogue import TYPES
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS
+from app.kit.bounds import Text
+from app.kit.errors import InvalidData
+from app.kit.shared import ERRORS
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"], responses=ERRORS)
 routers: list[APIRouter] = [router]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.engine.models import Incident, ProcessInstance, TaskRecord
+from app.engine import Incident, ProcessInstance, TaskRecord
 from app.events.outbox import emit
 
 

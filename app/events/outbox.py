@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, event, insert, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import Database
-from app.errors import InvalidData
 from app.events.models import EventConsumer, OutboxEvent, OutboxEventUnit
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 
 PREFIX = "ducha."
 SOURCE = "/ducha"

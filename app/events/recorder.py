@@ -1,15 +1,18 @@
-"""Engine events into the outbox (an engine step listener, inside the step's transaction)."""
+"""Engine events into the outbox (a hook on every step, inside the step's transaction)."""
 
-from sqlalchemy.orm import Session
-
-from app.engine.models import TaskRecord
-from app.engine.runtime import StepEvents
+from app.engine import StepContext, StepRegistry, TaskRecord
 from app.events.engine import instance_event, task_event
 from app.events.outbox import emit
 
 
-def on_step(session: Session, events: StepEvents) -> None:
+def register(steps: StepRegistry) -> None:
+    """Run on every step, first: task.completed comes before the domains' events."""
+    steps.every_step("events.engine", on_step)
+
+
+def on_step(context: StepContext) -> None:
     """Emit the step's instance and task events, in the order they happened."""
+    session, events = context.session, context.events
     row = events.instance
     if events.started and events.trigger is None:
         instance_event(session, "instance.started", row, actor=events.actor)

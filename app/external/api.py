@@ -7,14 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
-from app.engine import access, service
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
-from app.engine.models import ProcessInstance
-from app.errors import InvalidData
+from app.engine.api import access
+from app.engine.api.deps import EngineDep, stepped
+from app.engine.persist.external_tasks import ExternalTask
+from app.engine.persist.models import ProcessInstance
+from app.engine.runtime import service
 from app.external import queries
 from app.external import service as external_tasks
-from app.external.models import ExternalTask
 from app.external.schemas import (
     BpmnError,
     Complete,
@@ -29,7 +28,10 @@ from app.external.schemas import (
 from app.identity import audit
 from app.identity.policy import Forbidden, allowed, current_principal, permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset, Text
+from app.kit.errors import InvalidData
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/external-tasks", tags=["external tasks"], responses=ERRORS)
 Worker = Annotated[Principal, Depends(permission("external_tasks.work"))]
@@ -131,7 +133,15 @@ def complete(
                 outcome="completed",
                 instance_status=outcome.loaded.row.status,
             )
-        _audit(s, principal, "external_task.complete", row, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "external_task.complete",
+            row,
+            object_type="external_task",
+            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+            unit_code=row.unit_code,
+        )
         return outcome, result
 
     return stepped(engine, work)
@@ -156,7 +166,15 @@ def failure(
             actor=principal.sub,
             lock_row=not engine.db.is_sqlite,
         )
-        _audit(s, principal, "external_task.failure", row, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "external_task.failure",
+            row,
+            object_type="external_task",
+            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+            unit_code=row.unit_code,
+        )
         return ExternalTaskResult(
             id=task_id,
             process_instance_id=row.instance_id,
@@ -198,7 +216,15 @@ def bpmn_error(
                 retries=None if caught else 0,
                 instance_status=outcome.loaded.row.status if outcome.loaded else "error",
             )
-        _audit(s, principal, "external_task.bpmn_error", row, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "external_task.bpmn_error",
+            row,
+            object_type="external_task",
+            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+            unit_code=row.unit_code,
+        )
         return outcome, result
 
     return stepped(engine, work)
@@ -224,7 +250,15 @@ def extend_lock(
             new_duration_ms=body.new_duration_ms,
             lock_row=not engine.db.is_sqlite,
         )
-        _audit(s, principal, "external_task.extend_lock", row, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "external_task.extend_lock",
+            row,
+            object_type="external_task",
+            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+            unit_code=row.unit_code,
+        )
         return ExternalTaskResult(
             id=task_id,
             process_instance_id=row.instance_id,
@@ -256,7 +290,15 @@ def set_retries(
             lock_row=not engine.db.is_sqlite,
         )
         instance = s.get(ProcessInstance, row.instance_id)
-        _audit(s, principal, "external_task.set_retries", row, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "external_task.set_retries",
+            row,
+            object_type="external_task",
+            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+            unit_code=row.unit_code,
+        )
         return ExternalTaskResult(
             id=task_id,
             process_instance_id=row.instance_id,
@@ -308,19 +350,3 @@ def get_external_task(
     """One external task, with its last error's details."""
     with engine.db.session() as s:
         return ExternalTaskDetail.model_validate(queries.readable_task(s, principal, task_id))
-
-
-def _audit(
-    s: Session, principal: Principal, action: str, row: ExternalTask, data: dict[str, object]
-) -> None:
-    """Last in the transaction: the audit chain's lock is then held only until the commit."""
-    audit.record(
-        s,
-        principal,
-        action,
-        object_type="external_task",
-        object_id=str(row.id),
-        instance_id=str(row.instance_id),
-        unit_code=row.unit_code,
-        data={**data, "topic": row.topic, "element_id": row.element_id},
-    )

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import INT32_MAX, Count, Input, Millis, Text
+from app.kit.bounds import INT32_MAX, Count, Input, Millis, Text
 
 WorkerId = Field(min_length=1, max_length=255, description="the worker's own stable name")
 

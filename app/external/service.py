@@ -15,15 +15,19 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine import external, persist, runtime, service, state
-from app.engine.data import data_problems
-from app.engine.models import Incident, ProcessInstance
-from app.engine.runtime import Engine
-from app.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
+from app.engine import persist
+from app.engine.persist import state
+from app.engine.persist.data import data_problems
+from app.engine.persist.external_tasks import ExternalTask
+from app.engine.persist.models import Incident, ProcessInstance
+from app.engine.runtime import engine as runtime
+from app.engine.runtime import external, service
+from app.engine.runtime.engine import Engine
+from app.engine.specs.external import ExternalTaskSpec, is_ready_external
 from app.events.engine import incident_event
 from app.events.outbox import emit
-from app.external.models import ExternalTask
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
 
 
 class NotLockHolder(DomainError):
@@ -321,7 +325,7 @@ def _ready(engine: Engine, session: Session, row: ExternalTask) -> tuple[runtime
     if loaded.row.status != "running":
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
     task = state.find_task(loaded.workflow, row.id)
-    if not external.is_ready_external(task):
+    if not is_ready_external(task):
         raise TaskNotReady("the external task is not ready in the engine")
     return loaded, task
 
@@ -346,7 +350,7 @@ def _history(
         event,
         actor=actor,
         element_id=row.element_id,
-        element_type=external.ExternalTaskSpec.__name__,
+        element_type=ExternalTaskSpec.__name__,
         task_id=row.id,
         data={"topic": row.topic, **data},
     )

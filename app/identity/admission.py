@@ -8,9 +8,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import Database
-from app.errors import DomainError, InvalidData
 from app.identity import audit
 from app.identity.principal import Principal
+from app.kit.errors import DomainError, InvalidData
 from app.org import service as units
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bounds import Instant, Limit, Offset, Text
 from app.db import Database
 from app.identity import audit
 from app.identity.models import AuditRecord
@@ -20,7 +19,8 @@ from app.identity.policy import (
 )
 from app.identity.principal import Principal
 from app.identity.schemas import AuditOut, MeOut, VerificationOut
-from app.shared import ERRORS, Page
+from app.kit.bounds import Instant, Limit, Offset, Text
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], responses=ERRORS)
 

@@ -20,11 +20,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.db import UTCDateTime
-from app.engine.models import Json
 from app.identity.models import HEAD_ID, AuditChainHead, AuditRecord
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.columns import Json
 
 GENESIS = "0" * 64
 # The columns of a row that the caller provides (the hashes come from the chain).
@@ -217,3 +217,32 @@ def verify(session: Session) -> Verification:
 def canonical(value: Any) -> str:
     """The one JSON text of a value: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def record_change(
+    session: Session,
+    principal: Principal,
+    action: str,
+    row: Any,
+    *,
+    object_type: str,
+    data: dict[str, Any],
+    unit_code: str | None = None,
+    instance_id: Any = None,
+) -> None:
+    """Audit a change of `row` (an object with an `id`) by `principal`: the one helper route
+    modules call, last in the transaction of the change.
+
+    The instance is `instance_id` if given, else the row's own `instance_id` (if it has one).
+    """
+    instance = instance_id if instance_id is not None else getattr(row, "instance_id", None)
+    record(
+        session,
+        principal,
+        action,
+        object_type=object_type,
+        object_id=str(row.id),
+        instance_id=str(instance) if instance is not None else None,
+        unit_code=unit_code,
+        data=data,
+    )

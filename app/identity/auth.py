@@ -15,8 +15,8 @@ import jwt
 from fastapi import Request
 
 from app.config import Settings
-from app.errors import DomainError
 from app.identity.principal import KNOWN_ROLES, Principal
+from app.kit.errors import DomainError
 
 
 class NotAuthenticated(DomainError):

@@ -8,10 +8,10 @@ from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError
 from app.identity import admission
 from app.identity.auth import Authenticator
 from app.identity.principal import Principal, Role
+from app.kit.errors import DomainError
 from app.org import service as units
 from app.org.models import Unit
 

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
 from app.identity.policy import Scope, scope_of
 from app.identity.principal import Principal
+from app.kit.errors import NotFound
 
 T = TypeVar("T")
 

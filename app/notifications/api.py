@@ -7,12 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
 from app.db import Database
-from app.engine.api.deps import Limit, Offset, page
 from app.identity import audit
 from app.identity.policy import Forbidden, permission, require_control, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Limit, Offset, Text
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.notifications import contacts, queries, retry
 from app.notifications.models import Contact, Notification
 from app.notifications.schemas import (
@@ -24,7 +25,6 @@ from app.notifications.schemas import (
 )
 from app.notifications.worker import planner
 from app.rectification.models import Rectification
-from app.shared import ERRORS, Page
 from app.supervision import queries as matter_queries
 from app.supervision.models import Matter
 

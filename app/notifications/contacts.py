@@ -3,10 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.errors import InvalidData, NotFound
 from app.identity.policy import sees_contact
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.errors import InvalidData, NotFound
 from app.notifications.models import Contact, Notification
 from app.notifications.schemas import ContactAdminIn, ContactIn, ContactOut, NotificationOut
 from app.org import service as units

@@ -14,9 +14,9 @@ from functools import partial
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import Settings
 from app.db import Database
+from app.kit.clock import clock
 from app.notifications import messages, rules
 from app.notifications.channels import Channel, ChannelError, Outgoing
 from app.notifications.models import Contact, Notification

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.events.models import OutboxEvent
 from app.identity.principal import Role
+from app.kit.clock import clock
 from app.notifications import contacts, rules
 from app.notifications.channels import EMAIL, HTTP, LABELS
 from app.notifications.models import Contact, Notification

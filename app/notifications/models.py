@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Index, Integer, String, Text, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-from app.engine.models import Json
+from app.kit.columns import Json
 
 
 class Contact(Base):

@@ -3,10 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.errors import DomainError
 from app.events.models import OutboxEvent
 from app.identity.principal import Role
+from app.kit.clock import clock
+from app.kit.errors import DomainError
 from app.notifications import contacts, messages
 from app.notifications.models import Notification
 

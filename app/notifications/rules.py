@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
-from app.engine.timeutil import CHINA
 from app.identity.principal import Role
+from app.kit.timezone import CHINA
 
 
 class Target(StrEnum):

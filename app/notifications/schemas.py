@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.bounds import Input, Text
 from app.identity.principal import KNOWN_ROLES
+from app.kit.bounds import Input, Text
 
 ChannelName = Literal["email", "http"]
 Status = Literal["pending", "sent", "failed", "deferred"]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import Database
-from app.engine.runtime import Engine
+from app.engine import Engine
 from app.events.models import OutboxEvent
 from app.events.outbox import consume
 from app.notifications import channels, delivery, messages

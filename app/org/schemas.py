@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Input
+from app.kit.bounds import Input
 
 UnitKind = Literal["government", "general_office", "division", "supervision_office", "department"]
 UnitLevel = Literal["province", "city", "county"]

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.errors import InvalidData, NotFound
+from app.kit.clock import clock
+from app.kit.errors import InvalidData, NotFound
 from app.org.models import Unit
 from app.org.schemas import UnitIn
 

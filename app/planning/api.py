@@ -1,20 +1,19 @@
 """REST routes of planning: annual supervision plans and unplanned activity proposals."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Year
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
-from app.engine.models import TaskRecord
-from app.engine.schemas import TaskOut
-from app.engine.service import Outcome
+from app.engine import EngineDep, Outcome, TaskOut, TaskRecord, stepped
 from app.identity import audit
 from app.identity.policy import permission, require_control, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Limit, Offset, Year
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.planning import events, plans, proposals, queries
 from app.planning.models import ActivityProposal, AnnualPlan
 from app.planning.overlap import DEFAULT_THRESHOLD
@@ -32,7 +31,6 @@ from app.planning.schemas import (
     ProposalOut,
     ProposalStatus,
 )
-from app.shared import ERRORS, Page
 
 plans_router = APIRouter(
     prefix="/api/v1/plans",
@@ -48,22 +46,6 @@ routers: list[APIRouter] = [plans_router, proposals_router]
 
 PlanReader = Annotated[Principal, Depends(permission("plans.read"))]
 Drafter = Annotated[Principal, Depends(permission("plans.draft"))]
-
-
-def _audit(
-    s: Session, principal: Principal, action: str, obj: AnnualPlan | ActivityProposal, **data: Any
-) -> None:
-    """Audit a change of a plan or proposal (last in its transaction)."""
-    audit.record(
-        s,
-        principal,
-        action,
-        object_type="annual_plan" if isinstance(obj, AnnualPlan) else "activity_proposal",
-        object_id=str(obj.id),
-        instance_id=str(obj.instance_id) if obj.instance_id else None,
-        unit_code=principal.unit,
-        data=data,
-    )
 
 
 def _ready_tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
@@ -99,7 +81,15 @@ def draft_plan(body: PlanIn, engine: EngineDep, principal: Drafter) -> PlanDetai
 
     def work(s: Session) -> tuple[Outcome, PlanDetail | None]:
         plan, outcome = plans.draft(engine, s, body, principal=principal)
-        _audit(s, principal, "plan.draft", plan, **body.model_dump(mode="json"))
+        audit.record_change(
+            s,
+            principal,
+            "plan.draft",
+            plan,
+            object_type="annual_plan",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
+        )
         return outcome, None if outcome.failure else _plan_detail(s, plan)
 
     return stepped(engine, work)
@@ -149,7 +139,15 @@ def revise_plan_items(
             owner_unit=plan.owner_unit,
         )
         plans.revise(s, plan, body.items, principal=principal)
-        _audit(s, principal, "plan.revise", plan, **body.model_dump(mode="json"))
+        audit.record_change(
+            s,
+            principal,
+            "plan.revise",
+            plan,
+            object_type="annual_plan",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
+        )
         return _plan_detail(s, plan)
 
     return engine.db.transaction(work)
@@ -183,7 +181,15 @@ def submit_proposal(
 
     def work(s: Session) -> tuple[Outcome, ProposalDetail | None]:
         proposal, outcome = proposals.submit(engine, s, body, principal=principal)
-        _audit(s, principal, "proposal.submit", proposal, **body.model_dump(mode="json"))
+        audit.record_change(
+            s,
+            principal,
+            "proposal.submit",
+            proposal,
+            object_type="activity_proposal",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
+        )
         return outcome, None if outcome.failure else _proposal_detail(s, proposal)
 
     return stepped(engine, work)

@@ -1,11 +1,13 @@
-"""The history of plans and proposals: one entry per meaningful event, in Chinese."""
+"""The history of plans and proposals (one entry per meaningful event, in Chinese) and the
+planning events integrators read (plan.approved)."""
 
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
+from app.events.outbox import emit
+from app.kit.clock import clock
 from app.planning.models import ActivityProposal, AnnualPlan, PlanningEvent
 
 
@@ -43,3 +45,24 @@ def history(
     else:
         query = query.where(PlanningEvent.proposal_id == proposal_id)
     return list(session.scalars(query.order_by(PlanningEvent.at, PlanningEvent.id)))
+
+
+def plan_approved(session: Session, plan: AnnualPlan, *, actor: str | None, comment: Any) -> None:
+    """年度督查计划 approved by the government's leader."""
+    emit(
+        session,
+        "plan.approved",
+        subject=str(plan.id),
+        data={
+            "plan_id": str(plan.id),
+            "year": plan.year,
+            "title": plan.title,
+            "instance_id": str(plan.instance_id) if plan.instance_id is not None else None,
+            "owner_unit": plan.owner_unit,
+            "leader_unit": plan.leader_unit,
+            "actor": actor,
+            "comment": comment,
+        },
+        units=[plan.owner_unit, plan.leader_unit],
+        instance_id=plan.instance_id,
+    )

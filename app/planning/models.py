@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-from app.engine.models import BigId, Json
+from app.kit.columns import BigId, Json
 
 
 class AnnualPlan(Base):

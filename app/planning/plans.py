@@ -15,11 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.activities.service import ActivitySpec, create_activity
-from app.clock import clock
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.errors import DomainError, InvalidData
+from app.engine import Engine, Outcome, start_instance
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
 from app.planning import units
 from app.planning.events import record
 from app.planning.models import AnnualPlan, PlanItem
@@ -42,7 +41,7 @@ class PlanNotEditable(DomainError):
 
 def draft(
     engine: Engine, session: Session, body: PlanIn, *, principal: Principal
-) -> tuple[AnnualPlan, engine_service.Outcome]:
+) -> tuple[AnnualPlan, Outcome]:
     """Record the office's draft with its items and start the plan's approval process."""
     existing = session.scalars(
         select(AnnualPlan).where(
@@ -74,7 +73,7 @@ def draft(
     except IntegrityError as exc:  # drafted by someone else just now (uq_annual_plans_owner_year)
         raise _exists(principal.unit, body.year, "just drafted") from exc
     _replace_items(session, plan, body.items)
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=PROCESS_KEY,

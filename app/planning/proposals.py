@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
 from app.activities.service import ActivitySpec, create_activity
-from app.clock import clock
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.errors import InvalidData
+from app.engine import Engine, Outcome, start_instance
 from app.identity.policy import Scope
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.planning import overlap, units
 from app.planning.events import record
 from app.planning.models import ActivityProposal, AnnualPlan, PlanItem
@@ -37,7 +36,7 @@ PENDING = ("reviewing", "approving")
 
 def submit(
     engine: Engine, session: Session, body: ProposalIn, *, principal: Principal
-) -> tuple[ActivityProposal, engine_service.Outcome]:
+) -> tuple[ActivityProposal, Outcome]:
     """Record the proposal with the overlaps found now, and start its review process."""
     if body.period_end < body.period_start:
         raise InvalidData(
@@ -68,7 +67,7 @@ def submit(
     session.flush()
     found = overlaps(session, proposal)
     proposal.overlaps = [as_json(m) for m in found]
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=PROCESS_KEY,

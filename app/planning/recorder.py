@@ -1,4 +1,4 @@
-"""What a step of a planning process means for its records (an engine step listener).
+"""What a step of a planning process means for its records (step handlers: app.engine.steps).
 
 The diagrams mark the elements that matter: `planStep` / `planEvent` in
 `annual_supervision_plan.bpmn`, `proposalStep` / `proposalEvent` in `activity_proposal.bpmn`.
@@ -8,68 +8,58 @@ rolls the step back and answers 422.
 
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, Engine, StepEvents
-from app.events.results import plan_approved
+from app.engine import CompletedElement, ElementHandler, StepContext, StepRegistry
+from app.kit.clock import clock
 from app.planning import plans, proposals
-from app.planning.events import record
+from app.planning.events import plan_approved, record
 from app.planning.models import ActivityProposal, AnnualPlan
 
-PlanHandler = Callable[[Session, AnnualPlan, CompletedElement, str | None], None]
-ProposalHandler = Callable[[Session, ActivityProposal, CompletedElement, str | None], None]
-
-# The engine of the step being recorded: approving a plan or a proposal starts other processes.
-_STEP_ENGINE: ContextVar[Engine] = ContextVar("planning_step_engine")
+PlanHandler = Callable[[StepContext, AnnualPlan, CompletedElement], None]
+ProposalHandler = Callable[[StepContext, ActivityProposal, CompletedElement], None]
 
 
-def on_step(session: Session, events: StepEvents) -> None:
-    """Record the marked elements of one step (runs inside the step's transaction)."""
-    key = events.instance.process_key
-    if key not in (plans.PROCESS_KEY, proposals.PROCESS_KEY) or not events.completed:
-        return
-    token = _STEP_ENGINE.set(events.engine)
-    try:
-        for element in events.completed:
-            if key == plans.PROCESS_KEY:
-                _plan_element(session, element, events.actor)
-            else:
-                _proposal_element(session, element, events.actor)
-    finally:
-        _STEP_ENGINE.reset(token)
+def register(steps: StepRegistry) -> None:
+    """This domain's step handlers: the plan's and the proposal's markers."""
+    plan = steps.domain("planning.plan", ("planStep", "planEvent"), (plans.PROCESS_KEY,))
+    for (prop, value), handler in PLAN_HANDLERS.items():
+        plan.on(prop, value, _on_plan(handler))
+    proposal = steps.domain(
+        "planning.proposal", ("proposalStep", "proposalEvent"), (proposals.PROCESS_KEY,)
+    )
+    for (prop, value), proposal_handler in PROPOSAL_HANDLERS.items():
+        proposal.on(prop, value, _on_proposal(proposal_handler))
 
 
-def _plan_element(session: Session, element: CompletedElement, actor: str | None) -> None:
-    marker = element.properties.get("planStep") or element.properties.get("planEvent")
-    handler = PLAN_HANDLERS.get(marker or "")
-    plan_id = element.data.get("plan_id")
-    if handler is None or not plan_id:
-        return
-    plan = session.get(AnnualPlan, uuid.UUID(plan_id))
-    if plan is not None:
-        handler(session, plan, element, actor)
+def _on_plan(handler: PlanHandler) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
+        plan_id = element.data.get("plan_id")
+        plan = context.session.get(AnnualPlan, uuid.UUID(plan_id)) if plan_id else None
+        if plan is not None:
+            handler(context, plan, element)
+
+    return run
 
 
-def _proposal_element(session: Session, element: CompletedElement, actor: str | None) -> None:
-    marker = element.properties.get("proposalStep") or element.properties.get("proposalEvent")
-    handler = PROPOSAL_HANDLERS.get(marker or "")
-    proposal_id = element.data.get("proposal_id")
-    if handler is None or not proposal_id:
-        return
-    proposal = session.get(ActivityProposal, uuid.UUID(proposal_id))
-    if proposal is not None:
-        handler(session, proposal, element, actor)
+def _on_proposal(handler: ProposalHandler) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
+        proposal_id = element.data.get("proposal_id")
+        proposal = (
+            context.session.get(ActivityProposal, uuid.UUID(proposal_id)) if proposal_id else None
+        )
+        if proposal is not None:
+            handler(context, proposal, element)
+
+    return run
 
 
 # --- the annual plan -----------------------------------------------------------------------
 
 
-def _submitted(
-    session: Session, plan: AnnualPlan, element: CompletedElement, actor: str | None
-) -> None:
+def _submitted(context: StepContext, plan: AnnualPlan, element: CompletedElement) -> None:
+    session, actor = context.session, context.actor
     again = plan.status == "returned"
     plans.mark(plan, "reviewing")
     plan.submitted_at = clock.now()
@@ -84,9 +74,8 @@ def _submitted(
     )
 
 
-def _head_reviewed(
-    session: Session, plan: AnnualPlan, element: CompletedElement, actor: str | None
-) -> None:
+def _head_reviewed(context: StepContext, plan: AnnualPlan, element: CompletedElement) -> None:
+    session, actor = context.session, context.actor
     if element.data.get("head_decision") == "pass":
         plans.mark(plan, "approving")
         record(
@@ -100,9 +89,8 @@ def _head_reviewed(
     _returned(session, plan, element.data.get("head_comment", ""), actor, by="督查室负责人")
 
 
-def _leader_decided(
-    session: Session, plan: AnnualPlan, element: CompletedElement, actor: str | None
-) -> None:
+def _leader_decided(context: StepContext, plan: AnnualPlan, element: CompletedElement) -> None:
+    session, actor = context.session, context.actor
     if element.data.get("leader_decision") == "approve":
         plans.mark(plan, "approved")
         plan.approved_by, plan.approved_at = actor, clock.now()
@@ -135,9 +123,8 @@ def _returned(
     )
 
 
-def _reminded(
-    session: Session, plan: AnnualPlan, element: CompletedElement, actor: str | None
-) -> None:
+def _reminded(context: StepContext, plan: AnnualPlan, element: CompletedElement) -> None:
+    session = context.session
     days = element.data.get("leader_remind_days", plan.remind_after_days)
     record(
         session,
@@ -148,18 +135,17 @@ def _reminded(
     )
 
 
-def _carried_out(
-    session: Session, plan: AnnualPlan, element: CompletedElement, actor: str | None
-) -> None:
-    plans.carry_out(_STEP_ENGINE.get(), session, plan, actor=actor)
+def _carried_out(context: StepContext, plan: AnnualPlan, element: CompletedElement) -> None:
+    session, actor = context.session, context.actor
+    plans.carry_out(context.engine, session, plan, actor=actor)
 
 
-PLAN_HANDLERS: dict[str, PlanHandler] = {
-    "submit": _submitted,
-    "head_review": _head_reviewed,
-    "leader_decision": _leader_decided,
-    "remind": _reminded,
-    "approved": _carried_out,
+PLAN_HANDLERS: dict[tuple[str, str], PlanHandler] = {
+    ("planStep", "submit"): _submitted,
+    ("planStep", "head_review"): _head_reviewed,
+    ("planStep", "leader_decision"): _leader_decided,
+    ("planEvent", "remind"): _reminded,
+    ("planEvent", "approved"): _carried_out,
 }
 
 
@@ -167,11 +153,9 @@ PLAN_HANDLERS: dict[str, PlanHandler] = {
 
 
 def _office_reviewed(
-    session: Session,
-    proposal: ActivityProposal,
-    element: CompletedElement,
-    actor: str | None,
+    context: StepContext, proposal: ActivityProposal, element: CompletedElement
 ) -> None:
+    session, actor = context.session, context.actor
     data = element.data
     decision = data.get("review_decision")
     proposal.review_decision, proposal.reviewed_by = decision, actor
@@ -200,14 +184,12 @@ def _office_reviewed(
 
 
 def _leader_decided_proposal(
-    session: Session,
-    proposal: ActivityProposal,
-    element: CompletedElement,
-    actor: str | None,
+    context: StepContext, proposal: ActivityProposal, element: CompletedElement
 ) -> None:
+    session, actor = context.session, context.actor
     comment = element.data.get("leader_comment")
     if element.data.get("leader_decision") == "approve":
-        proposals.approve(_STEP_ENGINE.get(), session, proposal, actor=actor)
+        proposals.approve(context.engine, session, proposal, actor=actor)
         return
     proposal.status = "rejected"
     proposal.decided_by, proposal.decided_at = actor, clock.now()
@@ -224,7 +206,7 @@ def _suffix(comment: str | None) -> str:
     return f"：{comment}" if comment else ""
 
 
-PROPOSAL_HANDLERS: dict[str, ProposalHandler] = {
-    "office_review": _office_reviewed,
-    "leader_decision": _leader_decided_proposal,
+PROPOSAL_HANDLERS: dict[tuple[str, str], ProposalHandler] = {
+    ("proposalStep", "office_review"): _office_reviewed,
+    ("proposalStep", "leader_decision"): _leader_decided_proposal,
 }

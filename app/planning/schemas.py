@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Day, Input, Text, Year
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
+from app.kit.bounds import Day, Input, Text, Year
 from app.supervision.deadlines import SourceType
 from app.supervision.schemas import Category
 

@@ -3,9 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidData
 from app.identity.policy import Forbidden, Scope, scope_of
 from app.identity.principal import Principal
+from app.kit.errors import InvalidData
 from app.org import service as org
 from app.org.models import Unit
 

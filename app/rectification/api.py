@@ -6,16 +6,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
-from app.engine.service import Outcome
+from app.engine import EngineDep, Outcome, stepped
 from app.identity import audit
 from app.identity.policy import permission, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Limit, Offset, Text
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.rectification import queries, service
 from app.rectification.models import Rectification
 from app.rectification.schemas import RectificationDetail, RectificationIn, RectificationOut
-from app.shared import ERRORS, Page
 from app.supervision.matters import today
 
 router = APIRouter(prefix="/api/v1/rectifications", tags=["rectifications"], responses=ERRORS)

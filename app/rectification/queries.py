@@ -6,8 +6,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from app.engine.models import TaskRecord
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut, TaskRecord
 from app.identity import readable as base
 from app.identity.policy import Scope
 from app.org.models import Unit

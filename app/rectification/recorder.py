@@ -1,4 +1,4 @@
-"""What a step of a rectification process means for its records (an engine step listener).
+"""What a step of a rectification process means for its records (step handlers: app.engine.steps).
 
 The diagrams mark the elements this module reads: `rectificationStep` on user tasks (`plan`,
 `plan_sign_off`, `plan_review`, `report`, `verify`) and `rectificationEvent` on end events
@@ -8,12 +8,12 @@ The diagrams mark the elements this module reads: `rectificationStep` on user ta
 
 import uuid
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, StepEvents
+from app.engine import CompletedElement, ElementHandler, StepContext, StepRegistry
+from app.kit.clock import clock
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
 from app.rectification.service import CLOSED, PROCESS_KEY, note, refresh_light
 from app.supervision import lights
@@ -25,44 +25,56 @@ from app.supervision.urgings import NoticeNotDue
 Handler = Callable[[Session, Rectification, RectificationPart, dict[str, Any], str | None], None]
 
 
-def on_step(session: Session, events: StepEvents) -> None:
-    """Record the marked elements of one step (runs inside the step's transaction)."""
-    if events.instance.process_key != PROCESS_KEY:
-        return
-    touched: dict[uuid.UUID, Rectification] = {}
-    for element in events.completed:
-        found = _handler(element)
-        if found is None:
-            continue
-        rectification_id = element.data.get("rectification_id")
-        rectification = touched.get(uuid.UUID(rectification_id)) if rectification_id else None
-        rectification = rectification or (
-            session.get(Rectification, uuid.UUID(rectification_id)) if rectification_id else None
-        )
+PROPERTIES = ("rectificationStep", "rectificationEvent")
+
+
+def register(steps: StepRegistry) -> None:
+    """This domain's step handlers: one per marker of the rectification diagram; lights after."""
+    domain = steps.domain("rectification", PROPERTIES, (PROCESS_KEY,))
+    for (prop, value), handler in HANDLERS.items():
+        domain.on(prop, value, _on_part(handler))
+    domain.on("rectificationEvent", "closed", _on_closed)
+    domain.after.append(_refresh_lights)
+
+
+def _rectification(context: StepContext, element: CompletedElement) -> Rectification | None:
+    """The rectification an element is about (its `rectification_id`), loaded once per step."""
+    rectification_id = element.data.get("rectification_id")
+    if not rectification_id:
+        return None
+    touched: dict[uuid.UUID, Rectification] = context.memo.setdefault("rectifications", {})
+    key = uuid.UUID(rectification_id)
+    rectification = touched.get(key) or context.session.get(Rectification, key)
+    if rectification is not None:
+        touched[key] = rectification
+    return rectification
+
+
+def _on_part(handler: Handler) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
+        rectification = _rectification(context, element)
         if rectification is None:
-            continue
-        touched[rectification.id] = rectification
-        if found == "closed":
-            _closed(session, rectification, events.actor)
-            continue
+            return
+        on_site = handler is _verified and element.element_id == "verify_on_site"
+        found = _verified_on_site if on_site else handler
         part_id = element.data.get("part_id")
-        part = session.get(RectificationPart, uuid.UUID(part_id)) if part_id else None
+        part = context.session.get(RectificationPart, uuid.UUID(part_id)) if part_id else None
         if part is not None:
-            found(session, rectification, part, element.data, events.actor)
-    for rectification in touched.values():
-        refresh_light(session, rectification)
+            found(context.session, rectification, part, element.data, context.actor)
+
+    return run
 
 
-def _handler(element: CompletedElement) -> Handler | Literal["closed"] | None:
-    key = element.properties.get("rectificationStep") or element.properties.get(
-        "rectificationEvent"
-    )
-    if key == "closed":
-        return "closed"
-    handler = HANDLERS.get(key or "")
-    if handler is _verified and element.element_id == "verify_on_site":
-        return _verified_on_site
-    return handler
+def _on_closed(context: StepContext, element: CompletedElement) -> None:
+    rectification = _rectification(context, element)
+    if rectification is not None:
+        _closed(context.session, rectification, context.actor)
+
+
+def _refresh_lights(context: StepContext) -> None:
+    """Every rectification the step touched gets its light refreshed."""
+    for rectification in context.memo.get("rectifications", {}).values():
+        refresh_light(context.session, rectification)
 
 
 def _plan(
@@ -325,15 +337,15 @@ def _closed(session: Session, rectification: Rectification, actor: str | None) -
     note(session, rectification, "closed", "各单位整改全部到位，整改事项办结", actor=actor)
 
 
-HANDLERS: dict[str, Handler] = {
-    "plan": _plan,
-    "plan_sign_off": _plan_signed_off,
-    "plan_review": _plan_reviewed,
-    "report": _reported,
-    "verify": _verified,
-    "remind": _urged("remind"),
-    "urge": _urged("urge"),
-    "escalate": _urged("escalate"),
-    "escalate_leader": _urged("escalate_leader"),
-    "accepted": _part_done,
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("rectificationStep", "plan"): _plan,
+    ("rectificationStep", "plan_sign_off"): _plan_signed_off,
+    ("rectificationStep", "plan_review"): _plan_reviewed,
+    ("rectificationStep", "report"): _reported,
+    ("rectificationStep", "verify"): _verified,
+    ("rectificationEvent", "remind"): _urged("remind"),
+    ("rectificationEvent", "urge"): _urged("urge"),
+    ("rectificationEvent", "escalate"): _urged("escalate"),
+    ("rectificationEvent", "escalate_leader"): _urged("escalate_leader"),
+    ("rectificationEvent", "accepted"): _part_done,
 }

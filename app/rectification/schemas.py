@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.bounds import Day, Input, Text
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
+from app.kit.bounds import Day, Input, Text
 
 
 class SourceIn(Input):

@@ -8,13 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
-from app.clock import clock
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.errors import InvalidData
-from app.events.results import from_rectification
+from app.engine import Engine, Outcome, start_instance
 from app.identity.policy import Scope
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.org.models import Unit
+from app.rectification.events import from_rectification
 from app.rectification.models import (
     Rectification,
     RectificationEvent,
@@ -44,7 +43,7 @@ def open_rectification(
     scope: Scope,
     actor: str,
     owner_unit: str,
-) -> tuple[Rectification, engine_service.Outcome]:
+) -> tuple[Rectification, Outcome]:
     """seed 三(三): record the rectification and a part per unit, then start its process."""
     due = _due(body)
     _check_units(session, body.units, scope)
@@ -70,7 +69,7 @@ def open_rectification(
     session.flush()
     parts = [_part(session, rectification, unit) for unit in body.units]
     session.flush()
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=PROCESS_KEY,

@@ -8,11 +8,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
-from app.engine.timeutil import CHINA
+from app.engine import Engine, Outcome
 from app.identity.policy import Scope
+from app.kit.clock import clock
+from app.kit.timezone import CHINA
 from app.results.bulletins import ESCALATIONS, URGINGS
 from app.results.common import check_units, next_code, readable_matters, start_process, unit_names
 from app.results.models import AccountabilityCase

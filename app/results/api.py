@@ -2,21 +2,21 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Day, Text
 from app.documents import docx
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
-from app.engine.schemas import TaskOut
-from app.engine.service import Outcome
-from app.errors import InvalidData, NotFound
+from app.engine import EngineDep, Outcome, TaskOut, stepped
 from app.identity import audit
 from app.identity.policy import permission, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Day, Limit, Offset, Text
+from app.kit.errors import InvalidData, NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.results import accountability, bulletins, documents, queries, reports
 from app.results.common import ready_tasks
 from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
@@ -33,7 +33,6 @@ from app.results.schemas import (
     ReportOut,
     Suggestion,
 )
-from app.shared import ERRORS, Page
 from app.supervision import queries as matter_queries
 from app.supervision.models import Matter, Urging
 
@@ -50,20 +49,6 @@ routers: list[APIRouter] = [reports_router, bulletins_router, accountability_rou
 ReportReader = Annotated[Principal, Depends(permission("reports.read"))]
 BulletinReader = Annotated[Principal, Depends(permission("bulletins.read"))]
 CaseReader = Annotated[Principal, Depends(permission("accountability.read"))]
-
-
-def _audit(s: Session, principal: Principal, action: str, kind: str, row: Any, data: Any) -> None:
-    """Audit a change of a result (last in its transaction)."""
-    audit.record(
-        s,
-        principal,
-        action,
-        object_type=kind,
-        object_id=str(row.id),
-        instance_id=str(row.instance_id),
-        unit_code=principal.unit,
-        data=data,
-    )
 
 
 def _tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
@@ -103,8 +88,14 @@ def create_report(
         row, outcome = reports.create(
             engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
         )
-        _audit(
-            s, principal, "report.draft", "supervision_report", row, body.model_dump(mode="json")
+        audit.record_change(
+            s,
+            principal,
+            "report.draft",
+            row,
+            object_type="supervision_report",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
         )
         return outcome, None if outcome.failure else _report_detail(s, row)
 
@@ -198,7 +189,15 @@ def create_bulletin(
         row, outcome = bulletins.create(
             engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
         )
-        _audit(s, principal, "bulletin.draft", "bulletin", row, body.model_dump(mode="json"))
+        audit.record_change(
+            s,
+            principal,
+            "bulletin.draft",
+            row,
+            object_type="bulletin",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
+        )
         return outcome, None if outcome.failure else _bulletin_detail(s, row)
 
     return stepped(engine, work)
@@ -288,13 +287,14 @@ def propose_accountability(
         row, outcome = accountability.create(
             engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
         )
-        _audit(
+        audit.record_change(
             s,
             principal,
             "accountability.propose",
-            "accountability",
             row,
-            body.model_dump(mode="json"),
+            object_type="accountability",
+            data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
         )
         return outcome, None if outcome.failure else _case_detail(s, row)
 

@@ -10,11 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import sequences
-from app.engine import service as engine_service
-from app.engine.models import TaskRecord
-from app.engine.runtime import Engine
-from app.errors import InvalidData
+from app.engine import Engine, Outcome, TaskRecord, start_instance
 from app.identity.policy import Forbidden, Scope
+from app.kit.errors import InvalidData
 from app.org import service as units
 from app.org.models import Unit
 from app.results.models import ResultRecipient
@@ -127,9 +125,9 @@ def start_process(
     variables: dict[str, Any],
     actor: str,
     owner_unit: str,
-) -> engine_service.Outcome:
+) -> Outcome:
     """Start a result's process: the office's unit works it, its government's leader approves."""
-    return engine_service.start(
+    return start_instance(
         engine,
         session,
         process_key=process_key,

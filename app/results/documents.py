@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents import docx
-from app.engine.timeutil import CHINA
+from app.kit.timezone import CHINA
 from app.results.accountability import MEASURES
 from app.results.common import government_of, unit_names
 from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport

@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-from app.engine.models import Json
+from app.kit.columns import Json
 
 
 class Bulletin(Base):

@@ -1,4 +1,4 @@
-"""What a step of a results process means for its records (an engine step listener).
+"""What a step of a results process means for its records (step handlers: app.engine.steps).
 
 The diagrams mark their user tasks with `resultStep` (`draft`, `review`, `approval`, `issue`,
 `instruction`, `transfer`); the process key says which record (`result_id`) the step is about.
@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import StepEvents
-from app.errors import InvalidData
-from app.events.results import accountability_decided, bulletin_issued
+from app.engine import CompletedElement, ElementHandler, StepContext, StepRegistry
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.results import bulletins
 from app.results.common import doc_number, publish
+from app.results.events import accountability_decided, bulletin_issued
 from app.results.models import AccountabilityCase, Bulletin, SupervisionReport
 from app.supervision.matters import today
 
@@ -25,20 +25,22 @@ Record = Bulletin | SupervisionReport | AccountabilityCase
 Handler = Callable[[Session, Any, dict[str, Any], str | None], None]
 
 
-def on_step(session: Session, events: StepEvents) -> None:
-    """Record the marked elements of one step (runs inside the step's transaction)."""
-    process = PROCESSES.get(events.instance.process_key)
-    if process is None:
-        return
-    model, handlers = process
-    for element in events.completed:
-        handler = handlers.get(element.properties.get("resultStep", ""))
+def register(steps: StepRegistry) -> None:
+    """This domain's step handlers: `resultStep` of each results process, on its record."""
+    for key, (model, handlers) in PROCESSES.items():
+        domain = steps.domain(f"results.{key}", ("resultStep",), (key,))
+        for value, handler in handlers.items():
+            domain.on("resultStep", value, _on_record(model, handler))
+
+
+def _on_record(model: type[Record], handler: Handler) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
         record_id = element.data.get("result_id")
-        if handler is None or not record_id:
-            continue
-        record = session.get(model, uuid.UUID(record_id))
+        record = context.session.get(model, uuid.UUID(record_id)) if record_id else None
         if record is not None:
-            handler(session, record, element.data, events.actor)
+            handler(context.session, record, element.data, context.actor)
+
+    return run
 
 
 def _reviewed(session: Session, record: Any, data: dict[str, Any], actor: str | None) -> None:

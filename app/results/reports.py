@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
 from app.activities.service import findings
-from app.clock import clock
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
-from app.engine.timeutil import CHINA
-from app.errors import InvalidData
+from app.engine import Engine, Outcome
 from app.identity.policy import Scope
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
+from app.kit.timezone import CHINA
 from app.results.common import (
     check_units,
     next_code,

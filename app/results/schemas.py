@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.bounds import Day, Input, Text
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
+from app.kit.bounds import Day, Input, Text
 
 Verdict = Literal["commend", "criticise"]
 Measure = Literal["criticism", "admonitory_talk", "accountability_decision", "clue_transfer"]

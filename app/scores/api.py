@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
-from app.bounds import Day, Text
-from app.engine.api.deps import EngineDep
+from app.engine import EngineDep
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.bounds import Day, Text
+from app.kit.shared import ERRORS
 from app.scores import exports, ledgers, service
 from app.scores.schemas import ScoresOut, WeightsIn, WeightsOut
-from app.shared import ERRORS
 
 router = APIRouter(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("scores.read"))]

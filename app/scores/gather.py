@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.timeutil import CHINA
+from app.kit.timezone import CHINA
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
 from app.results.models import Bulletin, BulletinEntry
 from app.scores.rules import UnitFacts

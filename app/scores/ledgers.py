@@ -7,18 +7,19 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
 from app.documents import xlsx
 from app.documents.xlsx import Sheet
-from app.engine.api.deps import EngineDep, page
+from app.engine import EngineDep
 from app.identity.policy import Scope, permission, scope_of
 from app.identity.principal import Principal
+from app.kit.bounds import Text
+from app.kit.paging import page
+from app.kit.shared import ERRORS
 from app.org.models import Unit
 from app.rectification import queries as rectification_queries
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
 from app.scores import exports, labels
 from app.scores.gather import URGING_KINDS
-from app.shared import ERRORS
 from app.supervision import lights
 from app.supervision import queries as matter_queries
 from app.supervision.lights import Light

@@ -6,7 +6,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-from app.engine.models import Json
+from app.kit.columns import Json
 
 
 class ScoreWeightSet(Base):

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Input
+from app.kit.bounds import Input
 
 
 class WeightsIn(Input):

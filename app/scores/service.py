@@ -6,10 +6,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.errors import InvalidData
 from app.identity.policy import Scope
 from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.org import service as units
 from app.org.models import Unit
 from app.scores import queries, rules

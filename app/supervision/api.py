@@ -7,16 +7,14 @@ from fastapi import APIRouter, Depends, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Year
-from app.engine.api.deps import EngineDep, Limit, Offset, page, stepped
-from app.engine.models import TaskRecord
-from app.engine.schemas import TaskOut
-from app.engine.service import Outcome
-from app.errors import InvalidData
+from app.engine import EngineDep, Outcome, TaskOut, TaskRecord, stepped
 from app.identity import audit
 from app.identity.policy import Forbidden, permission, require_control, scope_of
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset, Year
+from app.kit.errors import InvalidData
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 from app.supervision import extensions, holidays, matters, queries, recorder
 from app.supervision.lights import worst
 from app.supervision.matter_lights import live_lights
@@ -74,13 +72,14 @@ def register_matter(
         matter, outcome = matters.register(
             engine, s, body, actor=principal.sub, owner_unit=principal.unit
         )
-        _audit(
+        audit.record_change(
             s,
             principal,
             "matter.register",
             matter,
-            unit=principal.unit,
+            object_type="matter",
             data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
         )
         detail = None if outcome.failure else _detail(s, matter)
         return outcome, detail
@@ -107,29 +106,6 @@ def get_matter(matter_id: uuid.UUID, engine: EngineDep, principal: Reader) -> Ma
     """One matter: deadlines, assignments, reports, urgings, extensions, light, tasks, timeline."""
     with engine.db.session() as s:
         return _detail(s, queries.readable_matter(s, principal, matter_id))
-
-
-def _audit(
-    s: Session,
-    principal: Principal,
-    action: str,
-    matter: Matter,
-    *,
-    unit: str | None,
-    data: dict[str, Any],
-    instance_id: uuid.UUID | None = None,
-) -> None:
-    """Audit a change of a matter (last in its transaction)."""
-    audit.record(
-        s,
-        principal,
-        action,
-        object_type="matter",
-        object_id=str(matter.id),
-        instance_id=str(instance_id or matter.instance_id),
-        unit_code=unit,
-        data=data,
-    )
 
 
 def _controlled_matter(
@@ -213,13 +189,14 @@ def request_extension(
     def work(s: Session) -> ExtensionOut:
         matter = queries.readable_matter(s, principal, matter_id)
         row = extensions.request(s, matter, body, unit=principal.unit, actor=principal.sub)
-        _audit(
+        audit.record_change(
             s,
             principal,
             "matter.extension_request",
             matter,
-            unit=principal.unit,
+            object_type="matter",
             data=body.model_dump(mode="json"),
+            unit_code=principal.unit,
         )
         return ExtensionOut.model_validate(row)
 
@@ -240,13 +217,14 @@ def decide_extension(
         matter = _controlled_matter(s, principal, matter_id, "matters.extension_decision")
         row = extensions.decide(engine, s, matter, extension_id, body, actor=principal.sub)
         recorder.refresh_light(s, matter)
-        _audit(
+        audit.record_change(
             s,
             principal,
             "matter.extension_decision",
             matter,
-            unit=row.unit_code,
+            object_type="matter",
             data={"extension": str(extension_id), **body.model_dump(mode="json")},
+            unit_code=row.unit_code,
         )
         return _detail(s, matter)
 
@@ -275,13 +253,14 @@ def schedule_look_back(
             actor=principal.sub,
             owner_unit=principal.unit,
         )
-        _audit(
+        audit.record_change(
             s,
             principal,
             "matter.look_back",
             matter,
-            unit=principal.unit,
+            object_type="matter",
             data=body.model_dump(),
+            unit_code=principal.unit,
             instance_id=outcome.instance_id,
         )
         return outcome, None if outcome.failure else _detail(s, matter)

@@ -5,11 +5,9 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import Engine
-from app.engine.variables import set_variables
-from app.errors import DomainError, InvalidData, NotFound
-from app.events.matters import matter_event
+from app.engine import Engine, set_variables
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData, NotFound
 from app.supervision import deadlines as rules
 from app.supervision.matters import timer_variables, today
 from app.supervision.models import ExtensionRequest, Matter, MatterDeadline
@@ -70,20 +68,14 @@ def request(
         unit=unit,
         actor=actor,
         data={"reason": body.reason},
-    )
-    matter_event(
-        session,
-        matter,
-        "matter.extension_requested",
-        summary=f"{unit} 申请延期：{deadline.label} {deadline.due} → {body.requested_due}",
-        unit=unit,
-        actor=actor,
-        extension_id=str(row.id),
-        deadline_id=str(deadline.id),
-        label=deadline.label,
-        due=deadline.due.isoformat(),
-        requested_due=body.requested_due.isoformat(),
-        reason=body.reason,
+        event_data={
+            "extension_id": str(row.id),
+            "deadline_id": str(deadline.id),
+            "label": deadline.label,
+            "due": deadline.due.isoformat(),
+            "requested_due": body.requested_due.isoformat(),
+            "reason": body.reason,
+        },
     )
     return row
 
@@ -113,18 +105,12 @@ def decide(
             f"不同意延期：{body.comment or ''}",
             unit=row.unit_code,
             actor=actor,
-        )
-        matter_event(
-            session,
-            matter,
-            "matter.extension_rejected",
-            summary=f"不同意延期：{body.comment or ''}",
-            unit=row.unit_code,
-            actor=actor,
-            extension_id=str(row.id),
-            deadline_id=str(row.deadline_id),
-            requested_due=row.requested_due.isoformat(),
-            comment=body.comment,
+            event_data={
+                "extension_id": str(row.id),
+                "deadline_id": str(row.deadline_id),
+                "requested_due": row.requested_due.isoformat(),
+                "comment": body.comment,
+            },
         )
         return row
     deadline = session.get(MatterDeadline, row.deadline_id)
@@ -149,20 +135,14 @@ def decide(
         f"同意延期：{deadline.label}时限调整为 {row.requested_due}",
         unit=row.unit_code,
         actor=actor,
-    )
-    matter_event(
-        session,
-        matter,
-        "matter.extended",
-        summary=f"同意延期：{deadline.label}时限调整为 {row.requested_due}",
-        unit=row.unit_code,
-        actor=actor,
-        extension_id=str(row.id),
-        deadline_id=str(deadline.id),
-        kind=deadline.kind,
-        label=deadline.label,
-        previous_due=previous_due.isoformat(),
-        due=row.requested_due.isoformat(),
-        comment=body.comment,
+        event_data={
+            "extension_id": str(row.id),
+            "deadline_id": str(deadline.id),
+            "kind": deadline.kind,
+            "label": deadline.label,
+            "previous_due": previous_due.isoformat(),
+            "due": row.requested_due.isoformat(),
+            "comment": body.comment,
+        },
     )
     return row

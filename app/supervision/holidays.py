@@ -6,10 +6,10 @@ from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Day, Input, Year
-from app.clock import clock
-from app.engine.runtime import Engine
-from app.errors import InvalidData
+from app.engine import Engine
+from app.kit.bounds import Day, Input, Year
+from app.kit.clock import clock
+from app.kit.errors import InvalidData
 from app.supervision.calendar import default_calendar
 from app.supervision.models import HolidaySchedule
 from app.supervision.recalendar import recompute_provisional

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.config import get_settings
-from app.engine.timeutil import CHINA
+from app.kit.timezone import CHINA
 from app.supervision.calendar import WorkCalendar, default_calendar
 from app.supervision.deadlines import warning_start
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.clock import clock
-from app.engine.timeutil import CHINA
+from app.kit.clock import clock
+from app.kit.timezone import CHINA
 from app.supervision import lights
 from app.supervision.models import Matter, MatterDeadline
 from app.supervision.timeline import note

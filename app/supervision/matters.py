@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import get_settings
-from app.engine import service as engine_service
-from app.engine.runtime import Engine
-from app.engine.timeutil import CHINA
-from app.errors import DomainError, InvalidData
+from app.engine import Engine, Outcome, start_instance
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData
+from app.kit.timezone import CHINA
 from app.org.models import Unit
 from app.sequences import next_code
 from app.supervision import deadlines as rules
@@ -40,7 +39,7 @@ def at(day: date, hour: int = 0) -> str:
 
 def register(
     engine: Engine, session: Session, body: MatterIn, *, actor: str, owner_unit: str
-) -> tuple[Matter, engine_service.Outcome]:
+) -> tuple[Matter, Outcome]:
     """Create the matter, its assignments and deadlines, and start its BPMN process."""
     _check_units(session, body)
     assigned = body.assigned_on or today()
@@ -79,7 +78,7 @@ def register(
     session.add(matter)
     session.flush()
     plan = _assignments(session, matter, final, periodic, assigned)
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=PROCESS_KEY,
@@ -256,7 +255,7 @@ def schedule_look_back(
     rectify_days: int,
     actor: str,
     owner_unit: str,
-) -> engine_service.Outcome:
+) -> Outcome:
     """seed 四(一): 回头看 — re-check a closed matter; a failed check reopens its handling."""
     if matter.status != "closed":
         raise NotClosed("only a closed matter can be looked back at")
@@ -271,7 +270,7 @@ def schedule_look_back(
         "check_due": check_due.isoformat(),
         "rectify_due": rectify_due.isoformat(),
     }
-    outcome = engine_service.start(
+    outcome = start_instance(
         engine,
         session,
         process_key=LOOK_BACK_KEY,

@@ -9,9 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.models import ProcessInstance
-from app.engine.runtime import Engine
-from app.engine.variables import set_variables
+from app.engine import Engine, ProcessInstance, set_variables
 from app.supervision import deadlines as rules
 from app.supervision.calendar import WorkCalendar, default_calendar
 from app.supervision.matter_lights import refresh_light

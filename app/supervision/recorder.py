@@ -1,8 +1,8 @@
 """What a step of a matter's process means for the matter: receipts, reports, urgings, lights.
 
-Registered as an engine step listener; runs inside the step's transaction. The diagram marks
-the elements it cares about with `matterStep` (user tasks) and `matterEvent` (end events after
-timers) extension properties.
+Registered as step handlers (`register`, app.engine.steps); they run inside the step's
+transaction. The diagram marks the elements it cares about with `matterStep` (user tasks) and
+`matterEvent` (end events after timers and at the end) extension properties.
 """
 
 import uuid
@@ -12,9 +12,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, StepEvents
-from app.errors import DomainError
+from app.engine import CompletedElement, ElementHandler, StepContext, StepRegistry
+from app.kit.clock import clock
+from app.kit.errors import DomainError
 from app.supervision import lights, urgings
 from app.supervision.calendar import default_calendar
 from app.supervision.matter_lights import refresh_light
@@ -25,28 +25,57 @@ from app.supervision.timeline import note
 Handler = Callable[[Session, Matter, CompletedElement, str | None], None]
 
 
-def on_step(session: Session, events: StepEvents) -> None:
-    """Record every marked element of a matter's step, then refresh the matter's light."""
-    if events.instance.process_key not in (PROCESS_KEY, LOOK_BACK_KEY):
-        return
-    touched: dict[uuid.UUID, Matter] = {}
-    early = urgings.Early.of(events)
-    for element in events.completed:
-        key = element.properties.get("matterStep") or element.properties.get("matterEvent") or ""
-        handler = HANDLERS.get(key)
-        matter_id = element.data.get("matter_id")
-        if (handler is None and key not in urgings.KINDS) or not matter_id:
-            continue
-        matter = touched.get(uuid.UUID(matter_id)) or session.get(Matter, uuid.UUID(matter_id))
-        if matter is None:
-            continue
-        touched[matter.id] = matter
-        if handler is None:
-            urgings.urge(session, matter, element, key, early=early)
-        else:
-            handler(session, matter, element, events.actor)
-    for matter in touched.values():
-        refresh_light(session, matter)
+PROPERTIES = ("matterStep", "matterEvent")
+
+
+def register(steps: StepRegistry) -> None:
+    """This domain's step handlers: one per marker of the matter diagrams; lights after."""
+    domain = steps.domain("supervision", PROPERTIES, (PROCESS_KEY, LOOK_BACK_KEY))
+    for value, handler in STEP_HANDLERS.items():
+        domain.on("matterStep", value, _on_matter(handler))
+    for value, handler in EVENT_HANDLERS.items():
+        domain.on("matterEvent", value, _on_matter(handler))
+    for kind in sorted(urgings.KINDS):
+        domain.on("matterEvent", kind, _urging(kind))
+    domain.after.append(_refresh_lights)
+
+
+def _matter(context: StepContext, element: CompletedElement) -> Matter | None:
+    """The matter an element is about (its `matter_id`), loaded once per step."""
+    matter_id = element.data.get("matter_id")
+    if not matter_id:
+        return None
+    touched: dict[uuid.UUID, Matter] = context.memo.setdefault("matters", {})
+    key = uuid.UUID(matter_id)
+    matter = touched.get(key) or context.session.get(Matter, key)
+    if matter is not None:
+        touched[key] = matter
+    return matter
+
+
+def _on_matter(handler: Handler) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
+        matter = _matter(context, element)
+        if matter is not None:
+            handler(context.session, matter, element, context.actor)
+
+    return run
+
+
+def _urging(kind: str) -> ElementHandler:
+    def run(context: StepContext, element: CompletedElement) -> None:
+        matter = _matter(context, element)
+        if matter is not None:
+            early = urgings.Early.of(context.events)
+            urgings.urge(context.session, matter, element, kind, early=early)
+
+    return run
+
+
+def _refresh_lights(context: StepContext) -> None:
+    """Every matter the step touched gets its light refreshed."""
+    for matter in context.memo.get("matters", {}).values():
+        refresh_light(context.session, matter)
 
 
 def _deadlines(
@@ -301,13 +330,20 @@ def _closed(session: Session, matter: Matter, element: CompletedElement, actor: 
     note(session, matter, "closed", "事项办结", actor=actor)
 
 
+def _look_back_passed(
+    session: Session, matter: Matter, element: CompletedElement, actor: str | None
+) -> None:
+    """回头看 passed (the end event after a passed check): the timeline says so."""
+    findings = element.data.get("findings", "")
+    note(session, matter, "look_back_passed", f"回头看：落实到位。{findings}", actor=actor)
+
+
 def _looked_back(
     session: Session, matter: Matter, element: CompletedElement, actor: str | None
 ) -> None:
-    findings = element.data.get("findings", "")
     if element.data.get("result") == "passed":
-        note(session, matter, "look_back_passed", f"回头看：落实到位。{findings}", actor=actor)
-        return
+        return  # the diagram ends at `look_back_passed`: _look_back_passed notes it
+    findings = element.data.get("findings", "")
     # A failed check reopens the matter: the lead unit rectifies and reports again.
     matter.status, matter.closed_at = "handling", None
     due = date.fromisoformat(element.data["rectify_due"][:10])
@@ -350,7 +386,7 @@ def _look_back_reviewed(
     )
 
 
-HANDLERS: dict[str, Handler] = {
+STEP_HANDLERS: dict[str, Handler] = {  # matterStep="…" (user tasks)
     "look_back_check": _looked_back,
     "look_back_report": _reported("final", "look_back_report"),
     "look_back_review": _look_back_reviewed,
@@ -362,5 +398,8 @@ HANDLERS: dict[str, Handler] = {
     "review": _reviewed,
     "evaluation": _evaluated,
     "satisfaction": _satisfaction,
+}
+EVENT_HANDLERS: dict[str, Handler] = {  # matterEvent="…" (end events); and `urgings.KINDS`
     "closed": _closed,
-}  # and the urgings' markers (`urgings.KINDS`): remind, urge, escalate, escalate_leader, …
+    "look_back_passed": _look_back_passed,
+}

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Day, Input, Search, Text
-from app.engine.schemas import TaskOut
+from app.engine import TaskOut
+from app.kit.bounds import Day, Input, Search, Text
 from app.supervision.deadlines import SourceType
 
 # seed 一(二): the eight kinds of supervised work.

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.engine.runtime import CompletedElement, StepEvents
-from app.engine.timeutil import CHINA
-from app.errors import DomainError
+from app.engine import CompletedElement, StepEvents
+from app.kit.clock import clock
+from app.kit.errors import DomainError
+from app.kit.timezone import CHINA
 from app.supervision.calendar import default_calendar
 from app.supervision.lights import Light, deadline_light
 from app.supervision.matters import today

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.engine.api.deps import Limit, Offset
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset
+from app.kit.shared import ERRORS, Page
 from app.webhooks import subscriptions
 from app.webhooks.guard import AllowList
 from app.webhooks.models import Webhook, WebhookDelivery
@@ -43,17 +43,20 @@ DbDep = Annotated[Database, Depends(get_db)]
 AllowDep = Annotated[AllowList, Depends(get_allow_list)]
 
 
-def _audit(s: Session, principal: Principal, action: str, hook: Webhook, data: dict) -> None:
-    audit.record(s, principal, action, object_type="webhook", object_id=str(hook.id), data=data)
-
-
 @router.post("", response_model=WebhookCreated, status_code=status.HTTP_201_CREATED)
 def subscribe(body: WebhookIn, db: DbDep, allow: AllowDep, principal: Admin) -> WebhookCreated:
     """Subscribe a URL to events; the answer shows the secret, never shown again."""
 
     def work(s: Session) -> WebhookCreated:
         hook = subscriptions.create(s, body, allow=allow, actor=principal.sub)
-        _audit(s, principal, "webhook.create", hook, subscriptions.audit_data(body))
+        audit.record_change(
+            s,
+            principal,
+            "webhook.create",
+            hook,
+            object_type="webhook",
+            data=subscriptions.audit_data(body),
+        )
         return WebhookCreated(**WebhookOut.model_validate(hook).model_dump(), secret=hook.secret)
 
     return db.transaction(work)
@@ -90,7 +93,14 @@ def change_webhook(
     def work(s: Session) -> WebhookOut:
         hook = subscriptions.get(s, webhook_id)
         subscriptions.change(s, hook, body, allow=allow)
-        _audit(s, principal, "webhook.update", hook, subscriptions.audit_data(body))
+        audit.record_change(
+            s,
+            principal,
+            "webhook.update",
+            hook,
+            object_type="webhook",
+            data=subscriptions.audit_data(body),
+        )
         return WebhookOut.model_validate(hook)
 
     return db.transaction(work)
@@ -102,7 +112,9 @@ def delete_webhook(webhook_id: uuid.UUID, db: DbDep, principal: Admin) -> Respon
 
     def work(s: Session) -> None:
         hook = subscriptions.get(s, webhook_id)
-        _audit(s, principal, "webhook.delete", hook, {"url": hook.url})
+        audit.record_change(
+            s, principal, "webhook.delete", hook, object_type="webhook", data={"url": hook.url}
+        )
         s.delete(hook)
 
     db.transaction(work)
@@ -140,7 +152,14 @@ def retry_delivery(
     def work(s: Session) -> DeliveryOut:
         hook = subscriptions.get(s, webhook_id)
         delivery = subscriptions.retry(s, hook, delivery_id)
-        _audit(s, principal, "webhook.retry", hook, {"delivery_id": str(delivery_id)})
+        audit.record_change(
+            s,
+            principal,
+            "webhook.retry",
+            hook,
+            object_type="webhook",
+            data={"delivery_id": str(delivery_id)},
+        )
         return subscriptions.delivery_out(s, [delivery])[0]
 
     return db.transaction(work)

@@ -23,11 +23,11 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import Settings
 from app.db import Database
 from app.events.models import OutboxEvent
 from app.events.outbox import cloudevent, consume, skip_to_settled
+from app.kit.clock import clock
 from app.org import service as units
 from app.webhooks.guard import AllowList, Refused, admit
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-from app.engine.models import BigId, Json
+from app.kit.columns import BigId, Json
 
 
 class Webhook(Base):

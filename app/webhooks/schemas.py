@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Input, Text
+from app.kit.bounds import Input, Text
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
-from app.errors import DomainError, InvalidData, NotFound
 from app.events.catalogue import TYPES
 from app.events.models import OutboxEvent
 from app.events.outbox import PREFIX
+from app.kit.clock import clock
+from app.kit.errors import DomainError, InvalidData, NotFound
 from app.org.models import Unit
 from app.webhooks.guard import AllowList, Refused, admit
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery

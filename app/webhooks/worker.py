@@ -2,7 +2,7 @@
 
 from app.config import Settings
 from app.db import Database
-from app.engine.runtime import Engine
+from app.engine import Engine
 from app.webhooks.delivery import Deliverer, Dispatcher
 from app.worker import Worker
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from conftest import ROOT, login
 from fastapi.testclient import TestClient
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.main import create_app
 from app.notifications.worker import notifier
 

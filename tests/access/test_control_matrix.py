@@ -23,8 +23,8 @@ from conftest import BACKENDS, DEMO_UNITS, ROOT, TEST_SECRET, login, truncate_al
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from app.clock import clock
 from app.config import Settings
+from app.kit.clock import clock
 from app.main import create_app
 
 HERE = Path(__file__).resolve().parent

@@ -16,7 +16,7 @@ from rectification.rectification_helpers import open_rectification
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from app.engine import queries as engine_queries
+from app.engine.api import queries as engine_queries
 from app.events import queries as event_queries
 from app.external import queries as external_queries
 from app.identity.principal import Principal

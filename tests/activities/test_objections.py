@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from activity_helpers import API, as_, create, do, inbox, run_on_site
 from conftest import login
 
-from app.clock import clock
+from app.kit.clock import clock
 
 
 def _object(client, aid, who="fgw_head"):

@@ -4,7 +4,7 @@ import pytest
 from activity_helpers import API, SURVEY_CSV, activity, as_, create, do, prepare
 
 from app.activities import surveys
-from app.errors import InvalidData
+from app.kit.errors import InvalidData
 
 
 def _import(client, aid, data: bytes, who="office"):

@@ -18,9 +18,9 @@ from engine_helpers import (
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.engine import state
-from app.engine.expressions import SafeEnvironment
-from app.engine.models import HistoryEvent, ProcessInstance
+from app.engine.persist import state
+from app.engine.persist.models import HistoryEvent, ProcessInstance
+from app.engine.script.expressions import SafeEnvironment
 
 LOOP_PASSES = 1_100
 

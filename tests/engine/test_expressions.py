@@ -14,8 +14,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import expressions
-from app.engine.expressions import (
+from app.engine.script import expressions
+from app.engine.script.expressions import (
     SAFE_ENGINE,
     ExpressionError,
     ExpressionRefused,

@@ -174,3 +174,24 @@ def test_a_loop_that_never_waits_becomes_an_incident(client: TestClient) -> None
     assert instance(client, body["instance_id"])["status"] == "error"
     healthy = start_instance(client, "count_up", variables={"counter": 0, "limit": 3})
     assert healthy.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("variables", "reason"),
+    [({"units_by_name": {}, "chosen": "nowhere"}, "nowhere"), ({"units_by_name": {}}, "chosen")],
+)
+def test_a_broken_candidate_unit_is_an_incident_naming_the_element_not_a_task_to_nobody(
+    client: TestClient, variables: dict, reason: str
+) -> None:
+    deploy_file(client, "broken_candidate_unit.bpmn")
+    started = start_instance(client, "route_to_unit").json()
+    response = complete_task(client, only_ready(started, "choose_unit")["id"], variables)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["element_id"] == "unit_handles"
+    failed = instance(client, started["id"])
+    assert failed["status"] == "error"
+    (incident,) = failed["incidents"]
+    assert incident["element_id"] == "unit_handles"
+    assert "candidateUnit" in incident["message"] and reason in incident["message"]
+    tasks = client.get(f"{API}/tasks", params={"instance_id": started["id"]}).json()["items"]
+    assert [t["element_id"] for t in tasks if t["state"] == "ready"] == ["choose_unit"]

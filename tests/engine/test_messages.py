@@ -17,7 +17,7 @@ from engine_helpers import (
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.engine.models import ProcessInstance
+from app.engine.persist.models import ProcessInstance
 
 
 def test_message_reaches_only_the_instance_with_its_business_key(client: TestClient) -> None:

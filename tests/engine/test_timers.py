@@ -21,8 +21,8 @@ from engine_helpers import (
 )
 from fastapi.testclient import TestClient
 
-from app.clock import clock
-from app.engine.scheduler import Scheduler
+from app.engine.runtime.scheduler import Scheduler
+from app.kit.clock import clock
 
 
 def _at(text: str) -> datetime:

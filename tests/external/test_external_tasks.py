@@ -19,7 +19,7 @@ from external_helpers import (
 )
 from fastapi.testclient import TestClient
 
-from app.clock import clock
+from app.kit.clock import clock
 
 SERVICE_TASK_WITHOUT_TOPIC = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

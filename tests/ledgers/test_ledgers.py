@@ -19,7 +19,7 @@ from rectification.rectification_helpers import (
 )
 from supervision.matter_helpers import API, as_
 
-from app.engine.timeutil import CHINA
+from app.kit.timezone import CHINA
 
 FGW, ZJT, JYT = "320000-FGW", "320000-ZJT", "320000-JYT"
 MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -19,9 +19,9 @@ from conftest import ROOT, login
 from fastapi.testclient import TestClient
 from sqlalchemy import select, tuple_
 
-from app.clock import clock
 from app.config import Settings
 from app.events.models import EventConsumer, OutboxEvent
+from app.kit.clock import clock
 from app.main import create_app
 from app.notifications.worker import CONSUMER, Notifier, notifier
 

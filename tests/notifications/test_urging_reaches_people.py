@@ -23,7 +23,7 @@ from notify_helpers import (
     worker,
 )
 
-from app.clock import clock
+from app.kit.clock import clock
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from planning_helpers import (
     work,
 )
 
-from app.clock import clock
+from app.kit.clock import clock
 
 BASIS = "围绕省政府2026年工作报告确定的重点任务和民生实事，统筹安排全年督查。"
 

@@ -11,7 +11,7 @@ from typing import Any
 from conftest import login
 from fastapi.testclient import TestClient
 
-from app.clock import clock
+from app.kit.clock import clock
 
 API = "/api/v1"
 OFFICE_UNIT = "320000-DCS"

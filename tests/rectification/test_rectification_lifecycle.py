@@ -23,7 +23,7 @@ from rectification_helpers import (
     work,
 )
 
-from app.engine.timeutil import CHINA
+from app.kit.timezone import CHINA
 
 FGW, ZJT, JYT = "320000-FGW", "320000-ZJT", "320000-JYT"
 

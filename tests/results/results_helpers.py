@@ -8,7 +8,7 @@ import docx
 from fastapi.testclient import TestClient
 from rest import API, USERS, as_, do, get, inbox  # noqa: F401 - re-exported for the tests
 
-from app.clock import clock
+from app.kit.clock import clock
 
 
 def open_docx(client: TestClient, path: str, who: str = "office") -> docx.document.Document:

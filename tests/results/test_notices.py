@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from results_helpers import API, as_, do, get, open_docx, register_matter, run_until, text_of
 
-from app.clock import clock
+from app.kit.clock import clock
 
 
 def _colour_of(document, text: str) -> str | None:

@@ -24,8 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.engine import projection, runtime
-from app.engine.models import HistoryEvent, Job, ProcessInstance, TaskRecord
+from app.engine.persist.models import HistoryEvent, Job, ProcessInstance, TaskRecord
+from app.engine.runtime import engine as runtime
+from app.engine.runtime import projection
 from app.main import build_runtime
 
 HERE = Path(__file__).resolve().parent

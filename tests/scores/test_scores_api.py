@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from rectification.rectification_helpers import drive_to_accepted, open_rectification
 from supervision.matter_helpers import API, as_, do, fire_due_timers
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.results.models import Bulletin, BulletinEntry
 
 FGW, ZJT, JYT = "320000-FGW", "320000-ZJT", "320000-JYT"

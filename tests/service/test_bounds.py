@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
 
-from app.bounds import INT32_MAX, Count, Day, Input, Instant, Text, Year
+from app.kit.bounds import INT32_MAX, Count, Day, Input, Instant, Text, Year
 
 
 class Body(Input):

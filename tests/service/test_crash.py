@@ -10,7 +10,7 @@ import pytest
 from serviceproc import ServiceProcess
 from sqlalchemy import create_engine, update
 
-from app.engine.models import Job
+from app.engine.persist.models import Job
 
 BPMN = Path(__file__).resolve().parents[1] / "engine" / "bpmn"
 

@@ -18,12 +18,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import Settings
 from app.db import WRITES, RequestWrites
-from app.engine.models import Job, ProcessInstance
+from app.engine.persist.models import Job, ProcessInstance
 from app.faults import fault_body
 from app.idempotency import IdempotencyRecord
+from app.kit.clock import clock
 from app.main import create_app
 
 API = "/api/v1"

@@ -6,8 +6,8 @@ from datetime import timedelta
 from conftest import deploy, login, start
 from fastapi.testclient import TestClient
 
-from app.clock import clock
 from app.idempotency import purge
+from app.kit.clock import clock
 from app.main import create_app
 
 API = "/api/v1"

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pydantic import BaseModel
 
-from app.bounds import FIRST_DAY, LAST_DAY, Input
+from app.kit.bounds import FIRST_DAY, LAST_DAY, Input
 
 BODIES = [
     None,

@@ -5,7 +5,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.engine.models import ProcessInstance
+from app.engine.persist.models import ProcessInstance
 
 
 def test_failed_commit_is_an_error_and_saves_nothing(client):

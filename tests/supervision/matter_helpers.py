@@ -5,7 +5,7 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 from rest import API, as_, do, inbox  # noqa: F401 - re-exported for the tests
 
-from app.clock import clock
+from app.kit.clock import clock
 
 
 def matter(client: TestClient, matter_id: str) -> dict:

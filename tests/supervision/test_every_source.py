@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from matter_helpers import API, as_, do, inbox, matter
 
-from app.clock import clock
+from app.kit.clock import clock
 
 SOURCES = [
     # (source type, category, extra registration fields)

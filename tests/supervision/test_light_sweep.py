@@ -5,8 +5,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from matter_helpers import API, as_, do, matter
 
-from app.clock import clock
-from app.engine.timeutil import CHINA
+from app.kit.clock import clock
+from app.kit.timezone import CHINA
 
 
 def test_the_sweep_turns_an_overdue_opinion_red_without_any_timer(matter_client):

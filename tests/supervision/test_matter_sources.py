@@ -383,3 +383,31 @@ def test_look_back_at_a_closed_matter_reopens_it_when_the_check_fails(matter_cli
     assert state["status"] == "closed"
     events = [t["event"] for t in state["timeline"]]
     assert events.count("closed") == 2 and "reopened" in events
+
+
+def test_a_passed_look_back_ends_at_look_back_passed_and_the_timeline_says_so(matter_client):
+    """seed 四(一): 回头看 — the end event `look_back_passed` writes the timeline entry, once."""
+    client = matter_client
+    mid = register(
+        client, source_type="major_decision", category="reform", explicit_due="2026-04-30"
+    )["id"]
+    plan(client, joint=False)
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    do(client, "fgw", "submit_final_report", {"report": "已完成", "finished": True})
+    do(client, "office", "review_report", {"decision": "accept"})
+    do(
+        client,
+        "office",
+        "evaluate_units",
+        {"evaluations": [{"unit": "320000-FGW", "timeliness": "good", "quality": "good"}]},
+    )
+    scheduled = client.post(
+        f"{API}/matters/{mid}/look-back", json={"check_days": 10}, headers=as_(client, "office")
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    do(client, "office", "verify_implementation", {"result": "passed", "findings": "已落实"})
+    state = matter(client, mid)
+    assert state["status"] == "closed"
+    passed = [t for t in state["timeline"] if t["event"] == "look_back_passed"]
+    assert [t["summary"] for t in passed] == ["回头看：落实到位。已落实"]
+    assert not [d for d in state["deadlines"] if d["kind"] == "look_back_report"]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from matter_helpers import API, as_, do, inbox, matter
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.supervision.lights import Light, deadline_light, due_day, task_light
 
 BODY = {

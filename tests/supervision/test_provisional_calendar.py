@@ -9,7 +9,7 @@ import pytest
 from conftest import login
 from matter_helpers import API, as_, do, matter
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.supervision.calendar import default_calendar
 
 # A made-up 2027 schedule for this test only — NOT the State Council's notice (unpublished):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from matter_helpers import API, as_, do, inbox
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.supervision.lights import task_light
 
 

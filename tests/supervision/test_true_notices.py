@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from matter_helpers import API, as_, do, inbox, matter
 
-from app.clock import clock
+from app.kit.clock import clock
 
 BODY = {
     "title": "关于推进城市更新的批示",

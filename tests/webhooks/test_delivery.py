@@ -21,8 +21,8 @@ from webhook_helpers import (
     subscribe,
 )
 
-from app.clock import clock
 from app.events.outbox import emit
+from app.kit.clock import clock
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from webhook_helpers import (
     subscribe,
 )
 
-from app.clock import clock
+from app.kit.clock import clock
 from app.webhooks.models import WebhookAttempt
 
 

@@ -1,10 +1,3 @@
-"""REST routes of the engine (`/api/v1`): thin — check access, call one service, return a schema."""
-
-from fastapi import APIRouter
-
-from app.engine.api import definitions, instances, operations, tasks, validate
-
-router = APIRouter()
-# Routes are matched in order: the busiest (task completions, starts) first.
-for module in (tasks, instances, operations, validate, definitions):
-    router.include_router(module.router)
+"""The engine's route layer: its REST routes (`routes`), the route helpers domains share
+(`deps`, re-exported by the face) and the access rules on engine tables (`access`); the one part of
+the engine that may use identity."""

@@ -9,15 +9,15 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.bounds import Text
-from app.engine import deployment
-from app.engine.api.deps import EngineDep, Limit, Offset
+from app.engine.api.deps import EngineDep
+from app.engine.runtime import deployment
 from app.engine.schemas import DefinitionOut, DeploymentOut
-from app.errors import InvalidBpmn
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset, Text
+from app.kit.errors import InvalidBpmn
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("definitions.read"))]

@@ -1,21 +1,17 @@
-"""What every engine route needs: the engine, paging, the caller, the failure mapping."""
+"""What every engine route needs: the engine, the step runner, the failure mapping."""
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bounds import Limit, Offset
-from app.engine.runtime import Engine
-from app.engine.service import Outcome
-from app.errors import ProcessError
-from app.shared import Page
+from app.engine.runtime.engine import Engine
+from app.engine.runtime.service import Outcome
+from app.kit.errors import ProcessError
 
 D = TypeVar("D")
-__all__ = ["EngineDep", "Limit", "Offset", "model_response", "page", "raise_failure", "stepped"]
 
 
 async def get_engine(request: Request) -> Engine:
@@ -25,15 +21,6 @@ async def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
-
-
-def page(s: Session, query: Any, order: Any, schema: Any, limit: int, offset: int) -> Any:
-    """One page of `query` as `schema` items, with the total."""
-    total = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = s.scalars(query.order_by(order).limit(limit).offset(offset))
-    return Page(
-        items=[schema.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
-    )
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:

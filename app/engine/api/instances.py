@@ -7,22 +7,17 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bounds import Text
-from app.engine import access, details, queries, service
-from app.engine.api.deps import (
-    EngineDep,
-    Limit,
-    Offset,
-    model_response,
-    page,
-    raise_failure,
-)
-from app.engine.models import HistoryEvent, ProcessInstance
+from app.engine.api import access, queries
+from app.engine.api.deps import EngineDep, model_response, raise_failure
+from app.engine.persist.models import HistoryEvent, ProcessInstance
+from app.engine.runtime import details, service
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Limit, Offset, Text
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/process-instances", tags=["instances"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("instances.read"))]

@@ -6,16 +6,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query
 from sqlalchemy.orm import Session
 
-from app.bounds import Instant
-from app.engine import access, queries, service
-from app.engine.api.deps import EngineDep, Limit, Offset, page, raise_failure, stepped
-from app.engine.models import Job
+from app.engine.api import access, queries
+from app.engine.api.deps import EngineDep, raise_failure, stepped
+from app.engine.persist.models import Job
+from app.engine.runtime import service
 from app.engine.schemas import ExecuteJob, InstanceDetail, JobOut, MessageResult, SendMessage
-from app.errors import NotFound
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Instant, Limit, Offset
+from app.kit.errors import NotFound
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 

@@ -6,24 +6,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from app.bounds import Instant, Text
-from app.clock import clock
-from app.engine import access, queries, service
-from app.engine.api.deps import (
-    EngineDep,
-    Limit,
-    Offset,
-    model_response,
-    page,
-    stepped,
-)
-from app.engine.models import ProcessInstance, TaskRecord
-from app.engine.runtime import Engine
+from app.engine.api import access, queries
+from app.engine.api.deps import EngineDep, model_response, stepped
+from app.engine.persist.models import ProcessInstance, TaskRecord
+from app.engine.runtime import service
+from app.engine.runtime.engine import Engine
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
 from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
-from app.shared import ERRORS, Page
+from app.kit.bounds import Instant, Limit, Offset, Text
+from app.kit.clock import clock
+from app.kit.paging import page
+from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("tasks.read"))]
@@ -81,7 +76,7 @@ def _lit(engine: Engine, tasks: Page[TaskOut]) -> Page[TaskOut]:
     """Each open task's light by the domain's rule (domain.md §7), at this moment."""
     now = clock.now()
     for task in tasks.items:
-        task.light = engine.light_of(task.state, task.due_at, now)
+        task.light = engine.mark_due(task.state, task.due_at, now)
     return tasks
 
 
@@ -91,26 +86,13 @@ def get_task(task_id: uuid.UUID, engine: EngineDep, principal: Reader) -> TaskDe
     with engine.db.session() as s:
         record = access.task(s, principal, task_id)
         detail = TaskDetail.model_validate(record)
-        detail.light = engine.light_of(detail.state, detail.due_at, clock.now())
+        detail.light = engine.mark_due(detail.state, detail.due_at, clock.now())
         if record.form:
             instance = s.get(ProcessInstance, record.instance_id)
             if instance is not None:
                 cached = engine.specs.get(s, instance.definition_id)
                 detail.form_schema = cached.forms.get(record.form)
         return detail
-
-
-def _audit(s: Session, principal: Principal, action: str, record: TaskRecord, data: dict) -> None:
-    audit.record(
-        s,
-        principal,
-        action,
-        object_type="task",
-        object_id=str(record.id),
-        instance_id=str(record.instance_id),
-        unit_code=record.unit_code,
-        data=data,
-    )
 
 
 @router.post("/{task_id}/claim", response_model=TaskOut)
@@ -120,7 +102,15 @@ def claim_task(task_id: uuid.UUID, engine: EngineDep, principal: Worker) -> Task
     def work(s: Session) -> TaskOut:
         access.task_to_work(s, principal, task_id)
         record = service.claim(s, task_id=task_id, actor=principal.sub)
-        _audit(s, principal, "task.claim", record, {"element_id": record.element_id})
+        audit.record_change(
+            s,
+            principal,
+            "task.claim",
+            record,
+            object_type="task",
+            data={"element_id": record.element_id},
+            unit_code=record.unit_code,
+        )
         return TaskOut.model_validate(record)
 
     return engine.db.transaction(work)
@@ -137,7 +127,15 @@ def unclaim_task(
     def work(s: Session) -> TaskOut:
         access.task_to_release(s, principal, task_id)
         record = service.assign(s, task_id=task_id, assignee=None, actor=principal.sub)
-        _audit(s, principal, "task.unclaim", record, {"element_id": record.element_id})
+        audit.record_change(
+            s,
+            principal,
+            "task.unclaim",
+            record,
+            object_type="task",
+            data={"element_id": record.element_id},
+            unit_code=record.unit_code,
+        )
         return TaskOut.model_validate(record)
 
     return engine.db.transaction(work)
@@ -160,7 +158,15 @@ def assign_task(
         record = service.assign(
             s, task_id=task_id, assignee=body.assignee, unit=body.unit, actor=principal.sub
         )
-        _audit(s, principal, "task.assign", record, body.model_dump())
+        audit.record_change(
+            s,
+            principal,
+            "task.assign",
+            record,
+            object_type="task",
+            data=body.model_dump(),
+            unit_code=record.unit_code,
+        )
         return TaskOut.model_validate(record)
 
     return engine.db.transaction(work)

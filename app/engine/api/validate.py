@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from app.engine import deployment
 from app.engine.api.definitions import read_upload
 from app.engine.api.deps import EngineDep
+from app.engine.runtime import deployment
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.shared import ERRORS
+from app.kit.shared import ERRORS
 
 router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
 
@@ -37,7 +37,7 @@ async def validate_definition(
     def check() -> ValidationOut:
         with engine.db.session() as s:
             checked = deployment.check(
-                s, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
+                s, engine.steps, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
             )
         return ValidationOut(valid=True, process_keys=[b.key for b in checked.bundles])
 

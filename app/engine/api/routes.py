@@ -1,0 +1,10 @@
+"""REST routes of the engine (`/api/v1`): thin — check access, call one service, return a schema."""
+
+from fastapi import APIRouter
+
+from app.engine.api import definitions, instances, operations, tasks, validate
+
+router = APIRouter()
+# Routes are matched in order: the busiest (task completions, starts) first.
+for module in (tasks, instances, operations, validate, definitions):
+    router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""From BPMN files to checked SpiffWorkflow specs (the deploy-time half of the engine)."""

@@ -1,0 +1,394 @@
+"""What a step writes, in as few statements as possible, each built once.
+
+A step (a start, a completion, a fired timer, a message, a cancel) collects its changes in a
+`Writes` and `save` sends them at the end. On PostgreSQL that is one statement: the instance's
+version-checked UPDATE (or its INSERT) with every other row in data-modifying WITH clauses, the
+rows of each kind passed as one JSON array. On SQLite, which has no DML in WITH, one executemany
+statement per kind of row, the instance row first for the foreign keys. Either way these are
+Core statements built at import (or once per shape) and executed on the session's connection:
+a fraction of the cost of the ORM unit of work the hot path used to go through (measured in
+docs/performance.md). The instance row stays an ORM object for everyone else: after the write
+its attributes are set as committed values, so the ORM neither flushes it again nor loses the
+optimistic-lock version.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Text,
+    bindparam,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.session import make_transient_to_detached
+
+from app.engine.persist.data import json_safe
+from app.engine.persist.models import (
+    HistoryEvent,
+    Incident,
+    InstanceUnit,
+    Job,
+    MessageSubscription,
+    ProcessInstance,
+    TaskRecord,
+)
+from app.engine.schemas import IncidentOut, JobOut, TaskOut
+from app.kit.clock import clock
+
+
+def _columns(model: Any, schema: type[BaseModel]) -> list[Any]:
+    """The table's columns a schema shows (fields computed at read time, like a light, are not)."""
+    columns = model.__table__.c
+    return [columns[name] for name in schema.model_fields if name in columns]
+
+
+def _gone(model: Any, name: str) -> Any:
+    """DELETE of the instance's rows (jobs, subscriptions) of the task ids in `name`."""
+    return delete(model).where(
+        model.instance_id == bindparam("row_id"),
+        model.task_id.in_(bindparam(name, expanding=True)),
+    )
+
+
+# Columns of the instance row that a step may change (besides `state` and `lock_version`).
+INSTANCE_CHANGES = ("status", "variables", "completed_elements", "updated_at", "ended_at")
+
+INSERT_INSTANCE = insert(ProcessInstance).values(
+    {
+        c.key: bindparam(f"new_{c.key}", type_=c.columns[0].type)
+        for c in ProcessInstance.__mapper__.column_attrs
+    }
+)
+# The version-checked update; it returns whether the instance has incidents (for the response).
+UPDATE_INSTANCE = (
+    update(ProcessInstance)
+    .where(
+        ProcessInstance.id == bindparam("row_id"),
+        ProcessInstance.lock_version == bindparam("expected_version"),
+    )
+    .values(
+        state=bindparam("new_state"),
+        lock_version=bindparam("new_version"),
+        **{name: bindparam(f"new_{name}") for name in INSTANCE_CHANGES},
+    )
+    .returning(exists().where(Incident.instance_id == bindparam("row_id")))
+)
+SELECT_STATE = select(ProcessInstance.state).where(ProcessInstance.id == bindparam("row_id"))
+INSERT_UNIT = insert(InstanceUnit)
+INSERT_HISTORY = insert(HistoryEvent)
+INSERT_TASK = insert(TaskRecord)
+COMPLETE_TASK = (
+    update(TaskRecord)
+    .where(TaskRecord.id == bindparam("task_id"), TaskRecord.state == "ready")
+    .values(
+        state="completed",
+        completed_at=bindparam("at"),
+        completed_by=bindparam("by"),
+        submitted=bindparam("data"),
+    )
+)
+CLOSE_TASK = (
+    update(TaskRecord)
+    .where(TaskRecord.id == bindparam("task_id"), TaskRecord.state == "ready")
+    .values(state=bindparam("new_state"), completed_at=bindparam("at"))
+)
+INSERT_JOB = insert(Job)
+DELETE_JOBS = _gone(Job, "gone_jobs")
+MOVE_JOB = (
+    update(Job)
+    .where(Job.instance_id == bindparam("row_id"), Job.task_id == bindparam("timer_id"))
+    .values(due_at=bindparam("due"), locked_by=None, locked_until=None, attempts=0)
+)
+INSERT_SUBSCRIPTION = insert(MessageSubscription)
+DELETE_SUBSCRIPTIONS = _gone(MessageSubscription, "gone_subscriptions")
+# What a response shows of ready tasks, incidents and jobs: the columns of its schema only.
+READY_TASKS = (
+    select(*_columns(TaskRecord, TaskOut))
+    .where(TaskRecord.instance_id == bindparam("row_id"), TaskRecord.state == "ready")
+    .order_by(TaskRecord.created_at)
+)
+INCIDENTS = (
+    select(*_columns(Incident, IncidentOut))
+    .where(Incident.instance_id == bindparam("row_id"))
+    .order_by(Incident.created_at)
+)
+JOBS = (
+    select(*_columns(Job, JobOut))
+    .where(Job.instance_id == bindparam("row_id"))
+    .order_by(Job.due_at)
+)
+
+
+@dataclass
+class Writes:
+    """Rows one step inserts, updates and deletes, besides the instance row itself."""
+
+    units: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    completed_task: dict[str, Any] | None = None  # the human task the step completed
+    closed_tasks: list[dict[str, Any]] = field(default_factory=list)
+    new_tasks: list[dict[str, Any]] = field(default_factory=list)
+    gone_jobs: list[uuid.UUID] = field(default_factory=list)
+    new_jobs: list[dict[str, Any]] = field(default_factory=list)
+    moved_jobs: list[dict[str, Any]] = field(default_factory=list)
+    gone_subscriptions: list[uuid.UUID] = field(default_factory=list)
+    new_subscriptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def history_row(
+    instance_id: uuid.UUID,
+    event: str,
+    *,
+    actor: str | None = None,
+    element_id: str | None = None,
+    element_type: str | None = None,
+    task_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One `history_events` row (its id comes from the database)."""
+    return {
+        "instance_id": instance_id,
+        "at": clock.now(),
+        "event": event,
+        "element_id": element_id,
+        "element_type": element_type,
+        "task_id": task_id,
+        "actor": actor,
+        "data": json_safe(data) if data is not None else None,
+    }
+
+
+def save(
+    session: Session,
+    row: ProcessInstance,
+    writes: Writes,
+    *,
+    new: bool,
+    state: str,
+    changes: dict[str, Any],
+) -> bool | None:
+    """Write the instance row (insert when `new`, else a version-checked update) and `writes`.
+
+    On PostgreSQL the row and the usual writes go in one statement (data-modifying WITH
+    clauses), which also answers whether the instance has incidents (returned; None where
+    unknown). An update that finds another version raises StaleDataError: the transaction is
+    retried (app.db), the step with it.
+    """
+    connection = session.connection()
+    params = _new_row(row, state, changes) if new else _row_update(row, state, changes)
+    if connection.dialect.name == "postgresql":
+        has_incidents = _save_in_one_statement(connection, writes, new=new, params=params)
+        _save_rare(connection, row.id, writes)
+    else:
+        has_incidents = _save_statement_by_statement(connection, row.id, writes, new, params)
+    _commit_row(session, row, new=new, state=state, changes=changes)
+    return has_incidents
+
+
+def _new_row(row: ProcessInstance, state: str, changes: dict[str, Any]) -> dict[str, Any]:
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.state = state
+    row.lock_version = 1
+    return {f"new_{c.key}": getattr(row, c.key) for c in ProcessInstance.__mapper__.column_attrs}
+
+
+def _row_update(row: ProcessInstance, state: str, changes: dict[str, Any]) -> dict[str, Any]:
+    current = row.lock_version
+    params: dict[str, Any] = {
+        "row_id": row.id,
+        "expected_version": current,
+        "new_version": current + 1,
+        "new_state": state,
+    }
+    for name in INSTANCE_CHANGES:
+        params[f"new_{name}"] = changes.get(name, getattr(row, name))
+    return params
+
+
+def _commit_row(
+    session: Session,
+    row: ProcessInstance,
+    *,
+    new: bool,
+    state: str,
+    changes: dict[str, Any],
+) -> None:
+    """The ORM object as the database now has it, with nothing left for the ORM to flush."""
+    if new:
+        # The row exists now: make the object persistent without the ORM inserting it again.
+        make_transient_to_detached(row)
+        session.add(row)
+        return
+    set_committed_value(row, "lock_version", row.lock_version + 1)
+    set_committed_value(row, "state", state)
+    for name, value in changes.items():
+        set_committed_value(row, name, value)
+
+
+def _save_statement_by_statement(
+    connection: Connection,
+    row_id: uuid.UUID,
+    writes: Writes,
+    new: bool,
+    params: dict[str, Any],
+) -> bool | None:
+    """SQLite: no DML in WITH; one (executemany) statement per kind of row."""
+    has_incidents = None
+    if new:
+        connection.execute(INSERT_INSTANCE, params)
+    else:
+        has_incidents = _updated(connection.execute(UPDATE_INSTANCE, params), row_id)
+    for statement, rows in (
+        (INSERT_UNIT, writes.units),
+        (INSERT_HISTORY, writes.history),
+        (COMPLETE_TASK, [writes.completed_task] if writes.completed_task else []),
+        (INSERT_TASK, writes.new_tasks),
+        (INSERT_JOB, writes.new_jobs),
+        (INSERT_SUBSCRIPTION, writes.new_subscriptions),
+    ):
+        if rows:
+            connection.execute(statement, rows)
+    if writes.gone_jobs:
+        connection.execute(DELETE_JOBS, {"row_id": row_id, "gone_jobs": writes.gone_jobs})
+    if writes.gone_subscriptions:
+        gone = {"row_id": row_id, "gone_subscriptions": writes.gone_subscriptions}
+        connection.execute(DELETE_SUBSCRIPTIONS, gone)
+    _save_rare(connection, row_id, writes)
+    return has_incidents
+
+
+def _save_rare(connection: Connection, row_id: uuid.UUID, writes: Writes) -> None:
+    """Cancelled tasks and moved cycle timers: rows updated with values of their own."""
+    if writes.closed_tasks:
+        connection.execute(CLOSE_TASK, writes.closed_tasks)
+    if writes.moved_jobs:
+        connection.execute(MOVE_JOB, [{"row_id": row_id, **m} for m in writes.moved_jobs])
+
+
+def _updated(result: Any, row_id: uuid.UUID) -> bool:
+    """Whether the instance has incidents, from the RETURNING of its update; no row: stale."""
+    returned = result.first()
+    if returned is None:
+        raise StaleDataError(f"process instance {row_id} was changed by another transaction")
+    return bool(returned[0])
+
+
+# --- PostgreSQL: one statement per step ------------------------------------------------------
+
+# Rows that go into WITH clauses: (params key prefix, table, Writes attribute).
+_ROW_KINDS = (
+    ("u", InstanceUnit, "units"),
+    ("h", HistoryEvent, "history"),
+    ("t", TaskRecord, "new_tasks"),
+    ("j", Job, "new_jobs"),
+    ("s", MessageSubscription, "new_subscriptions"),
+)
+_SHAPES: dict[tuple[Any, ...], Any] = {}
+
+
+def _save_in_one_statement(
+    connection: Connection, writes: Writes, *, new: bool, params: dict[str, Any]
+) -> bool | None:
+    """Every write of the step in one statement; the rows of a kind travel as one JSON array
+    (so the statement, and its compiled and prepared forms, depend only on which kinds occur,
+    and the driver adapts one text instead of a parameter per value)."""
+    kinds = []
+    for prefix, _table, attribute in _ROW_KINDS:
+        rows: list[dict[str, Any]] = getattr(writes, attribute)
+        columns = tuple(rows[0]) if rows else ()
+        kinds.append(columns)
+        if rows:
+            params[f"{prefix}_rows"] = json.dumps(rows, default=_json_value)
+    if writes.completed_task is not None:
+        params.update(writes.completed_task)
+    if writes.gone_jobs:
+        params["gone_jobs"] = writes.gone_jobs
+    if writes.gone_subscriptions:
+        params["gone_subscriptions"] = writes.gone_subscriptions
+    shape = (
+        new,
+        tuple(kinds),
+        writes.completed_task is not None,
+        bool(writes.gone_jobs),
+        bool(writes.gone_subscriptions),
+    )
+    statement = _SHAPES.get(shape)
+    if statement is None:
+        statement = _SHAPES[shape] = _one_statement(shape)
+    result = connection.execute(statement, params)
+    return None if new else _updated(result, params["row_id"])
+
+
+def _one_statement(shape: tuple[Any, ...]) -> Any:
+    """The instance's INSERT or UPDATE, with every other write of the step in WITH clauses.
+
+    PostgreSQL runs the WITH parts on the same snapshot and checks foreign keys at the end of
+    the statement, so a new instance's rows can go in with it. `jsonb_to_recordset` yields the
+    rows in the order of the array (history ids follow it).
+    """
+    new, kinds, completed_task, gone_jobs, gone_subscriptions = shape
+    main = INSERT_INSTANCE if new else UPDATE_INSTANCE
+    ctes = []
+    for columns, (prefix, model, attribute) in zip(kinds, _ROW_KINDS, strict=True):
+        if columns:
+            rows = insert(model).from_select(list(columns), _recordset(prefix, model, columns))
+            ctes.append(rows.cte(f"new_{attribute}"))
+    if completed_task:
+        ctes.append(COMPLETE_TASK.cte("completed_task"))
+    if gone_jobs:
+        ctes.append(DELETE_JOBS.cte("gone_jobs"))
+    if gone_subscriptions:
+        ctes.append(DELETE_SUBSCRIPTIONS.cte("gone_subscriptions"))
+    return main.add_cte(*ctes) if ctes else main
+
+
+def _recordset(prefix: str, model: Any, columns: tuple[str, ...]) -> Any:
+    """SELECT of the rows in the JSON parameter `<prefix>_rows`, typed as the table's columns."""
+    typed = []
+    for name in columns:
+        column_type = model.__table__.c[name].type
+        if isinstance(column_type, JSON):
+            column_type = JSONB()  # the PostgreSQL variant of app.kit.columns.Json
+        typed.append(column(name, column_type))
+    rows_json = cast(bindparam(f"{prefix}_rows", type_=Text()), JSONB)
+    records = (
+        func.jsonb_to_recordset(rows_json)
+        .table_valued(*typed)
+        .render_derived(name="r", with_types=True)
+    )
+    return select(*[records.c[name] for name in columns])
+
+
+def _json_value(value: Any) -> str:
+    """Ids and times in the JSON rows, as PostgreSQL reads them back into uuid and timestamptz."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def stored_state(session: Session, instance_id: uuid.UUID) -> str:
+    """The instance's serialized state (a deferred column: read only when no warm workflow)."""
+    state: str = session.connection().execute(SELECT_STATE, {"row_id": instance_id}).scalar_one()
+    return state

@@ -1,0 +1,197 @@
+"""Tables of the engine: definitions, instances, the task projection, jobs, history, incidents."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime
+from app.kit.columns import BigId, Json
+
+
+class ProcessDefinition(Base):
+    """One deployed version of one BPMN process (`key` is the BPMN process id)."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_process_definitions_key_version"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(500))
+    file_name: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    forms: Mapped[dict[str, Any]] = mapped_column(Json, default=dict, deferred=True)
+    # Called processes resolved at deploy time: BPMN process id -> definition id.
+    dependencies: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    message_starts: Mapped[list[str]] = mapped_column(Json, default=list)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class ProcessInstance(Base):
+    """A running (or finished) process; `state` is the engine's compact serialized state."""
+
+    __tablename__ = "process_instances"
+    __table_args__ = (
+        Index("ix_process_instances_key_status", "process_key", "status"),
+        Index("ix_process_instances_business_key", "business_key"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    definition_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_definitions.id"), index=True
+    )
+    process_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    variables: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    state: Mapped[str] = mapped_column(Text, deferred=True)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Distinct BPMN element ids completed so far, in order (kept here so reads stay flat).
+    completed_elements: Mapped[list[str]] = mapped_column(Json, default=list)
+
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 (SQLAlchemy reads it)
+
+
+class InstanceUnit(Base):
+    """A unit involved in an instance (its owner, or a unit a task was given to), for scoping."""
+
+    __tablename__ = "instance_units"
+
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class TaskRecord(Base):
+    """The query projection of human tasks, so that task lists never load a workflow."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_state_due", "state", "due_at"),
+        Index("ix_tasks_instance_state", "instance_id", "state"),
+        Index("ix_tasks_assignee_state", "assignee", "state"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE")
+    )
+    process_key: Mapped[str] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(500))
+    element_type: Mapped[str] = mapped_column(String(50))
+    lane: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    candidate_groups: Mapped[list[str]] = mapped_column(Json, default=list)
+    candidate_units: Mapped[list[str]] = mapped_column(Json, default=list)
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    form: Mapped[str | None] = mapped_column(String(255))
+    documentation: Mapped[str | None] = mapped_column(Text)
+    input: Mapped[dict[str, Any]] = mapped_column(Json, default=dict, deferred=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(255))
+    submitted: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+    # Loaded only on purpose, with the task (service.find_task); never lazily.
+    instance: Mapped["ProcessInstance"] = relationship(lazy="raise", viewonly=True)
+
+
+class Job(Base):
+    """A waiting timer: due time, lease and attempts, so that it fires once after any restart."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_due", "status", "due_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    element_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_by: Mapped[str | None] = mapped_column(String(255))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message, indexed for routing by name and correlation key."""
+
+    __tablename__ = "message_subscriptions"
+    __table_args__ = (
+        Index("ix_message_subscriptions_name_key", "message_name", "correlation_key"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    element_id: Mapped[str] = mapped_column(String(255))
+    message_name: Mapped[str] = mapped_column(String(255))
+    correlation_key: Mapped[str | None] = mapped_column(String(255))
+
+
+class HistoryEvent(Base):
+    """Append-only history of an instance: every state change, with who and what."""
+
+    __tablename__ = "history_events"
+    __table_args__ = (Index("ix_history_events_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event: Mapped[str] = mapped_column(String(50))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    element_type: Mapped[str | None] = mapped_column(String(50))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+class Incident(Base):
+    """A failure that needs an operator: a refused expression, a job out of retries."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(50))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Running instances: load, step, save; the operations on instances and tasks; timers."""

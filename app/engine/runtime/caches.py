@@ -1,0 +1,119 @@
+"""What is kept warm between requests: parsed definitions and loaded workflows."""
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from sqlalchemy.orm import Session
+
+from app.engine.parser import parsing
+from app.engine.parser.parsing import Bundle, ElementMeta
+from app.engine.persist.models import ProcessDefinition
+from app.kit.errors import NotFound
+
+
+@dataclass
+class CachedDefinition:
+    """A definition's parsed bundle, the forms of it and its called processes, validators."""
+
+    bundle: Bundle
+    forms: dict[str, Any]
+    validators: dict[str, Draft202012Validator] = field(default_factory=dict)
+
+    def validator(self, form: str) -> Draft202012Validator:
+        if form not in self.validators:
+            self.validators[form] = Draft202012Validator(self.forms[form])
+        return self.validators[form]
+
+    def meta_for(self, task: Any) -> ElementMeta | None:
+        """Form, candidates and due date of an engine task (of whichever process it is in)."""
+        return self.bundle.meta.get((task.workflow.spec.name, task.task_spec.bpmn_id))
+
+
+class SpecCache:
+    """Parsed specs per definition version: parsed once per process, shared read-only."""
+
+    def __init__(self) -> None:
+        self._items: dict[uuid.UUID, CachedDefinition] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, definition_id: uuid.UUID) -> CachedDefinition:
+        cached = self._items.get(definition_id)
+        if cached is not None:
+            return cached
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise NotFound(f"process definition {definition_id} not found")
+        called = called_definitions(session, definition)
+        documents = [(parsing.parse_stored(definition.bpmn_xml), definition.file_name)]
+        documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
+        forms = parsing.merge_forms(definition.forms, [(d.key, d.forms) for d in called])
+        bundle = parsing.build_bundle(definition.key, documents, forms)
+        cached = CachedDefinition(bundle, forms)
+        with self._lock:
+            self._items[definition_id] = cached
+        return cached
+
+
+def called_definitions(session: Session, definition: ProcessDefinition) -> list[ProcessDefinition]:
+    """Every definition `definition` calls, directly or not, at the versions pinned at deploy."""
+    direct = [uuid.UUID(d) for d in definition.dependencies.values()]
+    return _pinned_closure(session, direct, {definition.id})
+
+
+def pinned_closure(
+    session: Session, definition_ids: Iterable[uuid.UUID]
+) -> list[ProcessDefinition]:
+    """These definitions and every definition they call, at their pinned versions, each once."""
+    return _pinned_closure(session, list(definition_ids), set())
+
+
+def _pinned_closure(
+    session: Session, pending: list[uuid.UUID], seen: set[uuid.UUID]
+) -> list[ProcessDefinition]:
+    found: list[ProcessDefinition] = []
+    while pending:
+        dep_id = pending.pop()
+        if dep_id in seen:
+            continue
+        seen.add(dep_id)
+        dep = session.get(ProcessDefinition, dep_id)
+        if dep is None:
+            continue
+        found.append(dep)
+        pending.extend(uuid.UUID(d) for d in dep.dependencies.values())
+    return found
+
+
+class WorkflowCache:
+    """Loaded workflows kept warm per process, valid only for the instance's lock version."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[uuid.UUID, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: uuid.UUID, lock_version: int) -> Any:
+        """Remove and return the workflow if it is current; the caller then owns it."""
+        with self._lock:
+            item = self._items.pop(instance_id, None)
+        if item is None or item[0] != lock_version:
+            return None
+        return item[1]
+
+    def put(self, instance_id: uuid.UUID, lock_version: int, workflow: Any) -> None:
+        if self._size == 0:
+            return
+        with self._lock:
+            self._items[instance_id] = (lock_version, workflow)
+            self._items.move_to_end(instance_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -1,0 +1,252 @@
+"""Deployment: untrusted BPMN in, versioned definitions out; `processes/` at start-up."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import Conflict
+from app.engine.parser import parsing
+from app.engine.persist import state
+from app.engine.persist.models import ProcessDefinition
+from app.engine.runtime import caches
+from app.engine.runtime.engine import Engine
+from app.engine.runtime.steps import StepRegistry
+from app.engine.schemas import DefinitionOut, DeploymentOut
+from app.kit.clock import clock
+from app.kit.errors import InvalidBpmn, NotFound
+
+
+def deploy(
+    engine: Engine,
+    session: Session,
+    *,
+    xml: bytes,
+    file_name: str,
+    forms: dict[str, Any],
+    actor: str | None,
+    max_bytes: int,
+) -> DeploymentOut:
+    """Deploy every executable process of a file: a new version, or the identical existing one."""
+    checked = check(
+        session, engine.steps, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes
+    )
+    results = [
+        _store_version(
+            session,
+            bundle,
+            xml=xml,
+            file_name=file_name,
+            forms=checked.forms,
+            digest=checked.digest,
+            dependencies={k: str(d.id) for k, d in checked.dependencies.items()},
+            actor=actor,
+        )
+        for bundle in checked.bundles
+    ]
+    first, created = results[0]
+    out = DeploymentOut(
+        **DefinitionOut.model_validate(first).model_dump(),
+        created=created,
+        others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file that passed every deploy-time check: its processes, ready to be stored."""
+
+    forms: dict[str, Any]
+    digest: str
+    dependencies: dict[str, ProcessDefinition]
+    bundles: list[parsing.Bundle]
+
+
+def check(
+    session: Session,
+    steps: StepRegistry,
+    *,
+    xml: bytes,
+    file_name: str,
+    forms: dict[str, Any],
+    max_bytes: int,
+) -> Checked:
+    """Every check deploy makes, storing nothing: 422 (InvalidBpmn) naming the elements."""
+    info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
+    forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
+    parsing.check_forms(forms, info.form_users)
+    digest = parsing.content_hash(xml, forms)
+    dependencies = _resolve_called(session, info)
+    called = caches.pinned_closure(session, [d.id for d in dependencies.values()])
+    documents = [(info.root, file_name)]
+    documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
+    bundle_forms = parsing.merge_forms(forms, [(d.key, d.forms) for d in called])
+    bundles = []
+    for key, _name in info.executable:
+        bundle = parsing.build_bundle(key, documents, bundle_forms)
+        _check_markers(steps, bundle)
+        _check_instantiable(bundle)
+        bundles.append(bundle)
+    return Checked(forms, digest, dependencies, bundles)
+
+
+def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
+    """A domain marker (`matterStep="…"` etc.) that no step handler knows would be skipped."""
+    unknown = steps.unknown(bundle.properties)
+    if unknown:
+        raise InvalidBpmn("the diagram marks steps that no handler knows", errors=unknown)
+
+
+def _check_instantiable(bundle: parsing.Bundle) -> None:
+    """Build (and drop) one workflow now, so that no start can fail on the diagram's shape."""
+    try:
+        state.new_workflow(bundle.spec, bundle.subprocess_specs)
+    except Exception as exc:  # e.g. RecursionError on shapes the checks above do not know
+        message = f"the process cannot be started: {type(exc).__name__}: {exc}"[:500]
+        raise InvalidBpmn(
+            "the diagram cannot be deployed", errors=[{"element_id": None, "message": message}]
+        ) from exc
+
+
+def _resolve_called(session: Session, info: parsing.DocumentInfo) -> dict[str, ProcessDefinition]:
+    resolved, missing = {}, []
+    for key in sorted(info.called):
+        found = latest_version(session, key)
+        if found is None:
+            missing.append(key)
+        else:
+            resolved[key] = found
+    if missing:
+        errors = []
+        for element in info.root.iter(f"{{{parsing.BPMN_NS}}}callActivity"):
+            called = element.get("calledElement")
+            if called in missing:
+                message = f"called process '{called}' is not deployed"
+                errors.append({"element_id": element.get("id"), "message": message})
+        raise InvalidBpmn("the diagram calls processes that are not deployed", errors=errors)
+    return resolved
+
+
+def _store_version(
+    session: Session,
+    bundle: parsing.Bundle,
+    *,
+    xml: bytes,
+    file_name: str,
+    forms: dict[str, Any],
+    digest: str,
+    dependencies: dict[str, str],
+    actor: str | None,
+) -> tuple[ProcessDefinition, bool]:
+    latest = latest_version(session, bundle.key)
+    if latest is not None and latest.content_hash == digest:
+        return latest, False
+    definition = ProcessDefinition(
+        id=uuid.uuid4(),
+        key=bundle.key,
+        version=(latest.version + 1) if latest else 1,
+        name=bundle.name,
+        file_name=file_name,
+        content_hash=digest,
+        bpmn_xml=xml.decode("utf-8"),
+        forms=forms,
+        dependencies=dependencies,
+        message_starts=bundle.message_starts,
+        deployed_at=clock.now(),
+        deployed_by=actor,
+    )
+    session.add(definition)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent deploy took this version number
+        raise Conflict(str(exc)) from exc
+    return definition, True
+
+
+def latest_version(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+
+
+def list_definitions(
+    session: Session, *, key: str | None, latest: bool, limit: int, offset: int
+) -> tuple[list[DefinitionOut], int]:
+    """Definitions, newest first; `latest` keeps only each key's highest version."""
+    query = select(ProcessDefinition)
+    if key:
+        query = query.where(ProcessDefinition.key == key)
+    if latest:
+        newest = (
+            select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+            .group_by(ProcessDefinition.key)
+            .subquery()
+        )
+        query = query.join(
+            newest,
+            (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v),
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [DefinitionOut.model_validate(r) for r in rows], total
+
+
+def get_definition(session: Session, definition_id: uuid.UUID) -> ProcessDefinition:
+    """One definition, or 404."""
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"process definition {definition_id} not found")
+    return definition
+
+
+def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list[DeploymentOut]:
+    """Deploy every `.bpmn` of a directory (forms from `forms/`), callees before callers."""
+    forms = {p.name: _read_json(p) for p in sorted((directory / "forms").glob("*.json"))}
+    pending = sorted(directory.glob("*.bpmn"))
+    results: list[DeploymentOut] = []
+    while pending:
+        failures: list[tuple[Path, InvalidBpmn]] = []
+        for path in pending:
+            try:
+                results.append(_deploy_path(engine, path, forms, max_bytes))
+            except InvalidBpmn as exc:
+                failures.append((path, exc))
+        if len(failures) == len(pending):  # no file deployed this round: none ever will
+            path, error = failures[0]
+            raise InvalidBpmn(f"{path.name}: {error.detail}", errors=error.errors)
+        pending = [path for path, _ in failures]
+    return results
+
+
+def _deploy_path(
+    engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int
+) -> DeploymentOut:
+    def work(session: Session) -> DeploymentOut:
+        return deploy(
+            engine,
+            session,
+            xml=path.read_bytes(),
+            file_name=path.name,
+            forms=forms,
+            actor="system",
+            max_bytes=max_bytes,
+        )
+
+    return engine.db.transaction(work)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

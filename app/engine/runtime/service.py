@@ -1,0 +1,487 @@
+"""Engine use cases: deploy, start, complete, claim, cancel, message, jobs.
+
+Services flush, never commit: the route's transaction commits once.
+"""
+
+import copy
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.orm import Session, contains_eager
+
+from app.engine.persist import state
+from app.engine.persist.data import data_problems
+from app.engine.persist.models import (
+    HistoryEvent,
+    Incident,
+    InstanceUnit,
+    Job,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskRecord,
+)
+from app.engine.runtime import deployment, details, events, notices
+from app.engine.runtime import engine as runtime
+from app.engine.runtime.advance import EngineFailure
+from app.engine.runtime.engine import Engine, Loaded
+from app.engine.runtime.notices import Notice
+from app.engine.schemas import (
+    InstanceDetail,
+    MessageResult,
+)
+from app.kit.clock import clock
+from app.kit.errors import (
+    InstanceNotRunning,
+    InvalidData,
+    JobNotDue,
+    NoMessageReceiver,
+    NotFound,
+    TaskNotClaimable,
+    TaskNotReady,
+)
+
+
+@dataclass
+class Outcome:
+    """A committed result; `failure` is set when the process failed and an incident was raised.
+
+    `loaded` is the instance as the step left it (for the response, see `step_detail`).
+    """
+
+    instance_id: uuid.UUID
+    failure: EngineFailure | None = None
+    incident_id: uuid.UUID | None = None
+    loaded: Loaded | None = None
+
+
+# A task with its instance, in one query (see `find_task`).
+TASK_WITH_INSTANCE = (
+    select(TaskRecord)
+    .join(TaskRecord.instance)
+    .options(contains_eager(TaskRecord.instance))
+    .where(TaskRecord.id == bindparam("task_id"))
+)
+
+
+# --- instances ---------------------------------------------------------------------------
+
+
+def start(
+    engine: Engine,
+    session: Session,
+    *,
+    process_key: str,
+    version: int | None,
+    business_key: str | None,
+    variables: dict[str, Any],
+    actor: str | None,
+    unit_code: str | None = None,
+) -> Outcome:
+    """Create an instance of the latest (or given) version, owned by `unit_code`, and run it
+    until it waits."""
+    _check_data(variables)
+    definition = _definition_for(session, process_key, version)
+    loaded = runtime.create(
+        engine,
+        session,
+        definition,
+        business_key=business_key,
+        variables=variables,
+        actor=actor,
+        unit_code=unit_code,
+    )
+    return run_step(engine, session, loaded, lambda wf: None, actor=actor)
+
+
+def _definition_for(session: Session, key: str, version: int | None) -> ProcessDefinition:
+    if version is None:
+        definition = deployment.latest_version(session, key)
+    else:
+        definition = session.scalars(
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == key, ProcessDefinition.version == version
+            )
+        ).first()
+    if definition is None:
+        suffix = f" version {version}" if version else ""
+        raise NotFound(f"process '{key}'{suffix} is not deployed")
+    return definition
+
+
+def run_step(
+    engine: Engine,
+    session: Session,
+    loaded: Loaded,
+    action: runtime.Action,
+    *,
+    actor: str | None,
+    event: str | None = None,
+    event_data: dict[str, Any] | None = None,
+    event_task: Any = None,
+) -> Outcome:
+    try:
+        runtime.step(
+            engine,
+            session,
+            loaded,
+            action,
+            actor=actor,
+            event=event,
+            event_data=event_data,
+            event_task=event_task,
+        )
+    except EngineFailure as failure:
+        runtime.keep_failed_start(session, loaded)
+        incident = raise_incident(
+            session, loaded.row, "process_error", failure.message, element_id=failure.element_id
+        )
+        return Outcome(loaded.row.id, failure, incident.id)
+    return Outcome(loaded.row.id, loaded=loaded)
+
+
+def raise_incident(
+    session: Session,
+    row: ProcessInstance,
+    kind: str,
+    message: str,
+    *,
+    element_id: str | None = None,
+    job_id: uuid.UUID | None = None,
+) -> Incident:
+    """Put the instance in `error` with an incident an operator can see (the state is kept)."""
+    row.status = "error"
+    row.updated_at = clock.now()
+    incident = Incident(
+        id=uuid.uuid4(),
+        instance_id=row.id,
+        kind=kind,
+        element_id=element_id,
+        job_id=job_id,
+        message=message[:4000],
+        created_at=clock.now(),
+    )
+    session.add(incident)
+    notices.publish(
+        session, Notice("instance.failed", instance=row, data={"reason": message[:4000]})
+    )
+    notices.publish(session, Notice("incident.raised", instance=row, incident=incident))
+    runtime.record_history(
+        session,
+        row,
+        "incident_raised",
+        element_id=element_id,
+        data={"kind": kind, "message": message[:4000]},
+    )
+    session.flush()
+    return incident
+
+
+def step_detail(session: Session, outcome: Outcome) -> InstanceDetail:
+    """The instance as a successful step left it (see `details.after_step`)."""
+    if outcome.loaded is None:
+        return details.instance_detail(session, outcome.instance_id)
+    return details.after_step(session, outcome.loaded)
+
+
+def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: str | None) -> None:
+    """Cancel a running (or failed) instance."""
+    loaded = runtime.load(engine, session, instance_id)
+    if loaded.row.status not in ("running", "error"):
+        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    runtime.cancel(engine, session, loaded, actor=actor)
+    notices.publish(session, Notice("instance.cancelled", instance=loaded.row, actor=actor))
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+def find_task(session: Session, task_id: uuid.UUID) -> TaskRecord | None:
+    """A task of the projection, or None; its instance is loaded into the session with it, in
+    the same query, because what usually follows (a completion) needs it."""
+    record: TaskRecord | None = session.scalars(TASK_WITH_INSTANCE, {"task_id": task_id}).first()
+    return record
+
+
+def get_task(session: Session, task_id: uuid.UUID) -> TaskRecord:
+    """A task of the projection, or 404."""
+    record = session.get(TaskRecord, task_id) or find_task(session, task_id)
+    if record is None:
+        raise NotFound(f"task {task_id} not found")
+    return record
+
+
+def complete(
+    engine: Engine,
+    session: Session,
+    *,
+    task_id: uuid.UUID,
+    variables: dict[str, Any],
+    actor: str | None,
+) -> Outcome:
+    """Complete a ready human task with submitted data, then run the process until it waits."""
+    record = get_task(session, task_id)
+    if record.state != "ready":
+        raise TaskNotReady(f"task is {record.state}, not ready")
+    if record.assignee is not None and record.assignee != actor:
+        raise TaskNotClaimable(f"task is claimed by {record.assignee}")
+    loaded = runtime.load(engine, session, record.instance_id)
+    if loaded.row.status != "running":
+        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    task = state.find_task(loaded.workflow, task_id)
+    if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
+        raise TaskNotReady("task is not ready in the engine")
+    runtime.validate_submission(loaded.definition, task, variables)
+    submitted = copy.deepcopy(variables)
+    loaded.completion = (task_id, actor, submitted)
+
+    def action(_workflow: Any) -> None:
+        task.data.update(copy.deepcopy(submitted))
+        task.run()
+
+    outcome = run_step(
+        engine,
+        session,
+        loaded,
+        action,
+        actor=actor,
+        event="task_completed",
+        event_data={"data": submitted},
+        event_task=task,
+    )
+    return outcome
+
+
+def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
+    """Take a ready task; 409 if someone else holds it."""
+    record = get_task(session, task_id)
+    if record.state != "ready":
+        raise TaskNotReady(f"task is {record.state}, not ready")
+    if record.assignee == actor:
+        return record
+    result = session.execute(
+        update(TaskRecord)
+        .where(TaskRecord.id == task_id, TaskRecord.assignee.is_(None), TaskRecord.state == "ready")
+        .values(assignee=actor)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise TaskNotClaimable(f"task is claimed by {record.assignee}")
+    _task_history(session, record, "task_claimed", actor, {"assignee": actor})
+    session.refresh(record)
+    notices.publish(session, Notice("task.claimed", task=record, actor=actor))
+    return record
+
+
+def assign(
+    session: Session,
+    *,
+    task_id: uuid.UUID,
+    assignee: str | None,
+    actor: str | None,
+    unit: str | None = None,
+) -> TaskRecord:
+    """Set or clear a ready task's assignee, and optionally give it to another unit."""
+    record = get_task(session, task_id)
+    if record.state != "ready":
+        raise TaskNotReady(f"task is {record.state}, not ready")
+    previous = {"assignee": record.assignee, "unit": record.unit_code}
+    record.assignee = assignee
+    if unit is not None and unit != record.unit_code:
+        record.unit_code = unit
+        if session.get(InstanceUnit, (record.instance_id, unit)) is None:
+            session.add(InstanceUnit(instance_id=record.instance_id, unit_code=unit))
+    event = "task_unclaimed" if assignee is None and unit is None else "task_assigned"
+    data = {"assignee": assignee, "unit": record.unit_code, "previous": previous}
+    _task_history(session, record, event, actor, data)
+    notices.publish(
+        session, Notice("task.assigned", task=record, actor=actor, data={"previous": previous})
+    )
+    session.flush()
+    return record
+
+
+def _task_history(
+    session: Session, record: TaskRecord, event: str, actor: str | None, data: dict[str, Any]
+) -> None:
+    session.add(
+        HistoryEvent(
+            instance_id=record.instance_id,
+            at=clock.now(),
+            event=event,
+            element_id=record.element_id,
+            element_type=record.element_type,
+            task_id=record.id,
+            actor=actor,
+            data=data,
+        )
+    )
+
+
+def _check_data(variables: dict[str, Any]) -> None:
+    problems = data_problems(variables)
+    if problems:
+        raise InvalidData("submitted data is invalid", errors=problems)
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+def send_message(
+    engine: Engine,
+    session: Session,
+    *,
+    name: str,
+    correlation_key: str | None,
+    variables: dict[str, Any],
+    actor: str | None,
+    visible_instances: Select[Any] | None = None,
+    unit_code: str | None = None,
+) -> tuple[MessageResult, list[Outcome]]:
+    """Deliver a message to the waiting instances it correlates with, or start new ones.
+
+    `visible_instances` (a query of instance ids) limits delivery to the sender's scope;
+    instances started by the message belong to `unit_code`.
+    """
+    _check_data(variables)
+    # No key reaches only instances without a business key: never a broadcast by omission.
+    key_matches = (
+        MessageSubscription.correlation_key.is_(None)
+        if correlation_key is None
+        else MessageSubscription.correlation_key == correlation_key
+    )
+    query = select(MessageSubscription).where(MessageSubscription.message_name == name, key_matches)
+    if visible_instances is not None:
+        query = query.where(MessageSubscription.instance_id.in_(visible_instances))
+    subscriptions = list(session.scalars(query.order_by(MessageSubscription.id)))
+    outcomes = []
+    delivered = []
+    for instance_id in dict.fromkeys(s.instance_id for s in subscriptions):
+        loaded = runtime.load(engine, session, instance_id)
+        if loaded.row.status != "running":
+            continue
+        outcomes.append(_deliver(engine, session, loaded, name, variables, actor))
+        delivered.append(instance_id)
+    started = []
+    for definition in _message_start_definitions(session, name):
+        loaded = runtime.create(
+            engine,
+            session,
+            definition,
+            business_key=correlation_key,
+            variables={},
+            actor=actor,
+            unit_code=unit_code,
+        )
+        outcome = run_step(engine, session, loaded, lambda wf: None, actor=actor)
+        if outcome.failure is None:
+            outcome = _deliver(engine, session, loaded, name, variables, actor)
+        outcomes.append(outcome)
+        started.append(loaded.row.id)
+    if not delivered and not started:
+        raise NoMessageReceiver(f"no instance is waiting for message '{name}'")
+    return MessageResult(delivered=delivered, started=started), outcomes
+
+
+def _deliver(
+    engine: Engine,
+    session: Session,
+    loaded: Loaded,
+    name: str,
+    variables: dict[str, Any],
+    actor: str | None,
+) -> Outcome:
+    def action(workflow: Any) -> None:
+        for task in list(workflow.event_manager.tasks.values()):
+            definition = task.task_spec.event_definition
+            if getattr(definition, "name", None) == name and hasattr(
+                definition, "correlation_properties"
+            ):
+                task.data.update(copy.deepcopy(variables))
+                workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(variables)))
+                return
+
+    return run_step(
+        engine,
+        session,
+        loaded,
+        action,
+        actor=actor,
+        event="message_received",
+        event_data={"name": name, "variables": variables},
+    )
+
+
+def _message_start_definitions(session: Session, name: str) -> list[ProcessDefinition]:
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(ProcessDefinition).join(
+            newest,
+            (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v),
+        )
+    )
+    return [d for d in rows if name in (d.message_starts or [])]
+
+
+# --- jobs --------------------------------------------------------------------------------
+
+
+def _early(job: Job, owner: str | None, reason: str | None) -> dict[str, Any]:
+    """What the step's history and listeners learn of a timer fired before its due time."""
+    if owner is not None or job.due_at <= clock.now():
+        return {}
+    return {"before_due": True, "early_reason": reason}
+
+
+def execute_job(
+    engine: Engine,
+    session: Session,
+    *,
+    job_id: uuid.UUID,
+    actor: str | None,
+    owner: str | None = None,
+    early_reason: str | None = None,
+) -> Outcome | None:
+    """Fire one timer now, once: the job row goes with the step; None if it is already gone.
+
+    An operator's firing before the due time is told to the step's listeners (`before_due`,
+    `early_reason`): the domain decides whether what the timer means may happen early.
+    """
+    job = session.get(Job, job_id, with_for_update=not engine.db.is_sqlite)
+    if job is None:
+        return None
+    if owner is not None and job.locked_by != owner:
+        return None  # our lease expired and another process took the job
+    if job.status == "failed" and owner is not None:
+        raise JobNotDue("job has failed; resolve its incident first")
+    loaded = runtime.load(engine, session, job.instance_id)
+    if loaded.row.status != "running":
+        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    outcome = run_step(
+        engine,
+        session,
+        loaded,
+        events.fire_timer(job.task_id),
+        actor=actor,
+        event="timer_fired",
+        event_data={
+            "job_id": str(job.id),
+            "element_id": job.element_id,
+            "due_at": job.due_at.isoformat(),
+            **_early(job, owner, early_reason),
+        },
+    )
+    if outcome.failure is not None:
+        job.status, job.last_error = "failed", outcome.failure.message
+        job.locked_by = job.locked_until = None
+        incident = session.get(Incident, outcome.incident_id)
+        if incident is not None:
+            incident.job_id = job.id
+    return outcome

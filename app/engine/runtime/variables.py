@@ -1,0 +1,73 @@
+"""Change the variables of a running instance (Camunda's "set variables"): every unfinished task
+sees the new values, waiting timers re-read their time from them, ready tasks' due dates follow."""
+
+import copy
+import uuid
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.engine.persist.data import data_problems, json_safe
+from app.engine.persist.models import TaskRecord
+from app.engine.runtime import engine as runtime
+from app.engine.runtime import projection, service
+from app.engine.runtime.engine import Engine
+from app.kit.clock import clock
+from app.kit.errors import InstanceNotRunning, InvalidData
+
+
+def set_variables(
+    engine: Engine,
+    session: Session,
+    *,
+    instance_id: uuid.UUID,
+    variables: dict[str, Any],
+    actor: str | None,
+) -> service.Outcome:
+    """Update `variables` everywhere the process will still read them, in one step."""
+    problems = data_problems(variables)
+    if problems:
+        raise InvalidData("variables are invalid", errors=problems)
+    loaded = runtime.load(engine, session, instance_id)
+    if loaded.row.status != "running":
+        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    ready: list[Any] = []
+
+    def action(workflow: Any) -> None:
+        unfinished = workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK)
+        # Waiting tasks re-inherit their parent's data when refreshed: parents need it too.
+        parents = {t.parent.id: t.parent for t in unfinished if t.parent is not None}
+        for parent in parents.values():
+            parent.data.update(copy.deepcopy(variables))
+        for task in unfinished:
+            task.data.update(copy.deepcopy(variables))
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition) and task.has_state(TaskState.WAITING):
+                task.internal_data.pop("event_value", None)  # re-evaluated on the next refresh
+            if task.has_state(TaskState.READY) and task.task_spec.manual:
+                ready.append(task)
+        workflow.refresh_timers()
+
+    outcome = service.run_step(
+        engine,
+        session,
+        loaded,
+        action,
+        actor=actor,
+        event="variables_set",
+        event_data={"variables": variables},
+    )
+    if outcome.failure is None:
+        _refresh_due_dates(session, loaded, ready)
+    return outcome
+
+
+def _refresh_due_dates(session: Session, loaded: runtime.Loaded, tasks: list[Any]) -> None:
+    for task in tasks:
+        meta = loaded.definition.meta_for(task)
+        due = projection.due_date(meta, json_safe(task.data), clock.now())
+        if due is not None:
+            session.execute(update(TaskRecord).where(TaskRecord.id == task.id).values(due_at=due))

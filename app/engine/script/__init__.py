@@ -1,0 +1,1 @@
+"""The script engine: the restricted Python that gateways, scripts and expressions run in."""

@@ -1,0 +1,1 @@
+"""Task specs the engine adds to SpiffWorkflow's, and how designers' due dates read."""
