@@ -5,10 +5,10 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.activities import details, files, records, service
+from app.activities import details, files, queries, records, service
 from app.activities.models import Activity, ActivityUnit, Attachment
 from app.activities.schemas import (
     ActivityDetail,
@@ -26,14 +26,14 @@ from app.activities.schemas import (
 )
 from app.engine import EngineDep, Outcome, stepped
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
+from app.identity.policy import Forbidden, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Search, Text, Year
 from app.kit.errors import InvalidData, NotFound
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
 from app.org.models import Unit
-from app.supervision.api import visible as matter_visible
+from app.supervision import queries as matter_queries
 from app.supervision.models import Matter
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"], responses=ERRORS)
@@ -43,29 +43,12 @@ Reader = Annotated[Principal, Depends(permission("activities.read"))]
 Recorder = Annotated[Principal, Depends(permission("activities.record"))]
 
 
-def visible(scope: Scope) -> ColumnElement[bool]:
-    """Activities one of whose units (owner, target, invitee, evaluator) is in scope."""
-    if scope.everything:
-        return true()
-    involved = select(ActivityUnit.activity_id).where(scope.clause(ActivityUnit.unit_code))
-    return Activity.id.in_(involved)
-
-
-def _visible_activity(s: Session, principal: Principal, activity_id: uuid.UUID) -> Activity:
-    activity = s.scalars(
-        select(Activity).where(Activity.id == activity_id, visible(scope_of(s, principal)))
-    ).first()
-    if activity is None:
-        raise NotFound(f"activity {activity_id} not found")
-    return activity
-
-
 def _owned_activity(
     s: Session, principal: Principal, activity_id: uuid.UUID, action: str
 ) -> Activity:
     """An activity the caller controls (policy.controls: its owner unit, the offices above it,
     admins); 404 unseen, 403 when the caller is only involved (a target, an invitee)."""
-    activity = _visible_activity(s, principal, activity_id)
+    activity = queries.readable_activity(s, principal, activity_id)
     require_control(
         s,
         principal,
@@ -128,9 +111,9 @@ def _check_matters(s: Session, principal: Principal, matter_ids: list[uuid.UUID]
         return
     seen = set(
         s.scalars(
-            select(Matter.id).where(
-                Matter.id.in_(matter_ids), matter_visible(scope_of(s, principal))
-            )
+            matter_queries.readable(s, principal)
+            .where(Matter.id.in_(matter_ids))
+            .with_only_columns(Matter.id)
         )
     )
     errors = [
@@ -159,7 +142,7 @@ def list_activities(
 ) -> Page[ActivityOut]:
     """Activities in your scope (run by, aimed at or involving your units), newest first."""
     with engine.db.session() as s:
-        query = select(Activity).where(visible(scope_of(s, principal)))
+        query = queries.readable(s, principal)
         for column, value in (
             (Activity.method, method),
             (Activity.kind, kind),
@@ -192,7 +175,7 @@ def list_activities(
 def get_activity(activity_id: uuid.UUID, engine: EngineDep, principal: Reader) -> ActivityDetail:
     """One activity: its records per method, conclusion, objections, attachments, open tasks."""
     with engine.db.session() as s:
-        return details.detail(s, _visible_activity(s, principal, activity_id))
+        return details.detail(s, queries.readable_activity(s, principal, activity_id))
 
 
 @router.post(
@@ -211,7 +194,7 @@ def upload_attachment(
     filename = _filename(file.filename)
 
     def work(s: Session) -> AttachmentOut:
-        activity = _visible_activity(s, principal, activity_id)
+        activity = queries.readable_activity(s, principal, activity_id)
         row = records.store_attachment(
             s,
             activity,
@@ -248,7 +231,7 @@ def list_attachments(
 ) -> list[AttachmentOut]:
     """The activity's attachments (metadata)."""
     with engine.db.session() as s:
-        activity = _visible_activity(s, principal, activity_id)
+        activity = queries.readable_activity(s, principal, activity_id)
         rows = s.scalars(
             select(Attachment)
             .where(Attachment.activity_id == activity.id)
@@ -264,7 +247,7 @@ def download_attachment(attachment_id: uuid.UUID, engine: EngineDep, principal: 
         row = s.get(Attachment, attachment_id)
         if row is None:
             raise NotFound(f"attachment {attachment_id} not found")
-        _visible_activity(s, principal, row.activity_id)
+        queries.readable_activity(s, principal, row.activity_id)
         headers = {
             "Content-Disposition": files.content_disposition(row.filename),
             "X-Content-SHA256": row.sha256,
@@ -404,7 +387,7 @@ def file_objection(
     """复核申请 (条例 Art. 17): a target unit objects to the conclusion within 30 days."""
 
     def work(s: Session) -> tuple[Outcome, ObjectionOut | None]:
-        activity = _visible_activity(s, principal, activity_id)
+        activity = queries.readable_activity(s, principal, activity_id)
         objection, outcome = records.file_objection(
             engine, s, activity, body, unit=principal.unit, actor=principal.sub
         )

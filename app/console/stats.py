@@ -17,9 +17,10 @@ from app.engine import EngineDep
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.supervision import matters
-from app.supervision.api import MatterFilters, matter_query
+from app.supervision import queries as matter_queries
 from app.supervision.matter_lights import overdue
 from app.supervision.models import Matter
+from app.supervision.schemas import MatterFilters
 
 router = APIRouter()  # joined to the console's router (/api/v1/console) by app/console/api.py
 GroupBy = Literal["light", "status", "category", "source_type", "unit", "month"]
@@ -50,7 +51,7 @@ def matter_stats(
     """Matters in your scope passing the list's filters, counted per `group_by` (`unit`: the lead
     unit; `month`: the month assigned, `YYYY-MM`)."""
     with engine.db.session() as s:
-        found = matter_query(s, principal, filters).subquery()
+        found = matter_queries.filtered(s, principal, filters).subquery()
         key: ColumnElement[str] = {
             "light": found.c.light,
             "status": found.c.status,

@@ -13,10 +13,12 @@ subpackages, which are its own:
 The engine imports no domain package. It tells what happened through step handlers
 (`Engine.steps`: a `StepRegistry` of handlers keyed by the diagram's markers, each given a
 `StepContext`) and notices (`listen`, given a `Notice`); a domain rule it shows on tasks comes
-through a hook (`Engine.due_marker`).
+through a hook (`Engine.due_marker`). Who may read which instances (`readable_instance_ids`,
+from `api/queries.py`) is here for the domains whose rows hang on an instance.
 """
 
 from app.engine.api.deps import EngineDep, model_response, raise_failure, stepped
+from app.engine.api.queries import readable_instance_ids
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import (
     HistoryEvent,
@@ -79,6 +81,7 @@ __all__ = [
     "listen",
     "model_response",
     "raise_failure",
+    "readable_instance_ids",
     "set_variables",
     "start_instance",
     "stepped",

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.engine import Engine, EngineDep
-from app.events import outbox
+from app.events import outbox, queries
 from app.events.catalogue import TYPES
-from app.identity.policy import permission, scope_of
+from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Text
 from app.kit.errors import InvalidData
@@ -90,7 +90,7 @@ def _read(
         cursor,
         limit=limit,
         types=types,
-        visible=outbox.visible_in(scope_of(s, principal)),
+        readable=queries.readable(s, principal),
         until=mark,
     )
     following = outbox.Cursor.of(events[-1]) if len(events) == limit else mark

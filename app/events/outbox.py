@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, exists, insert, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Select, event, insert, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.events.models import EventConsumer, OutboxEvent, OutboxEventUnit
-from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.errors import InvalidData
 
@@ -136,13 +135,13 @@ def read_after(
     *,
     limit: int,
     types: list[str] | None = None,
-    visible: ColumnElement[bool] | None = None,
+    readable: Select[OutboxEvent] | None = None,
     until: Cursor | None = None,
 ) -> list[OutboxEvent]:
-    """The next `limit` settled events after `cursor` (up to `until`), optionally of `types`
-    and visible ones."""
+    """The next `limit` settled events after `cursor` (up to `until`), optionally of `types`,
+    from `readable` (a caller's readable events, `app.events.queries`) or from all."""
     query = (
-        select(OutboxEvent)
+        (select(OutboxEvent) if readable is None else readable)
         .where(tuple_(OutboxEvent.txid, OutboxEvent.id) > tuple_(cursor.txid, cursor.id))
         .where(_settled(session))
         .order_by(OutboxEvent.txid, OutboxEvent.id)
@@ -153,8 +152,6 @@ def read_after(
         query = query.where(position <= tuple_(until.txid, until.id))
     if types:
         query = query.where(OutboxEvent.type.in_([_full(t) for t in types]))
-    if visible is not None:
-        query = query.where(visible)
     return list(session.scalars(query))
 
 
@@ -167,17 +164,6 @@ def last_settled(session: Session) -> Cursor | None:
         .limit(1)
     ).first()
     return Cursor(row.txid, row.id) if row is not None else None
-
-
-def visible_in(scope: Scope) -> ColumnElement[bool] | None:
-    """Events one of whose units is in `scope` (None: everything is visible)."""
-    if scope.everything:
-        return None
-    return exists(
-        select(OutboxEventUnit.event_row_id).where(
-            OutboxEventUnit.event_row_id == OutboxEvent.id, scope.clause(OutboxEventUnit.unit_code)
-        )
-    )
 
 
 def _full(type_: str) -> str:

@@ -5,7 +5,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.api import access
@@ -13,6 +12,7 @@ from app.engine.api.deps import EngineDep, stepped
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import ProcessInstance
 from app.engine.runtime import service
+from app.external import queries
 from app.external import service as external_tasks
 from app.external.schemas import (
     BpmnError,
@@ -26,10 +26,10 @@ from app.external.schemas import (
     SetRetries,
 )
 from app.identity import audit
-from app.identity.policy import Forbidden, allowed, current_principal, permission, scope_of
+from app.identity.policy import Forbidden, allowed, current_principal, permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
-from app.kit.errors import InvalidData, NotFound
+from app.kit.errors import InvalidData
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
 
@@ -280,7 +280,7 @@ def set_retries(
     its incident is resolved and the instance runs again when no other incident is open."""
 
     def work(s: Session) -> ExternalTaskResult:
-        found = _visible(s, principal, task_id)
+        found = queries.readable_task(s, principal, task_id)
         access.instance_to_control(s, principal, found.instance_id, "incidents.resolve")
         row = external_tasks.set_retries(
             s,
@@ -325,12 +325,7 @@ def list_external_tasks(
     """External tasks waiting or locked, oldest first: workers see all; offices those of
     instances in their scope."""
     with engine.db.session() as s:
-        query = select(ExternalTask)
-        if not allowed(principal, "external_tasks.work"):
-            scope = scope_of(s, principal)
-            if not scope.everything:
-                visible = access.visible_instance_ids(scope)
-                query = query.where(ExternalTask.instance_id.in_(visible))
+        query = queries.readable(s, principal)
         if topic:
             query = query.where(ExternalTask.topic == topic)
         if locked is not None:
@@ -354,16 +349,4 @@ def get_external_task(
 ) -> ExternalTaskDetail:
     """One external task, with its last error's details."""
     with engine.db.session() as s:
-        return ExternalTaskDetail.model_validate(_visible(s, principal, task_id))
-
-
-def _visible(s: Session, principal: Principal, task_id: uuid.UUID) -> ExternalTask:
-    row = s.get(ExternalTask, task_id)
-    if row is None:
-        raise NotFound(f"external task {task_id} not found")
-    if not allowed(principal, "external_tasks.work"):
-        try:
-            access.instance(s, principal, row.instance_id)
-        except NotFound as exc:
-            raise NotFound(f"external task {task_id} not found") from exc
-    return row
+        return ExternalTaskDetail.model_validate(queries.readable_task(s, principal, task_id))

@@ -9,13 +9,12 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
+from app.identity.policy import Forbidden, permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
-from app.kit.errors import NotFound
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
-from app.notifications import contacts, retry
+from app.notifications import contacts, queries, retry
 from app.notifications.models import Contact, Notification
 from app.notifications.schemas import (
     ContactAdminIn,
@@ -26,7 +25,7 @@ from app.notifications.schemas import (
 )
 from app.notifications.worker import planner
 from app.rectification.models import Rectification
-from app.supervision.api import visible
+from app.supervision import queries as matter_queries
 from app.supervision.models import Matter
 
 contacts_router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
@@ -85,7 +84,7 @@ def list_contacts(
 ) -> Page[ContactOut]:
     """Contacts of the units in your scope, by unit and name."""
     with db.session() as s:
-        query = select(Contact).where(scope_of(s, principal).clause(Contact.unit_code))
+        query = queries.readable_contacts(s, principal)
         if unit:
             query = query.where(Contact.unit_code == unit)
         rows = s.scalars(query.order_by(Contact.unit_code, Contact.name, Contact.sub))
@@ -141,7 +140,7 @@ def list_notifications(
 ) -> Page[NotificationOut]:
     """Messages about, or to, units in your scope, newest first."""
     with db.session() as s:
-        query = select(Notification).where(_visible(scope_of(s, principal)))
+        query = queries.readable_notifications(s, principal)
         if status_ is not None:
             query = query.where(Notification.status == status_)
         if unit:
@@ -164,11 +163,7 @@ def matter_notifications(
 ) -> list[NotificationOut]:
     """Every message about a matter, oldest first: proof that a unit was told, and when."""
     with db.session() as s:
-        found = s.scalar(
-            select(Matter.id).where(Matter.id == matter_id, visible(scope_of(s, principal)))
-        )
-        if found is None:
-            raise NotFound(f"matter {matter_id} not found")
+        matter_queries.readable_matter(s, principal, matter_id)
         rows = s.scalars(
             select(Notification)
             .where(Notification.matter_id == matter_id)
@@ -184,13 +179,7 @@ def retry_notification(
     """Send a failed message again (now); one that reached nobody looks for contacts again."""
 
     def work(s: Session) -> list[NotificationOut]:
-        row = s.scalars(
-            select(Notification).where(
-                Notification.id == notification_id, _visible(scope_of(s, principal))
-            )
-        ).first()
-        if row is None:
-            raise NotFound(f"notification {notification_id} not found")
+        row = queries.readable_notification(s, principal, notification_id)
         _control_subject(s, principal, row)
         rows = retry.retry(s, row, planner(request.app.state.settings))
         _audit(
@@ -227,10 +216,6 @@ def _control_subject(s: Session, principal: Principal, row: Notification) -> Non
         object_id=row.matter_id or row.rectification_id or row.id,
         owner_unit=owner,
     )
-
-
-def _visible(scope: Scope) -> Any:
-    return or_(scope.clause(Notification.unit_code), scope.clause(Notification.recipient_unit))
 
 
 def _in_scope(s: Session, principal: Principal, unit: str) -> None:

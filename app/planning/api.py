@@ -4,18 +4,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import EngineDep, Outcome, TaskOut, TaskRecord, stepped
 from app.identity import audit
-from app.identity.policy import Scope, permission, require_control, scope_of
+from app.identity.policy import permission, require_control, scope_of
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Year
-from app.kit.errors import NotFound
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
-from app.planning import events, plans, proposals
+from app.planning import events, plans, proposals, queries
 from app.planning.models import ActivityProposal, AnnualPlan
 from app.planning.overlap import DEFAULT_THRESHOLD
 from app.planning.schemas import (
@@ -63,20 +62,6 @@ def _ready_tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
 # --- annual plans --------------------------------------------------------------------------
 
 
-def _plans_visible(scope: Scope) -> ColumnElement[bool]:
-    """Plans of an office in scope (or awaiting a government leader in scope)."""
-    return or_(scope.clause(AnnualPlan.owner_unit), scope.clause(AnnualPlan.leader_unit))
-
-
-def _visible_plan(s: Session, principal: Principal, plan_id: uuid.UUID) -> AnnualPlan:
-    plan = s.scalars(
-        select(AnnualPlan).where(AnnualPlan.id == plan_id, _plans_visible(scope_of(s, principal)))
-    ).first()
-    if plan is None:
-        raise NotFound(f"plan {plan_id} not found")
-    return plan
-
-
 def _plan_detail(s: Session, plan: AnnualPlan) -> PlanDetail:
     history = [EventOut.model_validate(e) for e in events.history(s, plan_id=plan.id)]
     return PlanDetail(
@@ -121,7 +106,7 @@ def list_plans(
 ) -> Page[PlanOut]:
     """Annual plans in your scope, newest year first."""
     with engine.db.session() as s:
-        query = select(AnnualPlan).where(_plans_visible(scope_of(s, principal)))
+        query = queries.readable_plans(s, principal)
         if year is not None:
             query = query.where(AnnualPlan.year == year)
         if status_ is not None:
@@ -134,7 +119,7 @@ def list_plans(
 def get_plan(plan_id: uuid.UUID, engine: EngineDep, principal: PlanReader) -> PlanDetail:
     """One plan: its items (with the matters and activities they became), open tasks, history."""
     with engine.db.session() as s:
-        return _plan_detail(s, _visible_plan(s, principal, plan_id))
+        return _plan_detail(s, queries.readable_plan(s, principal, plan_id))
 
 
 @plans_router.put("/{plan_id}/items", response_model=PlanDetail)
@@ -144,7 +129,7 @@ def revise_plan_items(
     """Revise the items while drafting or after a return (409 otherwise)."""
 
     def work(s: Session) -> PlanDetail:
-        plan = _visible_plan(s, principal, plan_id)
+        plan = queries.readable_plan(s, principal, plan_id)
         require_control(
             s,
             principal,
@@ -169,24 +154,6 @@ def revise_plan_items(
 
 
 # --- activity proposals --------------------------------------------------------------------
-
-
-def _proposals_visible(scope: Scope) -> ColumnElement[bool]:
-    """Proposals of a division in scope, or reviewed by an office in scope."""
-    return or_(
-        scope.clause(ActivityProposal.division_unit), scope.clause(ActivityProposal.office_unit)
-    )
-
-
-def _visible_proposal(s: Session, principal: Principal, proposal_id: uuid.UUID) -> ActivityProposal:
-    proposal = s.scalars(
-        select(ActivityProposal).where(
-            ActivityProposal.id == proposal_id, _proposals_visible(scope_of(s, principal))
-        )
-    ).first()
-    if proposal is None:
-        raise NotFound(f"activity proposal {proposal_id} not found")
-    return proposal
 
 
 def _proposal_detail(s: Session, proposal: ActivityProposal) -> ProposalDetail:
@@ -238,7 +205,7 @@ def list_proposals(
 ) -> Page[ProposalOut]:
     """Activity proposals in your scope, newest first."""
     with engine.db.session() as s:
-        query = select(ActivityProposal).where(_proposals_visible(scope_of(s, principal)))
+        query = queries.readable_proposals(s, principal)
         if status_ is not None:
             query = query.where(ActivityProposal.status == status_)
         return page(s, query, ActivityProposal.code.desc(), ProposalOut, limit, offset)
@@ -250,7 +217,7 @@ def get_proposal(
 ) -> ProposalDetail:
     """One proposal: the overlaps found at submission, the review, the decision, the history."""
     with engine.db.session() as s:
-        return _proposal_detail(s, _visible_proposal(s, principal, proposal_id))
+        return _proposal_detail(s, queries.readable_proposal(s, principal, proposal_id))
 
 
 @proposals_router.get("/{proposal_id}/overlaps", response_model=list[OverlapOut])
@@ -262,6 +229,6 @@ def get_overlaps(
 ) -> list[OverlapOut]:
     """The overlapping supervisions now, ranked, each with its reasons (seed 二(一))."""
     with engine.db.session() as s:
-        proposal = _visible_proposal(s, principal, proposal_id)
+        proposal = queries.readable_proposal(s, principal, proposal_id)
         found = proposals.overlaps(s, proposal, viewer=scope_of(s, principal), threshold=threshold)
         return [OverlapOut.model_validate(proposals.as_json(m)) for m in found]

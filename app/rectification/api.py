@@ -68,7 +68,8 @@ def list_rectifications(
     """Rectifications in your scope (owned by, or with a part for, your units), newest first."""
     with engine.db.session() as s:
         query = queries.filtered(
-            scope_of(s, principal),
+            s,
+            principal,
             status=status_,
             unit=unit,
             light=light,
@@ -84,7 +85,7 @@ def get_rectification(
 ) -> RectificationDetail:
     """One rectification: its parts with lights and urgings, ready tasks and history."""
     with engine.db.session() as s:
-        found = queries.get_visible(s, scope_of(s, principal), rectification_id)
+        found = queries.readable_rectification(s, principal, rectification_id)
         return queries.detail(s, found)
 
 

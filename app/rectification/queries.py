@@ -3,12 +3,12 @@
 import uuid
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from app.engine import TaskOut, TaskRecord
+from app.identity import readable as base
 from app.identity.policy import Scope
-from app.kit.errors import NotFound
 from app.org.models import Unit
 from app.rectification.models import (
     Rectification,
@@ -25,18 +25,29 @@ from app.rectification.schemas import (
 )
 
 
-def visible(scope: Scope) -> ColumnElement[bool]:
+def readable_clause(scope: Scope) -> ColumnElement[bool]:
     """Rectifications owned by a unit in scope, or with a part for a unit in scope."""
-    if scope.everything:
-        return true()
-    parts = select(RectificationPart.rectification_id).where(
-        scope.clause(RectificationPart.unit_code)
+    return base.any_unit(scope, Rectification.owner_unit) | base.linked(
+        scope, Rectification.id, RectificationPart.rectification_id, RectificationPart.unit_code
     )
-    return or_(scope.clause(Rectification.owner_unit), Rectification.id.in_(parts))
+
+
+def readable(session: Session, who: base.Who) -> Select[Rectification]:
+    """The rectifications `who` may read."""
+    return select(Rectification).where(readable_clause(base.scope(session, who)))
+
+
+def readable_rectification(
+    session: Session, who: base.Who, rectification_id: uuid.UUID
+) -> Rectification:
+    """One rectification `who` may read, or 404."""
+    statement = readable(session, who).where(Rectification.id == rectification_id)
+    return base.one(session, statement, "rectification", rectification_id)
 
 
 def filtered(
-    scope: Scope,
+    session: Session,
+    who: base.Who,
     *,
     status: str | None = None,
     unit: str | None = None,
@@ -44,8 +55,8 @@ def filtered(
     overdue: bool | None = None,
     today: date,
 ) -> Select[Rectification]:
-    """The list query: in scope, then each filter given."""
-    query = select(Rectification).where(visible(scope))
+    """The list query (and the ledger's): the readable rectifications, then each filter given."""
+    query = readable(session, who)
     if status is not None:
         query = query.where(Rectification.status == status)
     if light is not None:
@@ -68,16 +79,6 @@ def filtered(
         condition = Rectification.id.in_(late)
         query = query.where(condition if overdue else ~condition)
     return query
-
-
-def get_visible(session: Session, scope: Scope, rectification_id: uuid.UUID) -> Rectification:
-    """One rectification the caller may see, or 404."""
-    found = session.scalars(
-        select(Rectification).where(Rectification.id == rectification_id, visible(scope))
-    ).first()
-    if found is None:
-        raise NotFound(f"rectification {rectification_id} not found")
-    return found
 
 
 def detail(session: Session, rectification: Rectification) -> RectificationDetail:

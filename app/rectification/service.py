@@ -24,8 +24,9 @@ from app.results.models import Bulletin
 from app.sequences import next_code
 from app.supervision import lights
 from app.supervision import matters as matter_service
+from app.supervision import queries as matter_queries
 from app.supervision.deadlines import add_days
-from app.supervision.models import Assignment, Matter
+from app.supervision.models import Matter
 from app.supervision.timeline import note as matter_note
 
 PROCESS_KEY = "rectification"
@@ -138,8 +139,10 @@ def _check_source(session: Session, body: RectificationIn, scope: Scope) -> Matt
     source = body.source
     matter = None
     if source.matter_id is not None:
-        matter = session.get(Matter, source.matter_id)
-        if matter is None or not _matter_visible(session, matter, scope):
+        matter = session.scalars(
+            matter_queries.readable(session, scope).where(Matter.id == source.matter_id)
+        ).first()
+        if matter is None:
             _unknown("source.matter_id", source.matter_id)
     if source.activity_id is not None:
         activity = session.get(Activity, source.activity_id)
@@ -150,13 +153,6 @@ def _check_source(session: Session, body: RectificationIn, scope: Scope) -> Matt
         if bulletin is None or not scope.contains(session, bulletin.owner_unit):
             _unknown("source.bulletin_id", source.bulletin_id)
     return matter
-
-
-def _matter_visible(session: Session, matter: Matter, scope: Scope) -> bool:
-    if scope.contains(session, matter.owner_unit):
-        return True
-    units = session.scalars(select(Assignment.unit_code).where(Assignment.matter_id == matter.id))
-    return any(scope.contains(session, u) for u in units)
 
 
 def _unknown(field: str, value: uuid.UUID) -> None:

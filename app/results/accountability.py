@@ -13,10 +13,10 @@ from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.timezone import CHINA
 from app.results.bulletins import ESCALATIONS, URGINGS
-from app.results.common import check_units, next_code, start_process, unit_names, visible_matters
+from app.results.common import check_units, next_code, readable_matters, start_process, unit_names
 from app.results.models import AccountabilityCase
 from app.results.schemas import AccountabilityIn, Suggestion
-from app.supervision.api import visible
+from app.supervision import queries as matter_queries
 from app.supervision.matters import today
 from app.supervision.models import Matter, Urging
 
@@ -42,7 +42,7 @@ def create(
 ) -> tuple[AccountabilityCase, Outcome]:
     """Record the proposal and start the `accountability` process at the office's draft."""
     check_units(session, scope, body.unit_codes, "unit_codes")
-    visible_matters(session, scope, body.matter_ids, "matter_ids")
+    readable_matters(session, scope, body.matter_ids, "matter_ids")
     case = AccountabilityCase(
         id=uuid.uuid4(),
         code=next_code(session, AccountabilityCase, "WZ", today()),
@@ -87,7 +87,11 @@ def suggestions(
     query = (
         select(Urging.unit_code, Urging.kind, Urging.matter_id, Urging.deadline_id)
         .join(Matter, Matter.id == Urging.matter_id)
-        .where(visible(scope), scope.clause(Urging.unit_code), Urging.kind.in_(URGINGS))
+        .where(
+            matter_queries.readable_clause(scope),
+            scope.clause(Urging.unit_code),
+            Urging.kind.in_(URGINGS),
+        )
     )
     if start is not None:
         query = query.where(Urging.at >= datetime.combine(start, time(), CHINA))

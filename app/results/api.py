@@ -1,9 +1,8 @@
 """REST routes of results: supervision reports, bulletins, accountability, urging notices."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
@@ -18,8 +17,8 @@ from app.kit.bounds import Day, Limit, Offset, Text
 from app.kit.errors import InvalidData, NotFound
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
-from app.results import accountability, bulletins, documents, reports
-from app.results.common import readable, ready_tasks
+from app.results import accountability, bulletins, documents, queries, reports
+from app.results.common import ready_tasks
 from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
 from app.results.schemas import (
     AccountabilityDetail,
@@ -34,7 +33,7 @@ from app.results.schemas import (
     ReportOut,
     Suggestion,
 )
-from app.supervision.api import visible
+from app.supervision import queries as matter_queries
 from app.supervision.models import Matter, Urging
 
 reports_router = APIRouter(
@@ -50,42 +49,10 @@ routers: list[APIRouter] = [reports_router, bulletins_router, accountability_rou
 ReportReader = Annotated[Principal, Depends(permission("reports.read"))]
 BulletinReader = Annotated[Principal, Depends(permission("bulletins.read"))]
 CaseReader = Annotated[Principal, Depends(permission("accountability.read"))]
-PUBLISHED_BULLETIN = ("issued",)
-PUBLISHED_REPORT = ("approved",)
-PUBLISHED_CASE = ("decided", "transferred")
 
 
 def _tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
     return [TaskOut.model_validate(t) for t in ready_tasks(s, instance_id)]
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One kind of result: who may read which of its rows (drafts in the owner's scope, the
-    published ones also by their recipients — `readable`)."""
-
-    model: Any
-    name: str
-    published: Any
-    label: str
-
-    def query(self, s: Session, principal: Principal) -> Any:
-        m = self.model
-        scope = scope_of(s, principal)
-        return select(m).where(
-            readable(self.name, scope, m.owner_unit, m.status, m.id, self.published)
-        )
-
-    def one(self, s: Session, principal: Principal, object_id: uuid.UUID) -> Any:
-        row = s.scalars(self.query(s, principal).where(self.model.id == object_id)).first()
-        if row is None:
-            raise NotFound(f"{self.label} {object_id} not found")
-        return row
-
-
-REPORTS = Kind(SupervisionReport, "report", PUBLISHED_REPORT, "supervision report")
-BULLETINS = Kind(Bulletin, "bulletin", PUBLISHED_BULLETIN, "bulletin")
-CASES = Kind(AccountabilityCase, "accountability", PUBLISHED_CASE, "accountability case")
 
 
 # --- supervision reports -------------------------------------------------------------------
@@ -146,7 +113,7 @@ def list_reports(
 ) -> Page[ReportOut]:
     """Reports in your scope (drafts of your office's government; approved ones sent to you)."""
     with engine.db.session() as s:
-        query = REPORTS.query(s, principal)
+        query = queries.REPORTS.readable(s, principal)
         if kind:
             query = query.where(SupervisionReport.kind == kind)
         if status_:
@@ -158,14 +125,14 @@ def list_reports(
 def get_report(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> ReportDetail:
     """One report with its situation, analysis, recommendations, matters and instruction."""
     with engine.db.session() as s:
-        return _report_detail(s, REPORTS.one(s, principal, report_id))
+        return _report_detail(s, queries.REPORTS.readable_one(s, principal, report_id))
 
 
 @reports_router.get("/{report_id}/document.docx", response_class=Response)
 def report_document(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> Response:
     """The report as a Word document."""
     with engine.db.session() as s:
-        row = REPORTS.one(s, principal, report_id)
+        row = queries.REPORTS.readable_one(s, principal, report_id)
         content = documents.report(s, row)
     return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
 
@@ -246,7 +213,7 @@ def list_bulletins(
 ) -> Page[BulletinOut]:
     """Bulletins in your scope: drafts of your office's government, issued ones that reach you."""
     with engine.db.session() as s:
-        query = BULLETINS.query(s, principal)
+        query = queries.BULLETINS.readable(s, principal)
         if status_:
             query = query.where(Bulletin.status == status_)
         return page(s, query, Bulletin.created_at.desc(), BulletinOut, limit, offset)
@@ -258,7 +225,7 @@ def get_bulletin(
 ) -> BulletinDetail:
     """One bulletin with its entries."""
     with engine.db.session() as s:
-        return _bulletin_detail(s, BULLETINS.one(s, principal, bulletin_id))
+        return _bulletin_detail(s, queries.BULLETINS.readable_one(s, principal, bulletin_id))
 
 
 @bulletins_router.get("/{bulletin_id}/document.docx", response_class=Response)
@@ -267,7 +234,7 @@ def bulletin_document(
 ) -> Response:
     """The bulletin as a Word document."""
     with engine.db.session() as s:
-        row = BULLETINS.one(s, principal, bulletin_id)
+        row = queries.BULLETINS.readable_one(s, principal, bulletin_id)
         content = documents.bulletin(s, row)
     return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
 
@@ -345,7 +312,7 @@ def list_accountability(
 ) -> Page[AccountabilityOut]:
     """Accountability cases in your scope."""
     with engine.db.session() as s:
-        query = CASES.query(s, principal)
+        query = queries.CASES.readable(s, principal)
         if measure:
             query = query.where(AccountabilityCase.measure == measure)
         if status_:
@@ -361,7 +328,7 @@ def get_accountability(
 ) -> AccountabilityDetail:
     """One case with its facts, basis, proposal, persons and matters."""
     with engine.db.session() as s:
-        return _case_detail(s, CASES.one(s, principal, case_id))
+        return _case_detail(s, queries.CASES.readable_one(s, principal, case_id))
 
 
 @accountability_router.get("/{case_id}/document.docx", response_class=Response)
@@ -370,7 +337,7 @@ def accountability_document(
 ) -> Response:
     """The decision (or, before it, the proposal) as a Word document."""
     with engine.db.session() as s:
-        row = CASES.one(s, principal, case_id)
+        row = queries.CASES.readable_one(s, principal, case_id)
         content = documents.accountability(s, row)
     return docx.response(content, f"问责决定-{row.code}.docx", f"{row.code}.docx")
 
@@ -388,7 +355,7 @@ def urging_notice(
     """催办通知 / 督办单 (blue, orange, red by the order of escalation) as a Word document."""
     with engine.db.session() as s:
         matter = s.scalars(
-            select(Matter).where(Matter.id == matter_id, visible(scope_of(s, principal)))
+            matter_queries.readable(s, principal).where(Matter.id == matter_id)
         ).first()
         urging = s.get(Urging, urging_id)
         if matter is None or urging is None or urging.matter_id != matter.id:

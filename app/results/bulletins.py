@@ -21,13 +21,13 @@ from app.results.common import (
     next_code,
     office_scope,
     publish,
+    readable_matters,
     start_process,
     unit_names,
-    visible_matters,
 )
 from app.results.models import Bulletin, BulletinEntry
 from app.results.schemas import BulletinIn, EntryIn, Suggestion
-from app.supervision.api import visible
+from app.supervision import queries as matter_queries
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
 from app.supervision.timeline import note
@@ -76,7 +76,7 @@ def create(
 def _check_entries(session: Session, scope: Scope, entries: list[EntryIn], field: str) -> None:
     check_units(session, scope, [e.unit_code for e in entries], f"{field}/unit_code")
     for i, entry in enumerate(entries):
-        visible_matters(session, scope, entry.matter_ids, f"{field}/{i}/matter_ids")
+        readable_matters(session, scope, entry.matter_ids, f"{field}/{i}/matter_ids")
 
 
 def _replace_entries(session: Session, bulletin: Bulletin, entries: list[EntryIn]) -> None:
@@ -177,7 +177,7 @@ def suggestions(session: Session, scope: Scope, start: date, end: date) -> list[
         select(MatterDeadline, Matter.id)
         .join(Matter, Matter.id == MatterDeadline.matter_id)
         .where(
-            visible(scope),
+            matter_queries.readable_clause(scope),
             scope.clause(MatterDeadline.unit_code),
             MatterDeadline.due >= start,
             MatterDeadline.due <= end,
@@ -216,7 +216,7 @@ def _count_urgings(
         select(Urging.unit_code, Urging.kind, Urging.matter_id)
         .join(Matter, Matter.id == Urging.matter_id)
         .where(
-            visible(scope),
+            matter_queries.readable_clause(scope),
             scope.clause(Urging.unit_code),
             Urging.kind.in_(URGINGS),
             Urging.at >= since,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import sequences
@@ -17,7 +17,7 @@ from app.org import service as units
 from app.org.models import Unit
 from app.results.models import ResultRecipient
 from app.sequences import next_number
-from app.supervision.api import visible
+from app.supervision import queries as matter_queries
 from app.supervision.models import Matter
 
 # The short names document numbers start with (苏督通〔2026〕3号), by the government's code.
@@ -54,14 +54,15 @@ def check_units(session: Session, scope: Scope, codes: Sequence[str], field: str
             )
 
 
-def visible_matters(
+def readable_matters(
     session: Session, scope: Scope, ids: Sequence[uuid.UUID], field: str
 ) -> list[Matter]:
     """The matters of `ids`, in order; 422 naming the field for one you cannot see."""
     if not ids:
         return []
     found = {
-        m.id: m for m in session.scalars(select(Matter).where(Matter.id.in_(ids), visible(scope)))
+        m.id: m
+        for m in session.scalars(matter_queries.readable(session, scope).where(Matter.id.in_(ids)))
     }
     missing = [
         {"field": f"{field}/{i}", "message": f"no matter {m} in your scope"}
@@ -83,16 +84,6 @@ def office_scope(session: Session, office_unit: str) -> Scope:
     """What an office sees: its government's subtree (used where no caller is at hand)."""
     path = units.government_path(session, office_unit)
     return Scope(everything=False, subtrees=(path,) if path else (), units=frozenset({office_unit}))
-
-
-def readable(
-    object_type: str, scope: Scope, owner: Any, status: Any, id_: Any, published: Sequence[str]
-) -> ColumnElement[bool]:
-    """Drafts: the owner office's scope; once published, also the recipients' and named units'."""
-    reached = select(ResultRecipient.object_id).where(
-        ResultRecipient.object_type == object_type, scope.clause(ResultRecipient.unit_code)
-    )
-    return scope.clause(owner) | (status.in_(published) & id_.in_(reached))
 
 
 def publish(session: Session, object_type: str, object_id: uuid.UUID, codes: Iterable[str]) -> None:

@@ -21,13 +21,13 @@ from app.kit.timezone import CHINA
 from app.results.common import (
     check_units,
     next_code,
+    readable_matters,
     start_process,
     unit_names,
-    visible_matters,
 )
 from app.results.models import SupervisionReport
 from app.results.schemas import ReportIn
-from app.supervision.api import visible
+from app.supervision import queries as matter_queries
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, ProgressReport
 
@@ -99,7 +99,7 @@ def create(
 def assemble(session: Session, scope: Scope, body: ReportIn) -> Draft:
     """情况、分析、建议 from the matters and activities of the period."""
     matters = (
-        visible_matters(session, scope, body.matter_ids, "matter_ids")
+        readable_matters(session, scope, body.matter_ids, "matter_ids")
         if body.matter_ids is not None
         else _active_matters(session, scope, body.period_start, body.period_end)
     )
@@ -150,9 +150,8 @@ def _active_matters(session: Session, scope: Scope, start: date, end: date) -> l
     began = datetime.combine(start, time(), CHINA)
     return list(
         session.scalars(
-            select(Matter)
+            matter_queries.readable(session, scope)
             .where(
-                visible(scope),
                 Matter.assigned_on <= end,
                 or_(Matter.closed_at.is_(None), Matter.closed_at >= began),
             )

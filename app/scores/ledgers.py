@@ -20,12 +20,12 @@ from app.rectification import queries as rectification_queries
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
 from app.scores import exports, labels
 from app.scores.gather import URGING_KINDS
-from app.supervision import api as matters_api
 from app.supervision import lights
+from app.supervision import queries as matter_queries
 from app.supervision.lights import Light
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
-from app.supervision.schemas import MatterOut
+from app.supervision.schemas import MatterFilters, MatterOut
 
 router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
 Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
@@ -37,12 +37,12 @@ RED = Light.RED.value  # domain.md §7: past due and not done is red (`lights.pa
 def matters_ledger(
     engine: EngineDep,
     principal: Exporter,
-    filters: Annotated[matters_api.MatterFilters, Depends()],
+    filters: Annotated[MatterFilters, Depends()],
 ) -> Response:
     """督查事项台账: the matter list, with the filters of `GET /matters`, as a workbook."""
     # The list's own query, so the ledger and the list never disagree on a filter or scope.
     with engine.db.session() as s:
-        query = matters_api.matter_query(s, principal, filters)
+        query = matter_queries.filtered(s, principal, filters)
         found = page(s, query, Matter.created_at.desc(), MatterOut, LEDGER_MAX_ROWS, 0)
         names = _unit_names(s)
     sheet = Sheet("督查事项台账", exports.MATTER_COLUMNS, exports.matter_rows(found.items, names))
@@ -81,7 +81,7 @@ def _overdue_deadlines(
         .where(
             lights.past_due(MatterDeadline.due, MatterDeadline.done_on, day),
             Matter.status != "closed",
-            matters_api.visible(scope),
+            matter_queries.readable_clause(scope),
         )
     )
     return [
@@ -111,7 +111,7 @@ def _overdue_parts(s: Session, scope: Scope, day: date, names: dict[str, str]) -
             RectificationPart.status != "accepted",
             RectificationPart.done_on.is_(None),
             RectificationPart.due < day,
-            rectification_queries.visible(scope),
+            rectification_queries.readable_clause(scope),
         )
     )
     return [
@@ -153,7 +153,8 @@ def rectifications_ledger(
     day = today()
     with engine.db.session() as s:
         chosen = rectification_queries.filtered(
-            scope_of(s, principal),
+            s,
+            principal,
             status=status_,
             unit=unit,
             light=light,

@@ -6,13 +6,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.identity.policy import SUBTREE_ROLES, Scope, scope_of
-from app.identity.principal import Principal, Role
+from app.identity.policy import Scope
+from app.identity.principal import Principal
 from app.kit.clock import clock
 from app.kit.errors import InvalidData
 from app.org import service as units
 from app.org.models import Unit
-from app.scores import rules
+from app.scores import queries, rules
 from app.scores.gather import Period, gather
 from app.scores.models import ScoreWeightSet
 from app.scores.schemas import (
@@ -32,20 +32,6 @@ def government_of(session: Session, unit_code: str) -> str:
     """The code of the nearest government at or above a unit (whose weights apply)."""
     path = units.government_path(session, unit_code)
     return path.rstrip("/").split("/")[-1] if path else unit_code
-
-
-def score_scope(session: Session, principal: Principal) -> Scope:
-    """Whose scores a caller reads: organisation and personnel departments (组织人事) read
-    their government's whole subtree, like offices and leaders (seed 三(三): results go to
-    them for cadre appraisal); everyone else as `scope_of`."""
-    if principal.has(Role.PERSONNEL) and not principal.has(Role.ADMIN, *SUBTREE_ROLES):
-        anchor = units.government_path(session, principal.unit)
-        return Scope(
-            everything=False,
-            subtrees=(anchor,) if anchor else (),
-            units=frozenset({principal.unit}),
-        )
-    return scope_of(session, principal)
 
 
 def weights_in_force(
@@ -109,7 +95,7 @@ def scores(session: Session, principal: Principal, period: Period, unit: str | N
     the breakdown that explains it."""
     government = government_of(session, principal.unit)
     weights, _ = weights_in_force(session, government)
-    scope = score_scope(session, principal)
+    scope = queries.readable_scope(session, principal)
     facts = gather(session, period, today())
     codes = [code for code in facts if _included(session, scope, code, unit)]
     names = {

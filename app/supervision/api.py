@@ -1,26 +1,23 @@
 """REST routes of matters: register, list with filters, one matter with everything about it."""
 
 import uuid
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import EngineDep, Outcome, TaskOut, TaskRecord, stepped
 from app.identity import audit
-from app.identity.policy import Forbidden, Scope, permission, require_control, scope_of
+from app.identity.policy import Forbidden, permission, require_control, scope_of
 from app.identity.principal import Principal
-from app.kit.bounds import Day, Limit, Offset, Search, Text, Year
-from app.kit.errors import InvalidData, NotFound
+from app.kit.bounds import Limit, Offset, Year
+from app.kit.errors import InvalidData
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
-from app.org.models import Unit
-from app.supervision import extensions, holidays, matters, recorder
-from app.supervision.deadlines import SourceType
+from app.supervision import extensions, holidays, matters, queries, recorder
 from app.supervision.lights import worst
-from app.supervision.matter_lights import live_lights, overdue
+from app.supervision.matter_lights import live_lights
 from app.supervision.models import (
     Assignment,
     ExtensionRequest,
@@ -32,13 +29,13 @@ from app.supervision.models import (
 )
 from app.supervision.schemas import (
     AssignmentOut,
-    Category,
     DeadlineOut,
     ExtensionDecision,
     ExtensionIn,
     ExtensionOut,
     LookBackIn,
     MatterDetail,
+    MatterFilters,
     MatterIn,
     MatterOut,
     ReportOut,
@@ -49,14 +46,6 @@ from app.supervision.schemas import (
 
 router = APIRouter(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("matters.read"))]
-
-
-def visible(scope: Scope) -> ColumnElement[bool]:
-    """Matters owned by, or assigned to, a unit in scope."""
-    if scope.everything:
-        return true()
-    assigned = select(Assignment.matter_id).where(scope.clause(Assignment.unit_code))
-    return or_(scope.clause(Matter.owner_unit), Matter.id.in_(assigned))
 
 
 @router.post("", response_model=MatterDetail, status_code=status.HTTP_201_CREATED)
@@ -79,7 +68,7 @@ def register_matter(
             # Decomposing (分解, domain.md §8) is the involved level's act on its own part: the
             # office of a unit the parent is assigned to breaks it down for the units below it.
             # It creates a matter owned by the caller and changes nothing of the parent's.
-            _visible_matter(s, principal, body.parent_id)
+            queries.readable_matter(s, principal, body.parent_id)
         matter, outcome = matters.register(
             engine, s, body, actor=principal.sub, owner_unit=principal.unit
         )
@@ -98,55 +87,6 @@ def register_matter(
     return stepped(engine, work)
 
 
-@dataclass
-class MatterFilters:
-    """The filters of the matter list (and of its .xlsx ledger), as query parameters."""
-
-    status_: Annotated[
-        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
-        Query(alias="status"),
-    ] = None
-    light: Literal["green", "yellow", "red"] | None = None
-    category: Category | None = None
-    source_type: SourceType | None = None
-    unit: Annotated[Text | None, Query(description="assigned to this unit or a unit below")] = None
-    overdue: bool | None = None
-    due_before: Day | None = None
-    due_after: Day | None = None
-    q: Search | None = None
-
-
-def matter_query(session: Session, principal: Principal, f: MatterFilters) -> Select[Any]:
-    """The caller's visible matters that pass the filters."""
-    query = select(Matter).where(visible(scope_of(session, principal)))
-    for column, value in (
-        (Matter.status, f.status_),
-        (Matter.light, f.light),
-        (Matter.category, f.category),
-        (Matter.source_type, f.source_type),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if f.unit:
-        below = select(Unit.code).where(Unit.path.contains(f"{f.unit}/", autoescape=True))
-        query = query.where(
-            Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
-        )
-    if f.overdue is not None:
-        late = overdue(matters.today())  # domain.md §7: red by the clock, not as last stored
-        query = query.where(late if f.overdue else ~late)
-    if f.due_before:
-        query = query.where(Matter.final_due < f.due_before)
-    if f.due_after:
-        query = query.where(Matter.final_due > f.due_after)
-    if f.q:
-        query = query.where(
-            Matter.title.contains(f.q, autoescape=True)
-            | Matter.content.contains(f.q, autoescape=True)
-        )
-    return query
-
-
 @router.get("", response_model=Page[MatterOut])
 def list_matters(
     engine: EngineDep,
@@ -157,7 +97,7 @@ def list_matters(
 ) -> Page[MatterOut]:
     """Matters in your scope, newest first."""
     with engine.db.session() as s:
-        query = matter_query(s, principal, filters)
+        query = queries.filtered(s, principal, filters)
         return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset)
 
 
@@ -165,23 +105,14 @@ def list_matters(
 def get_matter(matter_id: uuid.UUID, engine: EngineDep, principal: Reader) -> MatterDetail:
     """One matter: deadlines, assignments, reports, urgings, extensions, light, tasks, timeline."""
     with engine.db.session() as s:
-        return _detail(s, _visible_matter(s, principal, matter_id))
-
-
-def _visible_matter(s: Session, principal: Principal, matter_id: uuid.UUID) -> Matter:
-    matter = s.scalars(
-        select(Matter).where(Matter.id == matter_id, visible(scope_of(s, principal)))
-    ).first()
-    if matter is None:
-        raise NotFound(f"matter {matter_id} not found")
-    return matter
+        return _detail(s, queries.readable_matter(s, principal, matter_id))
 
 
 def _controlled_matter(
     s: Session, principal: Principal, matter_id: uuid.UUID, action: str
 ) -> Matter:
     """A matter the caller controls (policy.controls): 404 unseen, 403 seen but only involved."""
-    matter = _visible_matter(s, principal, matter_id)
+    matter = queries.readable_matter(s, principal, matter_id)
     require_control(
         s,
         principal,
@@ -256,7 +187,7 @@ def request_extension(
     """延期申请: your unit asks for more time, with reasons and progress, before the deadline."""
 
     def work(s: Session) -> ExtensionOut:
-        matter = _visible_matter(s, principal, matter_id)
+        matter = queries.readable_matter(s, principal, matter_id)
         row = extensions.request(s, matter, body, unit=principal.unit, actor=principal.sub)
         audit.record_change(
             s,

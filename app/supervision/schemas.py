@@ -1,13 +1,15 @@
 """Bodies of the matter API."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.engine import TaskOut
-from app.kit.bounds import Day, Input, Text
+from app.kit.bounds import Day, Input, Search, Text
 from app.supervision.deadlines import SourceType
 
 # seed 一(二): the eight kinds of supervised work.
@@ -208,3 +210,22 @@ class LookBackIn(Input):
 
     check_days: int = Field(default=15, ge=1, le=365)
     rectify_days: int = Field(default=30, ge=1, le=365)
+
+
+@dataclass
+class MatterFilters:
+    """The filters of the matter list (and of its .xlsx ledger and its stats), as query
+    parameters; `app.supervision.queries.filtered` applies them to the readable matters."""
+
+    status_: Annotated[
+        Literal["planning", "handling", "reviewing", "evaluating", "closed"] | None,
+        Query(alias="status"),
+    ] = None
+    light: Literal["green", "yellow", "red"] | None = None
+    category: Category | None = None
+    source_type: SourceType | None = None
+    unit: Annotated[Text | None, Query(description="assigned to this unit or a unit below")] = None
+    overdue: bool | None = None
+    due_before: Day | None = None
+    due_after: Day | None = None
+    q: Search | None = None

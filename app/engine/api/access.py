@@ -4,14 +4,14 @@ and may act on. Rules come from `app.identity.policy`; this module only maps the
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select, true
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.engine.persist.models import InstanceUnit, Job, ProcessInstance, TaskRecord
+from app.engine.api import queries
+from app.engine.persist.models import Job, ProcessInstance, TaskRecord
 from app.engine.runtime import service
 from app.identity.policy import (
     Forbidden,
-    Scope,
     allowed,
     can_work,
     controlled_clause,
@@ -23,37 +23,9 @@ from app.identity.principal import Principal
 from app.kit.errors import NotFound
 
 
-def visible_instance_ids(scope: Scope) -> Select[Any]:
-    """Ids of the instances that involve a unit in scope."""
-    return select(InstanceUnit.instance_id).where(scope.clause(InstanceUnit.unit_code))
-
-
-def instances_clause(scope: Scope) -> ColumnElement[bool]:
-    """SQL condition on ProcessInstance: visible to this scope."""
-    if scope.everything:
-        return true()
-    return ProcessInstance.id.in_(visible_instance_ids(scope))
-
-
-def tasks_clause(scope: Scope) -> ColumnElement[bool]:
-    """SQL condition on TaskRecord: the task's unit is in scope."""
-    return scope.clause(TaskRecord.unit_code)
-
-
-def jobs_clause(scope: Scope) -> ColumnElement[bool]:
-    """SQL condition on Job: its instance is visible."""
-    if scope.everything:
-        return true()
-    return Job.instance_id.in_(visible_instance_ids(scope))
-
-
 def instance(session: Session, principal: Principal, instance_id: uuid.UUID) -> ProcessInstance:
     """The instance if the caller may see it; 404 otherwise (its existence is not revealed)."""
-    row = session.get(ProcessInstance, instance_id)
-    scope = scope_of(session, principal)
-    if row is None or not (scope.everything or _involves(session, scope, instance_id)):
-        raise NotFound(f"process instance {instance_id} not found")
-    return row
+    return queries.readable_instance(session, principal, instance_id)
 
 
 def instance_to_control(
@@ -80,15 +52,6 @@ def controlled_instance_ids(session: Session, principal: Principal) -> Select[An
     return select(ProcessInstance.id).where(
         controlled_clause(session, principal, ProcessInstance.unit_code)
     )
-
-
-def _involves(session: Session, scope: Scope, instance_id: uuid.UUID) -> bool:
-    query = select(
-        exists().where(
-            InstanceUnit.instance_id == instance_id, scope.clause(InstanceUnit.unit_code)
-        )
-    )
-    return bool(session.scalar(query))
 
 
 def task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
@@ -147,12 +110,7 @@ def _control_task(session: Session, principal: Principal, record: TaskRecord, ac
 
 def job_to_execute(session: Session, principal: Principal, job_id: uuid.UUID) -> Job:
     """A job (timer) the caller may fire: its instance visible (404) and controlled (403)."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"job {job_id} not found")
-    scope = scope_of(session, principal)
-    if not (scope.everything or _involves(session, scope, job.instance_id)):
-        raise NotFound(f"job {job_id} not found")
+    job = queries.readable_job(session, principal, job_id)
     owner = session.scalar(
         select(ProcessInstance.unit_code).where(ProcessInstance.id == job.instance_id)
     )

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.api import access
+from app.engine.api import access, queries
 from app.engine.api.deps import EngineDep, model_response, raise_failure
 from app.engine.persist.models import HistoryEvent, ProcessInstance
 from app.engine.runtime import details, service
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity import audit
-from app.identity.policy import permission, scope_of
+from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
 from app.kit.paging import page
@@ -85,7 +85,7 @@ def list_instances(
 ) -> Page[InstanceOut]:
     """Instances in your scope, newest first, filtered by process, status, business key, unit."""
     with engine.db.session() as s:
-        query = select(ProcessInstance).where(access.instances_clause(scope_of(s, principal)))
+        query = queries.readable_instances(s, principal)
         if process_key:
             query = query.where(ProcessInstance.process_key == process_key)
         if status_:

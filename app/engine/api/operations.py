@@ -4,16 +4,15 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.api import access
+from app.engine.api import access, queries
 from app.engine.api.deps import EngineDep, raise_failure, stepped
 from app.engine.persist.models import Job
 from app.engine.runtime import service
 from app.engine.schemas import ExecuteJob, InstanceDetail, JobOut, MessageResult, SendMessage
 from app.identity import audit
-from app.identity.policy import permission, scope_of
+from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Instant, Limit, Offset
 from app.kit.errors import NotFound
@@ -75,7 +74,7 @@ def list_jobs(
 ) -> Page[JobOut]:
     """Waiting (and failed) timers of instances in your scope, earliest first."""
     with engine.db.session() as s:
-        query = select(Job).where(access.jobs_clause(scope_of(s, principal)))
+        query = queries.readable_jobs(s, principal)
         if due_before:
             query = query.where(Job.due_at < due_before)
         if process_instance_id:

@@ -4,17 +4,16 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.api import access
+from app.engine.api import access, queries
 from app.engine.api.deps import EngineDep, model_response, stepped
 from app.engine.persist.models import ProcessInstance, TaskRecord
 from app.engine.runtime import service
 from app.engine.runtime.engine import Engine
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity import audit
-from app.identity.policy import current_principal, permission, scope_of
+from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
 from app.kit.bounds import Instant, Limit, Offset, Text
 from app.kit.clock import clock
@@ -44,7 +43,7 @@ def list_tasks(
 ) -> Page[TaskOut]:
     """Tasks of units in your scope, oldest first; `mine=true` is your inbox (我的待办)."""
     with engine.db.session() as s:
-        query = select(TaskRecord).where(access.tasks_clause(scope_of(s, principal)))
+        query = queries.readable_tasks(s, principal)
         filters = {
             TaskRecord.state: state,
             TaskRecord.assignee: assignee,

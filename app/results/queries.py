@@ -1,0 +1,48 @@
+"""Who may read which results (supervision reports, bulletins, accountability cases): the
+readable statements their lists, details and documents (.docx) start from."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from app.identity import readable as base
+from app.identity.policy import Scope
+from app.results.models import AccountabilityCase, Bulletin, ResultRecipient, SupervisionReport
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of result: drafts are read in the owner office's scope; once published, also
+    by the units it reached (its recipients and the units it names)."""
+
+    model: Any
+    name: str  # the object type of its recipients
+    published: tuple[str, ...]  # the statuses in which it has reached its recipients
+    label: str
+
+    def clause(self, scope: Scope) -> ColumnElement[bool]:
+        m = self.model
+        reached = select(ResultRecipient.object_id).where(
+            ResultRecipient.object_type == self.name, scope.clause(ResultRecipient.unit_code)
+        )
+        owned: ColumnElement[bool] = base.any_unit(scope, m.owner_unit)
+        return owned | (m.status.in_(self.published) & m.id.in_(reached))
+
+    def readable(self, session: Session, who: base.Who) -> Select[Any]:
+        """The rows of this kind `who` may read."""
+        return select(self.model).where(self.clause(base.scope(session, who)))
+
+    def readable_one(self, session: Session, who: base.Who, object_id: uuid.UUID) -> Any:
+        """One row of this kind `who` may read, or 404."""
+        statement = self.readable(session, who).where(self.model.id == object_id)
+        return base.one(session, statement, self.label, object_id)
+
+
+REPORTS = Kind(SupervisionReport, "report", ("approved",), "supervision report")
+BULLETINS = Kind(Bulletin, "bulletin", ("issued",), "bulletin")
+CASES = Kind(
+    AccountabilityCase, "accountability", ("decided", "transferred"), "accountability case"
+)

@@ -1,0 +1,68 @@
+"""Who may read which matters: the one readable statement every matter read starts from.
+
+Lists, details (404 when absent), the .xlsx ledger, the console's stats, the results that name
+matters and the notices all start from `readable` (docs/access.md).
+"""
+
+import uuid
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from app.identity import readable as base
+from app.identity.policy import Scope
+from app.org.models import Unit
+from app.supervision import matters
+from app.supervision.matter_lights import overdue
+from app.supervision.models import Assignment, Matter
+from app.supervision.schemas import MatterFilters
+
+
+def readable_clause(scope: Scope) -> ColumnElement[bool]:
+    """Matters owned by, or assigned to, a unit in scope (domain.md §8: every level sees its own
+    and its subordinates' matters, and the matters assigned to them)."""
+    return base.any_unit(scope, Matter.owner_unit) | base.linked(
+        scope, Matter.id, Assignment.matter_id, Assignment.unit_code
+    )
+
+
+def readable(session: Session, who: base.Who) -> Select[Matter]:
+    """The matters `who` may read."""
+    return select(Matter).where(readable_clause(base.scope(session, who)))
+
+
+def readable_matter(session: Session, who: base.Who, matter_id: uuid.UUID) -> Matter:
+    """One matter `who` may read, or 404."""
+    statement = readable(session, who).where(Matter.id == matter_id)
+    return base.one(session, statement, "matter", matter_id)
+
+
+def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter]:
+    """The readable matters that pass the list's filters (list, ledger and stats share it)."""
+    query = readable(session, who)
+    for column, value in (
+        (Matter.status, f.status_),
+        (Matter.light, f.light),
+        (Matter.category, f.category),
+        (Matter.source_type, f.source_type),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.unit:
+        below = select(Unit.code).where(Unit.path.contains(f"{f.unit}/", autoescape=True))
+        query = query.where(
+            Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
+        )
+    if f.overdue is not None:
+        late = overdue(matters.today())  # domain.md §7: red by the clock, not as last stored
+        query = query.where(late if f.overdue else ~late)
+    if f.due_before:
+        query = query.where(Matter.final_due < f.due_before)
+    if f.due_after:
+        query = query.where(Matter.final_due > f.due_after)
+    if f.q:
+        query = query.where(
+            Matter.title.contains(f.q, autoescape=True)
+            | Matter.content.contains(f.q, autoescape=True)
+        )
+    return query
