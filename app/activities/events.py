@@ -3,11 +3,7 @@
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity
-from app.events.outbox import emit
-
-
-def _id(value: object) -> str | None:
-    return str(value) if value is not None else None
+from app.events.outbox import emit, optional_id
 
 
 def activity_concluded(session: Session, activity: Activity, *, actor: str | None) -> None:
@@ -22,7 +18,7 @@ def activity_concluded(session: Session, activity: Activity, *, actor: str | Non
             "title": activity.title,
             "method": activity.method,
             "kind": activity.kind,
-            "instance_id": _id(activity.instance_id),
+            "instance_id": optional_id(activity.instance_id),
             "owner_unit": activity.owner_unit,
             "target_units": list(activity.target_units),
             "conclusion": activity.conclusion,

@@ -36,6 +36,11 @@ class Emitted:
     type: str
 
 
+def optional_id(value: object) -> str | None:
+    """An id in an event's payload: its text, or null when there is none."""
+    return str(value) if value is not None else None
+
+
 def emit(
     session: Session,
     type_: str,

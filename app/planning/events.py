@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.events.outbox import emit
+from app.events.outbox import emit, optional_id
 from app.kit.clock import clock
 from app.planning.models import ActivityProposal, AnnualPlan, PlanningEvent
 
@@ -57,7 +57,7 @@ def plan_approved(session: Session, plan: AnnualPlan, *, actor: str | None, comm
             "plan_id": str(plan.id),
             "year": plan.year,
             "title": plan.title,
-            "instance_id": str(plan.instance_id) if plan.instance_id is not None else None,
+            "instance_id": optional_id(plan.instance_id),
             "owner_unit": plan.owner_unit,
             "leader_unit": plan.leader_unit,
             "actor": actor,

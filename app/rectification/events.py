@@ -6,13 +6,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.events.outbox import emit
+from app.events.outbox import emit, optional_id
 from app.rectification.models import Rectification, RectificationPart
-
-
-def _id(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
 
 URGINGS = ("remind", "urge", "escalate", "escalate_leader")
 
@@ -69,10 +64,10 @@ def _rectification(
             "rectification_id": str(rectification.id),
             "code": rectification.code,
             "title": rectification.title,
-            "instance_id": _id(rectification.instance_id),
+            "instance_id": optional_id(rectification.instance_id),
             "owner_unit": rectification.owner_unit,
-            "source_matter_id": _id(rectification.source_matter_id),
-            "part_id": _id(part.id) if part is not None else None,
+            "source_matter_id": optional_id(rectification.source_matter_id),
+            "part_id": optional_id(part.id) if part is not None else None,
             "unit": unit,
             "units": units or [unit],
             "due": (part.due if part is not None else rectification.due).isoformat(),

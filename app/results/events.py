@@ -1,15 +1,9 @@
 """Results events integrators read: bulletin.issued (督查通报) and accountability.decided (问责)."""
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from app.events.outbox import emit
+from app.events.outbox import emit, optional_id
 from app.results.models import AccountabilityCase, Bulletin
-
-
-def _id(value: Any) -> str | None:
-    return str(value) if value is not None else None
 
 
 def bulletin_issued(session: Session, bulletin: Bulletin, *, actor: str | None) -> None:
@@ -23,7 +17,7 @@ def bulletin_issued(session: Session, bulletin: Bulletin, *, actor: str | None) 
             "code": bulletin.code,
             "title": bulletin.title,
             "doc_number": bulletin.doc_number,
-            "instance_id": _id(bulletin.instance_id),
+            "instance_id": optional_id(bulletin.instance_id),
             "owner_unit": bulletin.owner_unit,
             "recipients": list(bulletin.recipients),
             "actor": actor,
@@ -47,7 +41,7 @@ def accountability_decided(
             "code": case.code,
             "measure": case.measure,
             "doc_number": case.doc_number,
-            "instance_id": _id(case.instance_id),
+            "instance_id": optional_id(case.instance_id),
             "owner_unit": case.owner_unit,
             "units": list(case.unit_codes),
             "matter_ids": list(case.matter_ids),
