@@ -39,15 +39,7 @@ def register(steps: StepRegistry) -> None:
 
 def _rectification(context: StepContext, element: CompletedElement) -> Rectification | None:
     """The rectification an element is about (its `rectification_id`), loaded once per step."""
-    rectification_id = element.data.get("rectification_id")
-    if not rectification_id:
-        return None
-    touched: dict[uuid.UUID, Rectification] = context.memo.setdefault("rectifications", {})
-    key = uuid.UUID(rectification_id)
-    rectification = touched.get(key) or context.session.get(Rectification, key)
-    if rectification is not None:
-        touched[key] = rectification
-    return rectification
+    return context.row(Rectification, element.data.get("rectification_id"))
 
 
 def _on_part(handler: Handler) -> ElementHandler:
@@ -73,7 +65,7 @@ def _on_closed(context: StepContext, element: CompletedElement) -> None:
 
 def _refresh_lights(context: StepContext) -> None:
     """Every rectification the step touched gets its light refreshed."""
-    for rectification in context.memo.get("rectifications", {}).values():
+    for rectification in context.rows(Rectification):
         refresh_light(context.session, rectification)
 
 

@@ -5,7 +5,6 @@ transaction. The diagram marks the elements it cares about with `matterStep` (us
 `matterEvent` (end events after timers and at the end) extension properties.
 """
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -42,15 +41,7 @@ def register(steps: StepRegistry) -> None:
 
 def _matter(context: StepContext, element: CompletedElement) -> Matter | None:
     """The matter an element is about (its `matter_id`), loaded once per step."""
-    matter_id = element.data.get("matter_id")
-    if not matter_id:
-        return None
-    touched: dict[uuid.UUID, Matter] = context.memo.setdefault("matters", {})
-    key = uuid.UUID(matter_id)
-    matter = touched.get(key) or context.session.get(Matter, key)
-    if matter is not None:
-        touched[key] = matter
-    return matter
+    return context.row(Matter, element.data.get("matter_id"))
 
 
 def _on_matter(handler: Handler) -> ElementHandler:
@@ -74,7 +65,7 @@ def _urging(kind: str) -> ElementHandler:
 
 def _refresh_lights(context: StepContext) -> None:
     """Every matter the step touched gets its light refreshed."""
-    for matter in context.memo.get("matters", {}).values():
+    for matter in context.rows(Matter):
         refresh_light(context.session, matter)
 
 

@@ -12,11 +12,14 @@ A handler that raises rolls the whole step back.
 Deploy asks `unknown` which markers of a diagram no handler knows, and refuses them (422).
 """
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the runtime imports this module: types only, no import circle
     from app.engine.runtime.engine import CompletedElement, Engine, StepEvents
@@ -38,6 +41,22 @@ class StepContext:
     @property
     def actor(self) -> str | None:
         return self.events.actor
+
+    def row(self, model: type[T], key: object) -> T | None:
+        """The `model` row whose id is `key` (a UUID or its text; none: None), loaded once per
+        step: every handler of the step sees the same object."""
+        if not key:
+            return None
+        ident = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+        rows: dict[Any, Any] = self.memo.setdefault(("rows", model), {})
+        if ident not in rows:
+            rows[ident] = self.session.get(model, ident)
+        return rows[ident]
+
+    def rows(self, model: type[T]) -> list[T]:
+        """The `model` rows this step's handlers loaded with `row` (for the hooks after them)."""
+        loaded: dict[Any, Any] = self.memo.get(("rows", model), {})
+        return [row for row in loaded.values() if row is not None]
 
 
 ElementHandler = Callable[[StepContext, "CompletedElement"], None]
