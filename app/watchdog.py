@@ -89,10 +89,13 @@ class Watchdog:
             connection = self.engine.dialect.dbapi.connect(  # type: ignore[union-attr]
                 *cargs, **{**cparams, **self.connect_args}
             )
-        except Exception as exc:  # connecting failed: was it the server that said no?
-            # A refusal from the server itself (too many clients, authentication) is an answer:
-            # the link works and the stuck requests are only slow.
-            return "FATAL:" in str(exc)
+        except self.engine.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
+            # Connecting failed: was it the server that said no? A refusal from the server
+            # itself (too many clients, authentication) is an answer: the link works and the
+            # stuck requests are only slow.
+            answered = "FATAL:" in str(exc)
+            log.warning("stall probe: %s (%s)", exc, "server answered" if answered else "no link")
+            return answered
         connection.close()
         return True
 
