@@ -182,9 +182,12 @@ class IdempotencyMiddleware:
         body, receive = await _buffer(receive)
         fingerprint = _fingerprint(scope, body)
         db: Database = scope["app"].state.db
+        # Read what this process holds before the row: an answer is dropped from `pending` only
+        # after it is stored, so a row read afterwards without its answer is truly unanswered.
+        held = self.pending.get((principal, key))
         stored = await anyio.to_thread.run_sync(_lookup, db, principal, key)
         if stored is not None:
-            await _answer_from(stored, fingerprint, send, self.pending)
+            await _answer_from(stored, fingerprint, send, held)
             return
         lease = timedelta(seconds=scope["app"].state.settings.idempotency_answer_lease_seconds)
         claim = Claim(principal, key, fingerprint, scope["method"], scope["path"], lease)
@@ -350,7 +353,7 @@ def _store(db: Database, claim: Claim, answer: Answer) -> None:
 
 
 async def _answer_from(
-    stored: IdempotencyRecord, fingerprint: str, send: Send, pending: Pending
+    stored: IdempotencyRecord, fingerprint: str, send: Send, held: Answer | None
 ) -> None:
     if stored.fingerprint != fingerprint:
         await _error(
@@ -370,7 +373,6 @@ async def _answer_from(
         )
         await _replay(answer, send)
         return
-    held = pending.get((stored.principal, stored.key))
     if held is not None:
         await _replay(held, send)
         return
