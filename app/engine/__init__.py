@@ -17,7 +17,15 @@ through a hook (`Engine.due_marker`). Who may read which instances (`readable_in
 from `api/queries.py`) is here for the domains whose rows hang on an instance.
 """
 
-from app.engine.api.deps import EngineDep, model_response, raise_failure, stepped
+from app.engine.api.deps import (
+    EngineDep,
+    SessionDep,
+    model_response,
+    raise_failure,
+    run,
+    run_step,
+    stepped,
+)
 from app.engine.api.queries import readable_instance_ids
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import (
@@ -62,6 +70,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessInstance",
     "Scheduler",
+    "SessionDep",
     "SpecCache",
     "StepContext",
     "StepEvents",
@@ -82,6 +91,8 @@ __all__ = [
     "model_response",
     "raise_failure",
     "readable_instance_ids",
+    "run",
+    "run_step",
     "set_variables",
     "start_instance",
     "stepped",

@@ -1,17 +1,30 @@
-"""What every engine route needs: the engine, the step runner, the failure mapping."""
+"""What every route needs: the engine, a read session, the use-case runners, the failure mapping.
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+A route validates its input, takes these dependencies, calls one use case and returns a schema:
+
+- reads take `SessionDep` (one session, committed and closed before the response is sent), and
+  load their object with a dependency of their domain that answers 404 (`ReadableMatter`, …);
+- writes call `run(engine, use_case, …)` (or `run_step` when the use case steps a process): the
+  use case `fn(session, *, actor, …)` runs in one transaction, committed before the route returns
+  and retried whole on a conflict. A write loads its object inside that transaction, never from
+  a dependency's session: a retry must read it afresh.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.service import Outcome
 from app.kit.errors import ProcessError
 
 D = TypeVar("D")
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 async def get_engine(request: Request) -> Engine:
@@ -21,6 +34,56 @@ async def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
+    """A session for a request that reads, committed (rolled back on error) and closed before
+    the response is sent (`scope="function"`; style.md §2).
+
+    Async so that opening it costs no thread-pool hop (a session connects at its first
+    statement); its end, which talks to the database, runs in the thread pool. It does not take
+    the SQLite writer lock (`Database.session`): a WAL reader neither waits for the writer nor
+    blocks it.
+    """
+    session = engine.db.sessions()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(session.close)
+        raise
+    await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    with session:
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def run(
+    engine: Engine,
+    use_case: Callable[Concatenate[Session, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run `use_case(session, …)` in one transaction, committed before returning; retried whole
+    on a conflict (`Database.transaction`)."""
+    return engine.db.transaction(lambda session: use_case(session, *args, **kwargs))
+
+
+def run_step(
+    engine: Engine,
+    use_case: Callable[Concatenate[Session, P], tuple[Outcome, D | None]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> D:
+    """Run a use case that steps a process: its answer, or 422 `process_error` when the process
+    failed (the failure and its incident are committed either way)."""
+    return stepped(engine, lambda session: use_case(session, *args, **kwargs))
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:

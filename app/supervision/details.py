@@ -1,0 +1,82 @@
+"""One matter with everything about it (MatterDetail): the answer of a read and of every change."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine import TaskOut, TaskRecord
+from app.supervision.lights import worst
+from app.supervision.matter_lights import live_lights
+from app.supervision.models import (
+    Assignment,
+    ExtensionRequest,
+    Matter,
+    MatterDeadline,
+    ProgressReport,
+    TimelineEntry,
+    Urging,
+)
+from app.supervision.schemas import (
+    AssignmentOut,
+    DeadlineOut,
+    ExtensionOut,
+    MatterDetail,
+    MatterOut,
+    ReportOut,
+    SubMatterOut,
+    TimelineOut,
+    UrgingOut,
+)
+
+
+def detail(s: Session, matter: Matter) -> MatterDetail:
+    """Deadlines, assignments, reports, urgings, extensions, lights, ready tasks and timeline."""
+    s.flush()  # what this transaction wrote (a timeline entry, an urging) is part of the answer
+
+    def rows(model: Any, order: Any) -> list[Any]:
+        return list(s.scalars(select(model).where(model.matter_id == matter.id).order_by(order)))
+
+    tasks: list[TaskRecord] = []
+    if matter.instance_id is not None:
+        tasks = list(
+            s.scalars(
+                select(TaskRecord)
+                .where(TaskRecord.instance_id == matter.instance_id, TaskRecord.state == "ready")
+                .order_by(TaskRecord.created_at)
+            )
+        )
+    children = list(
+        s.scalars(select(Matter).where(Matter.parent_id == matter.id).order_by(Matter.created_at))
+    )
+    # domain.md §7 by the clock now, as the task list shows it (stored lights follow the sweep).
+    light, deadline_lights = live_lights(s, matter)
+    child_lights = {c.id: live_lights(s, c)[0] for c in children}
+    open_lights = [child_lights[c.id] for c in children if c.status != "closed"]
+    return MatterDetail(
+        **MatterOut.model_validate(matter).model_dump(exclude={"light"}),
+        light=light.value,
+        content=matter.content,
+        sub_matters=[
+            SubMatterOut.model_validate(c).model_copy(update={"light": child_lights[c.id].value})
+            for c in children
+        ],
+        rolled_up_light=worst([light, *open_lights]).value,
+        deadlines=[
+            DeadlineOut.model_validate(d).model_copy(update={"light": deadline_lights[d.id]})
+            for d in rows(MatterDeadline, MatterDeadline.due)
+        ],
+        assignments=[
+            AssignmentOut.model_validate(a) for a in rows(Assignment, Assignment.sign_due)
+        ],
+        reports=[
+            ReportOut.model_validate(r) for r in rows(ProgressReport, ProgressReport.submitted_at)
+        ],
+        urgings=[UrgingOut.model_validate(u) for u in rows(Urging, Urging.at)],
+        extensions=[
+            ExtensionOut.model_validate(e)
+            for e in rows(ExtensionRequest, ExtensionRequest.requested_at)
+        ],
+        ready_tasks=[TaskOut.model_validate(t) for t in tasks],
+        timeline=[TimelineOut.model_validate(t) for t in rows(TimelineEntry, TimelineEntry.at)],
+    )
