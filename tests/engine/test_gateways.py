@@ -195,3 +195,37 @@ def test_a_broken_candidate_unit_is_an_incident_naming_the_element_not_a_task_to
     assert "candidateUnit" in incident["message"] and reason in incident["message"]
     tasks = client.get(f"{API}/tasks", params={"instance_id": started["id"]}).json()["items"]
     assert [t["element_id"] for t in tasks if t["state"] == "ready"] == ["choose_unit"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "reason"),
+    [({}, "reply_due"), ({"reply_due": "next week"}, "next week"), ({"reply_due": 7}, "7")],
+)
+def test_a_broken_due_date_is_an_incident_naming_the_element_not_a_task_without_deadline(
+    client: TestClient, variables: dict, reason: str
+) -> None:
+    deploy_file(client, "broken_due_date.bpmn")
+    started = start_instance(client, "due_from_data").json()
+    response = complete_task(client, only_ready(started, "set_due")["id"], variables)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["element_id"] == "handle_by_due"
+    failed = instance(client, started["id"])
+    assert failed["status"] == "error"
+    (incident,) = failed["incidents"]
+    assert incident["element_id"] == "handle_by_due"
+    assert "dueDate" in incident["message"] and reason in incident["message"]
+
+
+@pytest.mark.parametrize(
+    ("reply_due", "due_at"),
+    [(None, None), ("2026-12-31", "2026-12-31T15:59:59Z")],
+)
+def test_a_due_date_expression_gives_the_date_or_none(
+    client: TestClient, reply_due: str | None, due_at: str | None
+) -> None:
+    deploy_file(client, "broken_due_date.bpmn")
+    started = start_instance(client, "due_from_data").json()
+    response = complete_task(client, only_ready(started, "set_due")["id"], {"reply_due": reply_due})
+    assert response.status_code == 200, response.text
+    task = only_ready(response.json(), "handle_by_due")
+    assert task["due_at"] == due_at

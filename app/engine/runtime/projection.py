@@ -57,7 +57,7 @@ def task_row(
         "form": meta.form if meta else None,
         "documentation": spec.documentation,
         "input": data,
-        "due_at": due_date(meta, data, now),
+        "due_at": due_date(meta, data, now, spec.bpmn_id),
         "created_at": now,
     }
 
@@ -87,14 +87,29 @@ def candidate_units(meta: ElementMeta | None, data: dict[str, Any], element_id: 
     raise EngineFailure(message, element_id)
 
 
-def due_date(meta: ElementMeta | None, data: dict[str, Any], now: datetime) -> datetime | None:
-    """The task's due time: the element's ISO date/duration, or an expression giving one."""
+def due_date(
+    meta: ElementMeta | None, data: dict[str, Any], now: datetime, element_id: str
+) -> datetime | None:
+    """The task's due time: the element's ISO date/duration, or an expression giving one.
+
+    An expression that gives None means no due date. One that is refused, fails, or gives
+    something that is not a date, a date-time or an ISO duration is an incident naming the
+    element (EngineFailure), never a task silently without its deadline.
+    """
     if meta is None or not meta.due:
         return None
-    text = meta.due
+    text: Any = meta.due
     if not parsing._is_iso(text):
         try:
-            text = str(expressions.evaluate(text, data))
-        except Exception:
+            text = expressions.evaluate(text, data)
+        except expressions.ExpressionRefused as exc:
+            raise EngineFailure(f"dueDate refused: {exc.reason}", element_id) from exc
+        except expressions.ExpressionError as exc:
+            raise EngineFailure(f"dueDate failed: {exc}", element_id) from exc
+        if text is None:
             return None
-    return parse_due(text, now)
+    due = parse_due(str(text), now)
+    if due is None:
+        message = f"dueDate gave {str(text)[:100]!r}, not a date, a date-time or an ISO duration"
+        raise EngineFailure(message, element_id)
+    return due

@@ -14,6 +14,7 @@ from app.engine.persist.data import data_problems, json_safe
 from app.engine.persist.models import TaskRecord
 from app.engine.runtime import engine as runtime
 from app.engine.runtime import projection, service
+from app.engine.runtime.advance import EngineFailure
 from app.engine.runtime.engine import Engine
 from app.kit.clock import clock
 from app.kit.errors import InstanceNotRunning, InvalidData
@@ -66,8 +67,17 @@ def set_variables(
 
 
 def _refresh_due_dates(session: Session, loaded: runtime.Loaded, tasks: list[Any]) -> None:
+    """Ready tasks' due dates follow the new variables; variables that break one are refused
+    (422 naming the element; the transaction, step included, rolls back)."""
     for task in tasks:
         meta = loaded.definition.meta_for(task)
-        due = projection.due_date(meta, json_safe(task.data), clock.now())
+        element_id = task.task_spec.bpmn_id
+        try:
+            due = projection.due_date(meta, json_safe(task.data), clock.now(), element_id)
+        except EngineFailure as exc:
+            raise InvalidData(
+                "with these variables a task's due date cannot be computed",
+                errors=[{"element_id": element_id, "message": exc.message}],
+            ) from exc
         if due is not None:
             session.execute(update(TaskRecord).where(TaskRecord.id == task.id).values(due_at=due))
