@@ -1,6 +1,9 @@
 """Import structure of app/: circles between files, two-way pairs between top-level packages,
 the largest modules and functions.
 
+Imports under `if TYPE_CHECKING:` run only for the type checker: a circle they close is reported
+apart ("type-only"), as it costs no import order and no partly initialised module.
+
     python -m bench.imports [--top N]
 
 Reads the source with ast (imports nothing of app), so it runs on any checkout.
@@ -39,10 +42,30 @@ def resolve(name: str, modules: dict[str, object]) -> str | None:
     return None
 
 
-def imports_of(name: str, path: Path, tree: ast.Module, modules: dict[str, object]) -> set[str]:
+def _type_checking_nodes(tree: ast.Module) -> set[int]:
+    """The ids of the import nodes under `if TYPE_CHECKING:`."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        test = getattr(node, "test", None)
+        if isinstance(node, ast.If) and (
+            (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+            or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        ):
+            for child in node.body:
+                found.update(id(n) for n in ast.walk(child))
+    return found
+
+
+def imports_of(
+    name: str, path: Path, tree: ast.Module, modules: dict[str, object], *, type_only: bool
+) -> set[str]:
+    """The app modules `name` imports at run time (or, with `type_only`, for types only)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    typing_only = _type_checking_nodes(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
+        if (id(node) in typing_only) != type_only:
+            continue
         # Each imported name: the module it names, else the module it comes from.
         candidates: list[list[str]] = []
         if isinstance(node, ast.Import):
@@ -110,13 +133,19 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
     modules = load()
-    graph = {n: imports_of(n, p, t, modules) for n, (p, t) in modules.items()}
+    graph = {n: imports_of(n, p, t, modules, type_only=False) for n, (p, t) in modules.items()}
     # A package's __init__ importing its own submodules is not a circle of meaning.
     graph = {n: {m for m in deps if not m.startswith(n + ".")} for n, deps in graph.items()}
 
     found = circles(graph)
-    print(f"import circles between files: {len(found)}")
+    print(f"import circles between files (at run time): {len(found)}")
     for component in found:
+        print("  " + " <-> ".join(component))
+    typed = {n: imports_of(n, p, t, modules, type_only=True) for n, (p, t) in modules.items()}
+    with_types = {n: graph[n] | typed[n] for n in graph}
+    type_only = [c for c in circles(with_types) if c not in found]
+    print(f"circles closed only by type-checking imports: {len(type_only)}")
+    for component in type_only:
         print("  " + " <-> ".join(component))
 
     packages: dict[str, set[str]] = defaultdict(set)
