@@ -6,6 +6,7 @@ masked where a message's text repeats them)."""
 import time
 from datetime import UTC, datetime
 
+from access_helpers import API, CO, LEAD, OWNER, assigned_matter, do_task
 from conftest import ROOT, login
 from fastapi.testclient import TestClient
 
@@ -13,8 +14,6 @@ from app.kit.clock import clock
 from app.main import create_app
 from app.notifications.worker import notifier
 
-API = "/api/v1"
-OWNER, LEAD, CO = "320100-DCS", "320102-DCS", "320100-FGW"
 PEOPLE = {
     "own_office": (OWNER, ["supervision_office"]),
     "own_head": (OWNER, ["office_head"]),
@@ -35,14 +34,7 @@ def h(client: TestClient, who: str) -> dict[str, str]:
 
 
 def _do(client: TestClient, who: str, element: str, variables: dict) -> None:
-    items = client.get(
-        f"{API}/tasks", params={"mine": True, "limit": 500}, headers=h(client, who)
-    ).json()["items"]
-    (task,) = [t for t in items if t["element_id"] == element]
-    response = client.post(
-        f"{API}/tasks/{task['id']}/complete", json={"variables": variables}, headers=h(client, who)
-    )
-    assert response.status_code == 200, response.text
+    do_task(client, h(client, who), element, variables)
 
 
 def _contact(client: TestClient, who: str, im_id: str) -> None:
@@ -52,21 +44,7 @@ def _contact(client: TestClient, who: str, im_id: str) -> None:
 
 
 def _assigned_matter(client: TestClient) -> str:
-    body = {
-        "title": "关于推进老旧小区改造的决定",
-        "content": "玄武区牵头，市发改委配合。",
-        "category": "reform",
-        "source_type": "major_decision",
-        "lead_unit": LEAD,
-        "co_units": [CO],
-        "explicit_due": "2026-05-29",
-    }
-    response = client.post(f"{API}/matters", json=body, headers=h(client, "own_office"))
-    assert response.status_code == 201, response.text
-    plan = {"plan_title": "方案", "plan_content": "分工", "lead_unit": LEAD, "joint": False}
-    _do(client, "own_office", "draft_plan", plan)
-    _do(client, "own_head", "approve_plan", {"decision": "approve"})
-    return str(response.json()["id"])
+    return str(assigned_matter(client, h)["id"])
 
 
 def _messages(client: TestClient, matter_id: str, who: str) -> list[dict]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from access_helpers import API, CO, LEAD, OWNER, assigned_matter, do_task
 from conftest import BACKENDS, DEMO_UNITS, ROOT, TEST_SECRET, login, truncate_all
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -28,8 +29,6 @@ from app.kit.clock import clock
 from app.main import create_app
 
 HERE = Path(__file__).resolve().parent
-API = "/api/v1"
-OWNER, LEAD, CO = "320100-DCS", "320102-DCS", "320100-FGW"
 
 # Each caller: unit, roles. The relation to the matter is in the name.
 ACTORS: dict[str, tuple[str, list[str]]] = {
@@ -114,14 +113,7 @@ class World:
 
 
 def _do(client: TestClient, who: str, element: str, variables: dict) -> None:
-    items = client.get(
-        f"{API}/tasks", params={"mine": True, "limit": 500}, headers=h(client, who)
-    ).json()["items"]
-    (task,) = [t for t in items if t["element_id"] == element]
-    response = client.post(
-        f"{API}/tasks/{task['id']}/complete", json={"variables": variables}, headers=h(client, who)
-    )
-    assert response.status_code == 200, response.text
+    do_task(client, h(client, who), element, variables)
 
 
 def _settings(request: pytest.FixtureRequest, tmp: Path) -> Settings:
@@ -163,21 +155,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def _matter(client: TestClient) -> tuple[dict, str]:
-    body = {
-        "title": "关于推进老旧小区改造的决定",
-        "content": "玄武区牵头，市发改委配合。",
-        "category": "reform",
-        "source_type": "major_decision",
-        "lead_unit": LEAD,
-        "co_units": [CO],
-        "explicit_due": "2026-05-29",
-    }
-    response = client.post(f"{API}/matters", json=body, headers=h(client, "own_office"))
-    assert response.status_code == 201, response.text
-    matter = response.json()
-    plan = {"plan_title": "方案", "plan_content": "分工", "lead_unit": LEAD, "joint": False}
-    _do(client, "own_office", "draft_plan", plan)
-    _do(client, "own_head", "approve_plan", {"decision": "approve"})
+    matter = assigned_matter(client, h)
     _do(client, "lead_handler", "sign_for", {"decision": "sign"})
     _do(client, "co_handler", "sign_for", {"decision": "sign"})
     detail = client.get(f"{API}/matters/{matter['id']}", headers=h(client, "lead_handler")).json()
