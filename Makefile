@@ -41,6 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/ducha lint processes
 
 # Browser tests (tests/browser) drive Debian's /usr/bin/chromium against the built console.
 test: lint $(CONSOLE)

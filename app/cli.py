@@ -1,4 +1,4 @@
-"""Command line: `ducha serve | migrate | deploy | scheduler | openapi`."""
+"""Command line: `ducha serve | migrate | deploy | lint | scheduler | openapi`."""
 
 import argparse
 import logging
@@ -35,6 +35,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     deploy = commands.add_parser("deploy", help="deploy a directory of BPMN files (and forms/)")
     deploy.add_argument("directory", type=Path, nargs="?")
+    lint = commands.add_parser(
+        "lint",
+        help="check BPMN files (and forms/ beside them) as deploy would, offline; exit 1 on errors",
+    )
+    lint.add_argument(
+        "paths", type=Path, nargs="*", help=".bpmn files or folders (default: processes/)"
+    )
+    lint.add_argument(
+        "--forms",
+        type=Path,
+        action="append",
+        default=[],
+        help="a folder of form files (repeatable)",
+    )
+    lint.add_argument("--format", choices=["text", "json"], default="text")
+    lint.add_argument(
+        "--strict", action="store_true", help="exit 1 on warnings too (a CI that wants none)"
+    )
     openapi = commands.add_parser(
         "openapi", help="write the API's OpenAPI document as sorted JSON (the console's client)"
     )
@@ -48,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve,
         "migrate": _migrate,
         "deploy": _deploy,
+        "lint": _lint,
         "token": _token,
         "units": _units,
         "verify-audit": _verify_audit,
@@ -199,10 +218,12 @@ def _deploy(args: argparse.Namespace) -> int:
     from app.db import Database
     from app.engine import Engine, SpecCache, WorkflowCache, deploy_directory
     from app.kit.errors import InvalidBpmn
+    from app.main import register_step_handlers
 
     settings = get_settings()
     directory = args.directory or settings.processes_dir
     engine = Engine(Database(settings), SpecCache(), WorkflowCache(0))
+    register_step_handlers(engine.steps)  # a marker no handler knows is refused, as in serve
     try:
         results = deploy_directory(engine, directory, max_bytes=settings.max_bpmn_bytes)
     except InvalidBpmn as exc:
@@ -214,6 +235,27 @@ def _deploy(args: argparse.Namespace) -> int:
         state = "new version" if result.created else "unchanged"
         print(f"{result.key} v{result.version} ({state})")
     return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the scratch database's migrations
+    from app.lint import lint, render
+    from app.main import register_step_handlers
+
+    settings = get_settings()
+    paths = args.paths or [settings.processes_dir]
+    messages = lint(
+        paths,
+        forms=args.forms,
+        max_bytes=settings.max_bpmn_bytes,
+        register=register_step_handlers,
+    )
+    if args.format == "json" or messages:
+        print(render(messages, args.format))
+    errors = sum(m.severity == "error" for m in messages)
+    warnings = len(messages) - errors
+    print(f"{errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from app.engine.persist.models import (
     TaskRecord,
 )
 from app.engine.runtime.caches import SpecCache, WorkflowCache
-from app.engine.runtime.deployment import deploy_directory
+from app.engine.runtime.deployment import deploy_directory, deploy_file
 from app.engine.runtime.engine import CompletedElement, DueMarker, Engine, StepEvents
 from app.engine.runtime.notices import Notice, NoticeListener, listen
 from app.engine.runtime.scheduler import Scheduler
@@ -85,6 +85,7 @@ __all__ = [
     "complete_task",
     "correlate_message",
     "deploy_directory",
+    "deploy_file",
     "find_task",
     "get_task",
     "listen",

@@ -221,7 +221,7 @@ def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list
         failures: list[tuple[Path, InvalidBpmn]] = []
         for path in pending:
             try:
-                results.append(_deploy_path(engine, path, forms, max_bytes))
+                results.append(deploy_file(engine, path, forms, max_bytes))
             except InvalidBpmn as exc:
                 failures.append((path, exc))
         if len(failures) == len(pending):  # no file deployed this round: none ever will
@@ -231,9 +231,9 @@ def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list
     return results
 
 
-def _deploy_path(
-    engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int
-) -> DeploymentOut:
+def deploy_file(engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int) -> DeploymentOut:
+    """Deploy one file (its forms among `forms`) in a transaction of its own, by `system`."""
+
     def work(session: Session) -> DeploymentOut:
         return deploy(
             engine,

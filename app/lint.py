@@ -1,0 +1,124 @@
+"""`ducha lint`: every check deploy makes, offline, for designers and CI.
+
+The files are deployed into a scratch SQLite database with every domain's step handlers, callees
+before callers, exactly as `processes/` is deployed at start-up: what lint passes, deploy takes,
+and what deploy refuses (422) lint reports, as `file:element: message` lines or JSON.
+"""
+
+import json
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings
+from app.db import Database
+from app.engine import Engine, SpecCache, WorkflowCache, deploy_file
+from app.kit.errors import InvalidBpmn
+from app.migrate import upgrade
+
+
+@dataclass(frozen=True)
+class Message:
+    """One finding: an error deploy would refuse the file for, or a warning it would give."""
+
+    file: str
+    element_id: str | None
+    severity: str  # "error" | "warning"
+    message: str
+    line: int | None = None
+
+    def text(self) -> str:
+        """`file:element: severity: message` (`file:line:` when the element has no id)."""
+        where = self.element_id or (str(self.line) if self.line else None)
+        place = f"{self.file}:{where}" if where else self.file
+        return f"{place}: {self.severity}: {self.message}"
+
+
+def bpmn_files(paths: list[Path]) -> list[Path]:
+    """The .bpmn files named, and those of the directories named (not recursive), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.glob("*.bpmn")) if path.is_dir() else [path])
+    return found
+
+
+def read_forms(files: list[Path], folders: list[Path]) -> dict[str, Any]:
+    """The JSON Schema forms in the `forms/` folder beside each file (as `processes/forms`)
+    and in the folders named."""
+    forms: dict[str, Any] = {}
+    for folder in [*sorted({f.parent / "forms" for f in files}), *folders]:
+        for path in sorted(folder.glob("*.json")):
+            forms[path.name] = json.loads(path.read_text(encoding="utf-8"))
+    return forms
+
+
+def lint(
+    paths: list[Path], *, forms: list[Path] | None = None, max_bytes: int, register: Any
+) -> list[Message]:
+    """Deploy `paths` into a scratch database; what deploy said of each file.
+
+    `register` adds the domains' step handlers to the engine (app.main.register_step_handlers):
+    a marker that no handler knows is refused as deploy refuses it.
+    """
+    files = bpmn_files(paths)
+    missing = [Message(str(f), None, "error", "no such file") for f in files if not f.is_file()]
+    files = [f for f in files if f.is_file()]
+    schemas = read_forms(files, forms or [])
+    with tempfile.TemporaryDirectory(prefix="ducha-lint-") as scratch:
+        url = f"sqlite:///{scratch}/lint.db"
+        upgrade(url)
+        settings = Settings(database_url=url, _env_file=None)
+        database = Database(settings)
+        try:
+            engine = Engine(database, SpecCache(), WorkflowCache(0))
+            register(engine.steps)
+            return missing + _deploy_all(engine, files, schemas, max_bytes)
+        finally:
+            database.close()
+
+
+def _deploy_all(
+    engine: Engine, files: list[Path], forms: dict[str, Any], max_bytes: int
+) -> list[Message]:
+    """Rounds of deploys until none succeeds: a caller waits for its callee's round."""
+    messages: list[Message] = []
+    pending = files
+    while pending:
+        failures: dict[Path, InvalidBpmn] = {}
+        for path in pending:
+            try:
+                deployed = deploy_file(engine, path, forms, max_bytes)
+            except InvalidBpmn as exc:
+                failures[path] = exc
+                continue
+            for warning in getattr(deployed, "warnings", []):
+                messages.append(_message(path, "warning", _as_dict(warning)))
+        if len(failures) == len(pending):
+            for path, refusal in failures.items():
+                errors = refusal.errors or [{"element_id": None, "message": refusal.detail}]
+                messages.extend(_message(path, "error", e) for e in errors)
+            break
+        pending = list(failures)
+    return messages
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    return item if isinstance(item, dict) else dict(item.model_dump())
+
+
+def _message(path: Path, severity: str, error: dict[str, Any]) -> Message:
+    text = str(error.get("message", ""))
+    if error.get("attribute"):
+        text = f"{error['attribute']}: {text}"
+    line = error.get("line")
+    return Message(
+        str(path), error.get("element_id"), severity, text, line if isinstance(line, int) else None
+    )
+
+
+def render(messages: list[Message], fmt: str) -> str:
+    """The messages as text lines or as one JSON list."""
+    if fmt == "json":
+        return json.dumps([asdict(m) for m in messages], ensure_ascii=False, indent=2)
+    return "\n".join(m.text() for m in messages)
