@@ -34,7 +34,7 @@ openapi: $(STAMP) $(NODE_STAMP)
 	cd web && npm run --silent openapi:types
 
 run: $(STAMP) $(CONSOLE)
-	$(BIN)/ducha serve --demo
+	$(BIN)/ducha serve --demo --watch
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

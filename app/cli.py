@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--demo", action="store_true", help="load the demo unit tree and print demo users' tokens"
     )
+    serve.add_argument(
+        "--watch", action="store_true", help="deploy a changed diagram of processes/ at once"
+    )
     commands.add_parser("migrate", help="alembic upgrade head on DUCHA_DATABASE_URL")
     token = commands.add_parser("token", help="mint an HS256 token for a user")
     token.add_argument("--sub", required=True)
@@ -85,6 +88,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    if args.watch:
+        os.environ.setdefault("DUCHA_WATCH_PROCESSES", "true")
+        get_settings.cache_clear()
     if args.demo:
         os.environ.setdefault("DUCHA_CONSOLE_DEMO", "true")  # the console offers the demo users
         os.environ.setdefault("DUCHA_UNITS_FILE", str(DEMO_UNITS))

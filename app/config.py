@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     deploy_on_startup: bool = Field(default=True, description="Deploy processes_dir at start-up")
     migrate_on_startup: bool = Field(default=True, description="Run `alembic upgrade head`")
     scheduler_enabled: bool = Field(default=True, description="Run the timer loop in-process")
+    watch_processes: bool = Field(
+        default=False,
+        description="Deploy a changed diagram or form of processes_dir at once (make run)",
+    )
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     scheduler_batch_size: int = Field(default=50, ge=1)
     job_lease_seconds: int = Field(default=60, ge=1, description="A job's lease before retry")

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.config import Settings
 from app.db import Database
-from app.engine import Engine, SpecCache, WorkflowCache, deploy_file
+from app.engine import DeploymentOut, Engine, SpecCache, WorkflowCache, deploy_file
 from app.kit.errors import InvalidBpmn
 from app.migrate import upgrade
 
@@ -73,26 +73,29 @@ def lint(
         try:
             engine = Engine(database, SpecCache(), WorkflowCache(0))
             register(engine.steps)
-            return missing + _deploy_all(engine, files, schemas, max_bytes)
+            return missing + deploy_all(engine, files, schemas, max_bytes)[1]
         finally:
             database.close()
 
 
-def _deploy_all(
+def deploy_all(
     engine: Engine, files: list[Path], forms: dict[str, Any], max_bytes: int
-) -> list[Message]:
-    """Rounds of deploys until none succeeds: a caller waits for its callee's round."""
+) -> tuple[list[DeploymentOut], list[Message]]:
+    """Deploy `files` in rounds until a round deploys none (a caller waits for its callee's
+    round); what was deployed, and deploy's errors and warnings for each file."""
+    deployed: list[DeploymentOut] = []
     messages: list[Message] = []
     pending = files
     while pending:
         failures: dict[Path, InvalidBpmn] = {}
         for path in pending:
             try:
-                deployed = deploy_file(engine, path, forms, max_bytes)
+                result = deploy_file(engine, path, forms, max_bytes)
             except InvalidBpmn as exc:
                 failures[path] = exc
                 continue
-            for warning in getattr(deployed, "warnings", []):
+            deployed.append(result)
+            for warning in getattr(result, "warnings", []):
                 messages.append(_message(path, "warning", _as_dict(warning)))
         if len(failures) == len(pending):
             for path, refusal in failures.items():
@@ -100,7 +103,7 @@ def _deploy_all(
                 messages.extend(_message(path, "error", e) for e in errors)
             break
         pending = list(failures)
-    return messages
+    return deployed, messages
 
 
 def _as_dict(item: Any) -> dict[str, Any]:

@@ -60,6 +60,7 @@ from app.supervision import holidays, recorder
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
 from app.supervision.lights import task_light
+from app.watch import ProcessWatcher
 from app.web import mount_console
 from app.webhooks import api as webhooks_api
 from app.webhooks import worker as webhooks_worker
@@ -80,17 +81,22 @@ class Runtime:
     engine: Engine
     scheduler: Scheduler
     workers: list[Worker]
+    watcher: ProcessWatcher | None
 
     def start_background(self) -> None:
-        """The timer loop and the workers, as the settings ask."""
+        """The timer loop, the workers and the processes/ watcher, as the settings ask."""
         if self.settings.scheduler_enabled:
             self.scheduler.start()
         if self.settings.workers_enabled:
             for worker in self.workers:
                 worker.start()
+        if self.watcher is not None:
+            self.watcher.start()
 
     def stop_background(self, timeout: float = 10.0) -> None:
         """Finish the job or round in hand; release what is held."""
+        if self.watcher is not None:
+            self.watcher.stop(timeout)
         for worker in self.workers:
             worker.stop(timeout)
         self.scheduler.stop(timeout)
@@ -149,7 +155,10 @@ def build_runtime(settings: Settings) -> Runtime:
         *webhooks_worker.workers(db, engine, settings),
         *notifications_worker.workers(db, engine, settings),
     ]
-    return Runtime(settings, db, engine, scheduler, workers)
+    watcher = None
+    if settings.watch_processes and settings.processes_dir.is_dir():
+        watcher = ProcessWatcher(engine, settings.processes_dir, settings.max_bpmn_bytes)
+    return Runtime(settings, db, engine, scheduler, workers, watcher)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

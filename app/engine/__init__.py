@@ -51,10 +51,11 @@ from app.engine.runtime.service import send_message as correlate_message
 from app.engine.runtime.service import start as start_instance
 from app.engine.runtime.steps import ElementHandler, StepContext, StepHook, StepRegistry
 from app.engine.runtime.variables import set_variables
-from app.engine.schemas import TaskOut
+from app.engine.schemas import DeploymentOut, TaskOut
 
 __all__ = [
     "CompletedElement",
+    "DeploymentOut",
     "DueMarker",
     "ElementHandler",
     "Engine",
