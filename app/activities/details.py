@@ -51,6 +51,16 @@ def survey(s: Session, activity: Activity) -> SurveyOut | None:
     )
 
 
+def attachments(s: Session, activity: Activity) -> list[AttachmentOut]:
+    """The activity's attachments (metadata), oldest first."""
+    rows = s.scalars(
+        select(Attachment)
+        .where(Attachment.activity_id == activity.id)
+        .order_by(Attachment.uploaded_at)
+    )
+    return [AttachmentOut.model_validate(r) for r in rows]
+
+
 def detail(s: Session, activity: Activity) -> ActivityDetail:
     """Records per method, opinions, evaluations, survey, coverage, attachments, conclusion,
     objections and the open tasks of the activity's processes."""
@@ -98,9 +108,7 @@ def detail(s: Session, activity: Activity) -> ActivityDetail:
         ],
         survey=survey(s, activity),
         coverage=[CoverageOut.model_validate(c) for c in rows(Coverage, Coverage.published_on)],
-        attachments=[
-            AttachmentOut.model_validate(a) for a in rows(Attachment, Attachment.uploaded_at)
-        ],
+        attachments=attachments(s, activity),
         objections=[ObjectionOut.model_validate(o) for o in objections],
         ready_tasks=[TaskOut.model_validate(t) for t in tasks],
     )

@@ -4,6 +4,8 @@ import io
 import zipfile
 from urllib.parse import quote
 
+from app.kit.errors import InvalidData
+
 # kind → (content type, file name extensions)
 ALLOWED: dict[str, tuple[str, tuple[str, ...]]] = {
     "jpeg": ("image/jpeg", (".jpg", ".jpeg")),
@@ -71,3 +73,12 @@ def content_disposition(filename: str) -> str:
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def upload_name(name: str | None) -> str:
+    """The uploaded file's own name, without the client's folders, at most 255 characters;
+    422 when it has none."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not base:
+        raise InvalidData("the file has no name", errors=[{"field": "file", "message": "no name"}])
+    return base[-255:]

@@ -41,3 +41,25 @@ def readable_proposal(session: Session, who: base.Who, proposal_id: uuid.UUID) -
     """One activity proposal `who` may read, or 404."""
     statement = readable_proposals(session, who).where(ActivityProposal.id == proposal_id)
     return base.one(session, statement, "activity proposal", proposal_id)
+
+
+def filtered_plans(
+    session: Session, who: base.Who, *, year: int | None = None, status: str | None = None
+) -> Select[AnnualPlan]:
+    """The readable plans of a year, in a status (each filter only when given)."""
+    query = readable_plans(session, who)
+    if year is not None:
+        query = query.where(AnnualPlan.year == year)
+    if status is not None:
+        query = query.where(AnnualPlan.status == status)
+    return query
+
+
+def filtered_proposals(
+    session: Session, who: base.Who, *, status: str | None = None
+) -> Select[ActivityProposal]:
+    """The readable proposals in a status (when given)."""
+    query = readable_proposals(session, who)
+    if status is not None:
+        query = query.where(ActivityProposal.status == status)
+    return query
