@@ -1,18 +1,16 @@
 """REST routes of external tasks (外部任务): workers fetch, lock and finish BPMN service tasks;
-operators list them and resolve their incidents."""
+operators list them and resolve their incidents.
+
+Routes validate, take their dependencies, call one use case (`use_cases.py`) and return a schema.
+"""
 
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
-from app.engine.api import access
-from app.engine.api.deps import EngineDep, stepped
-from app.engine.persist.external_tasks import ExternalTask
-from app.engine.persist.models import ProcessInstance
-from app.engine.runtime import service
-from app.external import queries
+from app.engine import EngineDep, ExternalTask, SessionDep, run, run_step
+from app.external import queries, use_cases
 from app.external import service as external_tasks
 from app.external.schemas import (
     BpmnError,
@@ -25,7 +23,6 @@ from app.external.schemas import (
     FetchAndLock,
     SetRetries,
 )
-from app.identity import audit
 from app.identity.policy import Forbidden, allowed, current_principal, permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
@@ -35,6 +32,7 @@ from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/external-tasks", tags=["external tasks"], responses=ERRORS)
 Worker = Annotated[Principal, Depends(permission("external_tasks.work"))]
+Resolver = Annotated[Principal, Depends(permission("incidents.resolve"))]
 routers: list[APIRouter] = [router]
 
 
@@ -50,6 +48,14 @@ async def _reader(principal: Annotated[Principal, Depends(current_principal)]) -
 Reader = Annotated[Principal, Depends(_reader)]
 
 
+def readable_task(task_id: uuid.UUID, s: SessionDep, principal: Reader) -> ExternalTask:
+    """The external task of the path, if the caller may read it; 404 otherwise."""
+    return queries.readable_task(s, principal, task_id)
+
+
+ReadableTask = Annotated[ExternalTask, Depends(readable_task)]
+
+
 @router.post("/fetch-and-lock", response_model=list[ExternalTaskOut])
 def fetch_and_lock(
     body: FetchAndLock, request: Request, engine: EngineDep, principal: Worker
@@ -60,39 +66,9 @@ def fetch_and_lock(
     settings = request.app.state.settings
     _check_fetch(body, settings.external_task_max_fetch, settings.external_task_max_lock_ms)
     topics = [external_tasks.Topic(t.name, t.lock_duration_ms, t.variables) for t in body.topics]
-
-    def work(s: Session) -> list[ExternalTaskOut]:
-        rows = external_tasks.fetch_and_lock(
-            s,
-            worker_id=body.worker_id,
-            topics=topics,
-            max_tasks=body.max_tasks,
-            use_priority=body.use_priority,
-            skip_locked=not engine.db.is_sqlite,
-        )
-        by_name = {t.name: t for t in topics}
-        out = [
-            ExternalTaskOut.model_validate(r).model_copy(
-                update={"variables": external_tasks.visible_variables(r, by_name.get(r.topic))}
-            )
-            for r in rows
-        ]
-        if rows:
-            audit.record(
-                s,
-                principal,
-                "external_task.lock",
-                object_type="external_task",
-                object_id=None,
-                data={
-                    "worker_id": body.worker_id,
-                    "topics": [t.name for t in body.topics],
-                    "locked": [str(r.id) for r in rows],
-                },
-            )
-        return out
-
-    return engine.db.transaction(work)
+    return run(
+        engine, use_cases.fetch_and_lock, engine=engine, actor=principal, body=body, topics=topics
+    )
 
 
 def _check_fetch(body: FetchAndLock, max_fetch: int, max_lock_ms: int) -> None:
@@ -115,36 +91,9 @@ def complete(
 ) -> ExternalTaskResult:
     """Complete a task you hold, with `variables` merged into the process (409 if you do not
     hold it); the process runs on until it waits."""
-
-    def work(s: Session) -> tuple[service.Outcome, ExternalTaskResult | None]:
-        outcome, row = external_tasks.complete(
-            engine,
-            s,
-            task_id=task_id,
-            worker_id=body.worker_id,
-            variables=body.variables,
-            actor=principal.sub,
-        )
-        result = None
-        if outcome.failure is None and outcome.loaded is not None:
-            result = ExternalTaskResult(
-                id=task_id,
-                process_instance_id=row.instance_id,
-                outcome="completed",
-                instance_status=outcome.loaded.row.status,
-            )
-        audit.record_change(
-            s,
-            principal,
-            "external_task.complete",
-            row,
-            object_type="external_task",
-            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-            unit_code=row.unit_code,
-        )
-        return outcome, result
-
-    return stepped(engine, work)
+    return run_step(
+        engine, use_cases.complete, engine=engine, actor=principal, task_id=task_id, body=body
+    )
 
 
 @router.post("/{task_id}/failure", response_model=ExternalTaskResult)
@@ -153,38 +102,9 @@ def failure(
 ) -> ExternalTaskResult:
     """Report that the work failed: with `retries` left the task is fetchable again after
     `retry_timeout_ms`; at 0 an incident is raised on the instance."""
-
-    def work(s: Session) -> ExternalTaskResult:
-        row = external_tasks.failure(
-            s,
-            task_id=task_id,
-            worker_id=body.worker_id,
-            error_message=body.error_message,
-            error_details=body.error_details,
-            retries=body.retries,
-            retry_timeout_ms=body.retry_timeout_ms,
-            actor=principal.sub,
-            lock_row=not engine.db.is_sqlite,
-        )
-        audit.record_change(
-            s,
-            principal,
-            "external_task.failure",
-            row,
-            object_type="external_task",
-            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-            unit_code=row.unit_code,
-        )
-        return ExternalTaskResult(
-            id=task_id,
-            process_instance_id=row.instance_id,
-            outcome="incident" if row.incident_id else "failed",
-            retries=row.retries,
-            lock_expires_at=row.lock_expires_at,
-            incident_id=row.incident_id,
-        )
-
-    return engine.db.transaction(work)
+    return run(
+        engine, use_cases.failure, engine=engine, actor=principal, task_id=task_id, body=body
+    )
 
 
 @router.post("/{task_id}/bpmn-error", response_model=ExternalTaskResult)
@@ -193,41 +113,9 @@ def bpmn_error(
 ) -> ExternalTaskResult:
     """Throw a business error: an error boundary event catching `error_code` (on the task or an
     enclosing subprocess) takes the process down its path; uncaught, an incident is raised."""
-
-    def work(s: Session) -> tuple[service.Outcome, ExternalTaskResult | None]:
-        outcome, row = external_tasks.bpmn_error(
-            engine,
-            s,
-            task_id=task_id,
-            worker_id=body.worker_id,
-            error_code=body.error_code,
-            error_message=body.error_message,
-            variables=body.variables,
-            actor=principal.sub,
-        )
-        result = None
-        if outcome.failure is None:
-            caught = outcome.loaded is not None
-            result = ExternalTaskResult(
-                id=task_id,
-                process_instance_id=row.instance_id,
-                outcome="error_caught" if caught else "incident",
-                incident_id=None if caught else outcome.incident_id,
-                retries=None if caught else 0,
-                instance_status=outcome.loaded.row.status if outcome.loaded else "error",
-            )
-        audit.record_change(
-            s,
-            principal,
-            "external_task.bpmn_error",
-            row,
-            object_type="external_task",
-            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-            unit_code=row.unit_code,
-        )
-        return outcome, result
-
-    return stepped(engine, work)
+    return run_step(
+        engine, use_cases.bpmn_error, engine=engine, actor=principal, task_id=task_id, body=body
+    )
 
 
 @router.post("/{task_id}/extend-lock", response_model=ExternalTaskResult)
@@ -241,78 +129,25 @@ def extend_lock(
             "the lock is too long",
             errors=[{"field": "new_duration_ms", "message": f"at most {max_lock_ms} ms"}],
         )
-
-    def work(s: Session) -> ExternalTaskResult:
-        row = external_tasks.extend_lock(
-            s,
-            task_id=task_id,
-            worker_id=body.worker_id,
-            new_duration_ms=body.new_duration_ms,
-            lock_row=not engine.db.is_sqlite,
-        )
-        audit.record_change(
-            s,
-            principal,
-            "external_task.extend_lock",
-            row,
-            object_type="external_task",
-            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-            unit_code=row.unit_code,
-        )
-        return ExternalTaskResult(
-            id=task_id,
-            process_instance_id=row.instance_id,
-            outcome="lock_extended",
-            lock_expires_at=row.lock_expires_at,
-        )
-
-    return engine.db.transaction(work)
+    return run(
+        engine, use_cases.extend_lock, engine=engine, actor=principal, task_id=task_id, body=body
+    )
 
 
 @router.post("/{task_id}/retries", response_model=ExternalTaskResult)
 def set_retries(
-    task_id: uuid.UUID,
-    body: SetRetries,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("incidents.resolve"))],
+    task_id: uuid.UUID, body: SetRetries, engine: EngineDep, principal: Resolver
 ) -> ExternalTaskResult:
     """Give a task retries again (an operator controlling its instance): fetchable at once;
     its incident is resolved and the instance runs again when no other incident is open."""
-
-    def work(s: Session) -> ExternalTaskResult:
-        found = queries.readable_task(s, principal, task_id)
-        access.instance_to_control(s, principal, found.instance_id, "incidents.resolve")
-        row = external_tasks.set_retries(
-            s,
-            task_id=task_id,
-            retries=body.retries,
-            actor=principal.sub,
-            lock_row=not engine.db.is_sqlite,
-        )
-        instance = s.get(ProcessInstance, row.instance_id)
-        audit.record_change(
-            s,
-            principal,
-            "external_task.set_retries",
-            row,
-            object_type="external_task",
-            data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-            unit_code=row.unit_code,
-        )
-        return ExternalTaskResult(
-            id=task_id,
-            process_instance_id=row.instance_id,
-            outcome="retries_set",
-            retries=row.retries,
-            instance_status=instance.status if instance else None,
-        )
-
-    return engine.db.transaction(work)
+    return run(
+        engine, use_cases.set_retries, engine=engine, actor=principal, task_id=task_id, body=body
+    )
 
 
 @router.get("", response_model=Page[ExternalTaskOut])
 def list_external_tasks(
-    engine: EngineDep,
+    s: SessionDep,
     principal: Reader,
     topic: Text | None = None,
     locked: bool | None = None,
@@ -324,29 +159,22 @@ def list_external_tasks(
 ) -> Page[ExternalTaskOut]:
     """External tasks waiting or locked, oldest first: workers see all; offices those of
     instances in their scope."""
-    with engine.db.session() as s:
-        query = queries.readable(s, principal)
-        if topic:
-            query = query.where(ExternalTask.topic == topic)
-        if locked is not None:
-            query = query.where(external_tasks.locked_clause(locked))
-        if with_incident is not None:
-            has = ExternalTask.incident_id.is_not(None)
-            query = query.where(has if with_incident else ~has)
-        if process_instance_id:
-            query = query.where(ExternalTask.instance_id == process_instance_id)
-        if worker_id:
-            query = query.where(ExternalTask.worker_id == worker_id)
-        result: Page[ExternalTaskOut] = page(
-            s, query, ExternalTask.created_at, ExternalTaskOut, limit, offset
-        )
-        return result
+    query = queries.filtered(
+        s,
+        principal,
+        topic=topic,
+        locked=locked,
+        with_incident=with_incident,
+        process_instance_id=process_instance_id,
+        worker_id=worker_id,
+    )
+    result: Page[ExternalTaskOut] = page(
+        s, query, ExternalTask.created_at, ExternalTaskOut, limit, offset
+    )
+    return result
 
 
 @router.get("/{task_id}", response_model=ExternalTaskDetail)
-def get_external_task(
-    task_id: uuid.UUID, engine: EngineDep, principal: Reader
-) -> ExternalTaskDetail:
+def get_external_task(task: ReadableTask) -> ExternalTaskDetail:
     """One external task, with its last error's details."""
-    with engine.db.session() as s:
-        return ExternalTaskDetail.model_validate(queries.readable_task(s, principal, task_id))
+    return ExternalTaskDetail.model_validate(task)

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.engine import ExternalTask, readable_instance_ids
+from app.external.service import locked_clause
 from app.identity import readable as base
 from app.identity.policy import allowed
 from app.identity.principal import Principal
@@ -27,3 +28,29 @@ def readable_task(session: Session, principal: Principal, task_id: uuid.UUID) ->
     """One external task the caller may read, or 404."""
     statement = readable(session, principal).where(ExternalTask.id == task_id)
     return base.one(session, statement, "external task", task_id)
+
+
+def filtered(
+    session: Session,
+    principal: Principal,
+    *,
+    topic: str | None,
+    locked: bool | None,
+    with_incident: bool | None,
+    process_instance_id: uuid.UUID | None,
+    worker_id: str | None,
+) -> Select[ExternalTask]:
+    """The readable external tasks that match the list's filters (each optional)."""
+    query = readable(session, principal)
+    if topic:
+        query = query.where(ExternalTask.topic == topic)
+    if locked is not None:
+        query = query.where(locked_clause(locked))
+    if with_incident is not None:
+        has = ExternalTask.incident_id.is_not(None)
+        query = query.where(has if with_incident else ~has)
+    if process_instance_id:
+        query = query.where(ExternalTask.instance_id == process_instance_id)
+    if worker_id:
+        query = query.where(ExternalTask.worker_id == worker_id)
+    return query

@@ -14,10 +14,18 @@ from app.events.models import OutboxEvent
 from app.events.outbox import PREFIX
 from app.kit.clock import clock
 from app.kit.errors import DomainError, InvalidData, NotFound
+from app.kit.shared import Page
 from app.org.models import Unit
 from app.webhooks.guard import AllowList, Refused, admit
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
-from app.webhooks.schemas import AttemptOut, DeliveryOut, WebhookIn, WebhookPatch
+from app.webhooks.schemas import (
+    AttemptOut,
+    DeliveryOut,
+    DeliveryStatus,
+    WebhookIn,
+    WebhookOut,
+    WebhookPatch,
+)
 
 SECRET_PREFIX = "whsec_"
 
@@ -123,6 +131,7 @@ def create(session: Session, body: WebhookIn, *, allow: AllowList, actor: str) -
 
 
 def get(session: Session, webhook_id: uuid.UUID) -> Webhook:
+    """One subscription, or 404."""
     webhook = session.get(Webhook, webhook_id)
     if webhook is None:
         raise NotFound(f"no webhook {webhook_id}")
@@ -191,3 +200,35 @@ def delivery_out(session: Session, deliveries: list[WebhookDelivery]) -> list[De
         DeliveryOut.model_validate(d).model_copy(update={"attempt_log": attempts[d.id]})
         for d in deliveries
     ]
+
+
+def webhooks_page(
+    session: Session, *, active: bool | None, limit: int, offset: int
+) -> Page[WebhookOut]:
+    """Subscriptions, newest first (secrets masked), all or only the (in)active ones."""
+    query = select(Webhook)
+    if active is not None:
+        query = query.where(Webhook.active.is_(active))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Webhook.created_at.desc()).limit(limit).offset(offset))
+    items = [WebhookOut.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def deliveries_page(
+    session: Session,
+    webhook: Webhook,
+    *,
+    status: DeliveryStatus | None,
+    limit: int,
+    offset: int,
+) -> Page[DeliveryOut]:
+    """The subscription's deliveries, newest first, each with its attempts."""
+    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook.id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = (WebhookDelivery.created_at.desc(), WebhookDelivery.event_id.desc())
+    rows = list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
+    items = delivery_out(session, rows)
+    return Page(items=items, total=total, limit=limit, offset=offset)

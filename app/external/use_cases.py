@@ -1,0 +1,232 @@
+"""The workers' and operators' acts on external tasks, one function each: `fn(session, *, actor,
+…)` run by a route in one transaction (`app.engine.run` / `run_step`). Each loads its task inside
+that transaction, changes it through `service.py`, writes the audit record and answers with the
+schema the route returns."""
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from app.engine import Engine, Outcome, ProcessInstance
+from app.engine.api import access
+from app.external import queries
+from app.external import service as external_tasks
+from app.external.schemas import (
+    BpmnError,
+    Complete,
+    ExtendLock,
+    ExternalTaskOut,
+    ExternalTaskResult,
+    Failure,
+    FetchAndLock,
+    SetRetries,
+)
+from app.identity import audit
+from app.identity.principal import Principal
+
+
+def fetch_and_lock(
+    s: Session,
+    *,
+    engine: Engine,
+    actor: Principal,
+    body: FetchAndLock,
+    topics: list[external_tasks.Topic],
+) -> list[ExternalTaskOut]:
+    """Lock up to `max_tasks` tasks of the topics for the worker, each with the variables its
+    topic asks for; the audit names the tasks locked (none written when none wait)."""
+    rows = external_tasks.fetch_and_lock(
+        s,
+        worker_id=body.worker_id,
+        topics=topics,
+        max_tasks=body.max_tasks,
+        use_priority=body.use_priority,
+        skip_locked=not engine.db.is_sqlite,
+    )
+    by_name = {t.name: t for t in topics}
+    out = [
+        ExternalTaskOut.model_validate(r).model_copy(
+            update={"variables": external_tasks.visible_variables(r, by_name.get(r.topic))}
+        )
+        for r in rows
+    ]
+    if rows:
+        audit.record(
+            s,
+            actor,
+            "external_task.lock",
+            object_type="external_task",
+            object_id=None,
+            data={
+                "worker_id": body.worker_id,
+                "topics": [t.name for t in body.topics],
+                "locked": [str(r.id) for r in rows],
+            },
+        )
+    return out
+
+
+def complete(
+    s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: Complete
+) -> tuple[Outcome, ExternalTaskResult | None]:
+    """Complete a task the worker holds, its variables merged into the process, which runs on."""
+    outcome, row = external_tasks.complete(
+        engine,
+        s,
+        task_id=task_id,
+        worker_id=body.worker_id,
+        variables=body.variables,
+        actor=actor.sub,
+    )
+    result = None
+    if outcome.failure is None and outcome.loaded is not None:
+        result = ExternalTaskResult(
+            id=task_id,
+            process_instance_id=row.instance_id,
+            outcome="completed",
+            instance_status=outcome.loaded.row.status,
+        )
+    audit.record_change(
+        s,
+        actor,
+        "external_task.complete",
+        row,
+        object_type="external_task",
+        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+        unit_code=row.unit_code,
+    )
+    return outcome, result
+
+
+def failure(
+    s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: Failure
+) -> ExternalTaskResult:
+    """The work failed: fetchable again after the timeout while retries are left; at 0 an
+    incident is raised on the instance."""
+    row = external_tasks.failure(
+        s,
+        task_id=task_id,
+        worker_id=body.worker_id,
+        error_message=body.error_message,
+        error_details=body.error_details,
+        retries=body.retries,
+        retry_timeout_ms=body.retry_timeout_ms,
+        actor=actor.sub,
+        lock_row=not engine.db.is_sqlite,
+    )
+    audit.record_change(
+        s,
+        actor,
+        "external_task.failure",
+        row,
+        object_type="external_task",
+        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+        unit_code=row.unit_code,
+    )
+    return ExternalTaskResult(
+        id=task_id,
+        process_instance_id=row.instance_id,
+        outcome="incident" if row.incident_id else "failed",
+        retries=row.retries,
+        lock_expires_at=row.lock_expires_at,
+        incident_id=row.incident_id,
+    )
+
+
+def bpmn_error(
+    s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: BpmnError
+) -> tuple[Outcome, ExternalTaskResult | None]:
+    """A business error: a catching error boundary event takes the process down its path;
+    uncaught, an incident is raised."""
+    outcome, row = external_tasks.bpmn_error(
+        engine,
+        s,
+        task_id=task_id,
+        worker_id=body.worker_id,
+        error_code=body.error_code,
+        error_message=body.error_message,
+        variables=body.variables,
+        actor=actor.sub,
+    )
+    result = None
+    if outcome.failure is None:
+        caught = outcome.loaded is not None
+        result = ExternalTaskResult(
+            id=task_id,
+            process_instance_id=row.instance_id,
+            outcome="error_caught" if caught else "incident",
+            incident_id=None if caught else outcome.incident_id,
+            retries=None if caught else 0,
+            instance_status=outcome.loaded.row.status if outcome.loaded else "error",
+        )
+    audit.record_change(
+        s,
+        actor,
+        "external_task.bpmn_error",
+        row,
+        object_type="external_task",
+        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+        unit_code=row.unit_code,
+    )
+    return outcome, result
+
+
+def extend_lock(
+    s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: ExtendLock
+) -> ExternalTaskResult:
+    """Keep a task the worker holds for `new_duration_ms` from now."""
+    row = external_tasks.extend_lock(
+        s,
+        task_id=task_id,
+        worker_id=body.worker_id,
+        new_duration_ms=body.new_duration_ms,
+        lock_row=not engine.db.is_sqlite,
+    )
+    audit.record_change(
+        s,
+        actor,
+        "external_task.extend_lock",
+        row,
+        object_type="external_task",
+        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+        unit_code=row.unit_code,
+    )
+    return ExternalTaskResult(
+        id=task_id,
+        process_instance_id=row.instance_id,
+        outcome="lock_extended",
+        lock_expires_at=row.lock_expires_at,
+    )
+
+
+def set_retries(
+    s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: SetRetries
+) -> ExternalTaskResult:
+    """Give a task retries again (an operator controlling its instance): its incident is
+    resolved and the instance runs again when no other incident is open."""
+    found = queries.readable_task(s, actor, task_id)
+    access.instance_to_control(s, actor, found.instance_id, "incidents.resolve")
+    row = external_tasks.set_retries(
+        s,
+        task_id=task_id,
+        retries=body.retries,
+        actor=actor.sub,
+        lock_row=not engine.db.is_sqlite,
+    )
+    instance = s.get(ProcessInstance, row.instance_id)
+    audit.record_change(
+        s,
+        actor,
+        "external_task.set_retries",
+        row,
+        object_type="external_task",
+        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+        unit_code=row.unit_code,
+    )
+    return ExternalTaskResult(
+        id=task_id,
+        process_instance_id=row.instance_id,
+        outcome="retries_set",
+        retries=row.retries,
+        instance_status=instance.status if instance else None,
+    )
