@@ -1,58 +1,40 @@
-"""REST routes of performance scores (绩效考评) and the ledgers (台账) exported as .xlsx."""
+"""REST routes of performance scores (绩效考评) and the ledgers (台账) exported as .xlsx.
+
+Routes validate, take their dependencies, call one use case (`use_cases.py`) and return a schema.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
 
-from app.engine import EngineDep
-from app.identity import audit
+from app.engine import EngineDep, SessionDep, run
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Day, Text
 from app.kit.shared import ERRORS
-from app.scores import exports, ledgers, service
+from app.scores import exports, ledgers, service, use_cases
 from app.scores.schemas import ScoresOut, WeightsIn, WeightsOut
 
 router = APIRouter(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("scores.read"))]
+Configurer = Annotated[Principal, Depends(permission("scores.configure"))]
 
 
 @router.get("/weights", response_model=WeightsOut)
-def get_weights(engine: EngineDep, principal: Reader) -> WeightsOut:
+def get_weights(s: SessionDep, principal: Reader) -> WeightsOut:
     """The indicator weights your government's scores use (the default set until one is set)."""
-    with engine.db.session() as s:
-        return service.weights_out(s, service.government_of(s, principal.unit))
+    return service.weights_out(s, service.government_of(s, principal.unit))
 
 
 @router.put("/weights", response_model=WeightsOut)
-def put_weights(
-    body: WeightsIn,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("scores.configure"))],
-) -> WeightsOut:
+def put_weights(body: WeightsIn, engine: EngineDep, principal: Configurer) -> WeightsOut:
     """Set your government's weights: known indicators, non-negative, summing to 100."""
-
-    def work(s: Session) -> WeightsOut:
-        government = service.government_of(s, principal.unit)
-        service.set_weights(s, government, body, actor=principal.sub)
-        audit.record(
-            s,
-            principal,
-            "scores.weights",
-            object_type="score_weight_set",
-            object_id=government,
-            unit_code=government,
-            data=body.model_dump(mode="json"),
-        )
-        return service.weights_out(s, government)
-
-    return engine.db.transaction(work)
+    return run(engine, use_cases.set_weights, actor=principal, body=body)
 
 
 @router.get("", response_model=ScoresOut)
 def get_scores(
-    engine: EngineDep,
+    s: SessionDep,
     principal: Reader,
     period_start: Day,
     period_end: Day,
@@ -61,13 +43,12 @@ def get_scores(
     """Scores per unit for a period, ranked, each with the breakdown that explains every point
     (domain.md §9). Units in your scope with a record in the period; `unit`: it and below."""
     period = service.check_period(period_start, period_end)
-    with engine.db.session() as s:
-        return service.scores(s, principal, period, unit)
+    return service.scores(s, principal, period, unit)
 
 
 @router.get("/export.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
 def export_scores(
-    engine: EngineDep,
+    s: SessionDep,
     principal: Reader,
     period_start: Day,
     period_end: Day,
@@ -75,8 +56,7 @@ def export_scores(
 ) -> Response:
     """The scores as a workbook for organisation and personnel departments: totals, breakdown."""
     period = service.check_period(period_start, period_end)
-    with engine.db.session() as s:
-        result = service.scores(s, principal, period, unit)
+    result = service.scores(s, principal, period, unit)
     name = f"绩效考评得分_{period.start}_{period.end}.xlsx"
     return exports.download(exports.scores_workbook(result), name)
 
