@@ -3,9 +3,9 @@
 Routes validate, take their dependencies, call one use case (`use_cases.py`) and return a schema.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.engine import EngineDep, SessionDep, run
 from app.identity.policy import permission
@@ -14,10 +14,14 @@ from app.kit.bounds import Day, Text
 from app.kit.shared import ERRORS
 from app.scores import exports, ledgers, service, use_cases
 from app.scores.schemas import ScoresOut, WeightsIn, WeightsOut
+from app.supervision.matters import today
+from app.supervision.schemas import MatterFilters
 
 router = APIRouter(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("scores.read"))]
 Configurer = Annotated[Principal, Depends(permission("scores.configure"))]
+ledgers_router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
+Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
 
 
 @router.get("/weights", response_model=WeightsOut)
@@ -61,4 +65,43 @@ def export_scores(
     return exports.download(exports.scores_workbook(result), name)
 
 
-routers: list[APIRouter] = [router, ledgers.router]
+@ledgers_router.get("/matters.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
+def matters_ledger(
+    s: SessionDep,
+    principal: Exporter,
+    filters: Annotated[MatterFilters, Depends()],
+) -> Response:
+    """督查事项台账: the matter list, with the filters of `GET /matters`, as a workbook."""
+    content = ledgers.matters_workbook(s, principal, filters)
+    return exports.download(content, exports.ledger_name("督查事项台账", today()))
+
+
+@ledgers_router.get("/overdue.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
+def overdue_ledger(s: SessionDep, principal: Exporter) -> Response:
+    """逾期清单: every open obligation past its due day — matters' deadlines and rectification
+    parts — with the unit, the days late and how often it was urged."""
+    day = today()
+    content = ledgers.overdue_workbook(s, principal, day)
+    return exports.download(content, exports.ledger_name("逾期清单", day))
+
+
+@ledgers_router.get(
+    "/rectifications.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES
+)
+def rectifications_ledger(
+    s: SessionDep,
+    principal: Exporter,
+    status_: Annotated[Literal["rectifying", "closed"] | None, Query(alias="status")] = None,
+    unit: Text | None = None,
+    light: Literal["green", "yellow", "red"] | None = None,
+    overdue: bool | None = None,
+) -> Response:
+    """整改台账: one row per unit's part, with the filters of `GET /rectifications`."""
+    day = today()
+    content = ledgers.rectifications_workbook(
+        s, principal, day, status=status_, unit=unit, light=light, overdue=overdue
+    )
+    return exports.download(content, exports.ledger_name("整改台账", day))
+
+
+routers: list[APIRouter] = [router, ledgers_router]
