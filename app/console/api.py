@@ -10,9 +10,13 @@ from pydantic import BaseModel, Field
 
 from app.config import Settings, get_settings
 from app.console import stats
+from app.engine import SessionDep
 from app.identity.auth import Authenticator
+from app.identity.policy import permission
+from app.identity.principal import Principal
 from app.kit.errors import NotFound
 from app.kit.shared import ERRORS
+from app.supervision.schemas import MatterFilters
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 DEMO_USERS = Path(__file__).resolve().parent.parent.parent / "data" / "demo_users.json"
@@ -92,4 +96,13 @@ def demo_users(request: Request, settings: SettingsDep) -> list[DemoUser]:
     return [DemoUser(**u, token=authenticator.mint(**u)) for u in users]
 
 
-router.include_router(stats.router)  # GET /api/v1/console/matter-stats (the dashboard's counts)
+@router.get("/matter-stats", response_model=stats.MatterStats)
+def matter_stats(
+    s: SessionDep,
+    principal: Annotated[Principal, Depends(permission("matters.read"))],
+    filters: Annotated[MatterFilters, Depends()],
+    group_by: stats.GroupBy = "light",
+) -> stats.MatterStats:
+    """Matters in your scope passing the list's filters, counted per `group_by` (`unit`: the lead
+    unit; `month`: the month assigned, `YYYY-MM`)."""
+    return stats.matter_stats(s, principal, filters, group_by)

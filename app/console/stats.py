@@ -6,15 +6,13 @@ many are closed and how many are overdue (open with a deadline past due — red 
 `app.supervision.matter_lights.overdue`, the `overdue=true` filter of the list).
 """
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import Integer, String, case, cast, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.engine import EngineDep
-from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.supervision import matters
 from app.supervision import queries as matter_queries
@@ -22,7 +20,6 @@ from app.supervision.matter_lights import overdue
 from app.supervision.models import Matter
 from app.supervision.schemas import MatterFilters
 
-router = APIRouter()  # joined to the console's router (/api/v1/console) by app/console/api.py
 GroupBy = Literal["light", "status", "category", "source_type", "unit", "month"]
 
 
@@ -41,35 +38,29 @@ class MatterStats(BaseModel):
     groups: list[MatterGroup]
 
 
-@router.get("/matter-stats", response_model=MatterStats)
 def matter_stats(
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("matters.read"))],
-    filters: Annotated[MatterFilters, Depends()],
-    group_by: GroupBy = "light",
+    s: Session, principal: Principal, filters: MatterFilters, group_by: GroupBy
 ) -> MatterStats:
-    """Matters in your scope passing the list's filters, counted per `group_by` (`unit`: the lead
-    unit; `month`: the month assigned, `YYYY-MM`)."""
-    with engine.db.session() as s:
-        found = matter_queries.filtered(s, principal, filters).subquery()
-        key: ColumnElement[str] = {
-            "light": found.c.light,
-            "status": found.c.status,
-            "category": found.c.category,
-            "source_type": found.c.source_type,
-            "unit": found.c.lead_unit,
-            "month": func.substr(cast(found.c.assigned_on, String), 1, 7),
-        }[group_by]
-        closed = found.c.status == "closed"
-        late = found.c.id.in_(select(Matter.id).where(overdue(matters.today())))
-        rows = s.execute(
-            select(
-                key.label("key"),
-                func.count().label("count"),
-                func.sum(cast(case((closed, 1), else_=0), Integer)).label("closed"),
-                func.sum(cast(case((late, 1), else_=0), Integer)).label("overdue"),
-            ).group_by(key)
-        ).all()
+    """The matters `principal` may read passing `filters`, counted per `group_by`."""
+    found = matter_queries.filtered(s, principal, filters).subquery()
+    key: ColumnElement[str] = {
+        "light": found.c.light,
+        "status": found.c.status,
+        "category": found.c.category,
+        "source_type": found.c.source_type,
+        "unit": found.c.lead_unit,
+        "month": func.substr(cast(found.c.assigned_on, String), 1, 7),
+    }[group_by]
+    closed = found.c.status == "closed"
+    late = found.c.id.in_(select(Matter.id).where(overdue(matters.today())))
+    rows = s.execute(
+        select(
+            key.label("key"),
+            func.count().label("count"),
+            func.sum(cast(case((closed, 1), else_=0), Integer)).label("closed"),
+            func.sum(cast(case((late, 1), else_=0), Integer)).label("overdue"),
+        ).group_by(key)
+    ).all()
     groups = [
         MatterGroup(key=str(r.key), count=r.count, closed=r.closed or 0, overdue=r.overdue or 0)
         for r in rows

@@ -1,20 +1,20 @@
 """GET /api/v1/events: the outbox as a feed for systems that cannot receive calls.
 
 Ordered and resumable (pass `next` back as `after`), scoped by the caller's units, with an
-optional long-poll: the route is async and sleeps between reads, each read in a worker thread.
+optional long-poll: the route is async and sleeps between looks, each look in a worker thread
+(`feed.look`, which ends its transaction so that the sleep holds no connection).
 """
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from app.engine import Engine, EngineDep
-from app.events import outbox, queries
+from app.engine import SessionDep
+from app.events import feed, outbox
 from app.events.catalogue import TYPES
+from app.events.feed import EventPage
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Text
@@ -27,16 +27,9 @@ Reader = Annotated[Principal, Depends(permission("events.read"))]
 POLL_SECONDS = 0.2  # how often a long-poll looks again
 
 
-class EventPage(BaseModel):
-    """A page of CloudEvents; `next` is the cursor to pass as `after` for the following page."""
-
-    items: list[dict[str, Any]]
-    next: str
-
-
 @router.get("", response_model=EventPage)
 async def read_events(
-    engine: EngineDep,
+    s: SessionDep,
     principal: Reader,
     after: Annotated[Text | None, Query(max_length=60)] = None,
     type: Annotated[list[Text] | None, Query(max_length=50)] = None,
@@ -51,7 +44,7 @@ async def read_events(
     types = _types(type or [])
     deadline = time.monotonic() + wait
     while True:
-        page = await anyio.to_thread.run_sync(_page, engine, principal, cursor, types, limit)
+        page = await anyio.to_thread.run_sync(feed.look, s, principal, cursor, types, limit)
         if page.items or time.monotonic() >= deadline:
             return page
         cursor = outbox.Cursor.decode(page.next)
@@ -68,30 +61,3 @@ def _types(raw: list[str]) -> list[str]:
     if unknown:
         raise InvalidData("unknown event type", errors=unknown)
     return known
-
-
-def _page(
-    engine: Engine, principal: Principal, cursor: outbox.Cursor, types: list[str], limit: int
-) -> EventPage:
-    with engine.db.session() as s:
-        return _read(s, principal, cursor, types, limit)
-
-
-def _read(
-    s: Session, principal: Principal, cursor: outbox.Cursor, types: list[str], limit: int
-) -> EventPage:
-    # The high-water mark first: events up to it are settled, so a page shorter than `limit`
-    # can move the cursor past everything it skipped (other types, other units).
-    mark = outbox.last_settled(s)
-    if mark is None or (mark.txid, mark.id) <= (cursor.txid, cursor.id):
-        return EventPage(items=[], next=cursor.encode())
-    events = outbox.read_after(
-        s,
-        cursor,
-        limit=limit,
-        types=types,
-        readable=queries.readable(s, principal),
-        until=mark,
-    )
-    following = outbox.Cursor.of(events[-1]) if len(events) == limit else mark
-    return EventPage(items=[outbox.cloudevent(e) for e in events], next=following.encode())

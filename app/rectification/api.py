@@ -1,62 +1,50 @@
-"""REST routes of rectification with a deadline (限期整改)."""
+"""REST routes of rectification with a deadline (限期整改).
+
+Routes validate, take their dependencies, call one use case (`use_cases.py`) and return a schema.
+"""
 
 import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy.orm import Session
 
-from app.engine import EngineDep, Outcome, stepped
-from app.identity import audit
-from app.identity.policy import permission, scope_of
+from app.engine import EngineDep, SessionDep, run_step
+from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
-from app.rectification import queries, service
+from app.rectification import queries, use_cases
 from app.rectification.models import Rectification
 from app.rectification.schemas import RectificationDetail, RectificationIn, RectificationOut
 from app.supervision.matters import today
 
 router = APIRouter(prefix="/api/v1/rectifications", tags=["rectifications"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("rectifications.read"))]
+Opener = Annotated[Principal, Depends(permission("rectifications.open"))]
+
+
+def readable_rectification(
+    rectification_id: uuid.UUID, s: SessionDep, principal: Reader
+) -> Rectification:
+    """The rectification of the path, if the caller may read it; 404 otherwise."""
+    return queries.readable_rectification(s, principal, rectification_id)
+
+
+ReadableRectification = Annotated[Rectification, Depends(readable_rectification)]
 
 
 @router.post("", response_model=RectificationDetail, status_code=status.HTTP_201_CREATED)
 def open_rectification(
-    body: RectificationIn,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("rectifications.open"))],
+    body: RectificationIn, engine: EngineDep, principal: Opener
 ) -> RectificationDetail:
     """下达限期整改: order units to rectify problems by a deadline (seed 三(三), 条例 Art. 18)."""
-
-    def work(s: Session) -> tuple[Outcome, RectificationDetail | None]:
-        rectification, outcome = service.open_rectification(
-            engine,
-            s,
-            body,
-            scope=scope_of(s, principal),
-            actor=principal.sub,
-            owner_unit=principal.unit,
-        )
-        audit.record(
-            s,
-            principal,
-            "rectification.open",
-            object_type="rectification",
-            object_id=str(rectification.id),
-            instance_id=str(outcome.instance_id),
-            unit_code=principal.unit,
-            data=body.model_dump(mode="json"),
-        )
-        return outcome, None if outcome.failure else queries.detail(s, rectification)
-
-    return stepped(engine, work)
+    return run_step(engine, use_cases.open_rectification, engine=engine, actor=principal, body=body)
 
 
 @router.get("", response_model=Page[RectificationOut])
 def list_rectifications(
-    engine: EngineDep,
+    s: SessionDep,
     principal: Reader,
     status_: Annotated[Literal["rectifying", "closed"] | None, Query(alias="status")] = None,
     unit: Text | None = None,
@@ -66,27 +54,16 @@ def list_rectifications(
     offset: Offset = 0,
 ) -> Page[RectificationOut]:
     """Rectifications in your scope (owned by, or with a part for, your units), newest first."""
-    with engine.db.session() as s:
-        query = queries.filtered(
-            s,
-            principal,
-            status=status_,
-            unit=unit,
-            light=light,
-            overdue=overdue,
-            today=today(),
-        )
-        return page(s, query, Rectification.created_at.desc(), RectificationOut, limit, offset)
+    query = queries.filtered(
+        s, principal, status=status_, unit=unit, light=light, overdue=overdue, today=today()
+    )
+    return page(s, query, Rectification.created_at.desc(), RectificationOut, limit, offset)
 
 
 @router.get("/{rectification_id}", response_model=RectificationDetail)
-def get_rectification(
-    rectification_id: uuid.UUID, engine: EngineDep, principal: Reader
-) -> RectificationDetail:
+def get_rectification(rectification: ReadableRectification, s: SessionDep) -> RectificationDetail:
     """One rectification: its parts with lights and urgings, ready tasks and history."""
-    with engine.db.session() as s:
-        found = queries.readable_rectification(s, principal, rectification_id)
-        return queries.detail(s, found)
+    return queries.detail(s, rectification)
 
 
 routers: list[APIRouter] = [router]

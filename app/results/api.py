@@ -1,25 +1,25 @@
-"""REST routes of results: supervision reports, bulletins, accountability, urging notices."""
+"""REST routes of results: supervision reports, bulletins, accountability, urging notices.
+
+Routes validate, take their dependencies, call one use case (`use_cases.py`) and return a schema.
+"""
 
 import uuid
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.documents import docx
-from app.engine import EngineDep, Outcome, TaskOut, stepped
-from app.identity import audit
+from app.engine import EngineDep, SessionDep, run_step
 from app.identity.policy import permission, scope_of
 from app.identity.principal import Principal
 from app.kit.bounds import Day, Limit, Offset, Text
-from app.kit.errors import InvalidData, NotFound
+from app.kit.errors import InvalidData
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
-from app.results import accountability, bulletins, documents, queries, reports
-from app.results.common import ready_tasks
-from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
+from app.results import accountability, bulletins, documents, queries, use_cases
+from app.results.details import bulletin_detail, case_detail, report_detail
+from app.results.models import AccountabilityCase, Bulletin, SupervisionReport
 from app.results.schemas import (
     AccountabilityDetail,
     AccountabilityIn,
@@ -27,13 +27,11 @@ from app.results.schemas import (
     BulletinDetail,
     BulletinIn,
     BulletinOut,
-    EntryOut,
     ReportDetail,
     ReportIn,
     ReportOut,
     Suggestion,
 )
-from app.supervision import queries as matter_queries
 from app.supervision.models import Matter, Urging
 
 reports_router = APIRouter(
@@ -47,112 +45,45 @@ notices_router = APIRouter(prefix="/api/v1/matters", tags=["matters"], responses
 routers: list[APIRouter] = [reports_router, bulletins_router, accountability_router, notices_router]
 
 ReportReader = Annotated[Principal, Depends(permission("reports.read"))]
+ReportDrafter = Annotated[Principal, Depends(permission("reports.draft"))]
 BulletinReader = Annotated[Principal, Depends(permission("bulletins.read"))]
+BulletinDrafter = Annotated[Principal, Depends(permission("bulletins.draft"))]
 CaseReader = Annotated[Principal, Depends(permission("accountability.read"))]
+Proposer = Annotated[Principal, Depends(permission("accountability.propose"))]
+MatterReader = Annotated[Principal, Depends(permission("matters.read"))]
 
 
-def _tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
-    return [TaskOut.model_validate(t) for t in ready_tasks(s, instance_id)]
+def readable_report(
+    report_id: uuid.UUID, s: SessionDep, principal: ReportReader
+) -> SupervisionReport:
+    """The report of the path, if the caller may read it; 404 otherwise (unseen = absent)."""
+    report: SupervisionReport = queries.REPORTS.readable_one(s, principal, report_id)
+    return report
 
 
-# --- supervision reports -------------------------------------------------------------------
+def readable_bulletin(bulletin_id: uuid.UUID, s: SessionDep, principal: BulletinReader) -> Bulletin:
+    """The bulletin of the path, if the caller may read it; 404 otherwise."""
+    bulletin: Bulletin = queries.BULLETINS.readable_one(s, principal, bulletin_id)
+    return bulletin
 
 
-def _report_detail(s: Session, row: SupervisionReport) -> ReportDetail:
-    return ReportDetail(
-        **ReportOut.model_validate(row).model_dump(),
-        matter_ids=row.matter_ids,
-        activity_ids=row.activity_ids,
-        situation=row.situation,
-        analysis=row.analysis,
-        recommendations=row.recommendations,
-        matter_rows=row.matter_rows,
-        comment=row.comment,
-        instruction=row.instruction,
-        instructed_by=row.instructed_by,
-        instructed_at=row.instructed_at,
-        ready_tasks=_tasks(s, row.instance_id),
-    )
+def readable_case(case_id: uuid.UUID, s: SessionDep, principal: CaseReader) -> AccountabilityCase:
+    """The accountability case of the path, if the caller may read it; 404 otherwise."""
+    case: AccountabilityCase = queries.CASES.readable_one(s, principal, case_id)
+    return case
 
 
-@reports_router.post("", response_model=ReportDetail, status_code=status.HTTP_201_CREATED)
-def create_report(
-    body: ReportIn,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("reports.draft"))],
-) -> ReportDetail:
-    """督查报告 / 专报: assemble the draft from the period's matters and activities; the office
-    edits it in its task, the office head reviews, a leader reads a special report."""
-
-    def work(s: Session) -> tuple[Outcome, ReportDetail | None]:
-        row, outcome = reports.create(
-            engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
-        )
-        audit.record_change(
-            s,
-            principal,
-            "report.draft",
-            row,
-            object_type="supervision_report",
-            data=body.model_dump(mode="json"),
-            unit_code=principal.unit,
-        )
-        return outcome, None if outcome.failure else _report_detail(s, row)
-
-    return stepped(engine, work)
+def readable_urging(
+    matter_id: uuid.UUID, urging_id: uuid.UUID, s: SessionDep, principal: MatterReader
+) -> tuple[Matter, Urging]:
+    """The urging of the path with its matter, if the caller may read the matter; 404 otherwise."""
+    return queries.readable_urging(s, principal, matter_id, urging_id)
 
 
-@reports_router.get("", response_model=Page[ReportOut])
-def list_reports(
-    engine: EngineDep,
-    principal: ReportReader,
-    kind: Literal["report", "special"] | None = None,
-    status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> Page[ReportOut]:
-    """Reports in your scope (drafts of your office's government; approved ones sent to you)."""
-    with engine.db.session() as s:
-        query = queries.REPORTS.readable(s, principal)
-        if kind:
-            query = query.where(SupervisionReport.kind == kind)
-        if status_:
-            query = query.where(SupervisionReport.status == status_)
-        return page(s, query, SupervisionReport.created_at.desc(), ReportOut, limit, offset)
-
-
-@reports_router.get("/{report_id}", response_model=ReportDetail)
-def get_report(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> ReportDetail:
-    """One report with its situation, analysis, recommendations, matters and instruction."""
-    with engine.db.session() as s:
-        return _report_detail(s, queries.REPORTS.readable_one(s, principal, report_id))
-
-
-@reports_router.get("/{report_id}/document.docx", response_class=Response)
-def report_document(report_id: uuid.UUID, engine: EngineDep, principal: ReportReader) -> Response:
-    """The report as a Word document."""
-    with engine.db.session() as s:
-        row = queries.REPORTS.readable_one(s, principal, report_id)
-        content = documents.report(s, row)
-    return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
-
-
-# --- bulletins -----------------------------------------------------------------------------
-
-
-def _bulletin_detail(s: Session, row: Bulletin) -> BulletinDetail:
-    entries = s.scalars(
-        select(BulletinEntry)
-        .where(BulletinEntry.bulletin_id == row.id)
-        .order_by(BulletinEntry.verdict, BulletinEntry.unit_code)
-    )
-    return BulletinDetail(
-        **BulletinOut.model_validate(row).model_dump(),
-        body=row.body,
-        comment=row.comment,
-        entries=[EntryOut.model_validate(e) for e in entries],
-        ready_tasks=_tasks(s, row.instance_id),
-    )
+ReadableReport = Annotated[SupervisionReport, Depends(readable_report)]
+ReadableBulletin = Annotated[Bulletin, Depends(readable_bulletin)]
+ReadableCase = Annotated[AccountabilityCase, Depends(readable_case)]
+ReadableUrging = Annotated[tuple[Matter, Urging], Depends(readable_urging)]
 
 
 def _period(period_start: date, period_end: date) -> None:
@@ -163,102 +94,97 @@ def _period(period_start: date, period_end: date) -> None:
         )
 
 
+# --- supervision reports -------------------------------------------------------------------
+
+
+@reports_router.post("", response_model=ReportDetail, status_code=status.HTTP_201_CREATED)
+def create_report(body: ReportIn, engine: EngineDep, principal: ReportDrafter) -> ReportDetail:
+    """督查报告 / 专报: assemble the draft from the period's matters and activities; the office
+    edits it in its task, the office head reviews, a leader reads a special report."""
+    return run_step(engine, use_cases.create_report, engine=engine, actor=principal, body=body)
+
+
+@reports_router.get("", response_model=Page[ReportOut])
+def list_reports(
+    s: SessionDep,
+    principal: ReportReader,
+    kind: Literal["report", "special"] | None = None,
+    status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ReportOut]:
+    """Reports in your scope (drafts of your office's government; approved ones sent to you)."""
+    query = queries.filtered_reports(s, principal, kind=kind, status=status_)
+    return page(s, query, SupervisionReport.created_at.desc(), ReportOut, limit, offset)
+
+
+@reports_router.get("/{report_id}", response_model=ReportDetail)
+def get_report(report: ReadableReport, s: SessionDep) -> ReportDetail:
+    """One report with its situation, analysis, recommendations, matters and instruction."""
+    return report_detail(s, report)
+
+
+@reports_router.get("/{report_id}/document.docx", response_class=Response)
+def report_document(report: ReadableReport, s: SessionDep) -> Response:
+    """The report as a Word document."""
+    content = documents.report(s, report)
+    return docx.response(content, f"{report.title}.docx", f"{report.code}.docx")
+
+
+# --- bulletins -----------------------------------------------------------------------------
+
+
 @bulletins_router.get("/suggestions", response_model=list[Suggestion])
 def suggest_bulletin_entries(
-    period_start: Day,
-    period_end: Day,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("bulletins.draft"))],
+    period_start: Day, period_end: Day, s: SessionDep, principal: BulletinDrafter
 ) -> list[Suggestion]:
     """seed 三(二), domain.md §7: whom to commend and whom to criticise in a period, and why."""
     _period(period_start, period_end)
-    with engine.db.session() as s:
-        return bulletins.suggestions(s, scope_of(s, principal), period_start, period_end)
+    return bulletins.suggestions(s, scope_of(s, principal), period_start, period_end)
 
 
 @bulletins_router.post("", response_model=BulletinDetail, status_code=status.HTTP_201_CREATED)
 def create_bulletin(
-    body: BulletinIn,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("bulletins.draft"))],
+    body: BulletinIn, engine: EngineDep, principal: BulletinDrafter
 ) -> BulletinDetail:
     """通报: the office's draft goes to the office head, then to the leader for approval
     (条例 Art. 21); only then can it be issued."""
-
-    def work(s: Session) -> tuple[Outcome, BulletinDetail | None]:
-        row, outcome = bulletins.create(
-            engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
-        )
-        audit.record_change(
-            s,
-            principal,
-            "bulletin.draft",
-            row,
-            object_type="bulletin",
-            data=body.model_dump(mode="json"),
-            unit_code=principal.unit,
-        )
-        return outcome, None if outcome.failure else _bulletin_detail(s, row)
-
-    return stepped(engine, work)
+    return run_step(engine, use_cases.create_bulletin, engine=engine, actor=principal, body=body)
 
 
 @bulletins_router.get("", response_model=Page[BulletinOut])
 def list_bulletins(
-    engine: EngineDep,
+    s: SessionDep,
     principal: BulletinReader,
     status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[BulletinOut]:
     """Bulletins in your scope: drafts of your office's government, issued ones that reach you."""
-    with engine.db.session() as s:
-        query = queries.BULLETINS.readable(s, principal)
-        if status_:
-            query = query.where(Bulletin.status == status_)
-        return page(s, query, Bulletin.created_at.desc(), BulletinOut, limit, offset)
+    query = queries.filtered_bulletins(s, principal, status=status_)
+    return page(s, query, Bulletin.created_at.desc(), BulletinOut, limit, offset)
 
 
 @bulletins_router.get("/{bulletin_id}", response_model=BulletinDetail)
-def get_bulletin(
-    bulletin_id: uuid.UUID, engine: EngineDep, principal: BulletinReader
-) -> BulletinDetail:
+def get_bulletin(bulletin: ReadableBulletin, s: SessionDep) -> BulletinDetail:
     """One bulletin with its entries."""
-    with engine.db.session() as s:
-        return _bulletin_detail(s, queries.BULLETINS.readable_one(s, principal, bulletin_id))
+    return bulletin_detail(s, bulletin)
 
 
 @bulletins_router.get("/{bulletin_id}/document.docx", response_class=Response)
-def bulletin_document(
-    bulletin_id: uuid.UUID, engine: EngineDep, principal: BulletinReader
-) -> Response:
+def bulletin_document(bulletin: ReadableBulletin, s: SessionDep) -> Response:
     """The bulletin as a Word document."""
-    with engine.db.session() as s:
-        row = queries.BULLETINS.readable_one(s, principal, bulletin_id)
-        content = documents.bulletin(s, row)
-    return docx.response(content, f"{row.title}.docx", f"{row.code}.docx")
+    content = documents.bulletin(s, bulletin)
+    return docx.response(content, f"{bulletin.title}.docx", f"{bulletin.code}.docx")
 
 
 # --- accountability ------------------------------------------------------------------------
 
 
-def _case_detail(s: Session, row: AccountabilityCase) -> AccountabilityDetail:
-    return AccountabilityDetail(
-        **AccountabilityOut.model_validate(row).model_dump(),
-        persons=row.persons,
-        matter_ids=row.matter_ids,
-        facts=row.facts,
-        basis=row.basis,
-        proposal=row.proposal,
-        comment=row.comment,
-        ready_tasks=_tasks(s, row.instance_id),
-    )
-
-
 @accountability_router.get("/suggestions", response_model=list[Suggestion])
 def suggest_accountability(
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("accountability.propose"))],
+    s: SessionDep,
+    principal: Proposer,
     threshold: Annotated[int, Query(ge=1, le=100)] = accountability.REPEATED_REDS,
     period_start: Day | None = None,
     period_end: Day | None = None,
@@ -266,44 +192,27 @@ def suggest_accountability(
     """domain.md §7: units with repeated reds (default 3) and the measure to propose."""
     if period_start and period_end:
         _period(period_start, period_end)
-    with engine.db.session() as s:
-        return accountability.suggestions(
-            s, scope_of(s, principal), threshold=threshold, start=period_start, end=period_end
-        )
+    return accountability.suggestions(
+        s, scope_of(s, principal), threshold=threshold, start=period_start, end=period_end
+    )
 
 
 @accountability_router.post(
     "", response_model=AccountabilityDetail, status_code=status.HTTP_201_CREATED
 )
 def propose_accountability(
-    body: AccountabilityIn,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("accountability.propose"))],
+    body: AccountabilityIn, engine: EngineDep, principal: Proposer
 ) -> AccountabilityDetail:
     """问责建议: the office proposes, the office head reviews, the leader decides (条例 Art. 21);
     clues go to the supervisory authority after approval (条例 Art. 23)."""
-
-    def work(s: Session) -> tuple[Outcome, AccountabilityDetail | None]:
-        row, outcome = accountability.create(
-            engine, s, scope_of(s, principal), body, actor=principal.sub, owner_unit=principal.unit
-        )
-        audit.record_change(
-            s,
-            principal,
-            "accountability.propose",
-            row,
-            object_type="accountability",
-            data=body.model_dump(mode="json"),
-            unit_code=principal.unit,
-        )
-        return outcome, None if outcome.failure else _case_detail(s, row)
-
-    return stepped(engine, work)
+    return run_step(
+        engine, use_cases.propose_accountability, engine=engine, actor=principal, body=body
+    )
 
 
 @accountability_router.get("", response_model=Page[AccountabilityOut])
 def list_accountability(
-    engine: EngineDep,
+    s: SessionDep,
     principal: CaseReader,
     measure: Annotated[Text | None, Query(max_length=30)] = None,
     status_: Annotated[Text | None, Query(alias="status", max_length=20)] = None,
@@ -311,54 +220,29 @@ def list_accountability(
     offset: Offset = 0,
 ) -> Page[AccountabilityOut]:
     """Accountability cases in your scope."""
-    with engine.db.session() as s:
-        query = queries.CASES.readable(s, principal)
-        if measure:
-            query = query.where(AccountabilityCase.measure == measure)
-        if status_:
-            query = query.where(AccountabilityCase.status == status_)
-        return page(
-            s, query, AccountabilityCase.created_at.desc(), AccountabilityOut, limit, offset
-        )
+    query = queries.filtered_cases(s, principal, measure=measure, status=status_)
+    return page(s, query, AccountabilityCase.created_at.desc(), AccountabilityOut, limit, offset)
 
 
 @accountability_router.get("/{case_id}", response_model=AccountabilityDetail)
-def get_accountability(
-    case_id: uuid.UUID, engine: EngineDep, principal: CaseReader
-) -> AccountabilityDetail:
+def get_accountability(case: ReadableCase, s: SessionDep) -> AccountabilityDetail:
     """One case with its facts, basis, proposal, persons and matters."""
-    with engine.db.session() as s:
-        return _case_detail(s, queries.CASES.readable_one(s, principal, case_id))
+    return case_detail(s, case)
 
 
 @accountability_router.get("/{case_id}/document.docx", response_class=Response)
-def accountability_document(
-    case_id: uuid.UUID, engine: EngineDep, principal: CaseReader
-) -> Response:
+def accountability_document(case: ReadableCase, s: SessionDep) -> Response:
     """The decision (or, before it, the proposal) as a Word document."""
-    with engine.db.session() as s:
-        row = queries.CASES.readable_one(s, principal, case_id)
-        content = documents.accountability(s, row)
-    return docx.response(content, f"问责决定-{row.code}.docx", f"{row.code}.docx")
+    content = documents.accountability(s, case)
+    return docx.response(content, f"问责决定-{case.code}.docx", f"{case.code}.docx")
 
 
 # --- urging notices ------------------------------------------------------------------------
 
 
 @notices_router.get("/{matter_id}/urgings/{urging_id}/notice.docx", response_class=Response)
-def urging_notice(
-    matter_id: uuid.UUID,
-    urging_id: uuid.UUID,
-    engine: EngineDep,
-    principal: Annotated[Principal, Depends(permission("matters.read"))],
-) -> Response:
+def urging_notice(found: ReadableUrging, s: SessionDep) -> Response:
     """催办通知 / 督办单 (blue, orange, red by the order of escalation) as a Word document."""
-    with engine.db.session() as s:
-        matter = s.scalars(
-            matter_queries.readable(s, principal).where(Matter.id == matter_id)
-        ).first()
-        urging = s.get(Urging, urging_id)
-        if matter is None or urging is None or urging.matter_id != matter.id:
-            raise NotFound(f"urging {urging_id} of matter {matter_id} not found")
-        content = documents.notice(s, matter, urging)
+    matter, urging = found
+    content = documents.notice(s, matter, urging)
     return docx.response(content, f"督办通知-{matter.code}.docx", f"notice-{matter.code}.docx")

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.identity import readable as base
 from app.identity.policy import Scope
+from app.kit.errors import NotFound
 from app.results.models import AccountabilityCase, Bulletin, ResultRecipient, SupervisionReport
+from app.supervision import queries as matter_queries
+from app.supervision.models import Matter, Urging
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,48 @@ BULLETINS = Kind(Bulletin, "bulletin", ("issued",), "bulletin")
 CASES = Kind(
     AccountabilityCase, "accountability", ("decided", "transferred"), "accountability case"
 )
+
+
+def filtered_reports(
+    session: Session, who: base.Who, *, kind: str | None, status: str | None
+) -> Select[Any]:
+    """The reports `who` may read, of a kind (report, special) and status when given."""
+    query = REPORTS.readable(session, who)
+    if kind:
+        query = query.where(SupervisionReport.kind == kind)
+    if status:
+        query = query.where(SupervisionReport.status == status)
+    return query
+
+
+def filtered_bulletins(session: Session, who: base.Who, *, status: str | None) -> Select[Any]:
+    """The bulletins `who` may read, of a status when given."""
+    query = BULLETINS.readable(session, who)
+    if status:
+        query = query.where(Bulletin.status == status)
+    return query
+
+
+def filtered_cases(
+    session: Session, who: base.Who, *, measure: str | None, status: str | None
+) -> Select[Any]:
+    """The accountability cases `who` may read, of a measure and status when given."""
+    query = CASES.readable(session, who)
+    if measure:
+        query = query.where(AccountabilityCase.measure == measure)
+    if status:
+        query = query.where(AccountabilityCase.status == status)
+    return query
+
+
+def readable_urging(
+    session: Session, who: base.Who, matter_id: uuid.UUID, urging_id: uuid.UUID
+) -> tuple[Matter, Urging]:
+    """An urging (催办) of a matter `who` may read, with its matter; 404 otherwise."""
+    matter = session.scalars(
+        matter_queries.readable(session, who).where(Matter.id == matter_id)
+    ).first()
+    urging = session.get(Urging, urging_id)
+    if matter is None or urging is None or urging.matter_id != matter.id:
+        raise NotFound(f"urging {urging_id} of matter {matter_id} not found")
+    return matter, urging

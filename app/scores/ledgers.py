@@ -1,20 +1,16 @@
 """Ledgers (台账) as .xlsx: matters, overdue obligations, rectifications — in the caller's scope."""
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.documents import xlsx
 from app.documents.xlsx import Sheet
-from app.engine import EngineDep
-from app.identity.policy import Scope, permission, scope_of
+from app.identity.policy import Scope, scope_of
 from app.identity.principal import Principal
-from app.kit.bounds import Text
 from app.kit.paging import page
-from app.kit.shared import ERRORS
 from app.org.models import Unit
 from app.rectification import queries as rectification_queries
 from app.rectification.models import Rectification, RectificationPart, RectificationUrging
@@ -23,46 +19,34 @@ from app.scores.gather import URGING_KINDS
 from app.supervision import lights
 from app.supervision import queries as matter_queries
 from app.supervision.lights import Light
-from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
 from app.supervision.schemas import MatterFilters, MatterOut
 
-router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
-Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
 LEDGER_MAX_ROWS = 200_000
 RED = Light.RED.value  # domain.md §7: past due and not done is red (`lights.past_due`)
 
 
-@router.get("/matters.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
-def matters_ledger(
-    engine: EngineDep,
-    principal: Exporter,
-    filters: Annotated[MatterFilters, Depends()],
-) -> Response:
+def matters_workbook(s: Session, principal: Principal, filters: MatterFilters) -> bytes:
     """督查事项台账: the matter list, with the filters of `GET /matters`, as a workbook."""
     # The list's own query, so the ledger and the list never disagree on a filter or scope.
-    with engine.db.session() as s:
-        query = matter_queries.filtered(s, principal, filters)
-        found = page(s, query, Matter.created_at.desc(), MatterOut, LEDGER_MAX_ROWS, 0)
-        names = _unit_names(s)
+    query = matter_queries.filtered(s, principal, filters)
+    found = page(s, query, Matter.created_at.desc(), MatterOut, LEDGER_MAX_ROWS, 0)
+    names = _unit_names(s)
     sheet = Sheet("督查事项台账", exports.MATTER_COLUMNS, exports.matter_rows(found.items, names))
-    return exports.download(xlsx.workbook([sheet]), exports.ledger_name("督查事项台账", today()))
+    return xlsx.workbook([sheet])
 
 
-@router.get("/overdue.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
-def overdue_ledger(engine: EngineDep, principal: Exporter) -> Response:
+def overdue_workbook(s: Session, principal: Principal, day: date) -> bytes:
     """逾期清单: every open obligation past its due day — matters' deadlines and rectification
     parts — with the unit, the days late and how often it was urged."""
-    day = today()
-    with engine.db.session() as s:
-        scope = scope_of(s, principal)
-        names = _unit_names(s)
-        rows = sorted(
-            [*_overdue_deadlines(s, scope, day, names), *_overdue_parts(s, scope, day, names)],
-            key=lambda r: (-r[7], r[1]),
-        )
+    scope = scope_of(s, principal)
+    names = _unit_names(s)
+    rows = sorted(
+        [*_overdue_deadlines(s, scope, day, names), *_overdue_parts(s, scope, day, names)],
+        key=lambda r: (-r[7], r[1]),
+    )
     sheet = Sheet("逾期清单", exports.OVERDUE_COLUMNS, exports.numbered(rows))
-    return exports.download(xlsx.workbook([sheet]), exports.ledger_name("逾期清单", day))
+    return xlsx.workbook([sheet])
 
 
 def _overdue_deadlines(
@@ -140,41 +124,34 @@ def _part_urgings() -> Any:
     )
 
 
-@router.get("/rectifications.xlsx", response_class=Response, responses=exports.XLSX_RESPONSES)
-def rectifications_ledger(
-    engine: EngineDep,
-    principal: Exporter,
-    status_: Annotated[Literal["rectifying", "closed"] | None, Query(alias="status")] = None,
-    unit: Text | None = None,
-    light: Literal["green", "yellow", "red"] | None = None,
-    overdue: bool | None = None,
-) -> Response:
+def rectifications_workbook(
+    s: Session,
+    principal: Principal,
+    day: date,
+    *,
+    status: str | None,
+    unit: str | None,
+    light: str | None,
+    overdue: bool | None,
+) -> bytes:
     """整改台账: one row per unit's part, with the filters of `GET /rectifications`."""
-    day = today()
-    with engine.db.session() as s:
-        chosen = rectification_queries.filtered(
-            s,
-            principal,
-            status=status_,
-            unit=unit,
-            light=light,
-            overdue=overdue,
-            today=day,
-        ).subquery()
-        urged = _part_urgings()
-        names = _unit_names(s)
-        rows = [
-            _part_row(rectification, part, count or 0, names)
-            for rectification, part, count in s.execute(
-                select(Rectification, RectificationPart, urged.c.n)
-                .join(RectificationPart, RectificationPart.rectification_id == Rectification.id)
-                .outerjoin(urged, urged.c.part_id == RectificationPart.id)
-                .where(Rectification.id.in_(select(chosen.c.id)))
-                .order_by(Rectification.created_at.desc(), RectificationPart.unit_code)
-            )
-        ]
+    chosen = rectification_queries.filtered(
+        s, principal, status=status, unit=unit, light=light, overdue=overdue, today=day
+    ).subquery()
+    urged = _part_urgings()
+    names = _unit_names(s)
+    rows = [
+        _part_row(rectification, part, count or 0, names)
+        for rectification, part, count in s.execute(
+            select(Rectification, RectificationPart, urged.c.n)
+            .join(RectificationPart, RectificationPart.rectification_id == Rectification.id)
+            .outerjoin(urged, urged.c.part_id == RectificationPart.id)
+            .where(Rectification.id.in_(select(chosen.c.id)))
+            .order_by(Rectification.created_at.desc(), RectificationPart.unit_code)
+        )
+    ]
     sheet = Sheet("整改台账", exports.RECTIFICATION_COLUMNS, exports.numbered(rows))
-    return exports.download(xlsx.workbook([sheet]), exports.ledger_name("整改台账", day))
+    return xlsx.workbook([sheet])
 
 
 def _part_row(

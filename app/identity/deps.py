@@ -1,0 +1,60 @@
+"""What identity's routes need, below the engine (identity may not import `app.engine`): the
+database, a read session, and the transaction runner for use cases.
+
+The same contract as `app.engine`'s `SessionDep` and `run`: a read session is committed and
+closed before the response; a use case `fn(session, *, actor, …)` runs in one transaction,
+committed before the route returns and retried whole on a conflict.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.db import Database
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+async def get_db(request: Request) -> Database:
+    """The app's database (async: a sync dependency would cost a thread-pool hop per request)."""
+    db: Database = request.app.state.db
+    return db
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+async def get_session(db: DbDep) -> AsyncIterator[Session]:
+    """A session for a request that reads, committed (rolled back on error) and closed before
+    the response is sent (`scope="function"`); its end runs in the thread pool."""
+    session = db.sessions()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(session.close)
+        raise
+    await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    with session:
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def run(
+    db: Database,
+    use_case: Callable[Concatenate[Session, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run `use_case(session, …)` in one transaction, committed before returning; retried whole
+    on a conflict (`Database.transaction`)."""
+    return db.transaction(lambda session: use_case(session, *args, **kwargs))
