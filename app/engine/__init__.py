@@ -17,9 +17,9 @@ through a hook (`Engine.due_marker`). Who may read which instances (`readable_in
 from `api/queries.py`) is here for the domains whose rows hang on an instance.
 """
 
+from app.deps import SessionDep
 from app.engine.api.deps import (
     EngineDep,
-    SessionDep,
     model_response,
     raise_failure,
     run,

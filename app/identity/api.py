@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from app.deps import SessionDep
 from app.identity import audit, reads
-from app.identity.deps import SessionDep
 from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
 from app.identity.schemas import AuditOut, MeOut, VerificationOut

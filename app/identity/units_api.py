@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
+from app.deps import DbDep, SessionDep, run
 from app.identity import use_cases
-from app.identity.deps import DbDep, SessionDep, run
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Offset, Search, Text

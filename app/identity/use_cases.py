@@ -1,5 +1,5 @@
 """Identity's acts on the unit tree, one function each: `fn(session, *, actor, …)` run by a route
-in one transaction (`app.identity.deps.run`), answering with the schema it returns."""
+in one transaction (`app.deps.run`), answering with the schema it returns."""
 
 from sqlalchemy.orm import Session
 

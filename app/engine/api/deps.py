@@ -1,4 +1,5 @@
-"""What every route needs: the engine, a read session, the use-case runners, the failure mapping.
+"""What every engine-using route needs: the engine, the use-case runners, the failure mapping
+(the read session, `SessionDep`, is `app.deps`'s, on the same database).
 
 A route validates its input, takes these dependencies, calls one use case and returns a schema:
 
@@ -10,14 +11,14 @@ A route validates its input, takes these dependencies, calls one use case and re
   a dependency's session: a retry must read it afresh.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from app import deps
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.service import Outcome
 from app.kit.errors import ProcessError
@@ -36,32 +37,6 @@ async def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
-    """A session for a request that reads, committed (rolled back on error) and closed before
-    the response is sent (`scope="function"`; style.md §2).
-
-    Async so that opening it costs no thread-pool hop (a session connects at its first
-    statement); its end, which talks to the database, runs in the thread pool. It does not take
-    the SQLite writer lock (`Database.session`): a WAL reader neither waits for the writer nor
-    blocks it.
-    """
-    session = engine.db.sessions()
-    try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(session.close)
-        raise
-    await run_in_threadpool(_commit_and_close, session)
-
-
-def _commit_and_close(session: Session) -> None:
-    with session:
-        session.commit()
-
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
 def run(
     engine: Engine,
     use_case: Callable[Concatenate[Session, P], T],
@@ -70,8 +45,8 @@ def run(
     **kwargs: P.kwargs,
 ) -> T:
     """Run `use_case(session, …)` in one transaction, committed before returning; retried whole
-    on a conflict (`Database.transaction`)."""
-    return engine.db.transaction(lambda session: use_case(session, *args, **kwargs))
+    on a conflict (`app.deps.run` on the engine's database)."""
+    return deps.run(engine.db, use_case, *args, **kwargs)
 
 
 def run_step(

@@ -1,9 +1,10 @@
-"""What identity's routes need, below the engine (identity may not import `app.engine`): the
-database, a read session, and the transaction runner for use cases.
+"""What every route needs of the database: the app's `Database`, a read session, and the
+transaction runner for use cases (the engine's face adds `EngineDep`, `run(engine, …)` and
+`run_step` on top of these).
 
-The same contract as `app.engine`'s `SessionDep` and `run`: a read session is committed and
-closed before the response; a use case `fn(session, *, actor, …)` runs in one transaction,
-committed before the route returns and retried whole on a conflict.
+A read session is committed and closed before the response is sent; a use case
+`fn(session, *, actor, …)` runs in one transaction, committed before the route returns and
+retried whole on a conflict.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +31,13 @@ DbDep = Annotated[Database, Depends(get_db)]
 
 async def get_session(db: DbDep) -> AsyncIterator[Session]:
     """A session for a request that reads, committed (rolled back on error) and closed before
-    the response is sent (`scope="function"`); its end runs in the thread pool."""
+    the response is sent (`scope="function"`; style.md §2).
+
+    Async so that opening it costs no thread-pool hop (a session connects at its first
+    statement); its end, which talks to the database, runs in the thread pool. It does not take
+    the SQLite writer lock (`Database.session`): a WAL reader neither waits for the writer nor
+    blocks it.
+    """
     session = db.sessions()
     try:
         yield session
