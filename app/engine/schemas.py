@@ -27,12 +27,23 @@ class DefinitionOut(BaseModel):
     dependencies: dict[str, str] = Field(default_factory=dict)
 
 
+class DeployWarning(BaseModel):
+    """An attribute or extension that is read but changes nothing at run time (e.g. layout)."""
+
+    element_id: str | None
+    attribute: str
+    message: str
+
+
 class DeploymentOut(DefinitionOut):
     """The deployed definition; `created` is false when identical content already existed."""
 
     created: bool
     others: list[DefinitionOut] = Field(
         default_factory=list, description="other executable processes of the same file"
+    )
+    warnings: list[DeployWarning] = Field(
+        default_factory=list, description="vendor attributes ignored because they change nothing"
     )
 
 

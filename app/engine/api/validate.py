@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from app.engine.api.definitions import read_upload
 from app.engine.api.deps import EngineDep
 from app.engine.runtime import deployment
+from app.engine.schemas import DeployWarning
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.shared import ERRORS
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], r
 class ValidationOut(BaseModel):
     valid: bool
     process_keys: list[str]
+    warnings: list[DeployWarning] = []
 
 
 @router.post("/validate", response_model=ValidationOut)
@@ -39,6 +41,7 @@ async def validate_definition(
             checked = deployment.check(
                 s, engine.steps, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
             )
-        return ValidationOut(valid=True, process_keys=[b.key for b in checked.bundles])
+        keys = [b.key for b in checked.bundles]
+        return ValidationOut(valid=True, process_keys=keys, warnings=checked.warnings)
 
     return await run_in_threadpool(check)

@@ -1,5 +1,6 @@
 """Reading external tasks from BPMN (外部任务): a `serviceTask` with a topic — Camunda Modeler's
-`camunda:type="external" camunda:topic="…"`, or the spiff extension property `externalTopic` —
+`camunda:type="external" camunda:topic="…"`, the spiff extension property `externalTopic`, or
+Camunda 8's `zeebe:taskDefinition type` (written as that property by parser/dialects.py) —
 becomes an `ExternalTaskSpec`; any other service task is refused at deploy.
 """
 
@@ -17,6 +18,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 TOPIC_PROPERTY = "externalTopic"
 PRIORITY_PROPERTY = "externalTaskPriority"
 MAX_TOPIC = 255
+# Camunda 7 service task implementations that run code in the engine (refused).
+_CODE_ATTRIBUTES = ("class", "delegateExpression", "expression")
 # A topic is a literal name: letters (any script), digits and `_ - . : /`.
 _TOPIC_PUNCTUATION = set("_-.:/")
 
@@ -53,7 +56,13 @@ def service_task_problems(root: Any) -> list[dict[str, Any]]:
         element_id, line = element.get("id"), element.sourceline
         kind = element.get(f"{{{CAMUNDA_NS}}}type")
         topic = topic_of(element)
-        if kind is not None and kind != "external":
+        code = next((a for a in _CODE_ATTRIBUTES if element.get(f"{{{CAMUNDA_NS}}}{a}")), None)
+        if code is not None:
+            message = (
+                f"camunda:{code}: runs code inside the engine, which Ducha does not allow: use "
+                'an external task (camunda:type="external" camunda:topic="…") and a worker'
+            )
+        elif kind is not None and kind != "external":
             message = f'service tasks of camunda:type="{kind}" are not supported: use "external"'
         elif not topic:
             message = (

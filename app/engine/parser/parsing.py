@@ -32,7 +32,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine.parser import external
+from app.engine.parser import dialects, external
 from app.engine.script import expressions
 from app.kit.errors import InvalidBpmn
 
@@ -102,6 +102,7 @@ class DocumentInfo:
     executable: list[tuple[str, str | None]]
     called: set[str]
     form_users: dict[str, list[str | None]]  # form name -> ids of the elements that use it
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # what is read but ignored
 
     @property
     def form_names(self) -> set[str]:
@@ -127,7 +128,9 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         raise InvalidBpmn(
             "not a BPMN 2.0 file", errors=[_err(None, "root is not bpmn:definitions")]
         )
-    problems = _check_unsupported(root) + _check_lengths(root, file_name) + _check_flows(root)
+    dialect = dialects.translate(root)  # camunda:/zeebe: into spiff extensions, or refused
+    problems = dialect.problems + _check_unsupported(root) + _check_lengths(root, file_name)
+    problems += _check_flows(root)
     problems += external.service_task_problems(root)  # a service task needs a topic
     with _validator_lock:
         try:
@@ -153,7 +156,7 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         for c in root.iterfind(".//bpmn:callActivity", ns)
         if c.get("calledElement") and c.get("calledElement") not in local
     }
-    return DocumentInfo(root, executable, called, _form_users(root))
+    return DocumentInfo(root, executable, called, _form_users(root), dialect.warnings)
 
 
 def build_bundle(
@@ -265,7 +268,9 @@ def merge_forms(
 
 def parse_stored(xml: str) -> Any:
     """Re-read XML that was validated at deploy time (still with the hardened parser)."""
-    return _harden(xml.encode())
+    root = _harden(xml.encode())
+    dialects.translate(root)  # checked at deploy: only its rewriting matters here
+    return root
 
 
 def _harden(xml: bytes) -> Any:

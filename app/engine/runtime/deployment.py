@@ -17,7 +17,7 @@ from app.engine.persist.models import ProcessDefinition
 from app.engine.runtime import caches
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.steps import StepRegistry
-from app.engine.schemas import DefinitionOut, DeploymentOut
+from app.engine.schemas import DefinitionOut, DeploymentOut, DeployWarning
 from app.kit.clock import clock
 from app.kit.errors import InvalidBpmn, NotFound
 
@@ -54,6 +54,7 @@ def deploy(
         **DefinitionOut.model_validate(first).model_dump(),
         created=created,
         others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
+        warnings=checked.warnings,
     )
     return out
 
@@ -66,6 +67,7 @@ class Checked:
     digest: str
     dependencies: dict[str, ProcessDefinition]
     bundles: list[parsing.Bundle]
+    warnings: list[DeployWarning]  # vendor attributes read and ignored (deploy answers them)
 
 
 def check(
@@ -93,7 +95,8 @@ def check(
         _check_markers(steps, bundle)
         _check_instantiable(bundle)
         bundles.append(bundle)
-    return Checked(forms, digest, dependencies, bundles)
+    warnings = [DeployWarning(**w) for w in info.warnings]
+    return Checked(forms, digest, dependencies, bundles, warnings)
 
 
 def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
