@@ -1,4 +1,4 @@
-"""Engine events (instances, tasks, timers, incidents) as the outbox records them.
+"""Engine events (instances, tasks, timers, incidents, external tasks) as the outbox records them.
 
 Each function adds one event to the caller's transaction; `units` are the instance's owner unit
 and, for a task, the unit the task is given to.
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.engine import Incident, ProcessInstance, TaskRecord
+from app.engine import ExternalTask, Incident, ProcessInstance, TaskRecord
 from app.events.outbox import emit
 
 
@@ -109,4 +109,27 @@ def incident_event(
         },
         units=[row.unit_code],
         instance_id=row.id,
+    )
+
+
+def external_task_event(session: Session, type_: str, row: ExternalTask, **extra: Any) -> None:
+    """external_task.locked / completed / failed (a worker's act; `created` comes from the step)."""
+    lock = row.lock_expires_at
+    emit(
+        session,
+        type_,
+        subject=str(row.id),
+        data={
+            "task_id": str(row.id),
+            "instance_id": str(row.instance_id),
+            "process_key": row.process_key,
+            "business_key": row.business_key,
+            "element_id": row.element_id,
+            "name": row.name,
+            "topic": row.topic,
+            "lock_expires_at": lock.isoformat() if lock is not None else None,
+            **extra,
+        },
+        units=[row.unit_code],
+        instance_id=row.instance_id,
     )

@@ -4,7 +4,13 @@
 from sqlalchemy.orm import Session
 
 from app.engine import Notice
-from app.events.engine import incident_event, instance_event, owner_of, task_event
+from app.events.engine import (
+    external_task_event,
+    incident_event,
+    instance_event,
+    owner_of,
+    task_event,
+)
 from app.events.outbox import emit
 
 
@@ -14,9 +20,9 @@ def on_notice(session: Session, notice: Notice) -> None:
     if kind in ("instance.failed", "instance.cancelled"):
         assert notice.instance is not None
         instance_event(session, kind, notice.instance, actor=notice.actor, **notice.data)
-    elif kind == "incident.raised":
+    elif kind in ("incident.raised", "incident.resolved"):
         assert notice.instance is not None and notice.incident is not None
-        incident_event(session, kind, notice.incident, notice.instance)
+        incident_event(session, kind, notice.incident, notice.instance, **notice.data)
     elif kind in ("task.claimed", "task.assigned"):
         assert notice.task is not None
         record = notice.task
@@ -43,5 +49,8 @@ def on_notice(session: Session, notice: Notice) -> None:
             units=[row.unit_code],
             instance_id=row.id,
         )
+    elif kind in ("external_task.locked", "external_task.completed", "external_task.failed"):
+        assert notice.external_task is not None
+        external_task_event(session, kind, notice.external_task, **notice.data)
     else:
         raise ValueError(f"no event is known for the engine notice {kind!r}")

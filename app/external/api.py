@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from app.engine import EngineDep, ExternalTask, SessionDep, run, run_step
+from app.engine import EngineDep, ExternalTask, ExternalTopic, SessionDep, run, run_step
 from app.external import queries, use_cases
-from app.external import service as external_tasks
 from app.external.schemas import (
     BpmnError,
     Complete,
@@ -65,7 +64,7 @@ def fetch_and_lock(
     Workers see every topic they ask for. Two workers never hold the same task."""
     settings = request.app.state.settings
     _check_fetch(body, settings.external_task_max_fetch, settings.external_task_max_lock_ms)
-    topics = [external_tasks.Topic(t.name, t.lock_duration_ms, t.variables) for t in body.topics]
+    topics = [ExternalTopic(t.name, t.lock_duration_ms, t.variables) for t in body.topics]
     return run(
         engine, use_cases.fetch_and_lock, engine=engine, actor=principal, body=body, topics=topics
     )

@@ -5,8 +5,7 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.engine import ExternalTask, readable_instance_ids
-from app.external.service import locked_clause
+from app.engine import ExternalTask, external_locked_clause, readable_instance_ids
 from app.identity import readable as base
 from app.identity.policy import allowed
 from app.identity.principal import Principal
@@ -45,7 +44,7 @@ def filtered(
     if topic:
         query = query.where(ExternalTask.topic == topic)
     if locked is not None:
-        query = query.where(locked_clause(locked))
+        query = query.where(external_locked_clause(locked))
     if with_incident is not None:
         has = ExternalTask.incident_id.is_not(None)
         query = query.where(has if with_incident else ~has)

@@ -1,16 +1,27 @@
 """The workers' and operators' acts on external tasks, one function each: `fn(session, *, actor,
 …)` run by a route in one transaction (`app.engine.run` / `run_step`). Each loads its task inside
-that transaction, changes it through `service.py`, writes the audit record and answers with the
-schema the route returns."""
+that transaction, changes it through the engine's face (`app.engine.runtime.external_tasks`),
+writes the audit record and answers with the schema the route returns."""
 
 import uuid
 
 from sqlalchemy.orm import Session
 
-from app.engine import Engine, Outcome, ProcessInstance
-from app.engine.api import access
+from app.engine import (
+    Engine,
+    ExternalTopic,
+    Outcome,
+    ProcessInstance,
+    complete_external_task,
+    extend_external_lock,
+    external_variables,
+    fail_external_task,
+    fetch_external_tasks,
+    instance_to_control,
+    set_external_retries,
+    throw_bpmn_error,
+)
 from app.external import queries
-from app.external import service as external_tasks
 from app.external.schemas import (
     BpmnError,
     Complete,
@@ -31,11 +42,11 @@ def fetch_and_lock(
     engine: Engine,
     actor: Principal,
     body: FetchAndLock,
-    topics: list[external_tasks.Topic],
+    topics: list[ExternalTopic],
 ) -> list[ExternalTaskOut]:
     """Lock up to `max_tasks` tasks of the topics for the worker, each with the variables its
     topic asks for; the audit names the tasks locked (none written when none wait)."""
-    rows = external_tasks.fetch_and_lock(
+    rows = fetch_external_tasks(
         s,
         worker_id=body.worker_id,
         topics=topics,
@@ -46,7 +57,7 @@ def fetch_and_lock(
     by_name = {t.name: t for t in topics}
     out = [
         ExternalTaskOut.model_validate(r).model_copy(
-            update={"variables": external_tasks.visible_variables(r, by_name.get(r.topic))}
+            update={"variables": external_variables(r, by_name.get(r.topic))}
         )
         for r in rows
     ]
@@ -70,7 +81,7 @@ def complete(
     s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: Complete
 ) -> tuple[Outcome, ExternalTaskResult | None]:
     """Complete a task the worker holds, its variables merged into the process, which runs on."""
-    outcome, row = external_tasks.complete(
+    outcome, row = complete_external_task(
         engine,
         s,
         task_id=task_id,
@@ -103,7 +114,7 @@ def failure(
 ) -> ExternalTaskResult:
     """The work failed: fetchable again after the timeout while retries are left; at 0 an
     incident is raised on the instance."""
-    row = external_tasks.failure(
+    row = fail_external_task(
         s,
         task_id=task_id,
         worker_id=body.worker_id,
@@ -138,7 +149,7 @@ def bpmn_error(
 ) -> tuple[Outcome, ExternalTaskResult | None]:
     """A business error: a catching error boundary event takes the process down its path;
     uncaught, an incident is raised."""
-    outcome, row = external_tasks.bpmn_error(
+    outcome, row = throw_bpmn_error(
         engine,
         s,
         task_id=task_id,
@@ -175,7 +186,7 @@ def extend_lock(
     s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: ExtendLock
 ) -> ExternalTaskResult:
     """Keep a task the worker holds for `new_duration_ms` from now."""
-    row = external_tasks.extend_lock(
+    row = extend_external_lock(
         s,
         task_id=task_id,
         worker_id=body.worker_id,
@@ -205,8 +216,8 @@ def set_retries(
     """Give a task retries again (an operator controlling its instance): its incident is
     resolved and the instance runs again when no other incident is open."""
     found = queries.readable_task(s, actor, task_id)
-    access.instance_to_control(s, actor, found.instance_id, "incidents.resolve")
-    row = external_tasks.set_retries(
+    instance_to_control(s, actor, found.instance_id, "incidents.resolve")
+    row = set_external_retries(
         s,
         task_id=task_id,
         retries=body.retries,

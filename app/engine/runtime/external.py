@@ -2,7 +2,7 @@
 
 Each step keeps the `external_tasks` table in step with the ready external tasks
 (`sync`), in the step's transaction, as timers are kept in `jobs`. Workers fetch, lock and
-complete them through `app.external`.
+complete them through `external_tasks.py` (its routes: `app.external`).
 """
 
 import copy

@@ -1,10 +1,10 @@
 """What the engine did outside a step's completions, told to whoever listens.
 
 The engine core imports no domain: it publishes a `Notice` (an instance failed or was cancelled,
-an incident raised, a task claimed or assigned, an external task created) inside the transaction
-that did it, and the packages that record such things — the event outbox (`app.events.notices`)
-— listen, as the domains listen to steps (`Engine.listeners`). A listener that raises fails the
-transaction, as a step listener does.
+an incident raised or resolved, a task claimed or assigned, an external task created, locked,
+completed or failed) inside the transaction that did it, and the packages that record such
+things — the event outbox (`app.events.notices`) — listen, as the domains listen to steps
+(`Engine.listeners`). A listener that raises fails the transaction, as a step listener does.
 """
 
 import uuid
@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import Incident, ProcessInstance, TaskRecord
 
 
@@ -26,6 +27,7 @@ class Notice:
     instance_id: uuid.UUID | None = None
     task: TaskRecord | None = None
     incident: Incident | None = None
+    external_task: ExternalTask | None = None
     actor: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
 

@@ -1,5 +1,8 @@
-"""External task use cases (外部任务): fetch and lock, complete, fail, throw a BPMN error, extend
-a lock, and the operator's retries. Services flush, never commit: the route commits once.
+"""Workers' and operators' acts on external tasks (外部任务): fetch and lock, complete, fail, throw
+a BPMN error, extend a lock, and the operator's retries. Services flush, never commit: the route
+(`app.external`, through the engine's face) commits once. What they did is published as notices
+(`external_task.locked` / `completed` / `failed`, `incident.resolved`), as the step publishes
+`external_task.created` (`external.sync`).
 
 A worker holds a task while its `worker_id` is the task's and its lock has not been taken over
 by another worker (an expired lock stays the holder's until another worker fetches the task).
@@ -21,11 +24,10 @@ from app.engine.persist.data import data_problems
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import Incident, ProcessInstance
 from app.engine.runtime import engine as runtime
-from app.engine.runtime import external, service
+from app.engine.runtime import external, notices, service
 from app.engine.runtime.engine import Engine
+from app.engine.runtime.notices import Notice
 from app.engine.specs.external import ExternalTaskSpec, is_ready_external
-from app.events.engine import incident_event
-from app.events.outbox import emit
 from app.kit.clock import clock
 from app.kit.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
 
@@ -85,7 +87,7 @@ def fetch_and_lock(
         topic = by_name[row.topic]
         row.worker_id = worker_id
         row.lock_expires_at = now + timedelta(milliseconds=topic.lock_duration_ms)
-        _event(session, "external_task.locked", row, worker_id=worker_id)
+        _notice(session, "external_task.locked", row, worker_id=worker_id)
     session.flush()
     return rows
 
@@ -123,7 +125,7 @@ def complete(
         event_task=task,
     )
     if outcome.failure is None:
-        _event(session, "external_task.completed", row, worker_id=worker_id, outcome="completed")
+        _notice(session, "external_task.completed", row, worker_id=worker_id, outcome="completed")
     return outcome, row
 
 
@@ -165,7 +167,7 @@ def failure(
             element_id=row.element_id,
         )
         row.incident_id = incident.id
-    _event(
+    _notice(
         session,
         "external_task.failed",
         row,
@@ -207,7 +209,7 @@ def bpmn_error(
             session, loaded.row, "external_task_error", message, element_id=row.element_id
         )
         row.incident_id = incident.id
-        _event(
+        _notice(
             session,
             "external_task.failed",
             row,
@@ -226,7 +228,7 @@ def bpmn_error(
         engine, session, loaded, external.throw_action(catcher, error_code, variables), actor=actor
     )
     if outcome.failure is None:
-        _event(
+        _notice(
             session,
             "external_task.completed",
             row,
@@ -244,7 +246,7 @@ def extend_lock(
     """The holder keeps the task `new_duration_ms` from now."""
     row = held(session, task_id, worker_id, lock_row=lock_row)
     row.lock_expires_at = clock.now() + timedelta(milliseconds=new_duration_ms)
-    _event(session, "external_task.locked", row, worker_id=worker_id, extended=True)
+    _notice(session, "external_task.locked", row, worker_id=worker_id, extended=True)
     session.flush()
     return row
 
@@ -288,15 +290,9 @@ def set_retries(
     row.incident_id = None
     if incident is not None and incident.resolved_at is None:
         external.resolve_incident(session, incident, actor=actor)
-        incident_event(
-            session,
-            "incident.resolved",
-            incident,
-            instance,
-            resolved_by=actor,
-            task_id=str(row.id),
-            status=instance.status,
-        )
+        data = {"resolved_by": actor, "task_id": str(row.id), "status": instance.status}
+        resolved = Notice("incident.resolved", instance=instance, incident=incident, data=data)
+        notices.publish(session, resolved)
     session.flush()
     return row
 
@@ -357,23 +353,7 @@ def _history(
     session.connection().execute(persist.INSERT_HISTORY, [values])
 
 
-def _event(session: Session, type_: str, row: ExternalTask, **extra: Any) -> None:
-    lock = row.lock_expires_at
-    emit(
-        session,
-        type_,
-        subject=str(row.id),
-        data={
-            "task_id": str(row.id),
-            "instance_id": str(row.instance_id),
-            "process_key": row.process_key,
-            "business_key": row.business_key,
-            "element_id": row.element_id,
-            "name": row.name,
-            "topic": row.topic,
-            "lock_expires_at": lock.isoformat() if lock is not None else None,
-            **extra,
-        },
-        units=[row.unit_code],
-        instance_id=row.instance_id,
-    )
+def _notice(session: Session, kind: str, row: ExternalTask, **data: Any) -> None:
+    """Publish what a worker did to the task; the listener reads the row as it is now."""
+    notice = Notice(kind, instance_id=row.instance_id, external_task=row, data=data)
+    notices.publish(session, notice)
