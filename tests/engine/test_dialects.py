@@ -35,13 +35,15 @@ def test_camunda_candidate_groups_decide_who_may_claim_and_the_process_runs(
     client: TestClient,
 ) -> None:
     deployed = deploy_file(client, "dialect_camunda_review.bpmn", forms=REPORT)
+    warned = _warned(deployed)
+    # bpmn:definitions' exporter (which tool wrote the file) is BPMN's own: nothing to warn of
+    assert not any(attribute == "exporter" for _, attribute in warned)
     assert {
-        ("Definitions_1", "exporter"),
         ("camunda_review", "camunda:versionTag"),
         ("camunda_review", "camunda:historyTimeToLive"),
         ("review_report", "camunda:asyncBefore"),
         ("review_report_di", "bioc:fill"),
-    } <= _warned(deployed)
+    } <= warned
     variables = {"unit": "east", "review_due": "2026-12-31", "pages": 0}
     started = start_instance(client, "camunda_review", variables=variables)
     assert started.status_code == 201, started.text

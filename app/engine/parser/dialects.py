@@ -173,8 +173,6 @@ def translate(root: Any) -> Reading:
     for element in list(root.iter()):
         if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN_NS:
             continue
-        if etree.QName(element).localname == "definitions":
-            _read_exporter(element, reading)
         _read_attributes(element, reading)
         extensions = element.find(f"{{{BPMN_NS}}}extensionElements")
         if extensions is None or extensions.getparent() is not element:
@@ -184,13 +182,6 @@ def translate(root: Any) -> Reading:
                 _read_extension(element, child, reading)
     _read_layout(root, reading)
     return reading
-
-
-def _read_exporter(definitions: Any, reading: Reading) -> None:
-    exporter = definitions.get("exporter")
-    if exporter:
-        version = definitions.get("exporterVersion") or ""
-        reading.warn(definitions, "exporter", f"{exporter} {version}".strip() + f": {_MODELER}")
 
 
 def _read_layout(root: Any, reading: Reading) -> None:
