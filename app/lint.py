@@ -95,8 +95,8 @@ def deploy_all(
                 failures[path] = exc
                 continue
             deployed.append(result)
-            for warning in getattr(result, "warnings", []):
-                messages.append(_message(path, "warning", _as_dict(warning)))
+            for warning in result.warnings:
+                messages.append(_message(path, "warning", warning.model_dump()))
         if len(failures) == len(pending):
             for path, refusal in failures.items():
                 errors = refusal.errors or [{"element_id": None, "message": refusal.detail}]
@@ -104,10 +104,6 @@ def deploy_all(
             break
         pending = list(failures)
     return deployed, messages
-
-
-def _as_dict(item: Any) -> dict[str, Any]:
-    return item if isinstance(item, dict) else dict(item.model_dump())
 
 
 def _message(path: Path, severity: str, error: dict[str, Any]) -> Message:

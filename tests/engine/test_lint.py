@@ -78,3 +78,15 @@ def test_not_well_formed_and_missing_files_are_errors(
     assert f"{tmp_path / 'absent.bpmn'}: error: no such file" in lines
     assert any(line.startswith(f"{tmp_path / 'cut.bpmn'}: error:") for line in lines)
     assert "2 errors" in err
+
+
+def test_warnings_are_printed_and_fail_only_under_strict(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    diagram = str(BPMN / "dialect_camunda_review.bpmn")
+    status, out, err = lint(capsys, diagram, "--forms", str(FORMS))
+    assert status == 0
+    assert f"{diagram}:review_report: warning: camunda:asyncBefore:" in out
+    assert "0 errors" in err
+    status, _, _ = lint(capsys, diagram, "--forms", str(FORMS), "--strict")
+    assert status == 1
