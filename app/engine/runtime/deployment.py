@@ -40,7 +40,7 @@ def deploy(
         _store_version(
             session,
             bundle,
-            xml=xml,
+            xml=checked.xml,
             file_name=file_name,
             forms=checked.forms,
             digest=checked.digest,
@@ -66,6 +66,7 @@ class Checked:
     digest: str
     dependencies: dict[str, ProcessDefinition]
     bundles: list[parsing.Bundle]
+    xml: bytes  # the file as UTF-8, as it is stored
 
 
 def check(
@@ -81,7 +82,7 @@ def check(
     info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
     forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
     parsing.check_forms(forms, info.form_users)
-    digest = parsing.content_hash(xml, forms)
+    digest = parsing.content_hash(info.xml, forms)
     dependencies = _resolve_called(session, info)
     called = caches.pinned_closure(session, [d.id for d in dependencies.values()])
     documents = [(info.root, file_name)]
@@ -93,7 +94,7 @@ def check(
         _check_markers(steps, bundle)
         _check_instantiable(bundle)
         bundles.append(bundle)
-    return Checked(forms, digest, dependencies, bundles)
+    return Checked(forms, digest, dependencies, bundles, info.xml)
 
 
 def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
