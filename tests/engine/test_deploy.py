@@ -320,11 +320,13 @@ def test_garbage_truncated_and_mutated_uploads_never_cause_a_500(client: TestCli
 
 
 @pytest.mark.parametrize("encoding", ["iso-8859-1", "utf-16", "ascii"])
-def test_encodings_other_than_utf8_are_refused(client: TestClient, encoding: str) -> None:
+def test_encodings_other_than_utf8_are_stored_as_utf8(client: TestClient, encoding: str) -> None:
     text = diagram(linear('<bpmn:userTask id="act" name="Prufung" />', "act")).decode()
     xml = text.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding)
-    body = assert_refused(post_definition(client, xml))
-    assert "UTF-8" in body["detail"]
+    deployed = post_definition(client, xml)  # issue 15: any declared encoding is read
+    assert deployed.status_code == 201, deployed.text
+    stored = client.get(f"{API}/process-definitions/{deployed.json()['id']}/xml").text
+    assert 'encoding="UTF-8"' in stored
 
 
 def test_utf8_names_round_trip(client: TestClient) -> None:

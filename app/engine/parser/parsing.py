@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
+    TimeDateEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
@@ -32,8 +33,9 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine.parser import dialects, external
+from app.engine.parser import dialects, external, normalize
 from app.engine.script import expressions
+from app.engine.specs import timers
 from app.kit.errors import InvalidBpmn
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -50,13 +52,10 @@ UNSUPPORTED = {
     "complexGateway": "complex gateways are not supported",
 }
 
-_ISO_DURATION = re.compile(
-    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
-)
-_ISO_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-)
-_ISO_CYCLE = re.compile(r"^R\d*/")
+# What looks like an ISO 8601 literal; `timers.check_iso` then reads it strictly.
+_ISO_DURATION = re.compile(r"^P(?=\d|T\d)[0-9YMWDTHS.,]+$", re.IGNORECASE)
+_ISO_DATETIME = re.compile(r"^\d{4}-?(\d{2}|W\d{2})[0-9T:.,+\-WZ]*$", re.IGNORECASE)
+_ISO_CYCLE = re.compile(r"^R\d*/", re.IGNORECASE)
 
 # Column sizes: ids, and names that become keys (lanes, messages), fit 255; other names 500.
 MAX_ID = 255
@@ -102,6 +101,7 @@ class DocumentInfo:
     executable: list[tuple[str, str | None]]
     called: set[str]
     form_users: dict[str, list[str | None]]  # form name -> ids of the elements that use it
+    xml: bytes = b""  # the file as UTF-8, as it is stored
     warnings: list[dict[str, Any]] = field(default_factory=list)  # what is read but ignored
 
     @property
@@ -122,8 +122,8 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         raise InvalidBpmn(
             f"file is larger than {max_bytes} bytes", errors=[_err(None, "too large")]
         )
+    xml = normalize.to_utf8(xml)  # any declared encoding, stored as UTF-8
     root = _harden(xml)
-    _check_utf8(xml, root)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise InvalidBpmn(
             "not a BPMN 2.0 file", errors=[_err(None, "root is not bpmn:definitions")]
@@ -156,7 +156,7 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         for c in root.iterfind(".//bpmn:callActivity", ns)
         if c.get("calledElement") and c.get("calledElement") not in local
     }
-    return DocumentInfo(root, executable, called, _form_users(root), dialect.warnings)
+    return DocumentInfo(root, executable, called, _form_users(root), xml, dialect.warnings)
 
 
 def build_bundle(
@@ -169,7 +169,7 @@ def build_bundle(
     parser = external.DuchaBpmnParser()  # service tasks with a topic: external tasks
     try:
         for root, file_name in documents:
-            parser.add_bpmn_xml(root, file_name)
+            parser.add_bpmn_xml(normalize.normalize(root), file_name)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
@@ -179,6 +179,7 @@ def build_bundle(
     problems = _call_cycles(key, [spec, *subprocess_specs.values()])
     meta: dict[tuple[str, str], ElementMeta] = {}
     for process_spec in [spec, *subprocess_specs.values()]:
+        normalize.pass_plain_tasks(process_spec)
         for task_spec in process_spec.task_specs.values():
             problems.extend(_prepare_task_spec(task_spec))
             element_meta = _element_meta(task_spec)
@@ -293,20 +294,6 @@ def _harden(xml: bytes) -> Any:
         raise InvalidBpmn("not well-formed XML", errors=[_err(None, str(exc))]) from exc
 
 
-def _check_utf8(xml: bytes, root: Any) -> None:
-    """Definitions are stored as UTF-8 text, as modelers write them."""
-    declared = (root.getroottree().docinfo.encoding or "UTF-8").replace("_", "-").upper()
-    try:
-        xml.decode("utf-8")
-    except UnicodeDecodeError:
-        declared = ""
-    if declared not in ("UTF-8", "UTF8"):
-        raise InvalidBpmn(
-            "BPMN files must be encoded in UTF-8",
-            errors=[_err(None, f"encoding is {declared or 'not UTF-8'}")],
-        )
-
-
 def _check_lengths(root: Any, file_name: str) -> list[dict[str, Any]]:
     """Ids and names must fit the columns they are stored in."""
     problems = []
@@ -405,6 +392,12 @@ def _prepare_task_spec(task_spec: Any) -> list[dict[str, Any]]:
     if isinstance(task_spec, MultiInstanceTask | LoopTask) and task_spec.condition:
         checks.append((task_spec.condition, expressions.check_expression))
     event_definition = getattr(task_spec, "event_definition", None)
+    if isinstance(event_definition, CycleTimerEventDefinition) and timers.is_cron(
+        (event_definition.expression or "").strip()
+    ):
+        text = event_definition.expression.strip()
+        event_definition = timers.CronTimerEventDefinition(event_definition.name, text)
+        task_spec.event_definition = event_definition
     problems = _prepare_event(element_id, event_definition, checks)
     for text, check in checks:
         try:
@@ -442,19 +435,29 @@ def _prepare_timer(
     text = (definition.expression or "").strip()
     if not text:
         return [_err(element_id, "timer has no time, duration or cycle")]
-    if not _is_iso(text):
-        checks.append((text, expressions.check_expression))
-        return []
     try:
-        if isinstance(definition, CycleTimerEventDefinition):
-            TimerEventDefinition.parse_iso_recurring_interval(text)
-        else:
-            TimerEventDefinition.parse_time_or_duration(text)
-    except Exception as exc:
-        return [_err(element_id, f"invalid ISO 8601 timer '{text}': {exc}")]
+        if isinstance(definition, timers.CronTimerEventDefinition):
+            timers.check_cron(text)
+            return []
+        if timers.is_cron(text):  # a cycle inside a multiple event is not made a cron one
+            return [_err(element_id, f"cron '{text}' is only for a single time cycle")]
+        if not _is_iso(text):
+            checks.append((text, expressions.check_expression))
+            return []
+        text = timers.check_iso(text, kind=_timer_kind(definition))
+    except timers.TimerRefused as exc:
+        return [_err(element_id, str(exc), expression=definition.expression)]
     # Designers write bare ISO 8601 in modelers; the engine evaluates timer texts as expressions.
     definition.expression = repr(text)
     return []
+
+
+def _timer_kind(definition: Any) -> str:
+    if isinstance(definition, CycleTimerEventDefinition):
+        return "timeCycle"
+    if isinstance(definition, TimeDateEventDefinition):
+        return "timeDate"
+    return "timeDuration"
 
 
 def _is_iso(text: str) -> bool:

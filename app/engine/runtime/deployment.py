@@ -40,7 +40,7 @@ def deploy(
         _store_version(
             session,
             bundle,
-            xml=xml,
+            xml=checked.xml,
             file_name=file_name,
             forms=checked.forms,
             digest=checked.digest,
@@ -68,6 +68,7 @@ class Checked:
     dependencies: dict[str, ProcessDefinition]
     bundles: list[parsing.Bundle]
     warnings: list[DeployWarning]  # vendor attributes read and ignored (deploy answers them)
+    xml: bytes  # the file as UTF-8, as it is stored
 
 
 def check(
@@ -83,7 +84,7 @@ def check(
     info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
     forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
     parsing.check_forms(forms, info.form_users)
-    digest = parsing.content_hash(xml, forms)
+    digest = parsing.content_hash(info.xml, forms)
     dependencies = _resolve_called(session, info)
     called = caches.pinned_closure(session, [d.id for d in dependencies.values()])
     documents = [(info.root, file_name)]
@@ -96,7 +97,7 @@ def check(
         _check_instantiable(bundle)
         bundles.append(bundle)
     warnings = [DeployWarning(**w) for w in info.warnings]
-    return Checked(forms, digest, dependencies, bundles, warnings)
+    return Checked(forms, digest, dependencies, bundles, warnings, info.xml)
 
 
 def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
