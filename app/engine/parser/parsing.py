@@ -32,8 +32,9 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine.parser import external
+from app.engine.parser import events, external
 from app.engine.script import expressions
+from app.engine.specs import events as specs_events
 from app.kit.errors import InvalidBpmn
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -129,6 +130,8 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         )
     problems = _check_unsupported(root) + _check_lengths(root, file_name) + _check_flows(root)
     problems += external.service_task_problems(root)  # a service task needs a topic
+    problems += events.link_problems(root)  # a throw link needs its one catch link
+    problems += events.event_subprocess_problems(root)
     with _validator_lock:
         try:
             VALIDATOR.validate(root, file_name)
@@ -176,6 +179,7 @@ def build_bundle(
     problems = _call_cycles(key, [spec, *subprocess_specs.values()])
     meta: dict[tuple[str, str], ElementMeta] = {}
     for process_spec in [spec, *subprocess_specs.values()]:
+        problems.extend(_err(i, m) for i, m in specs_events.gateway_problems(process_spec))
         for task_spec in process_spec.task_specs.values():
             problems.extend(_prepare_task_spec(task_spec))
             element_meta = _element_meta(task_spec)
