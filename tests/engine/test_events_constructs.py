@@ -1,6 +1,7 @@
 """Event constructs that deployed and then hung: event-based gateways, event subprocesses
 (message, timer, error and escalation starts; interrupting and not) and link events."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from engine_helpers import (
@@ -21,7 +22,9 @@ from engine_helpers import (
     task,
 )
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from app.engine.persist.models import ProcessInstance
 from app.kit.clock import clock
 
 
@@ -341,3 +344,38 @@ def test_event_subprocess_of_an_embedded_subprocess_lives_with_its_scope(
     checked = complete_task(client, only_ready(reviewed, "check")["id"]).json()
     assert ready_ids(checked) == ["publish"]
     assert send_message(client, "review_recalled", correlation_key="N-2").status_code == 404
+
+
+def _state_size(client: TestClient, instance_id: str) -> int:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        stored = session.scalar(
+            select(ProcessInstance.state).where(ProcessInstance.id == uuid.UUID(instance_id))
+        )
+    return len(stored or "")
+
+
+def test_a_loop_beside_an_event_subprocess_keeps_its_state_small(client: TestClient) -> None:
+    deploy_file(client, "ev_subprocess_loop.bpmn")
+    current = start_instance(client, "review_loop_with_queries", business_key="L-1").json()
+    sizes = {}
+    for done in range(1, 61):
+        if done == 5:
+            assert (
+                send_message(client, "progress_queried", correlation_key="L-1").status_code == 200
+            )
+        if done == 10:
+            query = only_ready(instance(client, current["id"]), "answer_query")
+            assert complete_task(client, query["id"], {"answer": "soon"}).status_code == 200
+        if done % 25 == 0:
+            forget_workflows(client)
+        review = only_ready(instance(client, current["id"]), "review_draft")
+        current = complete_task(client, review["id"], {"approved": False}).json()
+        sizes[done] = _state_size(client, current["id"])
+    assert sizes[60] <= sizes[20] * 1.1, sizes  # pruned, also with the subprocess beside it
+    review = only_ready(current, "review_draft")
+    done = complete_task(client, review["id"], {"approved": True}).json()
+    assert done["status"] == "completed"
+    assert done["variables"]["answer"] == "soon"
+    assert "query_end" in done["completed_element_ids"]
+    assert send_message(client, "progress_queried", correlation_key="L-1").status_code == 404

@@ -189,6 +189,9 @@ class ScopeProcessParser(SpiffProcessParser):
                 start.connect(task_spec)
                 task_spec.connect(self.spec.end)
         start.trigger_specs = []
+        self.spec.has_event_subprocesses = any(
+            isinstance(t, events.EventSubprocess) for t in self.spec.task_specs.values()
+        )
 
 
 PARSER_CLASSES: dict[str, Any] = {

@@ -122,9 +122,10 @@ def _event_subprocess_task(workflow: Any) -> Any:
 def _interrupt(holder: Any) -> None:
     """Cancel everything else still open in the event subprocess's scope."""
     scope = holder.workflow
+    own = {t.id for t in holder}  # the holder and what follows it
     for task in list(scope.get_tasks(state=TaskState.NOT_FINISHED_MASK)):
         # get_tasks also walks subprocesses: theirs go with their subprocess task.
-        if task.workflow is not scope or task is holder or task.is_descendant_of(holder):
+        if task.workflow is not scope or task.id in own:
             continue
         if not task.has_state(TaskState.FINISHED_MASK):  # a cancelled ancestor took it already
             task.cancel()
@@ -139,17 +140,46 @@ def _arm_again(holder: Any) -> None:
 
 def armed(workflow: Any) -> list[Any]:
     """The event subprocess tasks of `workflow` whose start event still waits."""
-    found = []
-    for task in workflow.get_tasks(state=TaskState.STARTED):
-        if task.workflow is not workflow or not isinstance(task.task_spec, EventSubprocess):
-            continue
-        subprocess = workflow.top_workflow.subprocesses.get(task.id)
-        if subprocess is None:
-            continue
-        starts = [t for t in subprocess.get_tasks() if isinstance(t.task_spec, BaseStartEvent)]
-        if starts and all(t.has_state(TaskState.WAITING) for t in starts):
-            found.append(task)
-    return found
+    return [task for task in _event_subprocess_tasks(workflow) if _is_armed(task)]
+
+
+def beside(workflow: Any) -> list[Any]:
+    """The event subprocess tasks of `workflow` that hang beside its flow: armed, or done and
+    waiting only for the scope's end (what pruning keeps apart from the flow)."""
+    return [
+        task
+        for task in _event_subprocess_tasks(workflow)
+        if _is_armed(task) or (task.has_state(TaskState.COMPLETED) and _waits_at_end(task))
+    ]
+
+
+def _event_subprocess_tasks(workflow: Any) -> list[Any]:
+    spec = workflow.spec
+    if not isinstance(spec, ScopeProcessSpec) or not spec.has_event_subprocesses:
+        return []  # the common case, asked after every step: no scan
+    return [
+        task
+        for task in workflow.get_tasks(state=TaskState.STARTED | TaskState.COMPLETED)
+        if task.workflow is workflow and isinstance(task.task_spec, EventSubprocess)
+    ]
+
+
+def _is_armed(task: Any) -> bool:
+    if not task.has_state(TaskState.STARTED):
+        return False
+    subprocess = task.workflow.top_workflow.subprocesses.get(task.id)
+    if subprocess is None:
+        return False
+    starts = [t for t in subprocess.get_tasks() if isinstance(t.task_spec, BaseStartEvent)]
+    return bool(starts) and all(t.has_state(TaskState.WAITING) for t in starts)
+
+
+def _waits_at_end(task: Any) -> bool:
+    end = task.workflow.spec.end
+    return all(
+        t.has_state(TaskState.FINISHED_MASK) or t.task_spec is end or t.task_spec in end.outputs
+        for t in task
+    )
 
 
 class ScopeEndJoin(_EndJoin):
@@ -157,15 +187,12 @@ class ScopeEndJoin(_EndJoin):
     and withdraws them when the scope ends."""
 
     def _check_threshold_unstructured(self, my_task: Any) -> bool:
-        waiting_only = armed(my_task.workflow)
+        skip = {t.id for a in armed(my_task.workflow) for t in a}  # armed, and what follows
+        skip.add(my_task.id)
         tasks = TaskIterator(
             my_task.workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name
         )
-        for task in tasks:
-            if task is my_task or any(task is a or task.is_descendant_of(a) for a in waiting_only):
-                continue
-            return False
-        return True
+        return all(task.id in skip for task in tasks)
 
     def _run_hook(self, my_task: Any) -> Any:
         for task in armed(my_task.workflow):
@@ -175,6 +202,8 @@ class ScopeEndJoin(_EndJoin):
 
 class ScopeProcessSpec(BpmnProcessSpec):
     """A process (or subprocess) spec whose end is a `ScopeEndJoin`."""
+
+    has_event_subprocesses = False  # set by the parser
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
