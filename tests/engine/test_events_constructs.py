@@ -379,3 +379,15 @@ def test_a_loop_beside_an_event_subprocess_keeps_its_state_small(client: TestCli
     assert done["variables"]["answer"] == "soon"
     assert "query_end" in done["completed_element_ids"]
     assert send_message(client, "progress_queried", correlation_key="L-1").status_code == 404
+
+
+def test_parallel_event_based_gateway_is_refused(client: TestClient) -> None:
+    xml = bpmn("ev_gateway_messages.bpmn").replace(
+        b'<bpmn:eventBasedGateway id="answer"',
+        b'<bpmn:eventBasedGateway id="answer" eventGatewayType="Parallel"',
+    )
+    response = post_definition(client, xml)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["element_id"] == "answer"
+    assert "Parallel" in error["message"]

@@ -150,6 +150,14 @@ class LinkThrowParser(SpiffIntermediateThrowEventParser):
 class EventGatewayParser(SpiffTaskParser):
     """An event-based gateway: a plain split, its events keep their own definitions."""
 
+    def create_task(self) -> Any:
+        if self.node.get("eventGatewayType", "Exclusive") != "Exclusive":
+            self.raise_validation_exception(
+                'only exclusive event-based gateways run (eventGatewayType="Parallel" waits for '
+                "all events, which Ducha does not do)"
+            )
+        return super().create_task()
+
     def handles_multiple_outgoing(self) -> bool:
         return True
 
