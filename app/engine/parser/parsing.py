@@ -33,8 +33,9 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine.parser import dialects, external, normalize
+from app.engine.parser import dialects, events, external, normalize
 from app.engine.script import expressions
+from app.engine.specs import events as specs_events
 from app.engine.specs import timers
 from app.kit.errors import InvalidBpmn
 
@@ -132,6 +133,8 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
     problems = dialect.problems + _check_unsupported(root) + _check_lengths(root, file_name)
     problems += _check_flows(root)
     problems += external.service_task_problems(root)  # a service task needs a topic
+    problems += events.link_problems(root)  # a throw link needs its one catch link
+    problems += events.event_subprocess_problems(root)
     with _validator_lock:
         try:
             VALIDATOR.validate(root, file_name)
@@ -180,6 +183,7 @@ def build_bundle(
     meta: dict[tuple[str, str], ElementMeta] = {}
     for process_spec in [spec, *subprocess_specs.values()]:
         normalize.pass_plain_tasks(process_spec)
+        problems.extend(_err(i, m) for i, m in specs_events.gateway_problems(process_spec))
         for task_spec in process_spec.task_specs.values():
             problems.extend(_prepare_task_spec(task_spec))
             element_meta = _element_meta(task_spec)

@@ -20,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.script import expressions
 from app.engine.script.expressions import safe_script_engine
+from app.engine.specs import events
 from app.kit.clock import clock
 from app.kit.timezone import CHINA
 
@@ -136,29 +137,36 @@ def prune(workflow: Any) -> int:
 
 def _prune_tree(top: Any, wf: Any) -> int:
     root = wf.task_tree
-    keep = _lowest_finished_ancestor(wf)
+    # Event subprocesses armed, or done and waiting for the scope's end, hang beside the scope's
+    # flow: they move up to the root with the kept part, so that a scope's loop is still pruned.
+    aside = events.beside(wf)
+    keep = _lowest_finished_ancestor(wf, {task.id for task in aside})
     if keep is None or keep is root or keep.parent is root:
         return 0
     kept_ids = {task.id for task in keep}  # `keep` and all its descendants
     kept_ids.add(root.id)
+    for task in aside:
+        kept_ids.update(t.id for t in task)
     doomed = [tid for tid in wf.tasks if tid not in kept_ids]
     for tid in doomed:
         _drop_subprocess(top, tid)
         del wf.tasks[tid]
-    root._children = [keep.id]
-    keep._parent = root.id
+    root._children = [keep.id, *(task.id for task in aside)]
+    for task in [keep, *aside]:
+        task._parent = root.id
     if wf.last_task is not None and wf.last_task.id not in kept_ids:
         wf.last_task = None
     return len(doomed)
 
 
-def _lowest_finished_ancestor(wf: Any) -> Any:
-    """The deepest finished task whose subtree holds every unfinished task of `wf`."""
+def _lowest_finished_ancestor(wf: Any, aside: set[UUID]) -> Any:
+    """The deepest finished task whose subtree holds every unfinished task of `wf` (but those
+    set `aside`)."""
     node = wf.task_tree
     while True:
         if not node.has_state(TaskState.FINISHED_MASK):
             return node.parent
-        live_children = [c for c in node.children if _has_live(c)]
+        live_children = [c for c in node.children if c.id not in aside and _has_live(c)]
         if len(live_children) != 1:
             return node
         node = live_children[0]

@@ -1,0 +1,215 @@
+"""Reading the events SpiffWorkflow 3.2 leaves unfinished (see `app.engine.specs.events`):
+event-based gateways, event subprocesses (armed when their scope starts) and link events (链接
+事件: a throw link continues at the catch link of the same name in the same process or
+subprocess; SpiffWorkflow reads both as plain events and the flow stops at the throw).
+"""
+
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+)
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffIntermediateCatchEventParser,
+    SpiffIntermediateThrowEventParser,
+    SpiffReceiveTaskParser,
+    SpiffStartEventParser,
+)
+from SpiffWorkflow.spiff.parser.process import SpiffProcessParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
+from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
+
+from app.engine.specs import events
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_LINK = f"{{{BPMN_NS}}}linkEventDefinition"
+
+
+def link_name(element: Any) -> str | None:
+    """The link name of an intermediate event with a link definition ("" unnamed), else None."""
+    link = element.find(_LINK)
+    if link is None:
+        return None
+    return (link.get("name") or "").strip()
+
+
+def _link_catches(scope: Any, name: str) -> list[Any]:
+    return [
+        e for e in scope.iterfind(f"{{{BPMN_NS}}}intermediateCatchEvent") if link_name(e) == name
+    ]
+
+
+def link_problems(root: Any) -> list[dict[str, Any]]:
+    """Every throw link must name exactly one catch link in its own process or subprocess."""
+    problems = []
+    for element in root.iter(f"{{{BPMN_NS}}}intermediateThrowEvent"):
+        name = link_name(element)
+        if name is None:
+            continue
+        catches = _link_catches(element.getparent(), name) if name else []
+        if not name:
+            message = "a link event needs a name (linkEventDefinition name)"
+        elif not catches:
+            message = f"link '{name}' has no catching link event in the same process"
+        elif len(catches) > 1:
+            message = f"link '{name}' has {len(catches)} catching link events: it must be one"
+        else:
+            continue
+        problems.append(_problem(element, message))
+    for element in root.iter(f"{{{BPMN_NS}}}intermediateCatchEvent"):
+        if link_name(element) == "":
+            problems.append(
+                _problem(element, "a link event needs a name (linkEventDefinition name)")
+            )
+    return problems
+
+
+_TRIGGERS = {
+    "messageEventDefinition",
+    "timerEventDefinition",
+    "signalEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "conditionalEventDefinition",
+}
+
+
+def event_subprocess_problems(root: Any) -> list[dict[str, Any]]:
+    """An event subprocess starts with one start event of one trigger that can be honoured."""
+    problems = []
+    for element in root.iter(f"{{{BPMN_NS}}}subProcess"):
+        if element.get("triggeredByEvent", "false").strip().lower() != "true":
+            continue
+        starts = element.findall(f"{{{BPMN_NS}}}startEvent")
+        if len(starts) != 1:
+            message = "an event subprocess needs exactly one start event"
+            problems.append(_problem(element, message))
+            continue
+        (start,) = starts
+        triggers = [c for c in start if etree.QName(c).localname in _TRIGGERS]
+        interrupting = start.get("isInterrupting", "true").strip().lower() != "false"
+        if len(triggers) != 1:
+            message = (
+                "the start event of an event subprocess needs one trigger: a message, timer, "
+                "signal, error, escalation or conditional event definition"
+            )
+        elif etree.QName(triggers[0]).localname == "errorEventDefinition" and not interrupting:
+            message = 'an error start event always interrupts: remove isInterrupting="false"'
+        elif triggers[0].find(f"{{{BPMN_NS}}}timeCycle") is not None:
+            message = "a timer cycle cannot start an event subprocess: use a timer duration or date"
+        else:
+            continue
+        problems.append(_problem(start, message))
+    return problems
+
+
+def _problem(element: Any, message: str) -> dict[str, Any]:
+    return {"element_id": element.get("id"), "message": message, "line": element.sourceline}
+
+
+class StartParser(SpiffStartEventParser):
+    """A start event; in an event subprocess also an error or escalation start (SpiffWorkflow
+    reads those as plain starts, which fire at once)."""
+
+    def create_task(self) -> Any:
+        definition = self.get_event_definition(
+            [
+                MESSAGE_EVENT_XPATH,
+                SIGNAL_EVENT_XPATH,
+                TIMER_EVENT_XPATH,
+                CONDITIONAL_EVENT_XPATH,
+                ERROR_EVENT_XPATH,
+                ESCALATION_EVENT_XPATH,
+            ]
+        )
+        task = self._create_task(definition)
+        self.spec.start.connect(task)
+        return task
+
+
+class LinkThrowParser(SpiffIntermediateThrowEventParser):
+    """An intermediate throw event; a throw link flows on to its catch link."""
+
+    def parse_node(self) -> Any:
+        task = super().parse_node()
+        name = link_name(self.node)
+        if name:  # checked at deploy: exactly one catch of that name in the same scope
+            (catch,) = _link_catches(self.node.getparent(), name)
+            task.connect(self.process_parser.parse_node(catch))
+        return task
+
+
+class EventGatewayParser(SpiffTaskParser):
+    """An event-based gateway: a plain split, its events keep their own definitions."""
+
+    def create_task(self) -> Any:
+        if self.node.get("eventGatewayType", "Exclusive") != "Exclusive":
+            self.raise_validation_exception(
+                'only exclusive event-based gateways run (eventGatewayType="Parallel" waits for '
+                "all events, which Ducha does not do)"
+            )
+        return super().create_task()
+
+    def handles_multiple_outgoing(self) -> bool:
+        return True
+
+
+class EventSubprocessParser(SubWorkflowParser):
+    """An embedded subprocess; an event subprocess (`triggeredByEvent="true"`, which
+    SpiffWorkflow looks for in the BPMN namespace and so never finds) learns whether its start
+    event interrupts."""
+
+    def create_task(self) -> Any:
+        if self.node.get("triggeredByEvent", "false").strip().lower() != "true":
+            return super().create_task()
+        self.spec_class = events.EventSubprocess
+        task = super().create_task()
+        start = self.node.find(f"{{{BPMN_NS}}}startEvent")
+        value = start.get("isInterrupting", "true") if start is not None else "true"
+        task.interrupting = value.strip().lower() != "false"
+        return task
+
+
+class ScopeProcessParser(SpiffProcessParser):
+    """A process or subprocess whose event subprocesses are armed when it starts."""
+
+    def create_spec(self) -> Any:
+        super().create_spec()  # SpiffWorkflow's checks (an executable process)
+        return events.ScopeProcessSpec(
+            name=self.bpmn_id, description=self.get_name(), filename=self.filename
+        )
+
+    def add_tasks(self) -> None:
+        super().add_tasks()
+        # SpiffWorkflow starts these only for events reaching the top workflow: arm them here.
+        start = self.spec.start
+        for name in start.trigger_specs:
+            task_spec = self.spec.task_specs[name]
+            if task_spec not in start.outputs:
+                start.connect(task_spec)
+                task_spec.connect(self.spec.end)
+        start.trigger_specs = []
+        self.spec.has_event_subprocesses = any(
+            isinstance(t, events.EventSubprocess) for t in self.spec.task_specs.values()
+        )
+
+
+PARSER_CLASSES: dict[str, Any] = {
+    full_tag("eventBasedGateway"): (EventGatewayParser, events.EventBasedGateway),
+    full_tag("intermediateCatchEvent"): (
+        SpiffIntermediateCatchEventParser,
+        events.IntermediateCatchEvent,
+    ),
+    full_tag("intermediateThrowEvent"): (LinkThrowParser, IntermediateThrowEvent),
+    full_tag("subProcess"): (EventSubprocessParser, SubWorkflowTask),
+    full_tag("receiveTask"): (SpiffReceiveTaskParser, events.ReceiveTask),
+    full_tag("startEvent"): (StartParser, events.StartEvent),
+}

@@ -1,0 +1,214 @@
+"""BPMN events SpiffWorkflow 3.2 leaves unfinished, as specs (事件): event-based gateways whose
+catch events wait each on its own, and event subprocesses armed while their scope runs.
+
+Event-based gateway (事件网关). SpiffWorkflow moves the definitions of the events after the
+gateway into the gateway itself: one waiting task holding a "multiple" definition, which the
+service's timer jobs and message subscriptions (made per waiting timer or message definition)
+never see, and whose timers share one fire time. Here the gateway passes at once and each catch
+event after it waits as any catch event does (its own job or subscription); the first that
+happens withdraws the others.
+
+Event subprocess (事件子流程). SpiffWorkflow starts those with a timer start at once, and creates
+the others only when an event reaches the top workflow, which the service's message routing
+never sees; it knows no `isInterrupting`, and a scope whose timer never fires never ends. Here
+every event subprocess is armed when its scope starts (its start event waits like any catch
+event: a job, a subscription, or a catcher of errors and escalations thrown in the scope). When
+the start event fires, an interrupting one cancels the rest of its scope; a non-interrupting one
+runs alongside and is armed again (except timers, which fire once per scope). When the scope's
+own flow ends, event subprocesses still armed are withdrawn.
+"""
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
+from SpiffWorkflow.bpmn.specs.defaults import (
+    IntermediateCatchEvent as BaseIntermediateCatchEvent,
+)
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent as BaseStartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins import BpmnSpecMixin
+from SpiffWorkflow.spiff.specs.defaults import EventSubprocess as BaseEventSubprocess
+from SpiffWorkflow.spiff.specs.defaults import ReceiveTask as BaseReceiveTask
+from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+# --- event-based gateway -------------------------------------------------------------------
+
+
+class EventBasedGateway(BpmnSpecMixin):
+    """An event-based gateway: passes at once; the catch events after it wait, first wins."""
+
+
+class _GatewayBranch:
+    """A catch event that may follow an event-based gateway: when it happens, its siblings
+    (the gateway's other events) are withdrawn."""
+
+    def _update_hook(self, my_task: Any) -> Any:
+        if my_task.has_state(TaskState.CANCELLED):
+            # SpiffWorkflow refreshes every timer it listed before the step; one withdrawn
+            # meanwhile would otherwise start waiting again.
+            return False
+        return super()._update_hook(my_task)  # type: ignore[misc]
+
+    def _on_ready_hook(self, my_task: Any) -> None:
+        super()._on_ready_hook(my_task)  # type: ignore[misc]
+        parent = my_task.parent
+        if parent is None or not isinstance(parent.task_spec, EventBasedGateway):
+            return
+        for sibling in parent.children:
+            if sibling is not my_task and not sibling.has_state(TaskState.FINISHED_MASK):
+                sibling.cancel()
+
+
+class IntermediateCatchEvent(_GatewayBranch, BaseIntermediateCatchEvent):
+    """An intermediate catch event (after an event-based gateway: the first to happen wins)."""
+
+
+class ReceiveTask(_GatewayBranch, BaseReceiveTask):
+    """A receive task (after an event-based gateway: the first to happen wins)."""
+
+
+def gateway_problems(spec: Any) -> list[tuple[str, str]]:
+    """(element id, reason) for each event-based gateway that leads to anything but events."""
+    problems = []
+    for task_spec in spec.task_specs.values():
+        if not isinstance(task_spec, EventBasedGateway):
+            continue
+        if len(task_spec.outputs) < 2:
+            problems.append((task_spec.bpmn_id, "an event-based gateway needs two or more events"))
+        for output in task_spec.outputs:
+            if not isinstance(output, _GatewayBranch):
+                problems.append(
+                    (
+                        task_spec.bpmn_id,
+                        f"an event-based gateway must lead to intermediate catch events or "
+                        f"receive tasks, not to '{output.bpmn_id or output.name}'",
+                    )
+                )
+    return problems
+
+
+# --- event subprocesses --------------------------------------------------------------------
+
+
+class EventSubprocess(BaseEventSubprocess):
+    """An event subprocess; `interrupting` is its start event's `isInterrupting`."""
+
+    interrupting = True
+
+
+class StartEvent(BaseStartEvent):
+    """A start event; in an event subprocess, its firing interrupts or re-arms (see module)."""
+
+    def _run_hook(self, my_task: Any) -> Any:
+        holder = _event_subprocess_task(my_task.workflow)
+        if holder is not None:
+            if holder.task_spec.interrupting:
+                _interrupt(holder)
+            elif not isinstance(self.event_definition, TimerEventDefinition):
+                _arm_again(holder)
+        return super()._run_hook(my_task)
+
+
+def _event_subprocess_task(workflow: Any) -> Any:
+    """The event subprocess task that runs `workflow`, or None (a process or an ordinary
+    subprocess)."""
+    if workflow.parent_task_id is None:
+        return None
+    holder = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+    return holder if isinstance(holder.task_spec, EventSubprocess) else None
+
+
+def _interrupt(holder: Any) -> None:
+    """Cancel everything else still open in the event subprocess's scope."""
+    scope = holder.workflow
+    own = {t.id for t in holder}  # the holder and what follows it
+    for task in list(scope.get_tasks(state=TaskState.NOT_FINISHED_MASK)):
+        # get_tasks also walks subprocesses: theirs go with their subprocess task.
+        if task.workflow is not scope or task.id in own:
+            continue
+        if not task.has_state(TaskState.FINISHED_MASK):  # a cancelled ancestor took it already
+            task.cancel()
+
+
+def _arm_again(holder: Any) -> None:
+    """A fresh armed copy of a non-interrupting event subprocess, so that it can fire again."""
+    start = holder.parent
+    child = start._add_child(holder.task_spec, TaskState.FUTURE)
+    child.task_spec._update(child)
+
+
+def armed(workflow: Any) -> list[Any]:
+    """The event subprocess tasks of `workflow` whose start event still waits."""
+    return [task for task in _event_subprocess_tasks(workflow) if _is_armed(task)]
+
+
+def beside(workflow: Any) -> list[Any]:
+    """The event subprocess tasks of `workflow` that hang beside its flow: armed, or done and
+    waiting only for the scope's end (what pruning keeps apart from the flow)."""
+    return [
+        task
+        for task in _event_subprocess_tasks(workflow)
+        if _is_armed(task) or (task.has_state(TaskState.COMPLETED) and _waits_at_end(task))
+    ]
+
+
+def _event_subprocess_tasks(workflow: Any) -> list[Any]:
+    spec = workflow.spec
+    if not isinstance(spec, ScopeProcessSpec) or not spec.has_event_subprocesses:
+        return []  # the common case, asked after every step: no scan
+    return [
+        task
+        for task in workflow.get_tasks(state=TaskState.STARTED | TaskState.COMPLETED)
+        if task.workflow is workflow and isinstance(task.task_spec, EventSubprocess)
+    ]
+
+
+def _is_armed(task: Any) -> bool:
+    if not task.has_state(TaskState.STARTED):
+        return False
+    subprocess = task.workflow.top_workflow.subprocesses.get(task.id)
+    if subprocess is None:
+        return False
+    starts = [t for t in subprocess.get_tasks() if isinstance(t.task_spec, BaseStartEvent)]
+    return bool(starts) and all(t.has_state(TaskState.WAITING) for t in starts)
+
+
+def _waits_at_end(task: Any) -> bool:
+    end = task.workflow.spec.end
+    return all(
+        t.has_state(TaskState.FINISHED_MASK) or t.task_spec is end or t.task_spec in end.outputs
+        for t in task
+    )
+
+
+class ScopeEndJoin(_EndJoin):
+    """The end of a process or subprocess: does not wait for event subprocesses still armed,
+    and withdraws them when the scope ends."""
+
+    def _check_threshold_unstructured(self, my_task: Any) -> bool:
+        skip = {t.id for a in armed(my_task.workflow) for t in a}  # armed, and what follows
+        skip.add(my_task.id)
+        tasks = TaskIterator(
+            my_task.workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name
+        )
+        return all(task.id in skip for task in tasks)
+
+    def _run_hook(self, my_task: Any) -> Any:
+        for task in armed(my_task.workflow):
+            task.cancel()
+        return super()._run_hook(my_task)
+
+
+class ScopeProcessSpec(BpmnProcessSpec):
+    """A process (or subprocess) spec whose end is a `ScopeEndJoin`."""
+
+    has_event_subprocesses = False  # set by the parser
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Specs refer to each other by name: the replacement takes the old join's place.
+        old: Any = self.task_specs.pop(f"{self.name}.EndJoin")
+        end = ScopeEndJoin(self, old.name)
+        end.outputs = old.outputs
+        self.end = end
