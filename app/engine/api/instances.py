@@ -1,18 +1,19 @@
-"""Routes: start, read and cancel process instances, within the caller's scope."""
+"""Routes: start, read and cancel process instances, within the caller's scope.
+
+Routes validate, take their dependencies, call one use case (`use_cases.py`) or read and return
+a schema."""
 
 import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.engine.api import access, queries
-from app.engine.api.deps import EngineDep, model_response, raise_failure
-from app.engine.persist.models import HistoryEvent, ProcessInstance
-from app.engine.runtime import details, service
+from app.deps import SessionDep
+from app.engine.api import access, queries, reads, use_cases
+from app.engine.api.deps import EngineDep, model_response, run, run_step
+from app.engine.persist.models import ProcessInstance
+from app.engine.runtime import details
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
-from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
@@ -23,6 +24,14 @@ router = APIRouter(prefix="/api/v1/process-instances", tags=["instances"], respo
 Reader = Annotated[Principal, Depends(permission("instances.read"))]
 
 
+def readable_instance(instance_id: uuid.UUID, s: SessionDep, principal: Reader) -> ProcessInstance:
+    """The instance of the path, if the caller may see it; 404 otherwise (unseen = absent)."""
+    return access.instance(s, principal, instance_id)
+
+
+ReadableInstance = Annotated[ProcessInstance, Depends(readable_instance)]
+
+
 @router.post("", response_model=InstanceDetail, status_code=status.HTTP_201_CREATED)
 def start_instance(
     body: StartInstance,
@@ -30,49 +39,13 @@ def start_instance(
     principal: Annotated[Principal, Depends(permission("instances.start"))],
 ) -> Response:
     """Start an instance owned by your unit (or `unit` in your scope); it runs until it waits."""
-    unit = body.unit or principal.unit
-
-    def work(s: Session) -> tuple[service.Outcome, InstanceDetail | None]:
-        if body.unit is not None:
-            access.unit_in_scope(s, principal, body.unit, "unit")
-        outcome = service.start(
-            engine,
-            s,
-            process_key=body.process_key,
-            version=body.version,
-            business_key=body.business_key,
-            variables=body.variables,
-            actor=principal.sub,
-            unit_code=unit,
-        )
-        detail = None if outcome.failure else service.step_detail(s, outcome)
-        # Last: the audit chain's lock is then held only until the commit.
-        audit.record(
-            s,
-            principal,
-            "instance.start",
-            object_type="process_instance",
-            object_id=str(outcome.instance_id),
-            instance_id=str(outcome.instance_id),
-            unit_code=unit,
-            data={
-                "process_key": body.process_key,
-                "version": body.version,
-                "business_key": body.business_key,
-                "variables": body.variables,
-            },
-        )
-        return outcome, detail
-
-    outcome, detail = engine.db.transaction(work)
-    raise_failure(outcome)
-    assert detail is not None
+    detail = run_step(engine, use_cases.start_instance, engine=engine, actor=principal, body=body)
     return model_response(detail, status.HTTP_201_CREATED)
 
 
 @router.get("", response_model=Page[InstanceOut])
 def list_instances(
-    engine: EngineDep,
+    s: SessionDep,
     principal: Reader,
     process_key: Text | None = None,
     status_: Annotated[
@@ -84,38 +57,22 @@ def list_instances(
     offset: Offset = 0,
 ) -> Page[InstanceOut]:
     """Instances in your scope, newest first, filtered by process, status, business key, unit."""
-    with engine.db.session() as s:
-        query = queries.readable_instances(s, principal)
-        if process_key:
-            query = query.where(ProcessInstance.process_key == process_key)
-        if status_:
-            query = query.where(ProcessInstance.status == status_)
-        if business_key:
-            query = query.where(ProcessInstance.business_key == business_key)
-        if unit:
-            query = query.where(ProcessInstance.unit_code == unit)
-        return page(s, query, ProcessInstance.created_at.desc(), InstanceOut, limit, offset)
+    query = queries.filtered_instances(
+        s, principal, process_key=process_key, status=status_, business_key=business_key, unit=unit
+    )
+    return page(s, query, ProcessInstance.created_at.desc(), InstanceOut, limit, offset)
 
 
 @router.get("/{instance_id}", response_model=InstanceDetail)
-def get_instance(instance_id: uuid.UUID, engine: EngineDep, principal: Reader) -> InstanceDetail:
+def get_instance(instance: ReadableInstance, s: SessionDep) -> InstanceDetail:
     """Status, variables, ready tasks, completed elements, incidents and waiting timers."""
-    with engine.db.session() as s:
-        access.instance(s, principal, instance_id)
-        return details.instance_detail(s, instance_id)
+    return details.instance_detail(s, instance.id)
 
 
 @router.get("/{instance_id}/history", response_model=list[HistoryOut])
-def get_history(instance_id: uuid.UUID, engine: EngineDep, principal: Reader) -> list[HistoryOut]:
+def get_history(instance: ReadableInstance, s: SessionDep) -> list[HistoryOut]:
     """Every recorded change of the instance, oldest first."""
-    with engine.db.session() as s:
-        access.instance(s, principal, instance_id)
-        rows = s.scalars(
-            select(HistoryEvent)
-            .where(HistoryEvent.instance_id == instance_id)
-            .order_by(HistoryEvent.id)
-        )
-        return [HistoryOut.model_validate(r) for r in rows]
+    return reads.history(s, instance.id)
 
 
 @router.post("/{instance_id}/cancel", response_model=InstanceDetail)
@@ -125,20 +82,6 @@ def cancel_instance(
     principal: Annotated[Principal, Depends(permission("instances.cancel"))],
 ) -> InstanceDetail:
     """Cancel a running (or failed) instance your office controls (its owner unit or below)."""
-
-    def work(s: Session) -> InstanceDetail:
-        row = access.instance_to_control(s, principal, instance_id, "instances.cancel")
-        service.cancel(engine, s, instance_id=instance_id, actor=principal.sub)
-        detail = details.instance_detail(s, instance_id)
-        audit.record(
-            s,
-            principal,
-            "instance.cancel",
-            object_type="process_instance",
-            object_id=str(instance_id),
-            instance_id=str(instance_id),
-            unit_code=row.unit_code,
-        )
-        return detail
-
-    return engine.db.transaction(work)
+    return run(
+        engine, use_cases.cancel_instance, engine=engine, actor=principal, instance_id=instance_id
+    )

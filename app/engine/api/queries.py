@@ -4,6 +4,7 @@ engine's routes, the external-task list and message delivery start from. The rul
 `app.engine.api.access` (which adds the acts: work, control). The engine core never imports it."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.engine.persist.models import InstanceUnit, Job, ProcessInstance, TaskRecord
 from app.identity import readable as base
 from app.identity.policy import Scope
+from app.identity.principal import Principal
 
 
 def readable_instance_ids(scope: Scope) -> Select[Any]:
@@ -35,6 +37,28 @@ def readable_instance(session: Session, who: base.Who, instance_id: uuid.UUID) -
     return base.one(session, statement, "process instance", instance_id)
 
 
+def filtered_instances(
+    session: Session,
+    who: base.Who,
+    *,
+    process_key: str | None,
+    status: str | None,
+    business_key: str | None,
+    unit: str | None,
+) -> Select[ProcessInstance]:
+    """The readable instances that pass the list's filters."""
+    query = readable_instances(session, who)
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if business_key:
+        query = query.where(ProcessInstance.business_key == business_key)
+    if unit:
+        query = query.where(ProcessInstance.unit_code == unit)
+    return query
+
+
 def tasks_clause(scope: Scope) -> ColumnElement[bool]:
     """SQL condition on TaskRecord: the task's unit is in scope."""
     return scope.clause(TaskRecord.unit_code)
@@ -44,6 +68,40 @@ def readable_tasks(session: Session, who: base.Who) -> Select[TaskRecord]:
     """The tasks `who` may read. One task (`access.task`) applies the same rule in memory
     (`Scope.contains` on the cached unit tree) to the row it loads with its instance."""
     return select(TaskRecord).where(tasks_clause(base.scope(session, who)))
+
+
+def filtered_tasks(
+    session: Session,
+    principal: Principal,
+    *,
+    state: str | None,
+    assignee: str | None,
+    unit: str | None,
+    instance_id: uuid.UUID | None,
+    process_key: str | None,
+    element_id: str | None,
+    due_before: datetime | None,
+    mine: bool,
+) -> Select[TaskRecord]:
+    """The readable tasks that pass the list's indexed filters; `mine` keeps the caller's unit
+    (their roles are matched on the rows: `access.workable`)."""
+    query = readable_tasks(session, principal)
+    filters = {
+        TaskRecord.state: state,
+        TaskRecord.assignee: assignee,
+        TaskRecord.unit_code: unit,
+        TaskRecord.instance_id: instance_id,
+        TaskRecord.process_key: process_key,
+        TaskRecord.element_id: element_id,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    if due_before:
+        query = query.where(TaskRecord.due_at < due_before)
+    if mine:
+        query = query.where(TaskRecord.unit_code == principal.unit)
+    return query
 
 
 def jobs_clause(scope: Scope) -> ColumnElement[bool]:
@@ -60,3 +118,22 @@ def readable_job(session: Session, who: base.Who, job_id: uuid.UUID) -> Job:
     """One job `who` may read, or 404."""
     statement = readable_jobs(session, who).where(Job.id == job_id)
     return base.one(session, statement, "job", job_id)
+
+
+def filtered_jobs(
+    session: Session,
+    who: base.Who,
+    *,
+    due_before: datetime | None,
+    instance_id: uuid.UUID | None,
+    status: str | None,
+) -> Select[Job]:
+    """The readable jobs that pass the list's filters."""
+    query = readable_jobs(session, who)
+    if due_before:
+        query = query.where(Job.due_at < due_before)
+    if instance_id:
+        query = query.where(Job.instance_id == instance_id)
+    if status:
+        query = query.where(Job.status == status)
+    return query

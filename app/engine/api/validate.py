@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from app.engine.api.definitions import read_upload
+from app.deps import SessionDep
 from app.engine.api.deps import EngineDep
+from app.engine.api.uploads import read_upload
 from app.engine.runtime import deployment
 from app.engine.schemas import DeployWarning
 from app.identity.policy import permission
@@ -27,6 +28,7 @@ class ValidationOut(BaseModel):
 async def validate_definition(
     request: Request,
     engine: EngineDep,
+    s: SessionDep,
     _principal: Annotated[Principal, Depends(permission("definitions.deploy"))],
     file: Annotated[UploadFile, File(description="one .bpmn file")],
     forms: Annotated[list[UploadFile] | None, File(description="JSON Schema form files")] = None,
@@ -35,13 +37,14 @@ async def validate_definition(
     nothing, so the modeler can show the errors on the diagram before deploying."""
     limit = request.app.state.settings.max_bpmn_bytes
     xml, form_schemas, file_name = await read_upload(file, forms, limit)
-
-    def check() -> ValidationOut:
-        with engine.db.session() as s:
-            checked = deployment.check(
-                s, engine.steps, xml=xml, file_name=file_name, forms=form_schemas, max_bytes=limit
-            )
-        keys = [b.key for b in checked.bundles]
-        return ValidationOut(valid=True, process_keys=keys, warnings=checked.warnings)
-
-    return await run_in_threadpool(check)
+    checked = await run_in_threadpool(
+        deployment.check,
+        s,
+        engine.steps,
+        xml=xml,
+        file_name=file_name,
+        forms=form_schemas,
+        max_bytes=limit,
+    )
+    keys = [b.key for b in checked.bundles]
+    return ValidationOut(valid=True, process_keys=keys, warnings=checked.warnings)

@@ -1,0 +1,72 @@
+"""The engine's reads as its routes answer them: a page of the task list (the inbox), one task
+with its form, an instance's history. Access is checked before (`queries`, `access`)."""
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.engine.api import access
+from app.engine.persist.models import HistoryEvent, ProcessInstance, TaskRecord
+from app.engine.runtime.engine import Engine
+from app.engine.schemas import HistoryOut, TaskDetail, TaskOut
+from app.identity.principal import Principal
+from app.kit.clock import clock
+from app.kit.paging import page
+from app.kit.shared import Page
+
+
+def task_page(
+    s: Session,
+    principal: Principal,
+    query: Select[TaskRecord],
+    *,
+    engine: Engine,
+    candidate_group: str | None,
+    mine: bool,
+    limit: int,
+    offset: int,
+) -> Page[TaskOut]:
+    """A page of the tasks `query` selects, oldest first, each lit; `candidate_group` and `mine`
+    (the caller's roles) are matched on the rows."""
+    if not (candidate_group or mine):
+        return _lit(engine, page(s, query, TaskRecord.created_at, TaskOut, limit, offset))
+    # Candidate roles are a JSON list: narrowed by the indexed filters of `query`, matched here.
+    rows = [
+        r
+        for r in s.scalars(query.order_by(TaskRecord.created_at))
+        if (not candidate_group or candidate_group in r.candidate_groups)
+        and (not mine or access.workable(principal, r))
+    ]
+    items = [TaskOut.model_validate(r) for r in rows[offset : offset + limit]]
+    return _lit(engine, Page(items=items, total=len(rows), limit=limit, offset=offset))
+
+
+def _lit(engine: Engine, tasks: Page[TaskOut]) -> Page[TaskOut]:
+    """Each open task's light by the domain's rule (domain.md §7), at this moment."""
+    now = clock.now()
+    for task in tasks.items:
+        task.light = engine.mark_due(task.state, task.due_at, now)
+    return tasks
+
+
+def task_detail(s: Session, record: TaskRecord, *, engine: Engine) -> TaskDetail:
+    """A task with its light, its input data and its form's JSON Schema."""
+    detail = TaskDetail.model_validate(record)
+    detail.light = engine.mark_due(detail.state, detail.due_at, clock.now())
+    if record.form:
+        instance = s.get(ProcessInstance, record.instance_id)
+        if instance is not None:
+            cached = engine.specs.get(s, instance.definition_id)
+            detail.form_schema = cached.forms.get(record.form)
+    return detail
+
+
+def history(s: Session, instance_id: uuid.UUID) -> list[HistoryOut]:
+    """Every recorded change of an instance, oldest first."""
+    rows = s.scalars(
+        select(HistoryEvent)
+        .where(HistoryEvent.instance_id == instance_id)
+        .order_by(HistoryEvent.id)
+    )
+    return [HistoryOut.model_validate(r) for r in rows]
