@@ -224,12 +224,12 @@ def _deploy(args: argparse.Namespace) -> int:
     from app.db import Database
     from app.engine import Engine, SpecCache, WorkflowCache, deploy_directory
     from app.kit.errors import InvalidBpmn
-    from app.main import register_step_handlers
+    from app.main import equip
 
     settings = get_settings()
     directory = args.directory or settings.processes_dir
     engine = Engine(Database(settings), SpecCache(), WorkflowCache(0))
-    register_step_handlers(engine.steps)  # a marker no handler knows is refused, as in serve
+    equip(engine)  # refuses what serve refuses (unknown markers, roles)
     try:
         results = deploy_directory(engine, directory, max_bytes=settings.max_bpmn_bytes)
     except InvalidBpmn as exc:
@@ -246,7 +246,7 @@ def _deploy(args: argparse.Namespace) -> int:
 def _lint(args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the scratch database's migrations
     from app.lint import lint, render
-    from app.main import register_step_handlers
+    from app.main import equip
 
     settings = get_settings()
     paths = args.paths or [settings.processes_dir]
@@ -254,7 +254,7 @@ def _lint(args: argparse.Namespace) -> int:
         paths,
         forms=args.forms,
         max_bytes=settings.max_bpmn_bytes,
-        register=register_step_handlers,
+        equip=equip,
     )
     if args.format == "json" or messages:
         print(render(messages, args.format))

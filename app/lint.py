@@ -1,12 +1,14 @@
 """`ducha lint`: every check deploy makes, offline, for designers and CI.
 
-The files are deployed into a scratch SQLite database with every domain's step handlers, callees
-before callers, exactly as `processes/` is deployed at start-up: what lint passes, deploy takes,
-and what deploy refuses (422) lint reports, as `file:element: message` lines or JSON.
+The files are deployed into a scratch SQLite database by an engine equipped as the service's
+(step handlers, roles), callees before callers, exactly as `processes/` is deployed at start-up:
+what lint passes, deploy takes, and what deploy refuses (422) lint reports, as
+`file:element: message` lines or JSON.
 """
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -54,12 +56,16 @@ def read_forms(files: list[Path], folders: list[Path]) -> dict[str, Any]:
 
 
 def lint(
-    paths: list[Path], *, forms: list[Path] | None = None, max_bytes: int, register: Any
+    paths: list[Path],
+    *,
+    forms: list[Path] | None = None,
+    max_bytes: int,
+    equip: Callable[[Engine], None],
 ) -> list[Message]:
     """Deploy `paths` into a scratch database; what deploy said of each file.
 
-    `register` adds the domains' step handlers to the engine (app.main.register_step_handlers):
-    a marker that no handler knows is refused as deploy refuses it.
+    `equip` gives the engine what the service's has (app.main.equip: step handlers, roles), so
+    that a marker no handler knows or a role nobody holds is refused as deploy refuses it.
     """
     files = bpmn_files(paths)
     missing = [Message(str(f), None, "error", "no such file") for f in files if not f.is_file()]
@@ -72,7 +78,7 @@ def lint(
         database = Database(settings)
         try:
             engine = Engine(database, SpecCache(), WorkflowCache(0))
-            register(engine.steps)
+            equip(engine)
             return missing + deploy_all(engine, files, schemas, max_bytes)[1]
         finally:
             database.close()

@@ -42,6 +42,7 @@ from app.faults import RETRY_AFTER, DatabaseFaults, fault_body, internal_error_b
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
+from app.identity.principal import KNOWN_ROLES
 from app.identity.units_api import router as units_router
 from app.kit.errors import DomainError
 from app.migrate import upgrade
@@ -137,6 +138,15 @@ def register_step_handlers(steps: StepRegistry) -> None:
         domain.register(steps)
 
 
+def equip(engine: Engine) -> None:
+    """What the domains give the engine: step handlers, the tasks' light, the roles a candidate
+    group may name. Every engine that deploys is equipped (serve, `ducha deploy`, `ducha lint`),
+    so that all of them refuse the same diagrams."""
+    register_step_handlers(engine.steps)
+    engine.due_marker = task_light  # domain.md §7 lights on the inbox's tasks
+    engine.roles = KNOWN_ROLES  # a candidate group must name a role someone can hold
+
+
 def build_runtime(settings: Settings) -> Runtime:
     """One database, one engine with every domain's step handlers, one timer loop."""
     db = Database(
@@ -144,8 +154,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     db.before_commit.append(claim_in_transaction)
     engine = Engine(db, SpecCache(), WorkflowCache(settings.workflow_cache_size))
-    register_step_handlers(engine.steps)
-    engine.due_marker = task_light  # domain.md §7 lights on the inbox's tasks
+    equip(engine)
     listen_to_notices(events_notices.on_notice)  # the engine's notices become outbox events
     scheduler = Scheduler(engine, settings)
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)

@@ -467,3 +467,65 @@ def test_two_processes_of_one_file_calling_each_other_are_refused(client: TestCl
     xml = f"{HEADER}{process('ping', 'pong')}{process('pong', 'ping')}</bpmn:definitions>"
     body = assert_refused(post_definition(client, xml.encode()))
     assert "cycle" in json.dumps(body["errors"])
+
+
+def _one_task(task: str, *, lane: str | None = None) -> bytes:
+    """A process whose one task is `task` (XML), in a lane named `lane` if given."""
+    lanes = ""
+    if lane is not None:
+        lanes = (
+            f'<bpmn:laneSet id="lanes"><bpmn:lane id="the_lane" name="{lane}">'
+            "<bpmn:flowNodeRef>act</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+        )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs"
+    targetNamespace="http://ducha.example/bpmn">
+  <bpmn:process id="one_task" isExecutable="true">{lanes}
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="act"/>
+    {task}
+    <bpmn:sequenceFlow id="f2" sourceRef="act" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+SPIFF_GROUPS = (
+    '<bpmn:userTask id="act"><bpmn:extensionElements><spiffworkflow:properties>'
+    '<spiffworkflow:property name="candidateGroups" value="supervision_office,office"/>'
+    "</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>"
+)
+
+
+@pytest.mark.parametrize(
+    ("xml", "group", "said"),
+    [
+        (_one_task(SPIFF_GROUPS), "office", "candidate group 'office'"),
+        (
+            _one_task('<bpmn:userTask id="act" camunda:candidateGroups="office"/>'),
+            "office",
+            "candidate group 'office'",
+        ),
+        (_one_task('<bpmn:userTask id="act"/>', lane="督查室"), "督查室", "lane '督查室'"),
+    ],
+)
+def test_a_candidate_group_that_is_no_role_is_refused_not_a_task_nobody_may_claim(
+    client: TestClient, xml: bytes, group: str, said: str
+) -> None:
+    for route in ("/validate", ""):
+        response = client.post(
+            f"{API}/process-definitions{route}",
+            files={"file": ("one_task.bpmn", xml, "application/xml")},
+        )
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert error["element_id"] == "act" and error["candidate_group"] == group
+        assert said in error["message"] and "supervision_office" in response.json()["detail"]
+    assert client.get(f"{API}/process-definitions", params={"key": "one_task"}).json()["total"] == 0
+
+
+def test_lanes_and_candidate_groups_naming_roles_deploy(client: TestClient) -> None:
+    xml = _one_task('<bpmn:userTask id="act"/>', lane="supervision_office")
+    assert post_definition(client, xml).status_code == 201

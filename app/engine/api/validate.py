@@ -40,7 +40,7 @@ async def validate_definition(
     checked = await run_in_threadpool(
         deployment.check,
         s,
-        engine.steps,
+        engine,
         xml=xml,
         file_name=file_name,
         forms=form_schemas,

@@ -33,9 +33,7 @@ def deploy(
     max_bytes: int,
 ) -> DeploymentOut:
     """Deploy every executable process of a file: a new version, or the identical existing one."""
-    checked = check(
-        session, engine.steps, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes
-    )
+    checked = check(session, engine, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes)
     results = [
         _store_version(
             session,
@@ -73,7 +71,7 @@ class Checked:
 
 def check(
     session: Session,
-    steps: StepRegistry,
+    engine: Engine,
     *,
     xml: bytes,
     file_name: str,
@@ -93,7 +91,8 @@ def check(
     bundles = []
     for key, _name in info.executable:
         bundle = parsing.build_bundle(key, documents, bundle_forms)
-        _check_markers(steps, bundle)
+        _check_markers(engine.steps, bundle)
+        _check_candidate_groups(engine.roles, bundle)
         _check_instantiable(bundle)
         bundles.append(bundle)
     warnings = [DeployWarning(**w) for w in info.warnings]
@@ -105,6 +104,32 @@ def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
     unknown = steps.unknown(bundle.properties)
     if unknown:
         raise InvalidBpmn("the diagram marks steps that no handler knows", errors=unknown)
+
+
+def _check_candidate_groups(roles: frozenset[str] | None, bundle: parsing.Bundle) -> None:
+    """A candidate group that is no role of the service would give a task nobody may claim.
+
+    A task's candidate groups are its `candidateGroups` (or a modeler's equivalent), else the
+    name of its lane; `roles` is what the app installs (None: not checked).
+    """
+    if roles is None:
+        return
+    errors = []
+    for (_process, element_id), meta in sorted(bundle.meta.items()):
+        explicit = "candidateGroups" in meta.extra
+        for group in meta.candidate_groups:
+            if group in roles:
+                continue
+            what = f"candidate group '{group}'" if explicit else f"lane '{group}'"
+            message = f"{what} is not a role of this service, so nobody could claim the task"
+            if not explicit:
+                message += " (a task's lane is its candidate group when it has no candidateGroups)"
+            errors.append({"element_id": element_id, "message": message, "candidate_group": group})
+    if errors:
+        known = ", ".join(sorted(roles))
+        raise InvalidBpmn(
+            f"the diagram names roles that do not exist (roles: {known})", errors=errors
+        )
 
 
 def _check_instantiable(bundle: parsing.Bundle) -> None:

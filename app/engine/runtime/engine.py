@@ -83,6 +83,9 @@ class Engine:
     # A hook the app installs: a domain's mark for ready tasks by their due instant (the
     # engine knows no rule of its own); none: tasks carry no mark.
     due_marker: DueMarker | None = None
+    # The roles a task's candidate groups may name (the app installs its roles); deploy refuses
+    # any other, which would make a task nobody may claim. None: not checked.
+    roles: frozenset[str] | None = None
 
     def mark_due(self, state: str, due_at: datetime | None, now: datetime) -> str | None:
         """The domain's mark of one task, when a marker is installed and the task is open and
