@@ -2713,6 +2713,18 @@ export interface components {
             unit: string;
         };
         /**
+         * DeployWarning
+         * @description An attribute or extension that is read but changes nothing at run time (e.g. layout).
+         */
+        DeployWarning: {
+            /** Attribute */
+            attribute: string;
+            /** Element Id */
+            element_id: string | null;
+            /** Message */
+            message: string;
+        };
+        /**
          * DeploymentOut
          * @description The deployed definition; `created` is false when identical content already existed.
          */
@@ -2752,6 +2764,11 @@ export interface components {
             others?: components["schemas"]["DefinitionOut"][];
             /** Version */
             version: number;
+            /**
+             * Warnings
+             * @description vendor attributes ignored because they change nothing
+             */
+            warnings?: components["schemas"]["DeployWarning"][];
         };
         /**
          * EntryIn
@@ -5151,6 +5168,11 @@ export interface components {
             process_keys: string[];
             /** Valid */
             valid: boolean;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings?: components["schemas"]["DeployWarning"][];
         };
         /** VerificationOut */
         VerificationOut: {
