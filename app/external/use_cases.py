@@ -5,10 +5,12 @@ writes the audit record and answers with the schema the route returns."""
 
 import uuid
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.engine import (
     Engine,
+    ExternalTask,
     ExternalTopic,
     Outcome,
     ProcessInstance,
@@ -97,15 +99,7 @@ def complete(
             outcome="completed",
             instance_status=outcome.loaded.row.status,
         )
-    audit.record_change(
-        s,
-        actor,
-        "external_task.complete",
-        row,
-        object_type="external_task",
-        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-        unit_code=row.unit_code,
-    )
+    _audit(s, actor, "external_task.complete", row, body)
     return outcome, result
 
 
@@ -125,15 +119,7 @@ def failure(
         actor=actor.sub,
         lock_row=not engine.db.is_sqlite,
     )
-    audit.record_change(
-        s,
-        actor,
-        "external_task.failure",
-        row,
-        object_type="external_task",
-        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-        unit_code=row.unit_code,
-    )
+    _audit(s, actor, "external_task.failure", row, body)
     return ExternalTaskResult(
         id=task_id,
         process_instance_id=row.instance_id,
@@ -170,15 +156,7 @@ def bpmn_error(
             retries=None if caught else 0,
             instance_status=outcome.loaded.row.status if outcome.loaded else "error",
         )
-    audit.record_change(
-        s,
-        actor,
-        "external_task.bpmn_error",
-        row,
-        object_type="external_task",
-        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-        unit_code=row.unit_code,
-    )
+    _audit(s, actor, "external_task.bpmn_error", row, body)
     return outcome, result
 
 
@@ -193,15 +171,7 @@ def extend_lock(
         new_duration_ms=body.new_duration_ms,
         lock_row=not engine.db.is_sqlite,
     )
-    audit.record_change(
-        s,
-        actor,
-        "external_task.extend_lock",
-        row,
-        object_type="external_task",
-        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-        unit_code=row.unit_code,
-    )
+    _audit(s, actor, "external_task.extend_lock", row, body)
     return ExternalTaskResult(
         id=task_id,
         process_instance_id=row.instance_id,
@@ -225,19 +195,24 @@ def set_retries(
         lock_row=not engine.db.is_sqlite,
     )
     instance = s.get(ProcessInstance, row.instance_id)
-    audit.record_change(
-        s,
-        actor,
-        "external_task.set_retries",
-        row,
-        object_type="external_task",
-        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
-        unit_code=row.unit_code,
-    )
+    _audit(s, actor, "external_task.set_retries", row, body)
     return ExternalTaskResult(
         id=task_id,
         process_instance_id=row.instance_id,
         outcome="retries_set",
         retries=row.retries,
         instance_status=instance.status if instance else None,
+    )
+
+
+def _audit(s: Session, actor: Principal, action: str, row: ExternalTask, body: BaseModel) -> None:
+    """The audit record of a worker's or operator's act on an external task."""
+    audit.record_change(
+        s,
+        actor,
+        action,
+        row,
+        object_type="external_task",
+        data={**body.model_dump(), "topic": row.topic, "element_id": row.element_id},
+        unit_code=row.unit_code,
     )
