@@ -27,12 +27,43 @@ class DefinitionOut(BaseModel):
     dependencies: dict[str, str] = Field(default_factory=dict)
 
 
+class DecisionOut(BaseModel):
+    """One deployed version of a DMN decision table (决策表)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    version: int
+    name: str | None
+    hit_policy: str
+    file_name: str
+    content_hash: str
+    deployed_at: datetime
+    deployed_by: str | None = None
+
+
+class DecisionDeploymentOut(DecisionOut):
+    """A deployed decision; `created` is false when the same file was already deployed."""
+
+    created: bool
+
+
+class DecisionDetailOut(DecisionOut):
+    """A decision's latest version, with every version of it (newest first)."""
+
+    versions: list[DecisionOut] = Field(default_factory=list)
+
+
 class DeploymentOut(DefinitionOut):
     """The deployed definition; `created` is false when identical content already existed."""
 
     created: bool
     others: list[DefinitionOut] = Field(
         default_factory=list, description="other executable processes of the same file"
+    )
+    decisions: list[DecisionDeploymentOut] = Field(
+        default_factory=list, description="decision tables deployed with the diagram"
     )
 
 

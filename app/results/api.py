@@ -360,5 +360,5 @@ def urging_notice(
         urging = s.get(Urging, urging_id)
         if matter is None or urging is None or urging.matter_id != matter.id:
             raise NotFound(f"urging {urging_id} of matter {matter_id} not found")
-        content = documents.notice(s, matter, urging)
+        content = documents.notice(engine, s, matter, urging)
     return docx.response(content, f"督办通知-{matter.code}.docx", f"notice-{matter.code}.docx")

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.engine.api.decisions import read_decisions
 from app.engine.api.deps import EngineDep
 from app.engine.runtime import deployment
 from app.engine.schemas import DefinitionOut, DeploymentOut
@@ -53,10 +54,15 @@ async def deploy_definition(
     principal: Annotated[Principal, Depends(permission("definitions.deploy"))],
     file: Annotated[UploadFile, File(description="one .bpmn file")],
     forms: Annotated[list[UploadFile] | None, File(description="JSON Schema form files")] = None,
+    decisions: Annotated[
+        list[UploadFile] | None, File(description="DMN decision table files (.dmn)")
+    ] = None,
 ) -> Response:
-    """Deploy a BPMN file: 201 with a new version, 200 with the existing one when identical."""
+    """Deploy a BPMN file: 201 with a new version, 200 with the existing one when identical.
+    DMN files given as `decisions` are deployed first, each a new version when changed."""
     limit = request.app.state.settings.max_bpmn_bytes
     xml, form_schemas, file_name = await read_upload(file, forms, limit)
+    decision_files = await read_decisions(decisions, limit)
 
     def work(s: Session) -> DeploymentOut:
         result = deployment.deploy(
@@ -67,6 +73,7 @@ async def deploy_definition(
             forms=form_schemas,
             actor=principal.sub,
             max_bytes=limit,
+            decision_files=decision_files,
         )
         if result.created:
             audit.record(

@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
+from app.engine.parser import decision_tasks
 from app.engine.specs.external import ExternalTaskSpec
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -107,11 +108,13 @@ class ExternalTaskParser(SpiffTaskParser):
 
 
 class DuchaBpmnParser(SpiffBpmnParser):
-    """The spiff parser, with service tasks read as external tasks."""
+    """The spiff parser, with service tasks read as external tasks and business rule tasks as
+    tasks evaluating a deployed decision table."""
 
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTaskSpec),
+        full_tag("businessRuleTask"): decision_tasks.PARSER,
     }
 
 
