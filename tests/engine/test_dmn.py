@@ -303,6 +303,7 @@ def test_untranslatable_entries_are_refused_naming_decision_and_rule(
 def test_unsupported_tables_are_refused_naming_the_decision(
     client: TestClient, policy: str, kwargs: dict[str, Any], words: list[str]
 ) -> None:
+    kwargs = dict(kwargs)  # the parameters are shared by both backends' runs
     outputs = kwargs.pop("outputs", (("action", ""),))
     rules = [("r1", ["1"], ['"x"'] * len(outputs))]
     response = deploy_table(client, table(policy, rules, outputs=outputs, **kwargs))
@@ -311,6 +312,18 @@ def test_unsupported_tables_are_refused_naming_the_decision(
     assert error["element_id"] == "dmn_policy"
     for word in words:
         assert word in error["message"]
+
+
+def test_a_renamed_cell_input_is_refused_naming_the_input(client: TestClient) -> None:
+    content = table("UNIQUE", [("r1", ["1"], ['"x"'])]).replace(
+        b'<input id="in0">',
+        b'<input id="in0" xmlns:camunda="http://camunda.org/schema/1.0/dmn" '
+        b'camunda:inputVariable="value">',
+    )
+    response = deploy_table(client, content)
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["element_id"] == "in0" and "inputVariable" in error["message"]
 
 
 def test_dtds_and_entities_are_refused(client: TestClient) -> None:

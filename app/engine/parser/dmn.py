@@ -28,6 +28,7 @@ DMN_NAMESPACES = frozenset(
 # Expression languages read as the evaluator's: FEEL (the default) as far as it translates.
 _LANGUAGES = {"", "feel", "python", "https://www.omg.org/spec/dmn/20191111/feel/"}
 _LANGUAGES |= {"http://www.omg.org/spec/feel/20140401", "https://www.omg.org/spec/feel/20140401"}
+CAMUNDA_DMN_NS = "http://camunda.org/schema/1.0/dmn"
 _HIT_POLICIES = decisions.SINGLE_POLICIES | decisions.LIST_POLICIES
 _FEEL_CONSTANTS = {"true": "True", "false": "False", "null": "None"}
 # A string literal, or a word: words outside strings may be FEEL constants.
@@ -152,6 +153,10 @@ def _input_expression(
 ) -> str | None:
     expression = element.find("dmn:inputExpression", ns)
     input_id = element.get("id")
+    if element.get(f"{{{CAMUNDA_DMN_NS}}}inputVariable") is not None:
+        message = f"decision '{key}': camunda:inputVariable is not supported: use cellInput"
+        problems.append(_err(input_id, message))
+        return None
     text = (expression.findtext("dmn:text", "", ns) if expression is not None else "").strip()
     if not text:
         problems.append(_err(input_id, f"decision '{key}': input '{input_id}' has no expression"))
