@@ -15,7 +15,14 @@ from typing import Any
 
 from app.config import Settings
 from app.db import Database
-from app.engine import DeploymentOut, Engine, SpecCache, WorkflowCache, deploy_file
+from app.engine import (
+    DeploymentOut,
+    Engine,
+    SpecCache,
+    WorkflowCache,
+    deploy_decision_files,
+    deploy_file,
+)
 from app.kit.errors import InvalidBpmn
 from app.migrate import upgrade
 
@@ -37,11 +44,15 @@ class Message:
         return f"{place}: {self.severity}: {self.message}"
 
 
-def bpmn_files(paths: list[Path]) -> list[Path]:
-    """The .bpmn files named, and those of the directories named (not recursive), sorted."""
+def process_files(paths: list[Path]) -> list[Path]:
+    """The files named, and the .dmn then .bpmn files of the directories named (not
+    recursive), sorted."""
     found: list[Path] = []
     for path in paths:
-        found.extend(sorted(path.glob("*.bpmn")) if path.is_dir() else [path])
+        if path.is_dir():
+            found.extend([*sorted(path.glob("*.dmn")), *sorted(path.glob("*.bpmn"))])
+        else:
+            found.append(path)
     return found
 
 
@@ -67,7 +78,7 @@ def lint(
     `equip` gives the engine what the service's has (app.main.equip: step handlers, roles), so
     that a marker no handler knows or a role nobody holds is refused as deploy refuses it.
     """
-    files = bpmn_files(paths)
+    files = process_files(paths)
     missing = [Message(str(f), None, "error", "no such file") for f in files if not f.is_file()]
     files = [f for f in files if f.is_file()]
     schemas = read_forms(files, forms or [])
@@ -87,11 +98,17 @@ def lint(
 def deploy_all(
     engine: Engine, files: list[Path], forms: dict[str, Any], max_bytes: int
 ) -> tuple[list[DeploymentOut], list[Message]]:
-    """Deploy `files` in rounds until a round deploys none (a caller waits for its callee's
-    round); what was deployed, and deploy's errors and warnings for each file."""
+    """Deploy the decision tables (.dmn), then the diagrams in rounds until a round deploys none
+    (a caller waits for its callee's round); what was deployed, and deploy's errors and warnings
+    for each file."""
     deployed: list[DeploymentOut] = []
     messages: list[Message] = []
-    pending = files
+    for path in [f for f in files if f.suffix == ".dmn"]:
+        try:
+            deploy_decision_files(engine, [path], max_bytes=max_bytes)
+        except InvalidBpmn as exc:
+            messages.extend(_errors(path, exc))
+    pending = [f for f in files if f.suffix != ".dmn"]
     while pending:
         failures: dict[Path, InvalidBpmn] = {}
         for path in pending:
@@ -105,11 +122,15 @@ def deploy_all(
                 messages.append(_message(path, "warning", warning.model_dump()))
         if len(failures) == len(pending):
             for path, refusal in failures.items():
-                errors = refusal.errors or [{"element_id": None, "message": refusal.detail}]
-                messages.extend(_message(path, "error", e) for e in errors)
+                messages.extend(_errors(path, refusal))
             break
         pending = list(failures)
     return deployed, messages
+
+
+def _errors(path: Path, refusal: InvalidBpmn) -> list[Message]:
+    errors = refusal.errors or [{"element_id": None, "message": refusal.detail}]
+    return [_message(path, "error", e) for e in errors]
 
 
 def _message(path: Path, severity: str, error: dict[str, Any]) -> Message:

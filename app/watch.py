@@ -1,5 +1,6 @@
-"""`ducha serve --watch` (what `make run` runs): a diagram or form of `processes/` that changes is
-deployed at once as a new version, and deploy's messages go to the log as `ducha lint` prints them.
+"""`ducha serve --watch` (what `make run` runs): a diagram, decision table or form of `processes/`
+that changes is deployed at once as a new version, and deploy's messages go to the log as
+`ducha lint` prints them.
 
 Deploy is idempotent by content: every file of the folder is offered again on a change (a form
 may serve several diagrams), and only those whose bytes or forms changed become new versions.
@@ -12,7 +13,7 @@ from pathlib import Path
 from watchfiles import watch
 
 from app.engine import DeploymentOut, Engine
-from app.lint import Message, bpmn_files, deploy_all, read_forms
+from app.lint import Message, deploy_all, process_files, read_forms
 
 log = logging.getLogger("ducha.watch")
 
@@ -21,7 +22,7 @@ def redeploy(
     engine: Engine, directory: Path, max_bytes: int
 ) -> tuple[list[DeploymentOut], list[Message]]:
     """Offer every diagram of `directory` to deploy again; log the new versions and messages."""
-    files = bpmn_files([directory])
+    files = process_files([directory])
     deployed, messages = deploy_all(engine, files, read_forms(files, []), max_bytes)
     for result in deployed:
         if result.created:

@@ -41,7 +41,7 @@ from app.engine.persist.models import (
     TaskRecord,
 )
 from app.engine.runtime.caches import SpecCache, WorkflowCache
-from app.engine.runtime.deployment import deploy_directory, deploy_file
+from app.engine.runtime.deployment import deploy_decision_files, deploy_directory, deploy_file
 from app.engine.runtime.engine import CompletedElement, DueMarker, Engine, StepEvents
 from app.engine.runtime.external_tasks import NotLockHolder
 from app.engine.runtime.external_tasks import Topic as ExternalTopic
@@ -101,6 +101,7 @@ __all__ = [
     "complete_external_task",
     "complete_task",
     "correlate_message",
+    "deploy_decision_files",
     "deploy_directory",
     "deploy_file",
     "extend_external_lock",

@@ -35,6 +35,34 @@ class DeployWarning(BaseModel):
     message: str
 
 
+class DecisionOut(BaseModel):
+    """One deployed version of a DMN decision table (决策表)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    version: int
+    name: str | None
+    hit_policy: str
+    file_name: str
+    content_hash: str
+    deployed_at: datetime
+    deployed_by: str | None = None
+
+
+class DecisionDeploymentOut(DecisionOut):
+    """A deployed decision; `created` is false when the same file was already deployed."""
+
+    created: bool
+
+
+class DecisionDetailOut(DecisionOut):
+    """A decision's latest version, with every version of it (newest first)."""
+
+    versions: list[DecisionOut] = Field(default_factory=list)
+
+
 class DeploymentOut(DefinitionOut):
     """The deployed definition; `created` is false when identical content already existed."""
 
@@ -44,6 +72,9 @@ class DeploymentOut(DefinitionOut):
     )
     warnings: list[DeployWarning] = Field(
         default_factory=list, description="vendor attributes ignored because they change nothing"
+    )
+    decisions: list[DecisionDeploymentOut] = Field(
+        default_factory=list, description="decision tables deployed with the diagram"
     )
 
 

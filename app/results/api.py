@@ -241,8 +241,8 @@ def accountability_document(case: ReadableCase, s: SessionDep) -> Response:
 
 
 @notices_router.get("/{matter_id}/urgings/{urging_id}/notice.docx", response_class=Response)
-def urging_notice(found: ReadableUrging, s: SessionDep) -> Response:
+def urging_notice(found: ReadableUrging, s: SessionDep, engine: EngineDep) -> Response:
     """催办通知 / 督办单 (blue, orange, red by the order of escalation) as a Word document."""
     matter, urging = found
-    content = documents.notice(s, matter, urging)
+    content = documents.notice(engine, s, matter, urging)
     return docx.response(content, f"督办通知-{matter.code}.docx", f"notice-{matter.code}.docx")

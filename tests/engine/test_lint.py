@@ -90,3 +90,18 @@ def test_warnings_are_printed_and_fail_only_under_strict(
     assert "0 errors" in err
     status, _, _ = lint(capsys, diagram, "--forms", str(FORMS), "--strict")
     assert status == 1
+
+
+def test_decision_tables_are_deployed_before_the_diagrams_that_use_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    diagram = str(BPMN / "dmn_route_by_grade.bpmn")
+    status, out, _ = lint(capsys, diagram)
+    assert status == 1
+    assert f"{diagram}:grade_score: error: decision 'dmn_grade' is not deployed" in out
+    # the table named after the diagram still deploys first: .dmn before .bpmn
+    status, out, _ = lint(capsys, diagram, str(BPMN / "dmn_grade.dmn"))
+    assert (status, out) == (0, ""), out
+    (tmp_path / "broken.dmn").write_text("<definitions/>", encoding="utf-8")
+    status, out, _ = lint(capsys, str(tmp_path / "broken.dmn"))
+    assert status == 1 and out.startswith(f"{tmp_path / 'broken.dmn'}")

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import SessionDep
 from app.engine.api import use_cases
+from app.engine.api.decisions import read_decisions
 from app.engine.api.deps import EngineDep, run
 from app.engine.api.uploads import read_upload
 from app.engine.persist.models import ProcessDefinition
@@ -45,10 +46,15 @@ async def deploy_definition(
     principal: Annotated[Principal, Depends(permission("definitions.deploy"))],
     file: Annotated[UploadFile, File(description="one .bpmn file")],
     forms: Annotated[list[UploadFile] | None, File(description="JSON Schema form files")] = None,
+    decisions: Annotated[
+        list[UploadFile] | None, File(description="DMN decision table files (.dmn)")
+    ] = None,
 ) -> Response:
-    """Deploy a BPMN file: 201 with a new version, 200 with the existing one when identical."""
+    """Deploy a BPMN file: 201 with a new version, 200 with the existing one when identical.
+    DMN files given as `decisions` are deployed first, each a new version when changed."""
     limit = request.app.state.settings.max_bpmn_bytes
     xml, form_schemas, file_name = await read_upload(file, forms, limit)
+    decision_files = await read_decisions(decisions, limit)
     result = await run_in_threadpool(
         run,
         engine,
@@ -58,6 +64,7 @@ async def deploy_definition(
         xml=xml,
         file_name=file_name,
         forms=form_schemas,
+        decision_files=decision_files,
         max_bytes=limit,
     )
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK

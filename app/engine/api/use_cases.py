@@ -4,17 +4,19 @@ transaction (`deps.run` / `run_step`). Each checks the caller's access inside th
 audit record and answers with the schema the route returns."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.engine.api import access
-from app.engine.runtime import deployment, details, service
+from app.engine.runtime import decisions, deployment, details, service
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.service import Outcome
 from app.engine.schemas import (
     AssignTask,
     CompleteTask,
+    DecisionDeploymentOut,
     DeploymentOut,
     ExecuteJob,
     InstanceDetail,
@@ -223,12 +225,22 @@ def deploy_definition(
     xml: bytes,
     file_name: str,
     forms: dict[str, Any],
+    decision_files: Sequence[tuple[str, bytes]] = (),
     max_bytes: int,
 ) -> DeploymentOut:
-    """Deploy a BPMN file with its forms; a new version is audited, identical content is not."""
+    """Deploy a BPMN file with its forms and decision tables; each new version is audited,
+    identical content is not."""
     result = deployment.deploy(
-        engine, s, xml=xml, file_name=file_name, forms=forms, actor=actor.sub, max_bytes=max_bytes
+        engine,
+        s,
+        xml=xml,
+        file_name=file_name,
+        forms=forms,
+        actor=actor.sub,
+        max_bytes=max_bytes,
+        decision_files=decision_files,
     )
+    _audit_decisions(s, actor, result.decisions)
     if result.created:
         audit.record(
             s,
@@ -244,3 +256,25 @@ def deploy_definition(
             },
         )
     return result
+
+
+def deploy_decisions(
+    s: Session, *, actor: Principal, files: Sequence[tuple[str, bytes]], max_bytes: int
+) -> list[DecisionDeploymentOut]:
+    """Deploy the decision tables of DMN files alone; each new version is audited."""
+    deployed = decisions.deploy_files(s, files, actor=actor.sub, max_bytes=max_bytes)
+    _audit_decisions(s, actor, deployed)
+    return deployed
+
+
+def _audit_decisions(s: Session, actor: Principal, deployed: list[DecisionDeploymentOut]) -> None:
+    for item in deployed:
+        if item.created:
+            audit.record(
+                s,
+                actor,
+                "decision.deploy",
+                object_type="decision_definition",
+                object_id=str(item.id),
+                data={"key": item.key, "version": item.version, "file_name": item.file_name},
+            )

@@ -60,7 +60,7 @@ _PERSONS = (
 _STARTERS = "who may start a process is decided by Ducha's roles, not by the diagram"
 _CODE_VARIABLE = "the caught code is not written into a variable: catch each code on its own event"
 _VERSIONS = "Ducha calls the version of the called process that was latest at deploy"
-_DMN = "decision (DMN) references are not supported"
+_DMN = "a decision (DMN) is referenced by a businessRuleTask only, which binds its latest version"
 _LISTENERS = "listeners run code inside the engine, which Ducha does not allow"
 
 # camunda: attributes that change nothing at run time.
@@ -111,6 +111,13 @@ CAMUNDA_REFUSALS = {
     "mapDecisionResult": _DMN,
     "resource": "scripts from outside the diagram are not supported: write the script in it",
 }
+# Read on a businessRuleTask by app/engine/parser/decision_tasks.py (refused anywhere else); its
+# implementations other than a decision (class, delegateExpression, expression, type, topic) are
+# refused there, in its words.
+_DECISION_TASK = frozenset(
+    {"decisionRef", "decisionRefBinding", "mapDecisionResult", "resultVariable"}
+    | {"class", "delegateExpression", "expression", "type", "topic"}
+)
 CAMUNDA_EXTENSION_WARNINGS = {
     "failedJobRetryTimeCycle": "Ducha's timers and workers retry on their own terms",
 }
@@ -221,6 +228,8 @@ def _read_camunda_attribute(element: Any, name: str, value: str, reading: Readin
         reading.warn(element, attribute, CAMUNDA_WARNINGS[name])
     elif name in _EXTERNAL and kind == "serviceTask":
         return  # external tasks (and code implementations): read and checked by parser/external.py
+    elif name in _DECISION_TASK and kind == "businessRuleTask":
+        return  # the decision it evaluates: read and checked by parser/decision_tasks.py
     elif name in CAMUNDA_REFUSALS:
         reading.refuse(element, attribute, CAMUNDA_REFUSALS[name])
     elif name == "taskPriority" and kind == "process":

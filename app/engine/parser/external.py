@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
-from app.engine.parser import events
+from app.engine.parser import decision_tasks, events
 from app.engine.specs.external import ExternalTaskSpec
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -117,14 +117,16 @@ class ExternalTaskParser(SpiffTaskParser):
 
 
 class DuchaBpmnParser(SpiffBpmnParser):
-    """The spiff parser, with service tasks read as external tasks and the events SpiffWorkflow
-    leaves unfinished completed (`app.engine.parser.events`)."""
+    """The spiff parser, with service tasks read as external tasks, business rule tasks as tasks
+    evaluating a deployed decision table, and the events SpiffWorkflow leaves unfinished
+    completed (`app.engine.parser.events`)."""
 
     PROCESS_PARSER_CLASS = events.ScopeProcessParser
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         **events.PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTaskSpec),
+        full_tag("businessRuleTask"): decision_tasks.PARSER,
     }
 
 

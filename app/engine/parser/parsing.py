@@ -33,10 +33,11 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine.parser import dialects, events, external, normalize
+from app.engine.parser import decision_tasks, dialects, events, external, normalize
 from app.engine.script import expressions
 from app.engine.specs import events as specs_events
 from app.engine.specs import timers
+from app.engine.specs.decision import decision_refs
 from app.kit.errors import InvalidBpmn
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -47,7 +48,6 @@ _FORM_URI = "urn:ducha:form"
 
 # Elements SpiffWorkflow could parse but that Ducha does not run (no safe semantics yet).
 UNSUPPORTED = {
-    "businessRuleTask": "business rule (DMN) tasks are not supported",
     "transaction": "transactions are not supported",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
     "complexGateway": "complex gateways are not supported",
@@ -92,6 +92,9 @@ class Bundle:
     # listeners read (e.g. `matterEvent` on an end event).
     properties: dict[str, dict[str, str]] = field(default_factory=dict)
     external: bool = False  # has external (service) tasks: steps keep `external_tasks` in step
+    # Decisions its business rule tasks name (key -> element ids): handed to the workflow
+    # (latest deployed version) before each step.
+    decisions: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +138,7 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
     problems += external.service_task_problems(root)  # a service task needs a topic
     problems += events.link_problems(root)  # a throw link needs its one catch link
     problems += events.event_subprocess_problems(root)
+    problems += decision_tasks.business_rule_task_problems(root)  # and a rule task a decision
     with _validator_lock:
         try:
             VALIDATOR.validate(root, file_name)
@@ -201,6 +205,7 @@ def build_bundle(
         message_starts=_message_starts(spec),
         properties=_element_properties(root for root, _ in documents),
         external=external.has_external_tasks([spec, *subprocess_specs.values()]),
+        decisions=decision_refs([spec, *subprocess_specs.values()]),
     )
 
 

@@ -195,3 +195,24 @@ class Incident(Base):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DecisionDefinition(Base):
+    """One deployed version of one DMN decision table (`key` is the decision's id)."""
+
+    __tablename__ = "decision_definitions"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_decision_definitions_key_version"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(500))
+    hit_policy: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(500))
+    # sha256 of the file's bytes: a new version only when the file changes.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    dmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str | None] = mapped_column(String(255))

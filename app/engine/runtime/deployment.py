@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,10 @@ from app.db import Conflict
 from app.engine.parser import parsing
 from app.engine.persist import state
 from app.engine.persist.models import ProcessDefinition
-from app.engine.runtime import caches
+from app.engine.runtime import caches, decisions
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.steps import StepRegistry
-from app.engine.schemas import DefinitionOut, DeploymentOut, DeployWarning
+from app.engine.schemas import DecisionDeploymentOut, DefinitionOut, DeploymentOut, DeployWarning
 from app.kit.clock import clock
 from app.kit.errors import InvalidBpmn, NotFound
 
@@ -31,8 +32,15 @@ def deploy(
     forms: dict[str, Any],
     actor: str | None,
     max_bytes: int,
+    decision_files: Sequence[tuple[str, bytes]] = (),
 ) -> DeploymentOut:
-    """Deploy every executable process of a file: a new version, or the identical existing one."""
+    """Deploy every executable process of a file: a new version, or the identical existing one.
+
+    The DMN files given with it (file name, bytes) are deployed first, in the same transaction.
+    """
+    deployed_decisions = decisions.deploy_files(
+        session, decision_files, actor=actor, max_bytes=max_bytes
+    )
     checked = check(session, engine, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes)
     results = [
         _store_version(
@@ -53,6 +61,7 @@ def deploy(
         created=created,
         others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
         warnings=checked.warnings,
+        decisions=deployed_decisions,
     )
     return out
 
@@ -93,6 +102,7 @@ def check(
         bundle = parsing.build_bundle(key, documents, bundle_forms)
         _check_markers(engine.steps, bundle)
         _check_candidate_groups(engine.roles, bundle)
+        decisions.check_deployed(session, bundle.decisions)
         _check_instantiable(bundle)
         bundles.append(bundle)
     warnings = [DeployWarning(**w) for w in info.warnings]
@@ -242,7 +252,9 @@ def get_definition(session: Session, definition_id: uuid.UUID) -> ProcessDefinit
 
 
 def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list[DeploymentOut]:
-    """Deploy every `.bpmn` of a directory (forms from `forms/`), callees before callers."""
+    """Deploy every `.dmn` of a directory, then every `.bpmn` (forms from `forms/`), callees
+    before callers."""
+    deploy_decision_files(engine, sorted(directory.glob("*.dmn")), max_bytes=max_bytes)
     forms = {p.name: _read_json(p) for p in sorted((directory / "forms").glob("*.json"))}
     pending = sorted(directory.glob("*.bpmn"))
     results: list[DeploymentOut] = []
@@ -275,6 +287,18 @@ def deploy_file(engine: Engine, path: Path, forms: dict[str, Any], max_bytes: in
         )
 
     return engine.db.transaction(work)
+
+
+def deploy_decision_files(
+    engine: Engine, paths: Sequence[Path], *, max_bytes: int
+) -> list[DecisionDeploymentOut]:
+    """Deploy DMN files (a new version of each decision whose file changed), by `system`."""
+    files = [(path.name, path.read_bytes()) for path in paths]
+
+    def work(session: Session) -> list[DecisionDeploymentOut]:
+        return decisions.deploy_files(session, files, actor="system", max_bytes=max_bytes)
+
+    return engine.db.transaction(work) if files else []
 
 
 def _read_json(path: Path) -> Any:

@@ -24,7 +24,7 @@ from app.engine.persist.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import advance, events, external
+from app.engine.runtime import advance, decisions, events, external
 from app.engine.runtime.caches import CachedDefinition, SpecCache, WorkflowCache
 from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
 from app.engine.runtime.steps import StepRegistry
@@ -86,6 +86,7 @@ class Engine:
     # The roles a task's candidate groups may name (the app installs its roles); deploy refuses
     # any other, which would make a task nobody may claim. None: not checked.
     roles: frozenset[str] | None = None
+    decision_tables: decisions.DecisionCache = field(default_factory=decisions.DecisionCache)
 
     def mark_due(self, state: str, due_at: datetime | None, now: datetime) -> str | None:
         """The domain's mark of one task, when a marker is installed and the task is open and
@@ -93,6 +94,11 @@ class Engine:
         if self.due_marker is None or state != "ready" or due_at is None:
             return None
         return self.due_marker(due_at, now)
+
+    def decide(self, session: Session, key: str, data: dict[str, Any]) -> Any:
+        """Decision `key` (its latest deployed DMN table) evaluated against `data`: the result
+        by the table's hit policy; 404 when no such decision is deployed."""
+        return decisions.evaluate(self.decision_tables, session, key, data)
 
     def __post_init__(self) -> None:
         state.install_clock()  # timers and expression helpers read the service clock
@@ -226,6 +232,9 @@ def step(
     written when the engine fails (EngineFailure): the caller raises an incident instead.
     """
     workflow, row, writes = loaded.workflow, loaded.row, loaded.writes
+    refs = loaded.definition.bundle.decisions
+    if refs:  # business rule tasks evaluate the latest deployed version of their decision
+        workflow.decisions = decisions.latest_tables(engine.decision_tables, session, refs)
     completed = advance.run(workflow, action)
     now = clock.now()
     if event:
