@@ -98,8 +98,9 @@ def test(
 def _run_file(engine: Engine, scheduler: Scheduler, path: Path) -> list[runner.Result]:
     try:
         scenarios = files.read(path)
-    except files.ScenarioFileError as exc:
-        return [runner.Result(str(path), "*", str(exc))]
+    except files.ScenarioFileError as exc:  # the whole file is one failure, `file::*`
+        message = str(exc).removeprefix(f"{path}::").removeprefix(f"{path}: ")
+        return [runner.Result(str(path), "*", message)]
     return [runner.run(engine, scheduler, scenario) for scenario in scenarios]
 
 

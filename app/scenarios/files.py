@@ -50,14 +50,15 @@ class Step:
 
     index: int
     kind: str
-    target: Any
+    target: Any  # an element id, a message name, a timedelta, an instant; None for `expect`
     options: dict[str, Any]
     expect: dict[str, Any]
+    written: str = ""  # the target as the file writes it
 
     @property
     def label(self) -> str:
         """`step 3 (complete sign_for)`, as failures name it."""
-        what = self.kind if self.kind == "expect" else f"{self.kind} {self.target}"
+        what = self.kind if self.kind == "expect" else f"{self.kind} {self.written}"
         return f"step {self.index} ({what})"
 
 
@@ -167,7 +168,8 @@ def _step(index: int, raw: Any, where: str) -> Step:
     for key in ("data", "payload"):
         if key in options:
             _mapping(options[key], f"{here}: {key}")
-    return Step(index, kind, target, options, expect)
+    written = "" if kind == "expect" else str(raw[kind])
+    return Step(index, kind, target, options, expect, written)
 
 
 _DURATION = re.compile(
