@@ -275,11 +275,14 @@ def _cancel_running(current: Run) -> None:
             row = s.get(ProcessInstance, instance_id)
             running = row is not None and row.status in ("running", "error")
         if running:
-            current.engine.db.transaction(
-                lambda s, i=instance_id: cancel_instance(  # type: ignore[misc]
-                    current.engine, s, instance_id=i, actor=ACTOR
-                )
-            )
+            current.engine.db.transaction(_canceller(current.engine, instance_id))
+
+
+def _canceller(engine: Engine, instance_id: uuid.UUID) -> Callable[[Session], None]:
+    def work(s: Session) -> None:
+        cancel_instance(engine, s, instance_id=instance_id, actor=ACTOR)
+
+    return work
 
 
 # --- assertions: each raises Mismatch naming what it expected and what it saw ---------------
