@@ -1,4 +1,4 @@
-"""Command line: `ducha serve | migrate | deploy | lint | scheduler | openapi`."""
+"""Command line: `ducha serve | migrate | deploy | lint | test | scheduler | openapi`."""
 
 import argparse
 import logging
@@ -56,6 +56,28 @@ def main(argv: list[str] | None = None) -> int:
     lint.add_argument(
         "--strict", action="store_true", help="exit 1 on warnings too (a CI that wants none)"
     )
+    scenarios = commands.add_parser(
+        "test",
+        help="run the scenario files beside the diagrams (tests/*.yaml) with flow coverage; "
+        "exit 1 on a failure",
+    )
+    scenarios.add_argument(
+        "paths",
+        type=Path,
+        nargs="*",
+        help="folders of .bpmn files (their tests/*.yaml run) or scenario files "
+        "(default: processes/)",
+    )
+    scenarios.add_argument(
+        "--forms", type=Path, action="append", default=[], help="a folder of form files"
+    )
+    scenarios.add_argument("--format", choices=["text", "json"], default="text")
+    scenarios.add_argument(
+        "--min-coverage",
+        type=float,
+        metavar="N",
+        help="exit 1 when a diagram's sequence flows are covered below N percent",
+    )
     openapi = commands.add_parser(
         "openapi", help="write the API's OpenAPI document as sorted JSON (the console's client)"
     )
@@ -70,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": _migrate,
         "deploy": _deploy,
         "lint": _lint,
+        "test": _test,
         "token": _token,
         "units": _units,
         "verify-audit": _verify_audit,
@@ -262,6 +285,22 @@ def _lint(args: argparse.Namespace) -> int:
     warnings = len(messages) - errors
     print(f"{errors} errors, {warnings} warnings", file=sys.stderr)
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the scratch database's migrations
+    from app.scenarios.command import render, summary, test
+
+    settings = get_settings()
+    report = test(
+        args.paths or [settings.processes_dir],
+        forms=args.forms,
+        max_bytes=settings.max_bpmn_bytes,
+        min_coverage=args.min_coverage,
+    )
+    print(render(report, args.format))
+    print(summary(report), file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

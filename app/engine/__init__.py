@@ -63,6 +63,7 @@ from app.engine.runtime.service import complete as complete_task
 from app.engine.runtime.service import send_message as correlate_message
 from app.engine.runtime.service import start as start_instance
 from app.engine.runtime.steps import ElementHandler, StepContext, StepHook, StepRegistry
+from app.engine.runtime.trace import StepTrace
 from app.engine.runtime.variables import set_variables
 from app.engine.schemas import DeploymentOut, TaskOut
 
@@ -92,6 +93,7 @@ __all__ = [
     "StepEvents",
     "StepHook",
     "StepRegistry",
+    "StepTrace",
     "TaskOut",
     "TaskRecord",
     "WorkflowCache",

@@ -24,7 +24,7 @@ from app.engine.persist.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import advance, decisions, events, external
+from app.engine.runtime import advance, decisions, events, external, trace
 from app.engine.runtime.caches import CachedDefinition, SpecCache, WorkflowCache
 from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
 from app.engine.runtime.steps import StepRegistry
@@ -66,6 +66,8 @@ class StepEvents:
 
 # A domain's mark for a ready task from its due instant and now (e.g. a traffic light).
 DueMarker = Callable[[datetime, datetime], str]
+# Told what each step reached and which flows it took (`ducha test`'s flow coverage).
+Tracer = Callable[[trace.StepTrace], None]
 
 
 @dataclass
@@ -87,6 +89,8 @@ class Engine:
     # any other, which would make a task nobody may claim. None: not checked.
     roles: frozenset[str] | None = None
     decision_tables: decisions.DecisionCache = field(default_factory=decisions.DecisionCache)
+    # Scenario runs install one; the service none, and then no step computes a trace.
+    tracer: Tracer | None = None
 
     def mark_due(self, state: str, due_at: datetime | None, now: datetime) -> str | None:
         """The domain's mark of one task, when a marker is installed and the task is open and
@@ -260,6 +264,8 @@ def step(
     loaded.timers_before = events.sync_timers(writes, row, workflow, loaded.timers_before, now)
     loaded.messages_before = events.sync_messages(writes, row, workflow, loaded.messages_before)
     _finish_if_done(loaded, now, actor)
+    if engine.tracer is not None:  # before pruning: the tree still shows where tokens went
+        engine.tracer(trace.of_step(row.id, workflow, done))
     state.prune(workflow)
     loaded.changes["updated_at"] = now
     save(session, loaded, state.dump(workflow))
