@@ -6,6 +6,8 @@ can honour becomes the spiff extensions it already reads (properties `candidateG
 `formJsonSchemaFilename`, `externalTopic`; `preScript`/`postScript` lines for input/output and
 call activity mappings; a call activity's `calledElement`). Whatever decides who does a task or
 what runs and cannot be honoured is a problem (422); what changes nothing at run time is a warning.
+Camunda 7 reads the namespace it inherited from Activiti 5 (`http://activiti.org/bpmn`) as its
+own, and so does Ducha: its attributes and extensions are read exactly as `camunda:` ones.
 """
 
 import ast
@@ -32,9 +34,10 @@ _LAYOUT_NS = {
     "http://bpmn.io/schema/bpmn/biocolor/1.0",
     "http://www.omg.org/spec/BPMN/non-normative/color/1.0",
 }
+# Camunda 7's parser takes this namespace as another name for its own (Camunda forked Activiti 5).
+ACTIVITI_NS = "http://activiti.org/bpmn"
 _REFUSED_NS = {
     "http://flowable.org/bpmn": "Flowable",
-    "http://activiti.org/bpmn": "Activiti",
     "http://activiti.org/bpmn/extensions": "Activiti",
 }
 # Elements whose spiff spec runs pre- and post-scripts (where input/output mappings can go).
@@ -62,6 +65,9 @@ _CODE_VARIABLE = "the caught code is not written into a variable: catch each cod
 _VERSIONS = "Ducha calls the version of the called process that was latest at deploy"
 _DMN = "a decision (DMN) is referenced by a businessRuleTask only, which binds its latest version"
 _LISTENERS = "listeners run code inside the engine, which Ducha does not allow"
+_DATA_STORE = (
+    "data stores are drawn only: Ducha neither reads nor writes them (nor their data associations)"
+)
 
 # camunda: attributes that change nothing at run time.
 CAMUNDA_WARNINGS = {
@@ -177,9 +183,12 @@ class Reading:
 def translate(root: Any) -> Reading:
     """Read every vendor attribute and extension of a document into spiff extensions, in place."""
     reading = Reading()
+    _activiti_as_camunda(root)
     for element in list(root.iter()):
         if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN_NS:
             continue
+        if etree.QName(element).localname == "dataStoreReference":
+            reading.warn(element, "dataStoreReference", _DATA_STORE)
         _read_attributes(element, reading)
         extensions = element.find(f"{{{BPMN_NS}}}extensionElements")
         if extensions is None or extensions.getparent() is not element:
@@ -189,6 +198,21 @@ def translate(root: Any) -> Reading:
                 _read_extension(element, child, reading)
     _read_layout(root, reading)
     return reading
+
+
+def _activiti_as_camunda(root: Any) -> None:
+    """Activiti 5 attributes and extension elements renamed into Camunda's namespace, in place
+    (as Camunda 7 reads them); one also written in Camunda's keeps the Camunda value."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if etree.QName(element).namespace == ACTIVITI_NS:
+            element.tag = f"{{{CAMUNDA_NS}}}{etree.QName(element).localname}"
+        for name in [n for n in element.attrib if etree.QName(n).namespace == ACTIVITI_NS]:
+            value = element.attrib.pop(name)
+            camunda = f"{{{CAMUNDA_NS}}}{etree.QName(name).localname}"
+            if element.get(camunda) is None:
+                element.set(camunda, value)
 
 
 def _read_layout(root: Any, reading: Reading) -> None:

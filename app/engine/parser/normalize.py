@@ -11,6 +11,9 @@
   without a condition and those whose condition holds (§10.3.1): a parallel gateway (no
   conditions) or an inclusive gateway (some conditions) is put after it. Several incoming flows
   need nothing: SpiffWorkflow already runs the activity once per arrival (uncontrolled merge).
+- Data stores (a database drawn beside the flow) are drawn only: their references and the data
+  associations to them are dropped, as Camunda ignores them (SpiffWorkflow would refuse a store
+  with no registered implementation). parser/dialects.py warns about each one.
 """
 
 import codecs
@@ -116,6 +119,7 @@ def _human(task_spec: Any) -> bool:
 def normalize(root: Any) -> Any:
     """A rewritten copy of a BPMN document: implicit starts and ends, uncontrolled splits."""
     root = _copy(root)
+    _drop_data_stores(root)
     for subprocess in _subprocesses(root):
         _implicit_start(subprocess)
     for container in [*root.iter(_tag("process")), *_subprocesses(root)]:
@@ -126,6 +130,22 @@ def normalize(root: Any) -> Any:
 
 def _copy(root: Any) -> Any:
     return copy.deepcopy(root)  # the caller's tree is shared (several processes of one file)
+
+
+def _drop_data_stores(root: Any) -> None:
+    """No data stores, references to them or data associations with them (drawn only)."""
+    references = {r.get("id") for r in root.iter(_tag("dataStoreReference"))}
+    doomed = [*root.iter(_tag("dataStore")), *root.iter(_tag("dataStoreReference"))]
+    for kind, end in (
+        ("dataInputAssociation", "sourceRef"),
+        ("dataOutputAssociation", "targetRef"),
+    ):
+        for association in root.iter(_tag(kind)):
+            ends = {(e.text or "").strip() for e in association.iterfind(_tag(end))}
+            if ends & references:
+                doomed.append(association)
+    for element in doomed:
+        element.getparent().remove(element)
 
 
 def _subprocesses(root: Any) -> list[Any]:
