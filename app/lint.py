@@ -135,8 +135,9 @@ def _errors(path: Path, refusal: InvalidBpmn) -> list[Message]:
 
 def _message(path: Path, severity: str, error: dict[str, Any]) -> Message:
     text = str(error.get("message", ""))
-    if error.get("attribute"):
-        text = f"{error['attribute']}: {text}"
+    attribute = error.get("attribute")
+    if attribute and not text.startswith(f"{attribute}:"):  # refusals already name it
+        text = f"{attribute}: {text}"
     line = error.get("line")
     return Message(
         str(path), error.get("element_id"), severity, text, line if isinstance(line, int) else None

@@ -529,3 +529,32 @@ def test_a_candidate_group_that_is_no_role_is_refused_not_a_task_nobody_may_clai
 def test_lanes_and_candidate_groups_naming_roles_deploy(client: TestClient) -> None:
     xml = _one_task('<bpmn:userTask id="act"/>', lane="supervision_office")
     assert post_definition(client, xml).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("definition", "said"),
+    [
+        ("<bpmn:messageEventDefinition/>", "names no message"),
+        (
+            '<bpmn:messageEventDefinition messageRef="nowhere"/>',
+            "message 'nowhere' is not declared",
+        ),
+    ],
+)
+def test_a_message_event_without_its_message_is_refused_not_a_500_or_a_hang(
+    client: TestClient, definition: str, said: str
+) -> None:
+    # MIWG C.2.0's message start event has an empty messageEventDefinition: deploy was a 500
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs"
+    targetNamespace="http://ducha.example/bpmn">
+  <bpmn:process id="by_message" isExecutable="true">
+    <bpmn:startEvent id="start">{definition}</bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+    response = post_definition(client, xml)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["element_id"] == "start" and said in error["message"]

@@ -134,7 +134,7 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         )
     dialect = dialects.translate(root)  # camunda:/zeebe: into spiff extensions, or refused
     problems = dialect.problems + _check_unsupported(root) + _check_lengths(root, file_name)
-    problems += _check_flows(root)
+    problems += _check_flows(root) + _check_messages(root)
     problems += external.service_task_problems(root)  # a service task needs a topic
     problems += events.link_problems(root)  # a throw link needs its one catch link
     problems += events.event_subprocess_problems(root)
@@ -333,6 +333,32 @@ def _check_flows(root: Any) -> list[dict[str, Any]]:
             problems.append(_err(flow.get("id"), "a sequence flow cannot lead into a start event"))
         if kinds.get(flow.get("sourceRef")) == "endEvent":
             problems.append(_err(flow.get("id"), "a sequence flow cannot leave an end event"))
+    return problems
+
+
+def _check_messages(root: Any) -> list[dict[str, Any]]:
+    """A message event, receive or send task names a message of the file (`messageRef`):
+    without one nothing could send it or wait for it, and the instance would hang."""
+    messages = {m.get("id") for m in root.iter(f"{{{BPMN_NS}}}message")}
+    problems = []
+    holders = [
+        *(d.getparent() for d in root.iter(f"{{{BPMN_NS}}}messageEventDefinition")),
+        *root.iter(f"{{{BPMN_NS}}}receiveTask"),
+        *root.iter(f"{{{BPMN_NS}}}sendTask"),
+    ]
+    for holder in holders:
+        definition = holder.find(f"{{{BPMN_NS}}}messageEventDefinition")
+        ref = (definition if definition is not None else holder).get("messageRef")
+        where = {"element_id": holder.get("id"), "line": holder.sourceline}
+        kind = etree.QName(holder).localname
+        if etree.QName(holder).namespace != BPMN_NS:
+            continue
+        if not ref:
+            message = f"this {kind} names no message (messageRef): nothing could send or receive it"
+            problems.append(_err(where["element_id"], message, line=where["line"]))
+        elif ref not in messages:
+            message = f"message '{ref}' is not declared in the file (bpmn:message)"
+            problems.append(_err(where["element_id"], message, line=where["line"]))
     return problems
 
 
