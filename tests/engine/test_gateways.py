@@ -122,6 +122,19 @@ def test_multi_instance_over_an_empty_collection_skips_the_task(client: TestClie
     assert done["variables"]["opinion_count"] == 0
 
 
+@pytest.mark.parametrize("variables", [{}, {"units": None}])
+def test_multi_instance_over_a_missing_collection_is_an_incident_naming_an_element(
+    client: TestClient, variables: dict
+) -> None:
+    deploy_file(client, "multi_instance_parallel.bpmn")
+    response = start_instance(client, "collect_opinions", variables=variables)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["element_id"] is not None, error
+    (incident,) = instance(client, response.json()["instance_id"])["incidents"]
+    assert incident["element_id"] == error["element_id"]
+
+
 @pytest.mark.parametrize(
     ("variables", "reason"),
     [({"budget": 1000, "parts": 0}, "ZeroDivisionError"), ({"budget": 1000}, "parts")],

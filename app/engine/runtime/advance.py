@@ -39,7 +39,7 @@ def run(workflow: Any, action: Callable[[Any], None]) -> list[Any]:
         workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
         _check_progress(workflow)
     except Exception as exc:
-        raise _failure(exc) from exc
+        raise _failure(exc, guard.current) from exc
     return completed
 
 
@@ -59,8 +59,10 @@ class _RunawayGuard:
 
     def __init__(self) -> None:
         self.count = 0
+        self.current: Any = None  # the engine task being completed (where a failure arose)
 
     def __call__(self, task: Any) -> None:
+        self.current = task
         self.count += 1
         if self.count > MAX_ENGINE_TASKS_PER_STEP:
             raise RunawayStep(task)
@@ -79,12 +81,19 @@ class ProcessStuck(Exception):
     """The process is neither finished nor waiting for anything (a dead end in the diagram)."""
 
 
-def _failure(exc: Exception) -> EngineFailure:
-    """An incident-ready failure: the element that failed and the innermost reason."""
+def _failure(exc: Exception, current: Any = None) -> EngineFailure:
+    """An incident-ready failure: the element that failed and the innermost reason.
+
+    SpiffWorkflow names the task in its own errors; a bare Python error (e.g. a multi-instance
+    collection that is None) is charged to the element whose completion was under way
+    (`current`), so that no incident names no element.
+    """
     task = getattr(exc, "task", None)
     element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
     if element_id is None:
         element_id = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+    if element_id is None:
+        element_id = getattr(getattr(current, "task_spec", None), "bpmn_id", None)
     cause = _root_cause(exc)
     if isinstance(cause, expressions.ExpressionRefused):
         return EngineFailure(f"expression refused: {cause.reason}", element_id)
