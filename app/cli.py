@@ -10,6 +10,17 @@ from app.config import get_settings
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ducha` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # the library logs eagerly
+    handler = HANDLERS[args.command]
+    return handler(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `ducha` command's arguments: one sub-command each."""
     parser = argparse.ArgumentParser(prog="ducha", description="Ducha (督查) workflow service")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="migrate, deploy processes/ and serve the API")
@@ -82,24 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "openapi", help="write the API's OpenAPI document as sorted JSON (the console's client)"
     )
     openapi.add_argument("--output", type=Path, help="a file to write; standard output without")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("spiff").setLevel(logging.WARNING)  # the library logs eagerly
-    handler = {
-        "serve": _serve,
-        "migrate": _migrate,
-        "deploy": _deploy,
-        "lint": _lint,
-        "test": _test,
-        "token": _token,
-        "units": _units,
-        "verify-audit": _verify_audit,
-        "scheduler": _scheduler,
-        "openapi": _openapi,
-    }[args.command]
-    return handler(args)
+    return parser
 
 
 DEMO_UNITS = Path(__file__).resolve().parent.parent / "data" / "units_demo.json"
@@ -301,6 +295,20 @@ def _test(args: argparse.Namespace) -> int:
     print(render(report, args.format))
     print(summary(report), file=sys.stderr)
     return 0 if report.ok else 1
+
+
+HANDLERS = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "deploy": _deploy,
+    "lint": _lint,
+    "test": _test,
+    "token": _token,
+    "units": _units,
+    "verify-audit": _verify_audit,
+    "scheduler": _scheduler,
+    "openapi": _openapi,
+}
 
 
 if __name__ == "__main__":
