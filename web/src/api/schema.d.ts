@@ -571,6 +571,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Decisions
+         * @description Each deployed decision's latest version, by key.
+         */
+        get: operations["list_decisions_api_v1_decisions_get"];
+        put?: never;
+        /**
+         * Deploy Decisions
+         * @description Deploy the decision tables of a DMN file: 201 when a new version of one was made, 200
+         *     when the file was deployed before. Business rule tasks use the new version from now on.
+         */
+        post: operations["deploy_decisions_api_v1_decisions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Decision
+         * @description A decision's latest version and all its versions, newest first.
+         */
+        get: operations["get_decision_api_v1_decisions__key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/{key}/xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Decision Xml
+         * @description The DMN file of a version (the latest by default) as deployed, to edit and redeploy.
+         */
+        get: operations["get_decision_xml_api_v1_decisions__key__xml_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1192,6 +1257,7 @@ export interface paths {
         /**
          * Deploy Definition
          * @description Deploy a BPMN file: 201 with a new version, 200 with the existing one when identical.
+         *     DMN files given as `decisions` are deployed first, each a new version when changed.
          */
         post: operations["deploy_definition_api_v1_process_definitions_post"];
         delete?: never;
@@ -2206,8 +2272,21 @@ export interface components {
             /** Unit Code */
             unit_code: string | null;
         };
+        /** Body_deploy_decisions_api_v1_decisions_post */
+        Body_deploy_decisions_api_v1_decisions_post: {
+            /**
+             * File
+             * @description one .dmn file
+             */
+            file: string;
+        };
         /** Body_deploy_definition_api_v1_process_definitions_post */
         Body_deploy_definition_api_v1_process_definitions_post: {
+            /**
+             * Decisions
+             * @description DMN decision table files (.dmn)
+             */
+            decisions?: string[] | null;
             /**
              * File
              * @description one .bpmn file
@@ -2628,6 +2707,100 @@ export interface components {
             /** Unit Code */
             unit_code: string | null;
         };
+        /**
+         * DecisionDeploymentOut
+         * @description A deployed decision; `created` is false when the same file was already deployed.
+         */
+        DecisionDeploymentOut: {
+            /** Content Hash */
+            content_hash: string;
+            /** Created */
+            created: boolean;
+            /**
+             * Deployed At
+             * Format: date-time
+             */
+            deployed_at: string;
+            /** Deployed By */
+            deployed_by?: string | null;
+            /** File Name */
+            file_name: string;
+            /** Hit Policy */
+            hit_policy: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * DecisionDetailOut
+         * @description A decision's latest version, with every version of it (newest first).
+         */
+        DecisionDetailOut: {
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * Deployed At
+             * Format: date-time
+             */
+            deployed_at: string;
+            /** Deployed By */
+            deployed_by?: string | null;
+            /** File Name */
+            file_name: string;
+            /** Hit Policy */
+            hit_policy: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string | null;
+            /** Version */
+            version: number;
+            /** Versions */
+            versions?: components["schemas"]["DecisionOut"][];
+        };
+        /**
+         * DecisionOut
+         * @description One deployed version of a DMN decision table (决策表).
+         */
+        DecisionOut: {
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * Deployed At
+             * Format: date-time
+             */
+            deployed_at: string;
+            /** Deployed By */
+            deployed_by?: string | null;
+            /** File Name */
+            file_name: string;
+            /** Hit Policy */
+            hit_policy: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string | null;
+            /** Version */
+            version: number;
+        };
         /** DefinitionOut */
         DefinitionOut: {
             /** Content Hash */
@@ -2733,6 +2906,11 @@ export interface components {
             content_hash: string;
             /** Created */
             created: boolean;
+            /**
+             * Decisions
+             * @description decision tables deployed with the diagram
+             */
+            decisions?: components["schemas"]["DecisionDeploymentOut"][];
             /** Dependencies */
             dependencies?: {
                 [key: string]: string;
@@ -3916,6 +4094,17 @@ export interface components {
         Page_ContactOut_: {
             /** Items */
             items: components["schemas"]["ContactOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[DecisionOut] */
+        Page_DecisionOut_: {
+            /** Items */
+            items: components["schemas"]["DecisionOut"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -8031,6 +8220,322 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_decisions_api_v1_decisions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DecisionOut_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deploy_decisions_api_v1_decisions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_deploy_decisions_api_v1_decisions_post"];
+            };
+        };
+        responses: {
+            /** @description the same file was deployed before: nothing new */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionDeploymentOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_decision_api_v1_decisions__key__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionDetailOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_decision_xml_api_v1_decisions__key__xml_get: {
+        parameters: {
+            query?: {
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": unknown;
+                };
             };
             /** @description Bad Request */
             400: {
