@@ -8,16 +8,19 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
     CONDITIONAL_EVENT_XPATH,
     ERROR_EVENT_XPATH,
     ESCALATION_EVENT_XPATH,
     MESSAGE_EVENT_XPATH,
     SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
     TIMER_EVENT_XPATH,
 )
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, IntermediateThrowEvent
 from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffEndEventParser,
     SpiffIntermediateCatchEventParser,
     SpiffIntermediateThrowEventParser,
     SpiffReceiveTaskParser,
@@ -135,6 +138,26 @@ class StartParser(SpiffStartEventParser):
         return task
 
 
+class EndParser(SpiffEndEventParser):
+    """An end event; also a signal end event (SpiffWorkflow reads it as a plain end, and the
+    signal is never thrown)."""
+
+    def create_task(self) -> Any:
+        definition = self.get_event_definition(
+            [
+                MESSAGE_EVENT_XPATH,
+                SIGNAL_EVENT_XPATH,
+                CANCEL_EVENT_XPATH,
+                ERROR_EVENT_XPATH,
+                ESCALATION_EVENT_XPATH,
+                TERMINATION_EVENT_XPATH,
+            ]
+        )
+        task = self._create_task(definition)
+        task.connect(self.spec.end)
+        return task
+
+
 class LinkThrowParser(SpiffIntermediateThrowEventParser):
     """An intermediate throw event; a throw link flows on to its catch link."""
 
@@ -212,4 +235,5 @@ PARSER_CLASSES: dict[str, Any] = {
     full_tag("subProcess"): (EventSubprocessParser, SubWorkflowTask),
     full_tag("receiveTask"): (SpiffReceiveTaskParser, events.ReceiveTask),
     full_tag("startEvent"): (StartParser, events.StartEvent),
+    full_tag("endEvent"): (EndParser, EndEvent),
 }

@@ -1,0 +1,168 @@
+"""Signals over POST /signals and thrown between instances; message correlation by business
+key, instance, variables and `all`; conditional events; terminate ends, standard loops,
+send/receive and manual tasks (issue 15). Each drives a small `sg_` diagram over REST."""
+
+from engine_helpers import (
+    API,
+    complete_task,
+    deploy_file,
+    events,
+    forget_workflows,
+    instance,
+    only_ready,
+    ready_ids,
+    send_message,
+    start_instance,
+    task,
+)
+from fastapi.testclient import TestClient
+from httpx import Response
+
+
+def send_signal(client: TestClient, name: str, **body: object) -> Response:
+    """POST a signal; returns the raw response."""
+    return client.post(f"{API}/signals", json={"name": name, **body})
+
+
+# --- signals -------------------------------------------------------------------------------
+
+
+def test_signal_reaches_every_waiting_catch_event(client: TestClient) -> None:
+    deploy_file(client, "sg_intermediate.bpmn")
+    first = start_instance(client, "wait_for_recall", business_key="S-1").json()
+    second = start_instance(client, "wait_for_recall").json()
+    forget_workflows(client)
+    response = send_signal(client, "recall", variables={"reason": "typo"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert sorted(result["delivered"]) == sorted([first["id"], second["id"]])
+    assert result["started"] == []
+    assert {i["id"] for i in result["instances"]} == {first["id"], second["id"]}
+    for started in (first, second):
+        withdraw = only_ready(instance(client, started["id"]), "withdraw_report")
+        assert task(client, withdraw["id"])["input"]["reason"] == "typo"
+        assert events(client, started["id"], "signal_received")[0]["data"]["name"] == "recall"
+        done = complete_task(client, withdraw["id"]).json()
+        assert done["status"] == "completed"
+        assert {"recall_heard", "withdraw_report", "end"} <= set(done["completed_element_ids"])
+
+
+def test_signal_nobody_waits_for_answers_empty_lists(client: TestClient) -> None:
+    deploy_file(client, "sg_intermediate.bpmn")
+    response = send_signal(client, "nobody_listens")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"delivered": [], "started": [], "instances": []}
+
+
+def test_signal_boundary_events_interrupt_or_run_alongside(client: TestClient) -> None:
+    deploy_file(client, "sg_boundary.bpmn")
+    started = start_instance(client, "draft_with_recall").json()
+    draft = only_ready(started, "write_draft")
+    assert send_signal(client, "remind").json()["delivered"] == [started["id"]]
+    after = instance(client, started["id"])
+    assert ready_ids(after) == ["read_reminder", "write_draft"]
+    complete_task(client, only_ready(after, "read_reminder")["id"])
+    forget_workflows(client)
+    assert send_signal(client, "recall").json()["delivered"] == [started["id"]]
+    done = instance(client, started["id"])
+    assert done["status"] == "completed" and done["variables"]["outcome"] == "recalled"
+    assert task(client, draft["id"])["state"] == "cancelled"
+    assert {"reminded", "read_reminder", "recalled", "close_recalled", "end_recalled"} <= set(
+        done["completed_element_ids"]
+    )
+    assert send_signal(client, "recall").json()["delivered"] == []
+
+
+def test_signal_starts_event_subprocesses(client: TestClient) -> None:
+    deploy_file(client, "sg_event_subprocess.bpmn")
+    started = start_instance(client, "case_with_alarm").json()
+    assert send_signal(client, "alarm").json()["delivered"] == [started["id"]]
+    assert send_signal(client, "alarm").json()["delivered"] == [started["id"]]
+    after = instance(client, started["id"])
+    assert ready_ids(after) == ["handle_alarm", "handle_alarm", "work_case"]
+    forget_workflows(client)
+    assert send_signal(client, "halt").json()["delivered"] == [started["id"]]
+    done = instance(client, started["id"])
+    assert done["status"] == "completed" and done["variables"]["halted"] is True
+    assert {"alarm_start", "halt_start", "note_halt", "halt_end"} <= set(
+        done["completed_element_ids"]
+    )
+    assert "end" not in done["completed_element_ids"]
+
+
+def test_signal_start_event_creates_instances(client: TestClient) -> None:
+    deploy_file(client, "sg_start.bpmn")
+    response = send_signal(client, "recall", variables={"batch": 7})
+    assert response.status_code == 200, response.text
+    (new_id,) = response.json()["started"]
+    new = instance(client, new_id)
+    triage = only_ready(new, "triage_recall")
+    assert task(client, triage["id"])["input"]["batch"] == 7
+    done = complete_task(client, triage["id"]).json()
+    assert done["status"] == "completed"
+    assert {"recall_start", "triage_recall", "end"} <= set(done["completed_element_ids"])
+
+
+def test_thrown_signals_reach_other_instances_and_starts(client: TestClient) -> None:
+    deploy_file(client, "sg_intermediate.bpmn")
+    deploy_file(client, "sg_event_subprocess.bpmn")
+    deploy_file(client, "sg_start.bpmn")
+    deploy_file(client, "sg_throw.bpmn")
+    waiting = start_instance(client, "wait_for_recall").json()
+    alarmed = start_instance(client, "case_with_alarm").json()
+    thrower = start_instance(client, "announce_recall").json()
+    forget_workflows(client)
+    done = complete_task(client, only_ready(thrower, "decide_recall")["id"]).json()
+    assert done["status"] == "completed"
+    assert {"throw_recall", "end_alarm"} <= set(done["completed_element_ids"])
+    assert ready_ids(instance(client, waiting["id"])) == ["withdraw_report"]
+    assert ready_ids(instance(client, alarmed["id"])) == ["handle_alarm", "work_case"]
+    listed = client.get(f"{API}/process-instances", params={"process_key": "triage_on_recall"})
+    assert listed.status_code == 200, listed.text
+    assert len(listed.json()["items"]) == 1
+
+
+# --- message correlation -------------------------------------------------------------------
+
+
+def test_message_by_instance_id(client: TestClient) -> None:
+    deploy_file(client, "message_catch.bpmn")
+    first = start_instance(client, "await_payment", business_key="M-1").json()
+    second = start_instance(client, "await_payment", business_key="M-1").json()
+    ambiguous = send_message(client, "payment_received", correlation_key="M-1")
+    assert ambiguous.status_code == 409, ambiguous.text
+    body = ambiguous.json()
+    assert body["code"] == "ambiguous_correlation"
+    assert {e["message"] for e in body["errors"]} == {first["id"], second["id"]}
+    response = send_message(
+        client, "payment_received", process_instance_id=second["id"], variables={"paid": 5}
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["delivered"] == [second["id"]] and result["started"] == []
+    (reached,) = result["instances"]
+    assert reached["id"] == second["id"] and reached["status"] == "running"
+    assert ready_ids(instance(client, second["id"])) == ["register_payment"]
+    assert instance(client, first["id"])["ready_tasks"] == []
+
+
+def test_message_by_variables_and_to_all(client: TestClient) -> None:
+    deploy_file(client, "message_catch.bpmn")
+    north = start_instance(client, "await_payment", variables={"region": "north"}).json()
+    south = start_instance(client, "await_payment", variables={"region": "south"}).json()
+    keyed = start_instance(client, "await_payment", business_key="K", variables={"region": "x"})
+    response = send_message(
+        client, "payment_received", correlation_variables={"region": "south"}, variables={"n": 1}
+    )
+    assert response.status_code == 200, response.text
+    (reached,) = response.json()["instances"]
+    assert reached["id"] == south["id"] and reached["variables"]["region"] == "south"
+    missing = send_message(client, "payment_received", correlation_variables={"region": "east"})
+    assert missing.status_code == 404 and missing.json()["code"] == "no_receiver"
+    everyone = send_message(client, "payment_received", all=True)
+    assert everyone.status_code == 200, everyone.text
+    assert sorted(everyone.json()["delivered"]) == sorted([north["id"], keyed.json()["id"]])
+    for started in (north, south):
+        register = only_ready(instance(client, started["id"]), "register_payment")
+        done = complete_task(client, register["id"]).json()
+        assert {"payment_received", "register_payment", "end"} <= set(done["completed_element_ids"])
