@@ -4,12 +4,14 @@ send/receive and manual tasks (issue 15). Each drives a small `sg_` diagram over
 
 from engine_helpers import (
     API,
+    bpmn,
     complete_task,
     deploy_file,
     events,
     forget_workflows,
     instance,
     only_ready,
+    post_definition,
     ready_ids,
     send_message,
     start_instance,
@@ -166,3 +168,108 @@ def test_message_by_variables_and_to_all(client: TestClient) -> None:
         register = only_ready(instance(client, started["id"]), "register_payment")
         done = complete_task(client, register["id"]).json()
         assert {"payment_received", "register_payment", "end"} <= set(done["completed_element_ids"])
+
+
+# --- conditional events --------------------------------------------------------------------
+
+
+def test_conditional_catch_fires_when_the_data_makes_it_true(client: TestClient) -> None:
+    deploy_file(client, "sg_conditional_catch.bpmn")
+    started = start_instance(client, "watch_amount").json()
+    assert ready_ids(started) == ["enter_amount"]
+    forget_workflows(client)
+    done = complete_task(client, only_ready(started, "enter_amount")["id"], {"amount": 500})
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "completed" and body["variables"]["flagged"] is True
+    assert {"amount_large", "flag_large", "join", "end"} <= set(body["completed_element_ids"])
+
+
+def test_conditional_catch_waits_while_false(client: TestClient) -> None:
+    deploy_file(client, "sg_conditional_catch.bpmn")
+    started = start_instance(client, "watch_amount", variables={"amount": 5}).json()
+    body = complete_task(client, only_ready(started, "enter_amount")["id"], {"amount": 50}).json()
+    assert body["status"] == "running" and "amount_large" not in body["completed_element_ids"]
+
+
+def test_conditional_boundary_events(client: TestClient) -> None:
+    deploy_file(client, "sg_conditional_boundary.bpmn")
+    started = start_instance(client, "review_until_withdrawn").json()
+    review = only_ready(started, "review_case")
+    desk = only_ready(started, "front_desk")
+    after = complete_task(client, desk["id"], {"priority": "high"}).json()
+    assert ready_ids(after) == ["review_case", "tell_lead"]
+    complete_task(client, only_ready(after, "tell_lead")["id"], {"withdrawn": True})
+    done = instance(client, started["id"])
+    assert done["status"] == "completed", done
+    assert task(client, review["id"])["state"] == "cancelled"
+    assert {"urgent", "tell_lead", "withdrawn", "end_withdrawn"} <= set(
+        done["completed_element_ids"]
+    )
+    assert "end" not in done["completed_element_ids"]
+
+
+def test_conditional_event_subprocess(client: TestClient) -> None:
+    deploy_file(client, "sg_conditional_subprocess.bpmn")
+    started = start_instance(client, "steps_with_escalation").json()
+    after = complete_task(client, only_ready(started, "first_step")["id"], {"escalate": True})
+    assert ready_ids(after.json()) == ["handle_escalation", "second_step"]
+    body = after.json()
+    complete_task(client, only_ready(body, "handle_escalation")["id"])
+    done = complete_task(client, only_ready(body, "second_step")["id"]).json()
+    assert done["status"] == "completed"
+    assert {"escalation_start", "handle_escalation", "second_step", "end"} <= set(
+        done["completed_element_ids"]
+    )
+
+
+def test_conditional_start_of_a_process_and_refused_conditions(client: TestClient) -> None:
+    for name, element in (
+        ("sg_conditional_start.bpmn", "when_ready"),
+        ("sg_conditional_refused.bpmn", "sneaky"),
+    ):
+        response = post_definition(client, bpmn(name), name=name)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["element_id"] == element
+
+
+# --- terminate, standard loops, send/receive and manual tasks ------------------------------
+
+
+def test_terminate_end_event_ends_every_branch(client: TestClient) -> None:
+    deploy_file(client, "sg_terminate.bpmn")
+    started = start_instance(client, "stop_everything").json()
+    slow = only_ready(started, "slow_work")
+    done = complete_task(client, only_ready(started, "decide_stop")["id"]).json()
+    assert done["status"] == "completed" and done["ready_tasks"] == []
+    assert task(client, slow["id"])["state"] == "cancelled"
+    assert {"decide_stop", "stop_all"} <= set(done["completed_element_ids"])
+    assert "end" not in done["completed_element_ids"]
+
+
+def test_standard_loops_with_condition_and_maximum(client: TestClient) -> None:
+    deploy_file(client, "sg_standard_loop.bpmn")
+    started = start_instance(client, "loop_rounds", variables={"rounds": 0}).json()
+    first = only_ready(started, "review_round")
+    assert task(client, first["id"])["input"]["rounds"] == 3
+    second = only_ready(complete_task(client, first["id"]).json(), "review_round")
+    done = complete_task(client, second["id"]).json()
+    assert done["status"] == "completed" and done["variables"]["rounds"] == 3
+    assert {"add_round", "review_round", "end"} <= set(done["completed_element_ids"])
+
+
+def test_send_receive_and_manual_tasks(client: TestClient) -> None:
+    deploy_file(client, "sg_send_receive_manual.bpmn")
+    started = start_instance(client, "ask_and_file", business_key="Q-1").json()
+    assert started["status"] == "running" and started["ready_tasks"] == []
+    (sent,) = events(client, started["id"], "event_unhandled")
+    assert sent["data"]["name"] == "request_sent"
+    answer = send_message(client, "answer_received", correlation_key="Q-1", variables={"a": 1})
+    assert answer.status_code == 200, answer.text
+    manual = only_ready(instance(client, started["id"]), "file_answer")
+    assert task(client, manual["id"])["input"]["a"] == 1
+    done = complete_task(client, manual["id"]).json()
+    assert done["status"] == "completed"
+    assert {"send_request", "receive_answer", "file_answer", "end"} <= set(
+        done["completed_element_ids"]
+    )

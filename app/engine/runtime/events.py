@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -128,6 +129,30 @@ def _job(row: ProcessInstance, task: Any, due: datetime, now: datetime) -> dict[
         "attempts": 0,
         "created_at": now,
     }
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+def fire_conditions(workflow: Any, since: float) -> bool:
+    """Evaluate the waiting conditional events after a step; whether any fired.
+
+    The data of the tasks completed since `since` (in order) is the instance's data as the step
+    changed it: waiting conditional events take it, as every task does on set_variables."""
+    conditional = waiting(workflow, ConditionalEventDefinition)
+    if not conditional:
+        return False
+    done = workflow.get_tasks(state=TaskState.COMPLETED, updated_ts=since)
+    changed: dict[str, Any] = {}
+    for task in sorted(done, key=lambda t: t.last_state_change):
+        changed.update(task.data)
+    fired = False
+    for task in conditional:
+        if changed:
+            task.data.update(copy.deepcopy(changed))
+        task.task_spec._update(task)
+        fired = fired or not task.has_state(TaskState.WAITING)
+    return fired
 
 
 # --- messages and signals --------------------------------------------------------------------
