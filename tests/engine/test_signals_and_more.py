@@ -273,3 +273,38 @@ def test_send_receive_and_manual_tasks(client: TestClient) -> None:
     assert {"send_request", "receive_answer", "file_answer", "end"} <= set(
         done["completed_element_ids"]
     )
+
+
+# --- compensation --------------------------------------------------------------------------
+
+
+def test_compensation_throw_undoes_completed_activities_last_first(client: TestClient) -> None:
+    deploy_file(client, "sg_compensation.bpmn")
+    started = start_instance(client, "book_and_undo", variables={"undone": []}).json()
+    confirm = only_ready(started, "confirm_trip")
+    forget_workflows(client)
+    done = complete_task(client, confirm["id"], {"cancel": "all"}).json()
+    assert done["status"] == "completed", done
+    assert done["variables"]["undone"] == ["flight", "room"]
+    assert (done["variables"]["room"], done["variables"]["flight"]) == ("cancelled", "cancelled")
+    path = [e["element_id"] for e in events(client, started["id"], "element_completed")]
+    assert path.index("cancel_flight") < path.index("cancel_room") < path.index("undo_all")
+    assert path.index("undo_all") < path.index("end")
+
+
+def test_compensation_end_event_with_an_activity(client: TestClient) -> None:
+    deploy_file(client, "sg_compensation.bpmn")
+    started = start_instance(client, "book_and_undo", variables={"undone": []}).json()
+    done = complete_task(client, only_ready(started, "confirm_trip")["id"], {"cancel": "x"})
+    body = done.json()
+    assert body["status"] == "completed", body
+    assert body["variables"]["undone"] == ["flight"] and body["variables"]["room"] == "booked"
+    assert {"cancel_flight", "undo_flight_end"} <= set(body["completed_element_ids"])
+    assert "cancel_room" not in body["completed_element_ids"]
+
+
+def test_compensation_handler_that_waits_is_refused(client: TestClient) -> None:
+    response = post_definition(client, bpmn("sg_compensation_refused.bpmn"))
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["element_id"] == "cancel_room" and "compensation handler" in error["message"]

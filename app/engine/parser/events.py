@@ -32,8 +32,10 @@ from SpiffWorkflow.spiff.parser.process import SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
 from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
 
+from app.engine.parser import compensation
 from app.engine.script import expressions
 from app.engine.specs import events
+from app.engine.specs.compensation import CompensationEndEvent, CompensationThrowEvent
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _LINK = f"{{{BPMN_NS}}}linkEventDefinition"
@@ -210,6 +212,9 @@ class EndParser(SpiffEndEventParser):
     signal is never thrown)."""
 
     def create_task(self) -> Any:
+        compensate = compensation.definition(self.node)
+        if compensate is not None:
+            self.spec_class = CompensationEndEvent
         definition = self.get_event_definition(
             [
                 MESSAGE_EVENT_XPATH,
@@ -222,11 +227,23 @@ class EndParser(SpiffEndEventParser):
         )
         task = self._create_task(definition)
         task.connect(self.spec.end)
+        if compensate is not None:
+            task.activity = compensate.get("activityRef") or None
         return task
 
 
 class LinkThrowParser(SpiffIntermediateThrowEventParser):
-    """An intermediate throw event; a throw link flows on to its catch link."""
+    """An intermediate throw event; a throw link flows on to its catch link; a compensation
+    throw compensates."""
+
+    def create_task(self) -> Any:
+        compensate = compensation.definition(self.node)
+        if compensate is None:
+            return super().create_task()
+        self.spec_class = CompensationThrowEvent
+        task = super().create_task()
+        task.activity = compensate.get("activityRef") or None
+        return task
 
     def parse_node(self) -> Any:
         task = super().parse_node()
@@ -273,6 +290,7 @@ class ScopeProcessParser(SpiffProcessParser):
 
     def create_spec(self) -> Any:
         super().create_spec()  # SpiffWorkflow's checks (an executable process)
+        self.compensation = compensation.take_boundaries(self)
         return events.ScopeProcessSpec(
             name=self.bpmn_id, description=self.get_name(), filename=self.filename
         )
@@ -288,6 +306,7 @@ class ScopeProcessParser(SpiffProcessParser):
                 task_spec.connect(self.spec.end)
         start.trigger_specs = []
         _conditions(self)
+        compensation.attach(self, self.compensation)
         self.spec.has_event_subprocesses = any(
             isinstance(t, events.EventSubprocess) for t in self.spec.task_specs.values()
         )

@@ -8,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.runtime import events
 from app.engine.script import expressions
+from app.engine.specs import compensation
 from app.kit.clock import clock
 
 # Engine-only tasks (scripts, gateways, events) one step may run; loops past this never wait,
@@ -45,6 +46,7 @@ def run(workflow: Any, action: Callable[[Any], None]) -> list[Any]:
             since = time.time()
             workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
         _check_progress(workflow)
+        completed[:] = [h for t in completed for h in (*compensation.handlers_run(t), t)]
     except Exception as exc:
         raise _failure(exc) from exc
     return completed

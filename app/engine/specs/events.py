@@ -207,6 +207,7 @@ class ScopeProcessSpec(BpmnProcessSpec):
     """A process (or subprocess) spec whose end is a `ScopeEndJoin`."""
 
     has_event_subprocesses = False  # set by the parser
+    has_compensation = False  # set by the parser: activities with compensation handlers
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
