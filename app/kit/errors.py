@@ -71,7 +71,7 @@ class AmbiguousCorrelation(DomainError):
 
 
 class SignalLoop(DomainError):
-    """Signals thrown in answer to signals reached more instances than any process needs."""
+    """Signals thrown in answer to signals went deeper than any process needs."""
 
     status, code = 409, "signal_loop"
 

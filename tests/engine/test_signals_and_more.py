@@ -124,6 +124,15 @@ def test_thrown_signals_reach_other_instances_and_starts(client: TestClient) -> 
     assert len(listed.json()["items"]) == 1
 
 
+def test_signals_answering_signals_without_end_are_refused(client: TestClient) -> None:
+    deploy_file(client, "sg_signal_loop.bpmn")
+    response = send_signal(client, "ping")
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "signal_loop"
+    listed = client.get(f"{API}/process-instances", params={"process_key": "ping_again"})
+    assert listed.json()["items"] == []  # nothing saved
+
+
 # --- message correlation -------------------------------------------------------------------
 
 

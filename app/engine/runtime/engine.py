@@ -124,8 +124,8 @@ class Loaded:
     start_variables: dict[str, Any] = field(default_factory=dict)
     # Whether the instance has incidents, when the last save learnt it in passing (else None).
     has_incidents: bool | None = None
-    # Signals the last step threw, (name, payload): the service spreads them to other instances.
-    thrown: list[tuple[str, Any]] = field(default_factory=list)
+    # Signals the last step threw: the service spreads them to other instances.
+    thrown: list[str] = field(default_factory=list)
 
 
 Action = Callable[[Any], None]

@@ -195,15 +195,15 @@ def _subscription(row: ProcessInstance, task: Any) -> dict[str, Any]:
     }
 
 
-def thrown_signals(completed: list[Any]) -> list[tuple[str, Any]]:
-    """(name, payload) of each signal thrown by the tasks a step completed, in order."""
+def thrown_signals(completed: list[Any]) -> list[str]:
+    """Names of the signals thrown by the tasks a step completed, in order."""
     thrown = []
     for task in completed:
         spec = task.task_spec
         if isinstance(spec, ThrowingEvent) and isinstance(
             spec.event_definition, SignalEventDefinition
         ):
-            thrown.append((spec.event_definition.name, None))
+            thrown.append(spec.event_definition.name)
     return thrown
 
 

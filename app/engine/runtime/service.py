@@ -432,9 +432,9 @@ def _deliver(
 
 # --- signals -----------------------------------------------------------------------------
 
-# Instances one chain of thrown signals may reach (deliveries and starts) in one transaction:
-# past it, signals answering signals loop, and the whole transaction is refused.
-MAX_SIGNAL_REACH = 200
+# How deep signals thrown in answer to signals may go in one transaction: past it they loop
+# (a process started by a signal that throws it again), and the whole transaction is refused.
+MAX_SIGNAL_DEPTH = 10
 
 
 def broadcast_signal(
@@ -519,23 +519,20 @@ def _spread_thrown_signals(engine: Engine, session: Session, loaded: Loaded) -> 
     and start processes for it, in the same transaction (the thrower caught its own already).
     Failures there are incidents of those instances, not of the thrower's step."""
     thrown, loaded.thrown = loaded.thrown, []
-    top = "signal_reach" not in session.info
-    if top:
-        session.info["signal_reach"] = 0
+    depth = session.info.get("signal_depth", 0) + 1
+    if depth > MAX_SIGNAL_DEPTH:
+        raise SignalLoop(
+            f"signal '{thrown[0]}' thrown in answer to signals {MAX_SIGNAL_DEPTH} levels deep "
+            "in one transaction: a loop of signals?"
+        )
+    session.info["signal_depth"] = depth
     try:
-        for name, _payload in thrown:
-            session.info["signal_reach"] += 1
-            if session.info["signal_reach"] > MAX_SIGNAL_REACH:
-                raise SignalLoop(
-                    f"signal '{name}' thrown in answer to signals more than "
-                    f"{MAX_SIGNAL_REACH} times in one transaction: a loop of signals?"
-                )
-            row = loaded.row
+        row = loaded.row
+        for name in thrown:
             visible = owned_by(row.unit_code)
             _signal(engine, session, name, None, None, visible, row.unit_code, row.id, [])
     finally:
-        if top:
-            session.info.pop("signal_reach", None)
+        session.info["signal_depth"] = depth - 1
 
 
 # --- jobs --------------------------------------------------------------------------------
