@@ -187,18 +187,44 @@ class AssignTask(Input):
 
 
 class SendMessage(Input):
+    """A message to correlate: every criterion given must hold. None given reaches only
+    instances without a business key; `all` sends it to every match (else more than one
+    match is 409 `ambiguous_correlation`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255)
     correlation_key: str | None = Field(default=None, max_length=255)
+    process_instance_id: uuid.UUID | None = None
+    correlation_variables: dict[str, Any] = Field(default_factory=dict)
+    all: bool = False
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
+class SendSignal(Input):
+    """A signal to broadcast to every catcher in the caller's scope."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255)
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReachedInstance(BaseModel):
+    """An instance a message or signal reached, as the step left it."""
+
+    id: uuid.UUID
+    status: InstanceStatus
+    variables: dict[str, Any]
+
+
 class MessageResult(BaseModel):
-    """Which instances the message reached; `started` ones were created by a message start."""
+    """Which instances the message (or signal) reached; `started` ones were created by a start
+    event; `instances` are both, with their variables after the step."""
 
     delivered: list[uuid.UUID]
     started: list[uuid.UUID]
+    instances: list[ReachedInstance] = Field(default_factory=list)
 
 
 class JobOut(BaseModel):

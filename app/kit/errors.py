@@ -64,6 +64,18 @@ class NoMessageReceiver(DomainError):
     status, code = 404, "no_receiver"
 
 
+class AmbiguousCorrelation(DomainError):
+    """A message (not sent to all) correlates with several waiting instances."""
+
+    status, code = 409, "ambiguous_correlation"
+
+
+class SignalLoop(DomainError):
+    """Signals thrown in answer to signals went deeper than any process needs."""
+
+    status, code = 409, "signal_loop"
+
+
 class OutcomeUnknown(DomainError):
     """The connection failed during COMMIT: the change may or may not have been saved."""
 

@@ -12,7 +12,14 @@ from app.deps import SessionDep
 from app.engine.api import queries, use_cases
 from app.engine.api.deps import EngineDep, raise_failure, run, run_step
 from app.engine.persist.models import Job
-from app.engine.schemas import ExecuteJob, InstanceDetail, JobOut, MessageResult, SendMessage
+from app.engine.schemas import (
+    ExecuteJob,
+    InstanceDetail,
+    JobOut,
+    MessageResult,
+    SendMessage,
+    SendSignal,
+)
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Instant, Limit, Offset
@@ -28,11 +35,29 @@ def send_message(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("messages.send"))],
 ) -> MessageResult:
-    """Correlate a message with waiting instances you control (by business key), or start
-    new ones owned by your unit."""
+    """Correlate a message with waiting instances you control — by business key
+    (`correlation_key`), instance (`process_instance_id`), variables (`correlation_variables`,
+    equality) or all of them (`all`) — or start new ones owned by your unit. 404 `no_receiver`
+    when nobody waits; 409 `ambiguous_correlation` naming the instances when several match
+    without `all`."""
     result, outcomes = run(
         engine, use_cases.send_message, engine=engine, actor=principal, body=body
     )
+    for outcome in outcomes:
+        raise_failure(outcome)
+    return result
+
+
+@router.post("/signals", response_model=MessageResult, tags=["messages"])
+def send_signal(
+    body: SendSignal,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(permission("messages.send"))],
+) -> MessageResult:
+    """Broadcast a signal to every catcher waiting in instances you control, and start every
+    process with a signal start of that name (owned by your unit). Reaching nobody answers 200
+    with empty lists: a broadcast has no receiver."""
+    result, outcomes = run(engine, use_cases.send_signal, engine=engine, actor=principal, body=body)
     for outcome in outcomes:
         raise_failure(outcome)
     return result

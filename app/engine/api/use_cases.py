@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.engine.api import access
 from app.engine.runtime import decisions, deployment, details, service
+from app.engine.runtime.correlation import Correlation
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.service import Outcome
 from app.engine.schemas import (
@@ -22,6 +23,7 @@ from app.engine.schemas import (
     InstanceDetail,
     MessageResult,
     SendMessage,
+    SendSignal,
     StartInstance,
     TaskOut,
 )
@@ -171,6 +173,12 @@ def send_message(
 ) -> tuple[MessageResult, list[Outcome]]:
     """Correlate a message with waiting instances the caller controls, or start new ones owned
     by their unit; the outcomes say whether a process failed."""
+    correlation = Correlation(
+        correlation_key=body.correlation_key,
+        instance_id=body.process_instance_id,
+        variables=body.correlation_variables,
+        all=body.all,
+    )
     result, outcomes = service.send_message(
         engine,
         s,
@@ -180,12 +188,42 @@ def send_message(
         actor=actor.sub,
         visible_instances=access.controlled_instance_ids(s, actor),
         unit_code=actor.unit,
+        correlation=correlation,
     )
     audit.record(
         s,
         actor,
         "message.send",
         object_type="message",
+        object_id=body.name,
+        data={
+            **body.model_dump(),
+            "delivered": [str(i) for i in result.delivered],
+            "started": [str(i) for i in result.started],
+        },
+    )
+    return result, outcomes
+
+
+def send_signal(
+    s: Session, *, engine: Engine, actor: Principal, body: SendSignal
+) -> tuple[MessageResult, list[Outcome]]:
+    """Broadcast a signal to every catcher in instances the caller controls, and start the
+    processes it starts, owned by their unit; reaching nobody is an empty answer."""
+    result, outcomes = service.broadcast_signal(
+        engine,
+        s,
+        name=body.name,
+        variables=body.variables,
+        actor=actor.sub,
+        visible_instances=access.controlled_instance_ids(s, actor),
+        unit_code=actor.unit,
+    )
+    audit.record(
+        s,
+        actor,
+        "signal.send",
+        object_type="signal",
         object_id=body.name,
         data={
             **body.model_dump(),

@@ -8,16 +8,21 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
     CONDITIONAL_EVENT_XPATH,
     ERROR_EVENT_XPATH,
     ESCALATION_EVENT_XPATH,
     MESSAGE_EVENT_XPATH,
     SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
     TIMER_EVENT_XPATH,
 )
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, IntermediateThrowEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffEndEventParser,
     SpiffIntermediateCatchEventParser,
     SpiffIntermediateThrowEventParser,
     SpiffReceiveTaskParser,
@@ -27,7 +32,10 @@ from SpiffWorkflow.spiff.parser.process import SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
 from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
 
+from app.engine.parser import compensation
+from app.engine.script import expressions
 from app.engine.specs import events
+from app.engine.specs.compensation import CompensationEndEvent, CompensationThrowEvent
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _LINK = f"{{{BPMN_NS}}}linkEventDefinition"
@@ -115,6 +123,54 @@ def _problem(element: Any, message: str) -> dict[str, Any]:
     return {"element_id": element.get("id"), "message": message, "line": element.sourceline}
 
 
+# --- conditional events --------------------------------------------------------------------
+
+
+class ConditionalEvent(ConditionalEventDefinition):
+    """条件事件: fires when its condition holds — when reached, and after each step that changed
+    the instance's data (`app.engine.runtime.advance` evaluates waiting ones then). A variable
+    the condition reads that is not set yet makes it false, not a failure."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        try:
+            return bool(super().has_fired(my_task))
+        except Exception as exc:  # SpiffWorkflow wraps our error without `from`
+            if not _reads_unset_variable(exc):
+                raise
+            my_task._set_internal_data(has_fired=False)
+            return False
+
+
+def _reads_unset_variable(exc: BaseException | None) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, expressions.NameUndefined):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _conditions(process_parser: Any) -> None:
+    """Every conditional event of a process gets `ConditionalEvent`, its condition audited."""
+    for task_spec in process_parser.spec.task_specs.values():
+        definition: Any = getattr(task_spec, "event_definition", None)
+        if type(definition) is not ConditionalEventDefinition:
+            continue
+        text = (definition.expression or "").strip()
+        try:
+            expressions.check_expression(text)
+        except expressions.ExpressionRefused as exc:
+            (node,) = process_parser.node.xpath(".//*[@id=$id]", id=task_spec.bpmn_id)
+            raise ValidationException(
+                f"condition refused: {exc.reason}", node=node, file_name=process_parser.filename
+            ) from exc
+        task_spec.event_definition = ConditionalEvent(text, description=definition.description)
+
+
+# --- start, end and link events ------------------------------------------------------------
+
+
 class StartParser(SpiffStartEventParser):
     """A start event; in an event subprocess also an error or escalation start (SpiffWorkflow
     reads those as plain starts, which fire at once)."""
@@ -130,13 +186,64 @@ class StartParser(SpiffStartEventParser):
                 ESCALATION_EVENT_XPATH,
             ]
         )
+        if isinstance(definition, ConditionalEventDefinition) and not _in_event_subprocess(
+            self.node
+        ):
+            self.raise_validation_exception(
+                "a conditional start event can only start an event subprocess: a process's "
+                "condition would need variables before any instance holds them (start it with "
+                "a message or a signal instead)"
+            )
         task = self._create_task(definition)
         self.spec.start.connect(task)
         return task
 
 
+def _in_event_subprocess(node: Any) -> bool:
+    parent = node.getparent()
+    return (
+        etree.QName(parent).localname == "subProcess"
+        and parent.get("triggeredByEvent", "false").strip().lower() == "true"
+    )
+
+
+class EndParser(SpiffEndEventParser):
+    """An end event; also a signal end event (SpiffWorkflow reads it as a plain end, and the
+    signal is never thrown)."""
+
+    def create_task(self) -> Any:
+        compensate = compensation.definition(self.node)
+        if compensate is not None:
+            self.spec_class = CompensationEndEvent
+        definition = self.get_event_definition(
+            [
+                MESSAGE_EVENT_XPATH,
+                SIGNAL_EVENT_XPATH,
+                CANCEL_EVENT_XPATH,
+                ERROR_EVENT_XPATH,
+                ESCALATION_EVENT_XPATH,
+                TERMINATION_EVENT_XPATH,
+            ]
+        )
+        task = self._create_task(definition)
+        task.connect(self.spec.end)
+        if compensate is not None:
+            task.activity = compensate.get("activityRef") or None
+        return task
+
+
 class LinkThrowParser(SpiffIntermediateThrowEventParser):
-    """An intermediate throw event; a throw link flows on to its catch link."""
+    """An intermediate throw event; a throw link flows on to its catch link; a compensation
+    throw compensates."""
+
+    def create_task(self) -> Any:
+        compensate = compensation.definition(self.node)
+        if compensate is None:
+            return super().create_task()
+        self.spec_class = CompensationThrowEvent
+        task = super().create_task()
+        task.activity = compensate.get("activityRef") or None
+        return task
 
     def parse_node(self) -> Any:
         task = super().parse_node()
@@ -183,6 +290,7 @@ class ScopeProcessParser(SpiffProcessParser):
 
     def create_spec(self) -> Any:
         super().create_spec()  # SpiffWorkflow's checks (an executable process)
+        self.compensation = compensation.take_boundaries(self)
         return events.ScopeProcessSpec(
             name=self.bpmn_id, description=self.get_name(), filename=self.filename
         )
@@ -197,6 +305,8 @@ class ScopeProcessParser(SpiffProcessParser):
                 start.connect(task_spec)
                 task_spec.connect(self.spec.end)
         start.trigger_specs = []
+        _conditions(self)
+        compensation.attach(self, self.compensation)
         self.spec.has_event_subprocesses = any(
             isinstance(t, events.EventSubprocess) for t in self.spec.task_specs.values()
         )
@@ -212,4 +322,5 @@ PARSER_CLASSES: dict[str, Any] = {
     full_tag("subProcess"): (EventSubprocessParser, SubWorkflowTask),
     full_tag("receiveTask"): (SpiffReceiveTaskParser, events.ReceiveTask),
     full_tag("startEvent"): (StartParser, events.StartEvent),
+    full_tag("endEvent"): (EndParser, EndEvent),
 }

@@ -136,6 +136,8 @@ def prune(workflow: Any) -> int:
 
 
 def _prune_tree(top: Any, wf: Any) -> int:
+    if getattr(wf.spec, "has_compensation", False):
+        return 0  # a compensation throw must still find the completed activities
     root = wf.task_tree
     # Event subprocesses armed, or done and waiting for the scope's end, hang beside the scope's
     # flow: they move up to the root with the kept part, so that a scope's loop is still pruned.

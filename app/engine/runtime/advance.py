@@ -1,5 +1,6 @@
 """Advance a workflow until it waits: the engine part of a step, its limits and its failures."""
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -7,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.runtime import events
 from app.engine.script import expressions
+from app.engine.specs import compensation
 from app.kit.clock import clock
 
 # Engine-only tasks (scripts, gateways, events) one step may run; loops past this never wait,
@@ -32,12 +34,19 @@ def run(workflow: Any, action: Callable[[Any], None]) -> list[Any]:
     guard = _RunawayGuard()
     try:
         events.collapse_missed_cycles(workflow, clock.now())
+        since = time.time()  # SpiffWorkflow stamps state changes with time.time()
         action(workflow)
         workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
         # A fired timer may make further tasks ready only on a second pass.
         workflow.refresh_timers()
         workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
+        for _ in range(MAX_ENGINE_TASKS_PER_STEP):  # each round runs a task: the guard bounds it
+            if not events.fire_conditions(workflow, since):
+                break
+            since = time.time()
+            workflow.do_engine_steps(will_complete_task=guard, did_complete_task=completed.append)
         _check_progress(workflow)
+        completed[:] = [h for t in completed for h in (*compensation.handlers_run(t), t)]
     except Exception as exc:
         raise _failure(exc, guard.current) from exc
     return completed

@@ -134,6 +134,8 @@ class Loaded:
     start_variables: dict[str, Any] = field(default_factory=dict)
     # Whether the instance has incidents, when the last save learnt it in passing (else None).
     has_incidents: bool | None = None
+    # Signals the last step threw: the service spreads them to other instances.
+    thrown: list[str] = field(default_factory=list)
 
 
 Action = Callable[[Any], None]
@@ -258,6 +260,7 @@ def step(
         _history_element(writes, row, task)
     done = [event_task, *completed] if event_task is not None else completed
     _note_completed(loaded, done)
+    loaded.thrown = events.thrown_signals(completed)
     _drain_events(writes, row, workflow)
     _sync_tasks(session, loaded, now)
     external.sync(session, loaded, now)  # service tasks waiting for workers

@@ -1,15 +1,21 @@
-"""What a workflow waits for, kept in tables: timers as jobs, messages as subscriptions."""
+"""What a workflow waits for, kept in tables: timers as jobs, messages and signals as
+subscriptions."""
 
+import copy
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.persist import Writes
@@ -18,7 +24,7 @@ from app.engine.persist.state import find_task
 from app.kit.clock import clock
 
 
-def waiting(workflow: Any, kind: type) -> list[Any]:
+def waiting(workflow: Any, kind: type | tuple[type, ...]) -> list[Any]:
     """Waiting catch events (of the whole workflow, subprocesses too) of one definition kind."""
     return [
         t
@@ -125,30 +131,104 @@ def _job(row: ProcessInstance, task: Any, due: datetime, now: datetime) -> dict[
     }
 
 
-# --- messages ------------------------------------------------------------------------------
+# --- conditions ----------------------------------------------------------------------------
+
+
+def fire_conditions(workflow: Any, since: float) -> bool:
+    """Evaluate the waiting conditional events after a step; whether any fired.
+
+    The data of the tasks completed since `since` (in order) is the instance's data as the step
+    changed it: waiting conditional events take it, as every task does on set_variables."""
+    conditional = waiting(workflow, ConditionalEventDefinition)
+    if not conditional:
+        return False
+    done = workflow.get_tasks(state=TaskState.COMPLETED, updated_ts=since)
+    changed: dict[str, Any] = {}
+    for task in sorted(done, key=lambda t: t.last_state_change):
+        changed.update(task.data)
+    fired = False
+    for task in conditional:
+        if changed:
+            task.data.update(copy.deepcopy(changed))
+        task.task_spec._update(task)
+        fired = fired or not task.has_state(TaskState.WAITING)
+    return fired
+
+
+# --- messages and signals --------------------------------------------------------------------
+
+# A signal's subscription shares the message table: its element id carries this prefix, which no
+# BPMN element id (an XML NCName, without ":") can start with, so neither kind reaches the other.
+SIGNAL_PREFIX = "signal:"
+_SUBSCRIBED = (MessageEventDefinition, SignalEventDefinition)
 
 
 def message_waits(workflow: Any) -> set[uuid.UUID]:
-    """Ids of the tasks waiting for a message."""
-    return {t.id for t in waiting(workflow, MessageEventDefinition)}
+    """Ids of the tasks waiting for a message or a signal."""
+    return {t.id for t in waiting(workflow, _SUBSCRIBED)}
 
 
 def sync_messages(
     writes: Writes, row: ProcessInstance, workflow: Any, before: set[uuid.UUID]
 ) -> set[uuid.UUID]:
-    """One subscription per waiting message event, keyed by the business key; the new set."""
-    tasks = {t.id: t for t in waiting(workflow, MessageEventDefinition)}
+    """One subscription per waiting message event (keyed by the business key) or signal event
+    (no key: a broadcast reaches it); the new set."""
+    tasks = {t.id: t for t in waiting(workflow, _SUBSCRIBED)}
     writes.gone_subscriptions.extend(before - set(tasks))
     for task_id, task in tasks.items():
         if task_id not in before:
-            writes.new_subscriptions.append(
-                {
-                    "id": uuid.uuid4(),
-                    "instance_id": row.id,
-                    "task_id": task_id,
-                    "element_id": task.task_spec.bpmn_id or task.task_spec.name,
-                    "message_name": task.task_spec.event_definition.name,
-                    "correlation_key": row.business_key,
-                }
-            )
+            writes.new_subscriptions.append(_subscription(row, task))
     return set(tasks)
+
+
+def _subscription(row: ProcessInstance, task: Any) -> dict[str, Any]:
+    definition = task.task_spec.event_definition
+    element_id = task.task_spec.bpmn_id or task.task_spec.name
+    signal = isinstance(definition, SignalEventDefinition)
+    return {
+        "id": uuid.uuid4(),
+        "instance_id": row.id,
+        "task_id": task.id,
+        "element_id": SIGNAL_PREFIX + element_id if signal else element_id,
+        "message_name": definition.name,
+        "correlation_key": None if signal else row.business_key,
+    }
+
+
+def thrown_signals(completed: list[Any]) -> list[str]:
+    """Names of the signals thrown by the tasks a step completed, in order."""
+    thrown = []
+    for task in completed:
+        spec = task.task_spec
+        if isinstance(spec, ThrowingEvent) and isinstance(
+            spec.event_definition, SignalEventDefinition
+        ):
+            thrown.append(spec.event_definition.name)
+    return thrown
+
+
+def catch_signal(workflow: Any, name: str, variables: dict[str, Any] | None) -> int:
+    """Deliver signal `name` to every catcher waiting in `workflow`; how many caught it.
+
+    `variables` (a broadcast's) go into each catcher's data, as a message's do."""
+    catchers = [
+        t
+        for t in waiting(workflow, SignalEventDefinition)
+        if t.task_spec.event_definition.name == name
+    ]
+    if not catchers:
+        return 0
+    for task in catchers:
+        if variables:
+            task.data.update(copy.deepcopy(variables))
+    workflow.catch(BpmnEvent(catchers[0].task_spec.event_definition))
+    return len(catchers)
+
+
+def signal_starts(spec: Any) -> set[str]:
+    """Names of the signals that start the process (its top-level signal start events)."""
+    return {
+        start.event_definition.name
+        for start in spec.start.outputs
+        if isinstance(getattr(start, "event_definition", None), SignalEventDefinition)
+    }

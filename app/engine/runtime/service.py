@@ -10,7 +10,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from app.engine.persist import state
@@ -20,7 +20,6 @@ from app.engine.persist.models import (
     Incident,
     InstanceUnit,
     Job,
-    MessageSubscription,
     ProcessDefinition,
     ProcessInstance,
     TaskRecord,
@@ -28,11 +27,20 @@ from app.engine.persist.models import (
 from app.engine.runtime import deployment, details, events, notices
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.advance import EngineFailure
+from app.engine.runtime.correlation import (
+    Correlation,
+    message_receivers,
+    message_start_definitions,
+    owned_by,
+    signal_receivers,
+    signal_start_definitions,
+)
 from app.engine.runtime.engine import Engine, Loaded
 from app.engine.runtime.notices import Notice
 from app.engine.schemas import (
     InstanceDetail,
     MessageResult,
+    ReachedInstance,
 )
 from app.kit.clock import clock
 from app.kit.errors import (
@@ -41,6 +49,7 @@ from app.kit.errors import (
     JobNotDue,
     NoMessageReceiver,
     NotFound,
+    SignalLoop,
     TaskNotClaimable,
     TaskNotReady,
 )
@@ -141,6 +150,8 @@ def run_step(
             session, loaded.row, "process_error", failure.message, element_id=failure.element_id
         )
         return Outcome(loaded.row.id, failure, incident.id)
+    if loaded.thrown:
+        _spread_thrown_signals(engine, session, loaded)
     return Outcome(loaded.row.id, loaded=loaded)
 
 
@@ -340,50 +351,54 @@ def send_message(
     actor: str | None,
     visible_instances: Select[Any] | None = None,
     unit_code: str | None = None,
+    correlation: Correlation | None = None,
 ) -> tuple[MessageResult, list[Outcome]]:
     """Deliver a message to the waiting instances it correlates with, or start new ones.
 
-    `visible_instances` (a query of instance ids) limits delivery to the sender's scope;
-    instances started by the message belong to `unit_code`.
+    `correlation` adds the instance id, variables and `all` to the business key (see
+    `correlation.message_receivers`); `visible_instances` (a query of instance ids) limits
+    delivery to the sender's scope; instances started by the message belong to `unit_code`.
     """
     _check_data(variables)
-    # No key reaches only instances without a business key: never a broadcast by omission.
-    key_matches = (
-        MessageSubscription.correlation_key.is_(None)
-        if correlation_key is None
-        else MessageSubscription.correlation_key == correlation_key
-    )
-    query = select(MessageSubscription).where(MessageSubscription.message_name == name, key_matches)
-    if visible_instances is not None:
-        query = query.where(MessageSubscription.instance_id.in_(visible_instances))
-    subscriptions = list(session.scalars(query.order_by(MessageSubscription.id)))
+    correlation = correlation or Correlation(correlation_key=correlation_key)
+    receivers = message_receivers(session, name, correlation, visible_instances)
     outcomes = []
     delivered = []
-    for instance_id in dict.fromkeys(s.instance_id for s in subscriptions):
+    for instance_id in receivers:
         loaded = runtime.load(engine, session, instance_id)
-        if loaded.row.status != "running":
-            continue
         outcomes.append(_deliver(engine, session, loaded, name, variables, actor))
-        delivered.append(instance_id)
+        delivered.append(loaded)
     started = []
-    for definition in _message_start_definitions(session, name):
-        loaded = runtime.create(
-            engine,
-            session,
-            definition,
-            business_key=correlation_key,
-            variables={},
-            actor=actor,
-            unit_code=unit_code,
-        )
-        outcome = run_step(engine, session, loaded, lambda wf: None, actor=actor)
-        if outcome.failure is None:
-            outcome = _deliver(engine, session, loaded, name, variables, actor)
-        outcomes.append(outcome)
-        started.append(loaded.row.id)
+    if not correlation.targets_instances:
+        for definition in message_start_definitions(session, name):
+            loaded = runtime.create(
+                engine,
+                session,
+                definition,
+                business_key=correlation.correlation_key,
+                variables={},
+                actor=actor,
+                unit_code=unit_code,
+            )
+            outcome = run_step(engine, session, loaded, lambda wf: None, actor=actor)
+            if outcome.failure is None:
+                outcome = _deliver(engine, session, loaded, name, variables, actor)
+            outcomes.append(outcome)
+            started.append(loaded)
     if not delivered and not started:
         raise NoMessageReceiver(f"no instance is waiting for message '{name}'")
-    return MessageResult(delivered=delivered, started=started), outcomes
+    return _reached(delivered, started), outcomes
+
+
+def _reached(delivered: list[Loaded], started: list[Loaded]) -> MessageResult:
+    return MessageResult(
+        delivered=[d.row.id for d in delivered],
+        started=[s.row.id for s in started],
+        instances=[
+            ReachedInstance(id=r.row.id, status=r.row.status, variables=r.row.variables)
+            for r in (*delivered, *started)
+        ],
+    )
 
 
 def _deliver(
@@ -415,19 +430,109 @@ def _deliver(
     )
 
 
-def _message_start_definitions(session: Session, name: str) -> list[ProcessDefinition]:
-    newest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
+# --- signals -----------------------------------------------------------------------------
+
+# How deep signals thrown in answer to signals may go in one transaction: past it they loop
+# (a process started by a signal that throws it again), and the whole transaction is refused.
+MAX_SIGNAL_DEPTH = 10
+
+
+def broadcast_signal(
+    engine: Engine,
+    session: Session,
+    *,
+    name: str,
+    variables: dict[str, Any],
+    actor: str | None,
+    visible_instances: Select[Any] | None = None,
+    unit_code: str | None = None,
+) -> tuple[MessageResult, list[Outcome]]:
+    """信号: deliver signal `name` to every catcher waiting in the instances in scope and start
+    every latest process with a signal start of that name (owned by `unit_code`). Reaching
+    nobody is no error: a broadcast has no receiver obligation."""
+    _check_data(variables)
+    outcomes: list[Outcome] = []
+    delivered, started = _signal(
+        engine, session, name, variables, actor, visible_instances, unit_code, None, outcomes
     )
-    rows = session.scalars(
-        select(ProcessDefinition).join(
-            newest,
-            (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v),
+    return _reached(delivered, started), outcomes
+
+
+def _signal(
+    engine: Engine,
+    session: Session,
+    name: str,
+    variables: dict[str, Any] | None,
+    actor: str | None,
+    visible: Select[Any] | None,
+    unit_code: str | None,
+    thrower: uuid.UUID | None,
+    outcomes: list[Outcome],
+) -> tuple[list[Loaded], list[Loaded]]:
+    delivered, started = [], []
+    for instance_id in signal_receivers(session, name, visible, besides=thrower):
+        loaded = runtime.load(engine, session, instance_id)
+        outcomes.append(_deliver_signal(engine, session, loaded, name, variables, actor))
+        delivered.append(loaded)
+    for definition in signal_start_definitions(session, engine.specs, name):
+        loaded = runtime.create(
+            engine,
+            session,
+            definition,
+            business_key=None,
+            variables={},
+            actor=actor,
+            unit_code=unit_code,
         )
+        outcome = run_step(engine, session, loaded, lambda wf: None, actor=actor)
+        if outcome.failure is None:
+            outcome = _deliver_signal(engine, session, loaded, name, variables, actor)
+        outcomes.append(outcome)
+        started.append(loaded)
+    return delivered, started
+
+
+def _deliver_signal(
+    engine: Engine,
+    session: Session,
+    loaded: Loaded,
+    name: str,
+    variables: dict[str, Any] | None,
+    actor: str | None,
+) -> Outcome:
+    def action(workflow: Any) -> None:
+        events.catch_signal(workflow, name, variables)
+
+    return run_step(
+        engine,
+        session,
+        loaded,
+        action,
+        actor=actor,
+        event="signal_received",
+        event_data={"name": name, "variables": variables or {}},
     )
-    return [d for d in rows if name in (d.message_starts or [])]
+
+
+def _spread_thrown_signals(engine: Engine, session: Session, loaded: Loaded) -> None:
+    """Signals the step threw reach catchers in other instances of the thrower's owner unit,
+    and start processes for it, in the same transaction (the thrower caught its own already).
+    Failures there are incidents of those instances, not of the thrower's step."""
+    thrown, loaded.thrown = loaded.thrown, []
+    depth = session.info.get("signal_depth", 0) + 1
+    if depth > MAX_SIGNAL_DEPTH:
+        raise SignalLoop(
+            f"signal '{thrown[0]}' thrown in answer to signals {MAX_SIGNAL_DEPTH} levels deep "
+            "in one transaction: a loop of signals?"
+        )
+    session.info["signal_depth"] = depth
+    try:
+        row = loaded.row
+        for name in thrown:
+            visible = owned_by(row.unit_code)
+            _signal(engine, session, name, None, None, visible, row.unit_code, row.id, [])
+    finally:
+        session.info["signal_depth"] = depth - 1
 
 
 # --- jobs --------------------------------------------------------------------------------

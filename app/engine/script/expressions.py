@@ -63,6 +63,10 @@ class ExpressionError(Exception):
     """An allowed expression failed while evaluating (unset variable, bad key, division by zero)."""
 
 
+class NameUndefined(ExpressionError):
+    """An expression read a variable that is not set."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Clock and date helpers: task data keeps dates as ISO strings, so helpers take and return them.
 
@@ -776,7 +780,7 @@ def _translate(exc: Exception, source: str) -> Exception:
     if isinstance(exc, ExpressionRefused | ExpressionError):
         return exc
     if isinstance(exc, simpleeval.NameNotDefined):
-        return ExpressionError(f"name '{exc.name}' is not defined{where}")
+        return NameUndefined(f"name '{exc.name}' is not defined{where}")
     if isinstance(exc, simpleeval.AttributeDoesNotExist):
         return ExpressionError(f"attribute '{exc.attr}' does not exist{where}")
     if isinstance(exc, simpleeval.InvalidExpression):

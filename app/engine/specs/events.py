@@ -14,8 +14,8 @@ never sees; it knows no `isInterrupting`, and a scope whose timer never fires ne
 every event subprocess is armed when its scope starts (its start event waits like any catch
 event: a job, a subscription, or a catcher of errors and escalations thrown in the scope). When
 the start event fires, an interrupting one cancels the rest of its scope; a non-interrupting one
-runs alongside and is armed again (except timers, which fire once per scope). When the scope's
-own flow ends, event subprocesses still armed are withdrawn.
+runs alongside and is armed again (except timers and conditions, which fire once per scope).
+When the scope's own flow ends, event subprocesses still armed are withdrawn.
 """
 
 from typing import Any
@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     IntermediateCatchEvent as BaseIntermediateCatchEvent,
 )
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent as BaseStartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins import BpmnSpecMixin
 from SpiffWorkflow.spiff.specs.defaults import EventSubprocess as BaseEventSubprocess
@@ -105,7 +106,9 @@ class StartEvent(BaseStartEvent):
         if holder is not None:
             if holder.task_spec.interrupting:
                 _interrupt(holder)
-            elif not isinstance(self.event_definition, TimerEventDefinition):
+            elif not isinstance(
+                self.event_definition, TimerEventDefinition | ConditionalEventDefinition
+            ):
                 _arm_again(holder)
         return super()._run_hook(my_task)
 
@@ -204,6 +207,7 @@ class ScopeProcessSpec(BpmnProcessSpec):
     """A process (or subprocess) spec whose end is a `ScopeEndJoin`."""
 
     has_event_subprocesses = False  # set by the parser
+    has_compensation = False  # set by the parser: activities with compensation handlers
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1127,8 +1127,11 @@ export interface paths {
         put?: never;
         /**
          * Send Message
-         * @description Correlate a message with waiting instances you control (by business key), or start
-         *     new ones owned by your unit.
+         * @description Correlate a message with waiting instances you control — by business key
+         *     (`correlation_key`), instance (`process_instance_id`), variables (`correlation_variables`,
+         *     equality) or all of them (`all`) — or start new ones owned by your unit. 404 `no_receiver`
+         *     when nobody waits; 409 `ambiguous_correlation` naming the instances when several match
+         *     without `all`.
          */
         post: operations["send_message_api_v1_messages_post"];
         delete?: never;
@@ -1532,6 +1535,28 @@ export interface paths {
          */
         put: operations["put_weights_api_v1_scores_weights_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Signal
+         * @description Broadcast a signal to every catcher waiting in instances you control, and start every
+         *     process with a signal start of that name (owned by your unit). Reaching nobody answers 200
+         *     with empty lists: a broadcast has no receiver.
+         */
+        post: operations["send_signal_api_v1_signals_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3819,11 +3844,14 @@ export interface components {
         };
         /**
          * MessageResult
-         * @description Which instances the message reached; `started` ones were created by a message start.
+         * @description Which instances the message (or signal) reached; `started` ones were created by a start
+         *     event; `instances` are both, with their variables after the step.
          */
         MessageResult: {
             /** Delivered */
             delivered: string[];
+            /** Instances */
+            instances?: components["schemas"]["ReachedInstance"][];
             /** Started */
             started: string[];
         };
@@ -4687,6 +4715,26 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * ReachedInstance
+         * @description An instance a message or signal reached, as the step left it.
+         */
+        ReachedInstance: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "cancelled" | "error";
+            /** Variables */
+            variables: {
+                [key: string]: unknown;
+            };
+        };
         /** ReasonOut */
         ReasonOut: {
             /** Detail */
@@ -4981,10 +5029,38 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** SendMessage */
+        /**
+         * SendMessage
+         * @description A message to correlate: every criterion given must hold. None given reaches only
+         *     instances without a business key; `all` sends it to every match (else more than one
+         *     match is 409 `ambiguous_correlation`).
+         */
         SendMessage: {
+            /**
+             * All
+             * @default false
+             */
+            all?: boolean;
             /** Correlation Key */
             correlation_key?: string | null;
+            /** Correlation Variables */
+            correlation_variables?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Process Instance Id */
+            process_instance_id?: string | null;
+            /** Variables */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * SendSignal
+         * @description A signal to broadcast to every catcher in the caller's scope.
+         */
+        SendSignal: {
             /** Name */
             name: string;
             /** Variables */
@@ -12459,6 +12535,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WeightsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    send_signal_api_v1_signals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendSignal"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResult"];
                 };
             };
             /** @description Bad Request */
