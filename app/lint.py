@@ -98,9 +98,10 @@ def lint(
 def deploy_all(
     engine: Engine, files: list[Path], forms: dict[str, Any], max_bytes: int
 ) -> tuple[list[DeploymentOut], list[Message]]:
-    """Deploy the decision tables (.dmn), then the diagrams in rounds until a round deploys none
-    (a caller waits for its callee's round); what was deployed, and deploy's errors and warnings
-    for each file."""
+    """Deploy the decision tables (.dmn), then the diagrams callees first, as start-up does
+    (`deploy_in_rounds`): in rounds until a round deploys none (a caller waits for its callee's
+    round), then one file whose callee is not among them, bound late with a warning, and rounds
+    again. What was deployed, and deploy's errors and warnings for each file."""
     deployed: list[DeploymentOut] = []
     messages: list[Message] = []
     for path in [f for f in files if f.suffix == ".dmn"]:
@@ -113,19 +114,41 @@ def deploy_all(
         failures: dict[Path, InvalidBpmn] = {}
         for path in pending:
             try:
-                result = deploy_file(engine, path, forms, max_bytes)
+                result = deploy_file(engine, path, forms, max_bytes, late=False)
             except InvalidBpmn as exc:
                 failures[path] = exc
                 continue
             deployed.append(result)
-            for warning in result.warnings:
-                messages.append(_message(path, "warning", warning.model_dump()))
-        if len(failures) == len(pending):
-            for path, refusal in failures.items():
-                messages.extend(_errors(path, refusal))
-            break
+            messages.extend(_warnings(path, result))
+        if len(failures) == len(pending):  # none deployed: each waits for a callee, or is wrong
+            late = _deploy_one_late(engine, failures, forms, max_bytes)
+            if late is None:
+                for path, refusal in failures.items():
+                    messages.extend(_errors(path, refusal))
+                break
+            path, result = late
+            deployed.append(result)
+            messages.extend(_warnings(path, result))
+            del failures[path]
         pending = list(failures)
     return deployed, messages
+
+
+def _deploy_one_late(
+    engine: Engine, failures: dict[Path, InvalidBpmn], forms: dict[str, Any], max_bytes: int
+) -> tuple[Path, DeploymentOut] | None:
+    """The first waiting file that deploys with its missing callees bound late; the refusals of
+    the others become what deploy says without waiting (None: none deploys)."""
+    for path in list(failures):
+        try:
+            return path, deploy_file(engine, path, forms, max_bytes)
+        except InvalidBpmn as exc:
+            failures[path] = exc
+    return None
+
+
+def _warnings(path: Path, result: DeploymentOut) -> list[Message]:
+    return [_message(path, "warning", w.model_dump()) for w in result.warnings]
 
 
 def _errors(path: Path, refusal: InvalidBpmn) -> list[Message]:

@@ -245,7 +245,9 @@ def test_a_spiff_diagram_has_no_warnings(client: TestClient) -> None:
     assert deploy_file(client, "task_properties.bpmn")["warnings"] == []
 
 
-def test_a_zeebe_called_process_must_be_deployed(client: TestClient) -> None:
-    xml = bpmn("dialect_zeebe_review.bpmn")
-    body = assert_refused(post_definition(client, xml), "call_review")
-    assert "review_document" in body["errors"][0]["message"]
+def test_a_zeebe_called_process_not_deployed_is_a_warning(client: TestClient) -> None:
+    response = post_definition(client, bpmn("dialect_zeebe_review.bpmn"))
+    assert response.status_code == 201, response.text
+    (warning,) = [w for w in response.json()["warnings"] if w["attribute"] == "calledElement"]
+    assert (warning["element_id"], warning["attribute"]) == ("call_review", "calledElement")
+    assert "review_document" in warning["message"]

@@ -57,7 +57,7 @@ def task_detail(s: Session, record: TaskRecord, *, engine: Engine) -> TaskDetail
     if record.form:
         instance = s.get(ProcessInstance, record.instance_id)
         if instance is not None:
-            cached = engine.specs.get(s, instance.definition_id)
+            cached = engine.specs.get(s, instance.definition_id, instance.bindings)
             detail.form_schema = cached.forms.get(record.form)
     return detail
 

@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser, SpiffTaskParser
 
 from app.engine.parser import decision_tasks, events
+from app.engine.specs import calls
 from app.engine.specs.external import ExternalTaskSpec
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -127,6 +128,7 @@ class DuchaBpmnParser(SpiffBpmnParser):
         **events.PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTaskSpec),
         full_tag("businessRuleTask"): decision_tasks.PARSER,
+        full_tag("callActivity"): (CallActivityParser, calls.CallActivity),
     }
 
 

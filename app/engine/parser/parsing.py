@@ -95,6 +95,9 @@ class Bundle:
     # Decisions its business rule tasks name (key -> element ids): handed to the workflow
     # (latest deployed version) before each step.
     decisions: dict[str, list[str]] = field(default_factory=dict)
+    # Processes its call activities name that none of its documents holds (not deployed yet):
+    # a call to one fails at run time, with an incident naming the call activity.
+    missing: tuple[str, ...] = ()
 
 
 @dataclass
@@ -178,7 +181,7 @@ def build_bundle(
         for root, file_name in documents:
             parser.add_bpmn_xml(normalize.normalize(root), file_name)
         spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
+        subprocess_specs, missing = _called_specs(parser, key)
     except ValidationException as exc:
         raise InvalidBpmn("the diagram cannot be deployed", errors=[_from_validation(exc)]) from exc
     except Exception as exc:  # spiff raises bare exceptions for some malformed diagrams
@@ -206,7 +209,35 @@ def build_bundle(
         properties=_element_properties(root for root, _ in documents),
         external=external.has_external_tasks([spec, *subprocess_specs.values()]),
         decisions=decision_refs([spec, *subprocess_specs.values()]),
+        missing=missing,
     )
+
+
+def _called_specs(parser: Any, key: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The specs of every process `key` calls, directly or not, and the names none is found for.
+
+    SpiffWorkflow's `get_subprocess_specs(require_call_activity_specs=False)` would keep a
+    missing name with `None` (a call to it then fails on `None`, not as a missing process) and
+    still requires the specs of nested calls; a name left out fails as "not found" at the call.
+    """
+    found: dict[str, Any] = {}
+    missing: set[str] = set()
+    pending = [parser.get_spec(key)]
+    while pending:
+        process_spec = pending.pop()
+        for task_spec in process_spec.task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTask):
+                continue
+            name: str = task_spec.spec
+            if name in found or name in missing:
+                continue
+            called = parser.get_spec(name, required=False)
+            if called is None:
+                missing.add(name)
+            else:
+                found[name] = called
+                pending.append(called)
+    return found, tuple(sorted(missing))
 
 
 def check_forms(forms: Mapping[str, Any], users: Mapping[str, list[str | None]]) -> None:

@@ -68,7 +68,14 @@ def _gone(model: Any, name: str) -> Any:
 
 
 # Columns of the instance row that a step may change (besides `state` and `lock_version`).
-INSTANCE_CHANGES = ("status", "variables", "completed_elements", "updated_at", "ended_at")
+INSTANCE_CHANGES = (
+    "status",
+    "variables",
+    "completed_elements",
+    "updated_at",
+    "ended_at",
+    "bindings",
+)
 
 INSERT_INSTANCE = insert(ProcessInstance).values(
     {

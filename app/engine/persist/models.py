@@ -69,6 +69,9 @@ class ProcessInstance(Base):
     unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
     # Distinct BPMN element ids completed so far, in order (kept here so reads stay flat).
     completed_elements: Mapped[list[str]] = mapped_column(Json, default=list)
+    # Called processes not deployed when the definition was, bound when the instance started:
+    # BPMN process id -> definition id (a process still missing then is absent).
+    bindings: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 (SQLAlchemy reads it)
 

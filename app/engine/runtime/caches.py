@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.parser import parsing
@@ -34,34 +35,80 @@ class CachedDefinition:
         return self.bundle.meta.get((task.workflow.spec.name, task.task_spec.bpmn_id))
 
 
+Bindings = dict[str, str]
+"""Called processes bound late (BPMN process id -> definition id), as an instance keeps them."""
+
+
 class SpecCache:
-    """Parsed specs per definition version: parsed once per process, shared read-only."""
+    """Parsed specs per definition version and late bindings: parsed once, shared read-only.
+
+    A call to a process that was not deployed with its caller is bound by `bind` to that
+    process's latest version when an instance starts (or, still missing then, at its first step
+    after it is deployed); the instance keeps its bindings (`ProcessInstance.bindings`), so the
+    specs are cached by them too.
+    """
 
     def __init__(self) -> None:
-        self._items: dict[uuid.UUID, CachedDefinition] = {}
+        self._items: dict[tuple[uuid.UUID, frozenset[tuple[str, str]]], CachedDefinition] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, definition_id: uuid.UUID) -> CachedDefinition:
-        cached = self._items.get(definition_id)
+    def get(
+        self, session: Session, definition_id: uuid.UUID, bindings: Bindings | None = None
+    ) -> CachedDefinition:
+        """The specs of a definition with its pinned callees and these late-bound ones."""
+        cache_key = (definition_id, frozenset((bindings or {}).items()))
+        cached = self._items.get(cache_key)
         if cached is not None:
             return cached
         definition = session.get(ProcessDefinition, definition_id)
         if definition is None:
             raise NotFound(f"process definition {definition_id} not found")
-        called = called_definitions(session, definition)
+        called = called_definitions(session, definition, bindings or {})
         documents = [(parsing.parse_stored(definition.bpmn_xml), definition.file_name)]
         documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
         forms = parsing.merge_forms(definition.forms, [(d.key, d.forms) for d in called])
         bundle = parsing.build_bundle(definition.key, documents, forms)
         cached = CachedDefinition(bundle, forms)
         with self._lock:
-            self._items[definition_id] = cached
+            self._items[cache_key] = cached
         return cached
 
+    def bind(
+        self, session: Session, definition_id: uuid.UUID, bindings: Bindings | None = None
+    ) -> tuple[CachedDefinition, Bindings]:
+        """The specs an instance runs with: `bindings` kept, and each called process still
+        missing bound to its latest version now (one still not deployed stays missing: a call
+        to it fails with an incident)."""
+        bindings = dict(bindings or {})
+        cached = self.get(session, definition_id, bindings)
+        while True:
+            found = {}
+            for key in cached.bundle.missing:
+                latest = latest_definition(session, key) if key not in bindings else None
+                if latest is not None:
+                    found[key] = str(latest.id)
+            if not found:  # a bound process may call one more that is missing: bound in turn
+                return cached, bindings
+            bindings.update(found)
+            cached = self.get(session, definition_id, bindings)
 
-def called_definitions(session: Session, definition: ProcessDefinition) -> list[ProcessDefinition]:
-    """Every definition `definition` calls, directly or not, at the versions pinned at deploy."""
-    direct = [uuid.UUID(d) for d in definition.dependencies.values()]
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    """The highest deployed version of process `key`, if any."""
+    return session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+
+
+def called_definitions(
+    session: Session, definition: ProcessDefinition, bindings: Bindings | None = None
+) -> list[ProcessDefinition]:
+    """Every definition `definition` calls, directly or not, at the versions pinned at deploy,
+    and those bound late (each with what it pins)."""
+    direct = [uuid.UUID(d) for d in [*definition.dependencies.values(), *(bindings or {}).values()]]
     return _pinned_closure(session, direct, {definition.id})
 
 

@@ -33,15 +33,26 @@ def deploy(
     actor: str | None,
     max_bytes: int,
     decision_files: Sequence[tuple[str, bytes]] = (),
+    late_binding: bool = True,
 ) -> DeploymentOut:
     """Deploy every executable process of a file: a new version, or the identical existing one.
 
     The DMN files given with it (file name, bytes) are deployed first, in the same transaction.
+    A called process not deployed yet is bound when an instance starts, with a warning (422
+    instead when `late_binding` is off).
     """
     deployed_decisions = decisions.deploy_files(
         session, decision_files, actor=actor, max_bytes=max_bytes
     )
-    checked = check(session, engine, xml=xml, file_name=file_name, forms=forms, max_bytes=max_bytes)
+    checked = check(
+        session,
+        engine,
+        xml=xml,
+        file_name=file_name,
+        forms=forms,
+        max_bytes=max_bytes,
+        late_binding=late_binding,
+    )
     results = [
         _store_version(
             session,
@@ -74,7 +85,9 @@ class Checked:
     digest: str
     dependencies: dict[str, ProcessDefinition]
     bundles: list[parsing.Bundle]
-    warnings: list[DeployWarning]  # vendor attributes read and ignored (deploy answers them)
+    # Vendor attributes read and ignored, calls to processes not deployed yet (deploy answers
+    # them).
+    warnings: list[DeployWarning]
     xml: bytes  # the file as UTF-8, as it is stored
 
 
@@ -86,18 +99,24 @@ def check(
     file_name: str,
     forms: dict[str, Any],
     max_bytes: int,
+    late_binding: bool = True,
 ) -> Checked:
-    """Every check deploy makes, storing nothing: 422 (InvalidBpmn) naming the elements."""
+    """Every check deploy makes, storing nothing: 422 (InvalidBpmn) naming the elements.
+
+    A called process that is deployed is pinned at its latest version; one that is not is
+    bound later (a warning names each call to it), or refused unless `late_binding`.
+    """
     info = parsing.read_document(xml, file_name=file_name, max_bytes=max_bytes)
     forms = {name: forms[name] for name in sorted(info.form_names & set(forms))}
     parsing.check_forms(forms, info.form_users)
     digest = parsing.content_hash(info.xml, forms)
-    dependencies = _resolve_called(session, info)
+    dependencies = _resolve_called(session, info, late_binding=late_binding)
     called = caches.pinned_closure(session, [d.id for d in dependencies.values()])
     documents = [(info.root, file_name)]
     documents += [(parsing.parse_stored(d.bpmn_xml), d.file_name) for d in called]
     bundle_forms = parsing.merge_forms(forms, [(d.key, d.forms) for d in called])
     bundles = []
+    missing: set[str] = set()
     for key, _name in info.executable:
         bundle = parsing.build_bundle(key, documents, bundle_forms)
         _check_markers(engine.steps, bundle)
@@ -105,8 +124,37 @@ def check(
         decisions.check_deployed(session, bundle.decisions)
         _check_instantiable(bundle)
         bundles.append(bundle)
+        missing.update(bundle.missing)
     warnings = [DeployWarning(**w) for w in info.warnings]
+    warnings += _late_calls(documents, missing)
     return Checked(forms, digest, dependencies, bundles, warnings, info.xml)
+
+
+def _late_calls(documents: list[tuple[Any, str]], missing: set[str]) -> list[DeployWarning]:
+    """A warning for each call activity (of the file, or of a process it calls) whose called
+    process is not deployed yet."""
+    warnings = []
+    for index, (root, _file_name) in enumerate(documents):
+        for element in root.iter(f"{{{parsing.BPMN_NS}}}callActivity"):
+            called = element.get("calledElement")
+            if called not in missing:
+                continue
+            message = (
+                f"called process '{called}' is not deployed yet: an instance that reaches this"
+                " call fails with an incident until it is"
+            )
+            if index:  # a call inside an already deployed process this file calls
+                process = element.getparent()
+                while process is not None and process.tag != f"{{{parsing.BPMN_NS}}}process":
+                    process = process.getparent()
+                owner = process.get("id") if process is not None else None
+                message += f" (in called process '{owner}')"
+            warnings.append(
+                DeployWarning(
+                    element_id=element.get("id"), attribute="calledElement", message=message
+                )
+            )
+    return warnings
 
 
 def _check_markers(steps: StepRegistry, bundle: parsing.Bundle) -> None:
@@ -153,7 +201,11 @@ def _check_instantiable(bundle: parsing.Bundle) -> None:
         ) from exc
 
 
-def _resolve_called(session: Session, info: parsing.DocumentInfo) -> dict[str, ProcessDefinition]:
+def _resolve_called(
+    session: Session, info: parsing.DocumentInfo, *, late_binding: bool
+) -> dict[str, ProcessDefinition]:
+    """The latest version of each process the file calls that is deployed (pinned); a missing
+    one is left to late binding, or refused (422) without it."""
     resolved, missing = {}, []
     for key in sorted(info.called):
         found = latest_version(session, key)
@@ -161,7 +213,7 @@ def _resolve_called(session: Session, info: parsing.DocumentInfo) -> dict[str, P
             missing.append(key)
         else:
             resolved[key] = found
-    if missing:
+    if missing and not late_binding:
         errors = []
         for element in info.root.iter(f"{{{parsing.BPMN_NS}}}callActivity"):
             called = element.get("calledElement")
@@ -209,12 +261,8 @@ def _store_version(
 
 
 def latest_version(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+    """The highest deployed version of process `key`, if any."""
+    return caches.latest_definition(session, key)
 
 
 def list_definitions(
@@ -256,24 +304,58 @@ def deploy_directory(engine: Engine, directory: Path, *, max_bytes: int) -> list
     before callers."""
     deploy_decision_files(engine, sorted(directory.glob("*.dmn")), max_bytes=max_bytes)
     forms = {p.name: _read_json(p) for p in sorted((directory / "forms").glob("*.json"))}
-    pending = sorted(directory.glob("*.bpmn"))
-    results: list[DeploymentOut] = []
+    deployed, failures = deploy_in_rounds(
+        engine, sorted(directory.glob("*.bpmn")), forms, max_bytes
+    )
+    if failures:
+        path, error = next(iter(failures.items()))
+        raise InvalidBpmn(f"{path.name}: {error.detail}", errors=error.errors)
+    return [result for _, result in deployed]
+
+
+def deploy_in_rounds(
+    engine: Engine, paths: Sequence[Path], forms: dict[str, Any], max_bytes: int
+) -> tuple[list[tuple[Path, DeploymentOut]], dict[Path, InvalidBpmn]]:
+    """Deploy files callees first: in rounds until a round deploys none (a caller waits for its
+    callee's round, and is pinned to it); then one file whose callee is not among them, bound
+    late with a warning, and rounds again. What deployed, and each refused file's refusal."""
+    deployed: list[tuple[Path, DeploymentOut]] = []
+    pending = list(paths)
     while pending:
-        failures: list[tuple[Path, InvalidBpmn]] = []
+        failures: dict[Path, InvalidBpmn] = {}
         for path in pending:
             try:
-                results.append(deploy_file(engine, path, forms, max_bytes))
+                deployed.append((path, deploy_file(engine, path, forms, max_bytes, late=False)))
             except InvalidBpmn as exc:
-                failures.append((path, exc))
-        if len(failures) == len(pending):  # no file deployed this round: none ever will
-            path, error = failures[0]
-            raise InvalidBpmn(f"{path.name}: {error.detail}", errors=error.errors)
-        pending = [path for path, _ in failures]
-    return results
+                failures[path] = exc
+        if len(failures) == len(pending):  # none deployed: each waits for a callee, or is wrong
+            late = _deploy_one_late(engine, failures, forms, max_bytes)
+            if late is None:
+                return deployed, failures
+            deployed.append(late)
+            del failures[late[0]]
+        pending = list(failures)
+    return deployed, {}
 
 
-def deploy_file(engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int) -> DeploymentOut:
-    """Deploy one file (its forms among `forms`) in a transaction of its own, by `system`."""
+def _deploy_one_late(
+    engine: Engine, failures: dict[Path, InvalidBpmn], forms: dict[str, Any], max_bytes: int
+) -> tuple[Path, DeploymentOut] | None:
+    """The first waiting file that deploys with its missing callees bound late; the refusals of
+    the others are updated to what deploy says without waiting (None: none deploys)."""
+    for path in list(failures):
+        try:
+            return path, deploy_file(engine, path, forms, max_bytes)
+        except InvalidBpmn as exc:
+            failures[path] = exc
+    return None
+
+
+def deploy_file(
+    engine: Engine, path: Path, forms: dict[str, Any], max_bytes: int, *, late: bool = True
+) -> DeploymentOut:
+    """Deploy one file (its forms among `forms`) in a transaction of its own, by `system`;
+    `late`: a called process not deployed yet is bound late (else refused)."""
 
     def work(session: Session) -> DeploymentOut:
         return deploy(
@@ -284,6 +366,7 @@ def deploy_file(engine: Engine, path: Path, forms: dict[str, Any], max_bytes: in
             forms=forms,
             actor="system",
             max_bytes=max_bytes,
+            late_binding=late,
         )
 
     return engine.db.transaction(work)

@@ -155,7 +155,7 @@ def create(
 
     Nothing is written yet: the first step's `save` inserts the row with everything else.
     """
-    cached = engine.specs.get(session, definition.id)
+    cached, bindings = engine.specs.bind(session, definition.id)
     now = clock.now()
     row = ProcessInstance(
         id=uuid.uuid4(),
@@ -173,6 +173,7 @@ def create(
         created_by=actor,
         unit_code=unit_code,
         completed_elements=[],
+        bindings=bindings,
     )
     loaded = Loaded(
         row,
@@ -206,12 +207,14 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         raise NotFound(f"process instance {instance_id} not found")
-    cached = engine.specs.get(session, row.definition_id)
+    cached, bindings = engine.specs.get(session, row.definition_id, row.bindings), row.bindings
+    if cached.bundle.missing:  # a called process missing so far may be deployed by now
+        cached, bindings = engine.specs.bind(session, row.definition_id, row.bindings)
     workflow = engine.workflows.take(row.id, row.lock_version)
-    if workflow is None:
+    if workflow is None or bindings != row.bindings:  # a warm one lacks the new binding
         stored = persist.stored_state(session, row.id)
         workflow = state.load(stored, cached.bundle.spec, cached.bundle.subprocess_specs)
-    return Loaded(
+    loaded = Loaded(
         row,
         workflow,
         cached,
@@ -219,6 +222,9 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
         timers_before=events.timer_dues(workflow),
         messages_before=events.message_waits(workflow),
     )
+    if bindings != row.bindings:
+        loaded.changes["bindings"] = bindings
+    return loaded
 
 
 def step(
