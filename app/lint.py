@@ -21,7 +21,7 @@ from app.engine import (
     SpecCache,
     WorkflowCache,
     deploy_decision_files,
-    deploy_file,
+    deploy_in_rounds,
 )
 from app.kit.errors import InvalidBpmn
 from app.migrate import upgrade
@@ -109,42 +109,14 @@ def deploy_all(
             deploy_decision_files(engine, [path], max_bytes=max_bytes)
         except InvalidBpmn as exc:
             messages.extend(_errors(path, exc))
-    pending = [f for f in files if f.suffix != ".dmn"]
-    while pending:
-        failures: dict[Path, InvalidBpmn] = {}
-        for path in pending:
-            try:
-                result = deploy_file(engine, path, forms, max_bytes, late=False)
-            except InvalidBpmn as exc:
-                failures[path] = exc
-                continue
-            deployed.append(result)
-            messages.extend(_warnings(path, result))
-        if len(failures) == len(pending):  # none deployed: each waits for a callee, or is wrong
-            late = _deploy_one_late(engine, failures, forms, max_bytes)
-            if late is None:
-                for path, refusal in failures.items():
-                    messages.extend(_errors(path, refusal))
-                break
-            path, result = late
-            deployed.append(result)
-            messages.extend(_warnings(path, result))
-            del failures[path]
-        pending = list(failures)
+    diagrams = [f for f in files if f.suffix != ".dmn"]
+    results, refusals = deploy_in_rounds(engine, diagrams, forms, max_bytes)
+    for path, result in results:
+        deployed.append(result)
+        messages.extend(_warnings(path, result))
+    for path, refusal in refusals.items():
+        messages.extend(_errors(path, refusal))
     return deployed, messages
-
-
-def _deploy_one_late(
-    engine: Engine, failures: dict[Path, InvalidBpmn], forms: dict[str, Any], max_bytes: int
-) -> tuple[Path, DeploymentOut] | None:
-    """The first waiting file that deploys with its missing callees bound late; the refusals of
-    the others become what deploy says without waiting (None: none deploys)."""
-    for path in list(failures):
-        try:
-            return path, deploy_file(engine, path, forms, max_bytes)
-        except InvalidBpmn as exc:
-            failures[path] = exc
-    return None
 
 
 def _warnings(path: Path, result: DeploymentOut) -> list[Message]:

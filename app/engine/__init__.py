@@ -41,7 +41,12 @@ from app.engine.persist.models import (
     TaskRecord,
 )
 from app.engine.runtime.caches import SpecCache, WorkflowCache
-from app.engine.runtime.deployment import deploy_decision_files, deploy_directory, deploy_file
+from app.engine.runtime.deployment import (
+    deploy_decision_files,
+    deploy_directory,
+    deploy_file,
+    deploy_in_rounds,
+)
 from app.engine.runtime.engine import CompletedElement, DueMarker, Engine, StepEvents
 from app.engine.runtime.external_tasks import NotLockHolder
 from app.engine.runtime.external_tasks import Topic as ExternalTopic
@@ -106,6 +111,7 @@ __all__ = [
     "deploy_decision_files",
     "deploy_directory",
     "deploy_file",
+    "deploy_in_rounds",
     "extend_external_lock",
     "external_locked_clause",
     "external_variables",
