@@ -139,6 +139,7 @@ def test_a_designer_validates_fixes_and_deploys(page: Any, service: ServiceProce
     page.locator('[data-test="validate"]').click()
     expect(page.locator('[data-test="valid"]')).to_be_visible()
     expect(page.locator(".djs-element.ducha-invalid")).to_have_count(0)
+    expect(page.locator('[data-test="warnings"]')).to_have_count(0)  # nothing ignored here
     expect(page.locator('[data-test="properties-panel"]')).to_contain_text("dueDate")
     screenshot(page, "console-modeler")
 
@@ -153,6 +154,41 @@ def test_a_designer_validates_fixes_and_deploys(page: Any, service: ServiceProce
     xml = api(service, f"/process-definitions/{second['id']}/xml", "designer")
     assert "amount &gt; 2000" in xml
     assert re.search(r'<spiffworkflow:property name="dueDate" value="P3D"\s*/>', xml), xml
+
+
+def test_the_modeler_says_which_attributes_deploy_reads_but_does_not_use(
+    page: Any, service: ServiceProcess, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # Camunda Modeler's asynchronous continuation changes nothing in Ducha: a warning, not silence.
+    xml = (
+        DIAGRAM.read_text(encoding="utf-8")
+        .replace(
+            'xmlns:spiffworkflow="',
+            'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow="',
+        )
+        .replace(
+            '<bpmn:userTask id="director_approves"',
+            '<bpmn:userTask id="director_approves" camunda:asyncBefore="true"',
+        )
+    )
+    diagram = tmp_path / "exclusive_gateway.bpmn"
+    diagram.write_text(xml, encoding="utf-8")
+    deployed = deploy(service, diagram)
+    assert [w["attribute"] for w in deployed["warnings"]] == ["camunda:asyncBefore"]
+
+    page.goto(f"{service.url}/modeler/{deployed['id']}")
+    sign_in_as(page, "designer")
+    page.locator('[data-element-id="director_approves"]').first.wait_for(state="attached")
+    page.locator('[data-test="validate"]').click()
+    expect(page.locator('[data-test="valid"]')).to_be_visible()
+    warnings = page.locator('[data-test="warnings"]')
+    expect(warnings).to_contain_text("camunda:asyncBefore")
+    warnings.locator('[data-warning-element="director_approves"]').click()
+    page.locator('.djs-element.selected[data-element-id="director_approves"]').wait_for(
+        state="attached"
+    )
 
 
 def test_operations_for_an_admin_and_audit_for_an_auditor(

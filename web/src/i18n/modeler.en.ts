@@ -4,6 +4,7 @@ export default {
   newDiagram: "New diagram", version: "version {n}", unsaved: "changes not deployed", open: "Open a deployed process",
   new: "New", upload: "Open file", forms: "Form files ({n})", validate: "Validate", deploy: "Deploy as new version",
   valid: "Valid: ready to deploy", invalid: "The diagram has errors", notBpmn: "Cannot open this file",
+  warnings: "{n} attribute(s) read but not used at run time",
   deployed: "Deployed {key} version {n}", unchanged: "Unchanged: still {key} version {n}",
   props: {
     id: "Id", processKey: "Process key", processHint: "Nothing selected: the process",

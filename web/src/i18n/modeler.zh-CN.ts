@@ -4,6 +4,7 @@ export default {
   newDiagram: "新流程图", version: "版本 {n}", unsaved: "未部署的修改", open: "打开已部署的流程",
   new: "新建", upload: "打开文件", forms: "表单文件（{n}）", validate: "校验", deploy: "部署为新版本",
   valid: "校验通过，可以部署", invalid: "流程图有错误", notBpmn: "无法打开此文件",
+  warnings: "{n} 个属性已读取但运行时不起作用",
   deployed: "已部署 {key} 版本 {n}", unchanged: "内容未变，仍为 {key} 版本 {n}",
   props: {
     id: "标识（id）", processKey: "流程标识（key）", processHint: "未选中元素：流程本身",
