@@ -12,7 +12,8 @@ from app.engine import Engine, Outcome
 from app.identity.policy import Scope
 from app.kit.clock import clock
 from app.kit.timezone import CHINA
-from app.results.bulletins import ESCALATIONS, URGINGS
+from app.results import ladder
+from app.results.bulletins import URGINGS
 from app.results.common import check_units, next_code, readable_matters, start_process, unit_names
 from app.results.models import AccountabilityCase
 from app.results.schemas import AccountabilityIn, Suggestion
@@ -27,8 +28,6 @@ MEASURES = {
     "accountability_decision": "问责决定",
     "clue_transfer": "移送监察机关线索",
 }
-# domain.md §7: repeated reds (default 3) → a proposal of an admonitory talk or accountability.
-REPEATED_REDS = 3
 
 
 def create(
@@ -74,18 +73,21 @@ def create(
 
 
 def suggestions(
+    engine: Engine,
     session: Session,
     scope: Scope,
     *,
-    threshold: int = REPEATED_REDS,
+    threshold: int | None = None,
     start: date | None = None,
     end: date | None = None,
 ) -> list[Suggestion]:
-    """Units whose obligations turned red `threshold` times or more (each deadline urged or
-    escalated counts once): an admonitory talk, or an accountability decision when the
-    lateness reached the leader in charge (督办 to the leader)."""
+    """domain.md §7: units whose obligations turned red (each deadline urged or escalated counts
+    once) as often as the escalation ladder's table proposes a talk or accountability (as
+    shipped: 3 times) — `threshold`, when given, overrides the table's count. The combined
+    proposal becomes an accountability decision when the lateness reached the leader in charge
+    (督办 to the leader), else an admonitory talk."""
     query = (
-        select(Urging.unit_code, Urging.kind, Urging.matter_id, Urging.deadline_id)
+        select(Urging)
         .join(Matter, Matter.id == Urging.matter_id)
         .where(
             matter_queries.readable_clause(scope),
@@ -97,29 +99,54 @@ def suggestions(
         query = query.where(Urging.at >= datetime.combine(start, time(), CHINA))
     if end is not None:
         query = query.where(Urging.at < datetime.combine(end + timedelta(days=1), time(), CHINA))
+    urgings = session.scalars(query).all()
+    facts = ladder.urging_facts(session, urgings)
     reds: dict[str, set[str]] = defaultdict(set)
+    red_workdays: dict[str, int] = {}
     matters: dict[str, dict[str, None]] = defaultdict(dict)
     leader_level: set[str] = set()
-    for unit, kind, matter_id, deadline_id in session.execute(query):
-        reds[unit].add(str(deadline_id or matter_id))
-        matters[unit][str(matter_id)] = None
-        if kind == ESCALATIONS[1]:
+    for urging in urgings:
+        unit = urging.unit_code
+        reds[unit].add(str(urging.deadline_id or urging.matter_id))
+        matters[unit][str(urging.matter_id)] = None
+        days = facts[urging.id].red_workdays
+        red_workdays[unit] = max(red_workdays.get(unit, days), days)
+        if urging.kind == ladder.ESCALATIONS[1]:
             leader_level.add(unit)
     names = unit_names(session, reds)
     out = []
     for unit, deadlines in sorted(reds.items()):
-        if len(deadlines) < threshold:
+        count = len(deadlines)
+        proposal = _proposal(engine, session, count, red_workdays[unit], threshold)
+        if proposal is None:
             continue
-        measure = "accountability_decision" if unit in leader_level else "admonitory_talk"
+        measure = _measure(proposal, leader_level=unit in leader_level)
+        basis = f"达到{threshold}次" if threshold is not None else "按督办升级规则"
         out.append(
             Suggestion(
                 unit_code=unit,
                 unit_name=names.get(unit, unit),
                 verdict=measure,
-                reason=f"累计{len(deadlines)}个办理时限超期亮红灯（达到{threshold}次），"
-                f"建议{MEASURES[measure]}",
+                reason=f"累计{count}个办理时限超期亮红灯（{basis}），建议{MEASURES[measure]}",
                 matter_ids=list(matters[unit]),
-                figures={"reds": len(deadlines), "matters": len(matters[unit])},
+                figures={"reds": count, "matters": len(matters[unit])},
             )
         )
     return out
+
+
+def _proposal(
+    engine: Engine, session: Session, reds: int, red_workdays: int, threshold: int | None
+) -> str | None:
+    """The escalation ladder's proposal for a unit red `reds` times, the longest for
+    `red_workdays` working days when urged; with `threshold`, the caller's count instead."""
+    if threshold is not None:
+        return ladder.TALK_OR_ACCOUNTABILITY if reds >= threshold else None
+    facts = ladder.Facts(light="red", red_workdays=red_workdays, reds=reds)
+    return ladder.decide(engine, session, facts).proposal
+
+
+def _measure(proposal: str, *, leader_level: bool) -> str:
+    if proposal != ladder.TALK_OR_ACCOUNTABILITY:
+        return proposal
+    return "accountability_decision" if leader_level else "admonitory_talk"

@@ -136,11 +136,15 @@ def report_document(report: ReadableReport, s: SessionDep) -> Response:
 
 @bulletins_router.get("/suggestions", response_model=list[Suggestion])
 def suggest_bulletin_entries(
-    period_start: Day, period_end: Day, s: SessionDep, principal: BulletinDrafter
+    period_start: Day,
+    period_end: Day,
+    s: SessionDep,
+    engine: EngineDep,
+    principal: BulletinDrafter,
 ) -> list[Suggestion]:
     """seed 三(二), domain.md §7: whom to commend and whom to criticise in a period, and why."""
     _period(period_start, period_end)
-    return bulletins.suggestions(s, scope_of(s, principal), period_start, period_end)
+    return bulletins.suggestions(engine, s, scope_of(s, principal), period_start, period_end)
 
 
 @bulletins_router.post("", response_model=BulletinDetail, status_code=status.HTTP_201_CREATED)
@@ -184,16 +188,23 @@ def bulletin_document(bulletin: ReadableBulletin, s: SessionDep) -> Response:
 @accountability_router.get("/suggestions", response_model=list[Suggestion])
 def suggest_accountability(
     s: SessionDep,
+    engine: EngineDep,
     principal: Proposer,
-    threshold: Annotated[int, Query(ge=1, le=100)] = accountability.REPEATED_REDS,
+    threshold: Annotated[int | None, Query(ge=1, le=100)] = None,
     period_start: Day | None = None,
     period_end: Day | None = None,
 ) -> list[Suggestion]:
-    """domain.md §7: units with repeated reds (default 3) and the measure to propose."""
+    """domain.md §7: units with repeated reds and the measure to propose, as the escalation
+    ladder's table decides (as shipped: 3 reds); `threshold` overrides its count of reds."""
     if period_start and period_end:
         _period(period_start, period_end)
     return accountability.suggestions(
-        s, scope_of(s, principal), threshold=threshold, start=period_start, end=period_end
+        engine,
+        s,
+        scope_of(s, principal),
+        threshold=threshold,
+        start=period_start,
+        end=period_end,
     )
 
 

@@ -25,6 +25,7 @@ from app.results.common import (
     start_process,
     unit_names,
 )
+from app.results.ladder import ESCALATIONS, urging_steps
 from app.results.models import Bulletin, BulletinEntry
 from app.results.schemas import BulletinIn, EntryIn, Suggestion
 from app.supervision import queries as matter_queries
@@ -34,7 +35,6 @@ from app.supervision.timeline import note
 
 PROCESS_KEY = "bulletin"
 VERDICTS = {"commend": "表扬", "criticise": "批评"}
-ESCALATIONS = ("escalate", "escalate_leader")
 URGINGS = ("urge", "sign_overdue", *ESCALATIONS)
 
 
@@ -163,14 +163,18 @@ class _Record:
     overdue: int = 0
     urged: int = 0
     escalated: int = 0
+    ladder_entries: int = 0  # urgings the escalation ladder says deserve a bulletin entry
     matters: dict[str, None] = field(default_factory=dict)
     bad_matters: dict[str, None] = field(default_factory=dict)
 
 
-def suggestions(session: Session, scope: Scope, start: date, end: date) -> list[Suggestion]:
+def suggestions(
+    engine: Engine, session: Session, scope: Scope, start: date, end: date
+) -> list[Suggestion]:
     """seed 三(二), domain.md §7: commend units whose deadlines in the period were all met on
-    time with no urging; criticise units with late or overdue deadlines, an escalation (still
-    red N working days after the deadline: 督办) or repeated urgings. Criticisms first."""
+    time with no urging; criticise units with late or overdue deadlines, an urging the
+    escalation ladder's table says deserves a bulletin entry (as shipped: every 督办, still red
+    N working days after the deadline) or repeated urgings. Criticisms first."""
     records: dict[str, _Record] = defaultdict(_Record)
     now = today()
     deadlines = session.execute(
@@ -197,7 +201,7 @@ def suggestions(session: Session, scope: Scope, start: date, end: date) -> list[
         else:
             continue
         record.bad_matters[key] = None
-    _count_urgings(session, scope, start, end, records)
+    _count_urgings(engine, session, scope, start, end, records)
     names = unit_names(session, records)
     out = [
         s
@@ -208,12 +212,17 @@ def suggestions(session: Session, scope: Scope, start: date, end: date) -> list[
 
 
 def _count_urgings(
-    session: Session, scope: Scope, start: date, end: date, records: dict[str, _Record]
+    engine: Engine,
+    session: Session,
+    scope: Scope,
+    start: date,
+    end: date,
+    records: dict[str, _Record],
 ) -> None:
     since = datetime.combine(start, time(), CHINA)
     until = datetime.combine(end + timedelta(days=1), time(), CHINA)
-    urgings = session.execute(
-        select(Urging.unit_code, Urging.kind, Urging.matter_id)
+    urgings = session.scalars(
+        select(Urging)
         .join(Matter, Matter.id == Urging.matter_id)
         .where(
             matter_queries.readable_clause(scope),
@@ -222,15 +231,18 @@ def _count_urgings(
             Urging.at >= since,
             Urging.at < until,
         )
-    )
-    for unit, kind, matter_id in urgings:
-        record = records[unit]
-        record.matters[str(matter_id)] = None
-        record.bad_matters[str(matter_id)] = None
-        if kind in ESCALATIONS:
+    ).all()
+    steps = urging_steps(engine, session, urgings)
+    for urging in urgings:
+        record = records[urging.unit_code]
+        record.matters[str(urging.matter_id)] = None
+        record.bad_matters[str(urging.matter_id)] = None
+        if urging.kind in ESCALATIONS:
             record.escalated += 1
         else:
             record.urged += 1
+        if steps[urging.id].bulletin_entry:
+            record.ladder_entries += 1
 
 
 def _suggest(code: str, name: str, record: _Record) -> Suggestion | None:
@@ -241,14 +253,15 @@ def _suggest(code: str, name: str, record: _Record) -> Suggestion | None:
         "overdue": record.overdue,
         "urged": record.urged,
         "escalated": record.escalated,
+        "ladder_entries": record.ladder_entries,
     }
     faults = []
     if record.overdue:
         faults.append(f"{record.overdue}个时限逾期未完成")
     if record.late:
         faults.append(f"{record.late}个时限逾期完成")
-    if record.escalated:
-        faults.append(f"超期仍未报送被督办{record.escalated}次")
+    if record.ladder_entries:
+        faults.append(f"超期亮红灯、经催办督办仍未报送{record.ladder_entries}次")
     if record.urged >= 2:
         faults.append(f"被催办{record.urged}次")
     if faults:
@@ -260,7 +273,8 @@ def _suggest(code: str, name: str, record: _Record) -> Suggestion | None:
             matter_ids=list(record.bad_matters),
             figures=figures,
         )
-    if record.deadlines and record.on_time == record.deadlines and not record.urged:
+    punctual = record.on_time == record.deadlines and not (record.urged or record.escalated)
+    if record.deadlines and punctual:
         return Suggestion(
             unit_code=code,
             unit_name=name,

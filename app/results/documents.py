@@ -9,33 +9,14 @@ from sqlalchemy.orm import Session
 
 from app.documents import docx
 from app.engine import Engine
-from app.kit.errors import DomainError
 from app.kit.timezone import CHINA
+from app.results import ladder
 from app.results.accountability import MEASURES
 from app.results.common import government_of, unit_names
 from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
-from app.supervision.calendar import default_calendar
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
 
-# domain.md §7: the graded urging notices (督办单) the escalation ladder's table may name.
-GRADES = {
-    "blue": ("蓝色督办单", "0070C0"),
-    "orange": ("橙色督办单", "ED7D31"),
-    "red": ("红色督办单", "C00000"),
-}
-# The decision table of the ladder, `processes/escalation_ladder.dmn`: an office edits and
-# deploys it again (`POST /api/v1/decisions`) to change how escalations are graded.
-LADDER = "escalation_ladder"
-
-
-class UnknownGrade(DomainError):
-    """The escalation ladder's table names a grade that has no 督办单."""
-
-    status, code = 422, "unknown_grade"
-
-
-ESCALATIONS = ("escalate", "escalate_leader")
 NOTICE_TITLES = {
     "remind": "督查提醒",
     "urge": "催办通知",
@@ -160,44 +141,19 @@ def accountability(session: Session, row: AccountabilityCase) -> bytes:
     )
 
 
-def grade(
-    engine: Engine, session: Session, matter: Matter, urging: Urging
-) -> tuple[str, str] | None:
-    """The grade of an escalation, as the deployed escalation ladder decides from the light, the
-    working days it has been red and its order among the matter's escalations to that unit
-    (as shipped: 1st blue, 2nd orange, 3rd and later red); None for reminders and urgings."""
-    if urging.kind not in ESCALATIONS:
+def grade(engine: Engine, session: Session, urging: Urging) -> tuple[str, str] | None:
+    """The 督办单's label and colour of an escalation, as the deployed escalation ladder decides
+    (`ladder.urging_steps`; as shipped: 1st blue, 2nd orange, 3rd and later red); None for
+    reminders and urgings."""
+    if urging.kind not in ladder.ESCALATIONS:
         return None
-    earlier = session.scalars(
-        select(Urging.id)
-        .where(
-            Urging.matter_id == urging.matter_id,
-            Urging.unit_code == urging.unit_code,
-            Urging.kind.in_(ESCALATIONS),
-        )
-        .order_by(Urging.at, Urging.id)
-    ).all()
-    deadline = session.get(MatterDeadline, urging.deadline_id) if urging.deadline_id else None
-    due = deadline.due if deadline is not None else matter.final_due
-    facts = {
-        "light": "red",  # an escalation goes out only while its deadline is red
-        "red_workdays": default_calendar().workdays_between(due, _day(urging.at)),
-        "reds": earlier.index(urging.id) + 1,
-    }
-    decided = engine.decide(session, LADDER, facts)
-    colour = decided.get("grade") if isinstance(decided, dict) else None
-    if colour is None:
-        return None
-    if colour not in GRADES:
-        raise UnknownGrade(
-            f"decision '{LADDER}' names grade {colour!r}: a 督办单 is one of {', '.join(GRADES)}"
-        )
-    return GRADES[colour]
+    colour = ladder.urging_steps(engine, session, [urging])[urging.id].grade
+    return ladder.GRADES[colour] if colour is not None else None
 
 
 def notice(engine: Engine, session: Session, matter: Matter, urging: Urging) -> bytes:
     """催办通知 / 督办单 of one stored urging (graded by the escalation ladder's table)."""
-    graded = grade(engine, session, matter, urging)
+    graded = grade(engine, session, urging)
     deadline = session.get(MatterDeadline, urging.deadline_id) if urging.deadline_id else None
     label, colour = graded or ("", "000000")
     return docx.render(

@@ -23,7 +23,6 @@ PROGRESS_YELLOW_GAP = 10  # points behind schedule: yellow at ≥ 10
 PROGRESS_RED_GAP = 30  # red when > 30
 EXTENSIONS_ALLOWED = 1  # more than one extension lights yellow
 ESCALATE_AFTER_WORKDAYS = 5  # still red after 5 working days → graded urging notice (督办)
-REPEATED_REDS = 3  # reds before an admonitory talk / accountability is proposed
 
 
 class Light(StrEnum):
@@ -162,11 +161,6 @@ def escalation_step(
         return "none"
     red_workdays = (calendar or default_calendar()).workdays_between(red_since, today)
     return "escalate" if red_workdays >= after_workdays else "urge"
-
-
-def repeated_reds(count: int, threshold: int = REPEATED_REDS) -> bool:
-    """§7: this many reds → propose an admonitory talk or accountability (条例 Art. 21 approval)."""
-    return count >= threshold
 
 
 def deadline_light(

@@ -14,7 +14,6 @@ from app.supervision.lights import (
     matter_light,
     obligation_light,
     progress_light,
-    repeated_reds,
     time_light,
     too_many_extensions,
     trigger_light,
@@ -235,11 +234,3 @@ def test_escalation_after_is_a_parameter(calendar: WorkCalendar) -> None:
     assert escalation_step(RED_SINCE, date(2026, 10, 8), after_workdays=2, calendar=calendar) == (
         "escalate"
     )
-
-
-@pytest.mark.parametrize(
-    ("count", "threshold", "expected"),
-    [(2, 3, False), (3, 3, True), (4, 3, True), (2, 2, True)],  # §7: repeated reds (default 3)
-)
-def test_repeated_reds(count: int, threshold: int, expected: bool) -> None:
-    assert repeated_reds(count, threshold) is expected

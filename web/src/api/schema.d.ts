@@ -38,7 +38,8 @@ export interface paths {
         };
         /**
          * Suggest Accountability
-         * @description domain.md §7: units with repeated reds (default 3) and the measure to propose.
+         * @description domain.md §7: units with repeated reds and the measure to propose, as the escalation
+         *     ladder's table decides (as shipped: 3 reds); `threshold` overrides its count of reds.
          */
         get: operations["suggest_accountability_api_v1_accountability_suggestions_get"];
         put?: never;
@@ -5941,7 +5942,7 @@ export interface operations {
     suggest_accountability_api_v1_accountability_suggestions_get: {
         parameters: {
             query?: {
-                threshold?: number;
+                threshold?: number | null;
                 period_start?: string | null;
                 period_end?: string | null;
             };
