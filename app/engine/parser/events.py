@@ -32,7 +32,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
 from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
 
-from app.engine.parser import compensation
+from app.engine.parser import compensation, topics
 from app.engine.script import expressions
 from app.engine.specs import events
 from app.engine.specs.compensation import CompensationEndEvent, CompensationThrowEvent
@@ -209,9 +209,13 @@ def _in_event_subprocess(node: Any) -> bool:
 
 class EndParser(SpiffEndEventParser):
     """An end event; also a signal end event (SpiffWorkflow reads it as a plain end, and the
-    signal is never thrown)."""
+    signal is never thrown); a message end event with an external topic is an external task."""
 
     def create_task(self) -> Any:
+        if topics.is_external(self.node):  # a message end event a worker sends
+            task = topics.external_task(self)
+            task.connect(self.spec.end)
+            return task
         compensate = compensation.definition(self.node)
         if compensate is not None:
             self.spec_class = CompensationEndEvent
@@ -234,9 +238,11 @@ class EndParser(SpiffEndEventParser):
 
 class LinkThrowParser(SpiffIntermediateThrowEventParser):
     """An intermediate throw event; a throw link flows on to its catch link; a compensation
-    throw compensates."""
+    throw compensates; a message throw with an external topic is an external task."""
 
     def create_task(self) -> Any:
+        if topics.is_external(self.node):  # a message throw event a worker sends
+            return topics.external_task(self)
         compensate = compensation.definition(self.node)
         if compensate is None:
             return super().create_task()
