@@ -5,7 +5,7 @@ Each drives a small `mc_` diagram over REST and asserts the path taken."""
 
 import pytest
 from conftest import login
-from engine_helpers import API, deploy_file, instance, post_definition
+from engine_helpers import API, complete_task, deploy_file, instance, post_definition
 from fastapi.testclient import TestClient
 
 EXT = f"{API}/external-tasks"
@@ -91,3 +91,82 @@ def test_a_rule_task_with_a_topic_and_a_decision_is_refused(client: TestClient) 
     errors = response.json()["errors"]
     assert [e["element_id"] for e in errors] == ["rule"]
     assert "not both" in errors[0]["message"]
+
+
+# --- conditional start events: POST /conditions --------------------------------------------
+
+
+def _conditions(client: TestClient, **body: object) -> dict:
+    response = client.post(f"{API}/conditions", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_conditions_start_every_process_whose_condition_holds(client: TestClient) -> None:
+    deploy_file(client, "mc_cond_open_case_when_overdue.bpmn")
+    deploy_file(client, "mc_cond_warn_when_late.bpmn")
+    deploy_file(client, "sg_conditional_start.bpmn")  # `ready == True`: not given, so false
+    result = _conditions(client, variables={"days_late": 40})
+    assert len(result["started"]) == 2
+    keys = set()
+    for started in result["instances"]:
+        assert started["status"] == "running"
+        assert started["variables"] == {"days_late": 40}
+        detail = instance(client, started["id"])
+        keys.add(detail["process_key"])
+        assert "report_late" in detail["completed_element_ids"]
+        (ready,) = detail["ready_tasks"]
+        done = complete_task(client, ready["id"]).json()
+        assert done["status"] == "completed"
+        assert {"report_late", ready["element_id"], "end"} <= set(done["completed_element_ids"])
+    assert keys == {"open_case_when_overdue", "warn_when_late"}
+    only_warn = _conditions(client, variables={"days_late": 5})
+    assert [instance(client, i)["process_key"] for i in only_warn["started"]] == ["warn_when_late"]
+    on_time = _conditions(client, variables={"days_late": 0})
+    assert on_time == {"started": [], "instances": []}
+    named = _conditions(client, variables={"days_late": 40}, process_key="warn_when_late")
+    assert [instance(client, i)["process_key"] for i in named["started"]] == ["warn_when_late"]
+    ready_now = _conditions(client, variables={"ready": True}, process_key="start_on_condition")
+    (done,) = ready_now["instances"]
+    assert done["status"] == "completed"
+
+
+def test_conditions_refuse_unknown_and_unconditional_processes(client: TestClient) -> None:
+    deploy_file(client, "mc_external_camunda7.bpmn")
+    response = client.post(f"{API}/conditions", json={"process_key": "nowhere", "variables": {}})
+    assert response.status_code == 404, response.text
+    response = client.post(
+        f"{API}/conditions", json={"process_key": "file_report_by_workers", "variables": {}}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "process_key"
+    assert _conditions(client, variables={"x": 1}) == {"started": [], "instances": []}
+
+
+def test_a_conditional_start_beside_another_start_is_refused(client: TestClient) -> None:
+    xml = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        b'id="d" targetNamespace="http://x"><bpmn:process id="two_starts" isExecutable="true">'
+        b'<bpmn:startEvent id="plain" /><bpmn:startEvent id="when">'
+        b"<bpmn:conditionalEventDefinition><bpmn:condition>x &gt; 1</bpmn:condition>"
+        b"</bpmn:conditionalEventDefinition></bpmn:startEvent>"
+        b'<bpmn:sequenceFlow id="f1" sourceRef="plain" targetRef="end" />'
+        b'<bpmn:sequenceFlow id="f2" sourceRef="when" targetRef="end" />'
+        b'<bpmn:endEvent id="end" /></bpmn:process></bpmn:definitions>'
+    )
+    response = post_definition(client, xml)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["element_id"] == "when"
+    assert "only start event" in error["message"]
+
+
+def test_a_conditional_start_process_is_not_started_plainly(client: TestClient) -> None:
+    deploy_file(client, "mc_cond_warn_when_late.bpmn")
+    response = client.post(
+        f"{API}/process-instances",
+        json={"process_key": "warn_when_late", "variables": {"days_late": 3}},
+    )
+    assert response.status_code == 422, response.text
+    assert "/conditions" in response.json()["detail"]

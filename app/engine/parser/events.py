@@ -186,17 +186,30 @@ class StartParser(SpiffStartEventParser):
                 ESCALATION_EVENT_XPATH,
             ]
         )
-        if isinstance(definition, ConditionalEventDefinition) and not _in_event_subprocess(
-            self.node
-        ):
-            self.raise_validation_exception(
-                "a conditional start event can only start an event subprocess: a process's "
-                "condition would need variables before any instance holds them (start it with "
-                "a message or a signal instead)"
-            )
+        if isinstance(definition, ConditionalEventDefinition):
+            _check_conditional_start(self)
         task = self._create_task(definition)
         self.spec.start.connect(task)
         return task
+
+
+def _check_conditional_start(parser: Any) -> None:
+    """A process's conditional start is fired by `POST /conditions` and must be its only start
+    (an instance started otherwise would keep it waiting, a second token); a subprocess's start
+    is a none start."""
+    parent = parser.node.getparent()
+    if _in_event_subprocess(parser.node):
+        return
+    if etree.QName(parent).localname != "process":
+        parser.raise_validation_exception(
+            "a conditional start event starts a process or an event subprocess, not an "
+            "embedded subprocess (its start is a none start event)"
+        )
+    if len(parent.findall(f"{{{BPMN_NS}}}startEvent")) > 1:
+        parser.raise_validation_exception(
+            "a conditional start event must be its process's only start event: POST "
+            "/api/v1/conditions starts the process when its condition holds"
+        )
 
 
 def _in_event_subprocess(node: Any) -> bool:
