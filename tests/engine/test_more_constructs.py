@@ -3,10 +3,27 @@ send tasks, message throw/end events and business rule tasks as external tasks (
 8 dialects), conditional start events through POST /conditions, timer-cycle event subprocesses.
 Each drives a small `mc_` diagram over REST and asserts the path taken."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from conftest import login
-from engine_helpers import API, complete_task, deploy_file, instance, post_definition
+from engine_helpers import (
+    API,
+    complete_task,
+    deploy_file,
+    execute_job,
+    forget_workflows,
+    instance,
+    jobs,
+    only_ready,
+    post_definition,
+    ready_ids,
+    run_due,
+    start_instance,
+)
 from fastapi.testclient import TestClient
+
+from app.kit.clock import clock
 
 EXT = f"{API}/external-tasks"
 
@@ -170,3 +187,100 @@ def test_a_conditional_start_process_is_not_started_plainly(client: TestClient) 
     )
     assert response.status_code == 422, response.text
     assert "/conditions" in response.json()["detail"]
+
+
+# --- event subprocesses started by a timer cycle -------------------------------------------
+
+
+def _due(job: dict) -> datetime:
+    return datetime.fromisoformat(job["due_at"].replace("Z", "+00:00"))
+
+
+def test_non_interrupting_cycle_event_subprocess_fires_each_repetition(
+    client: TestClient, frozen_clock: datetime
+) -> None:
+    deploy_file(client, "mc_cycle_reminder.bpmn")
+    started = start_instance(client, "answer_with_daily_reminders").json()
+    (job,) = jobs(client, started["id"])
+    assert job["element_id"] == "reminder_start"
+    assert _due(job) == frozen_clock + timedelta(days=1)
+    clock.advance(timedelta(days=1, seconds=1))
+    forget_workflows(client)
+    assert run_due(client) == 1
+    after = instance(client, started["id"])
+    assert ready_ids(after) == ["handle_reminder", "prepare_answer"]
+    (second,) = jobs(client, started["id"])  # armed again for the next repetition
+    assert _due(second) == frozen_clock + timedelta(days=2)
+    assert execute_job(client, second["id"]).status_code == 200
+    after = instance(client, started["id"])
+    assert ready_ids(after) == ["handle_reminder", "handle_reminder", "prepare_answer"]
+    (third,) = jobs(client, started["id"])
+    first_reminder = next(t for t in after["ready_tasks"] if t["element_id"] == "handle_reminder")
+    complete_task(client, first_reminder["id"])
+    assert execute_job(client, third["id"]).status_code == 200
+    after = instance(client, started["id"])
+    assert ready_ids(after) == ["handle_reminder", "handle_reminder", "prepare_answer"]
+    assert jobs(client, started["id"]) == []  # R3: three repetitions, then no more
+    answered = complete_task(client, only_ready(after, "prepare_answer")["id"]).json()
+    assert answered["status"] == "running"  # the scope waits for the repetitions it started
+    for record in answered["ready_tasks"]:
+        response = complete_task(client, record["id"])
+        assert response.status_code == 200, response.text
+        last = response.json()
+    assert last["status"] == "completed"
+    assert {"end_answered", "reminder_start", "handle_reminder", "reminder_end"} <= set(
+        last["completed_element_ids"]
+    )
+
+
+def test_cycle_event_subprocess_is_withdrawn_when_its_scope_ends(
+    client: TestClient, frozen_clock: datetime
+) -> None:
+    deploy_file(client, "mc_cycle_reminder.bpmn")
+    started = start_instance(client, "answer_with_daily_reminders").json()
+    assert len(jobs(client, started["id"])) == 1
+    done = complete_task(client, only_ready(started, "prepare_answer")["id"]).json()
+    assert done["status"] == "completed"
+    assert "handle_reminder" not in done["completed_element_ids"]
+    assert jobs(client, started["id"]) == []
+    clock.advance(timedelta(days=5))
+    assert run_due(client) == 0
+
+
+def test_interrupting_cycle_event_subprocess_fires_once(
+    client: TestClient, frozen_clock: datetime
+) -> None:
+    deploy_file(client, "mc_cycle_deadline.bpmn")
+    started = start_instance(client, "answer_or_take_over_daily").json()
+    (job,) = jobs(client, started["id"])
+    assert _due(job) == frozen_clock + timedelta(days=1)
+    assert execute_job(client, job["id"]).status_code == 200
+    after = instance(client, started["id"])
+    assert ready_ids(after) == ["handle_deadline"]  # the answer was interrupted
+    assert jobs(client, started["id"]) == []
+    done = complete_task(client, only_ready(after, "handle_deadline")["id"]).json()
+    assert done["status"] == "completed"
+    assert "prepare_answer" not in done["completed_element_ids"]
+    assert {"deadline_start", "handle_deadline", "deadline_end"} <= set(
+        done["completed_element_ids"]
+    )
+
+
+def test_a_compensation_event_subprocess_is_refused_saying_why(client: TestClient) -> None:
+    xml = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        b'id="d" targetNamespace="http://x"><bpmn:process id="undo" isExecutable="true">'
+        b'<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" '
+        b'targetRef="end" /><bpmn:endEvent id="end" />'
+        b'<bpmn:subProcess id="on_undo" triggeredByEvent="true">'
+        b'<bpmn:startEvent id="undo_start"><bpmn:compensateEventDefinition /></bpmn:startEvent>'
+        b'<bpmn:sequenceFlow id="f2" sourceRef="undo_start" targetRef="undo_end" />'
+        b'<bpmn:endEvent id="undo_end" /></bpmn:subProcess></bpmn:process></bpmn:definitions>'
+    )
+    response = post_definition(client, xml)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["element_id"] == "undo_start"
+    assert "compensation event subprocess is not supported" in error["message"]
+    assert "compensation boundary event" in error["message"]

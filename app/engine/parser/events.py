@@ -90,6 +90,18 @@ _TRIGGERS = {
 }
 
 
+# Why a compensation event subprocess cannot run (app/engine/specs/compensation.py): a throw
+# runs its scope's handlers inside its own step, each a script task hung on a completed activity
+# of that scope; this one would be the handler of a whole subprocess that has already ended
+# (its state pruned), run inside that ended scope, and may wait.
+_COMPENSATION_SUBPROCESS = (
+    "a compensation event subprocess is not supported: Ducha compensates a completed activity "
+    "with the script task its compensation boundary event names, run in the throw event's "
+    "step, and keeps no ended subprocess to run a handler in; attach a compensation boundary "
+    "event with a script-task handler to the subprocess instead"
+)
+
+
 def event_subprocess_problems(root: Any) -> list[dict[str, Any]]:
     """An event subprocess starts with one start event of one trigger that can be honoured."""
     problems = []
@@ -104,15 +116,15 @@ def event_subprocess_problems(root: Any) -> list[dict[str, Any]]:
         (start,) = starts
         triggers = [c for c in start if etree.QName(c).localname in _TRIGGERS]
         interrupting = start.get("isInterrupting", "true").strip().lower() != "false"
-        if len(triggers) != 1:
+        if not triggers and start.find(f"{{{BPMN_NS}}}compensateEventDefinition") is not None:
+            message = _COMPENSATION_SUBPROCESS
+        elif len(triggers) != 1:
             message = (
                 "the start event of an event subprocess needs one trigger: a message, timer, "
                 "signal, error, escalation or conditional event definition"
             )
         elif etree.QName(triggers[0]).localname == "errorEventDefinition" and not interrupting:
             message = 'an error start event always interrupts: remove isInterrupting="false"'
-        elif triggers[0].find(f"{{{BPMN_NS}}}timeCycle") is not None:
-            message = "a timer cycle cannot start an event subprocess: use a timer duration or date"
         else:
             continue
         problems.append(_problem(start, message))
