@@ -227,6 +227,22 @@ class MessageResult(BaseModel):
     instances: list[ReachedInstance] = Field(default_factory=list)
 
 
+class EvaluateConditions(Input):
+    """Variables to evaluate the conditional start events of the latest processes with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    variables: dict[str, Any]
+    process_key: str | None = Field(default=None, min_length=1, max_length=255)
+
+
+class ConditionResult(BaseModel):
+    """The instances started because their process's conditional start held (none: empty)."""
+
+    started: list[uuid.UUID]
+    instances: list[ReachedInstance] = Field(default_factory=list)
+
+
 class JobOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

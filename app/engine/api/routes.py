@@ -2,9 +2,17 @@
 
 from fastapi import APIRouter
 
-from app.engine.api import decisions, definitions, instances, operations, tasks, validate
+from app.engine.api import (
+    conditions,
+    decisions,
+    definitions,
+    instances,
+    operations,
+    tasks,
+    validate,
+)
 
 router = APIRouter()
 # Routes are matched in order: the busiest (task completions, starts) first.
-for module in (tasks, instances, operations, validate, definitions, decisions):
+for module in (tasks, instances, operations, conditions, validate, definitions, decisions):
     router.include_router(module.router)

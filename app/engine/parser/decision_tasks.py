@@ -4,20 +4,22 @@ Camunda Modeler writes `camunda:decisionRef="…"` (with `camunda:resultVariable
 `camunda:mapDecisionResult`), SpiffWorkflow's modeler `spiffworkflow:calledDecisionId`. The result
 goes into task data under the result variable, else under the decision's id. Decisions bind to
 their latest deployed version when the task runs (Camunda's default binding); other bindings,
-expressions as references and other implementations are refused at deploy.
+expressions as references and other implementations are refused at deploy. One with an external
+topic (`camunda:type="external" camunda:topic`, `zeebe:taskDefinition`) is an external task.
 """
 
 from typing import Any
 
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
+from app.engine.parser import topics
 from app.engine.script import decisions
 from app.engine.specs.decision import DecisionTaskSpec
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-_IMPLEMENTATIONS = ("class", "delegateExpression", "expression", "type", "topic")
+_IMPLEMENTATIONS = ("class", "delegateExpression", "expression", "type", "topic", "taskPriority")
 
 
 def decision_ref_of(element: Any) -> str | None:
@@ -50,6 +52,10 @@ def business_rule_task_problems(root: Any) -> list[dict[str, Any]]:
 
 def _problem(element: Any) -> str | None:
     ref = decision_ref_of(element)
+    if topics.is_external(element):  # checked by parser/external.py as an external task
+        if ref:
+            return "a business rule task evaluates a decision or is an external task, not both"
+        return None
     for name in _IMPLEMENTATIONS:
         if element.get(f"{{{CAMUNDA_NS}}}{name}") is not None:
             return f"business rule tasks with camunda:{name} are not supported: use decisionRef"
@@ -76,6 +82,8 @@ class DecisionTaskParser(SpiffTaskParser):
     """Parses a `businessRuleTask` (checked at deploy by `business_rule_task_problems`)."""
 
     def create_task(self) -> Any:
+        if topics.is_external(self.node):
+            return topics.external_task(self)
         extensions = self.parse_extensions()
         return self.spec_class(
             self.spec,

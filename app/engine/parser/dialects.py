@@ -43,11 +43,21 @@ _REFUSED_NS = {
 # Elements whose spiff spec runs pre- and post-scripts (where input/output mappings can go).
 _SCRIPTED = {
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "callActivity", "subProcess",
+    "callActivity", "subProcess", "businessRuleTask",
 }  # fmt: skip
 _MAX_LITERAL = 200
 # camunda: attributes of a service task that parser/external.py reads (or refuses) itself.
 _EXTERNAL = {"type", "topic", "taskPriority", "class", "delegateExpression", "expression"}
+# What makes a send task or a message throw/end event an external task (parser/topics.py);
+# Camunda Modeler writes it on the event's messageEventDefinition.
+_EXTERNAL_TOPIC = {"type", "topic", "taskPriority"}
+_TOPIC_HOLDERS = {
+    "serviceTask",
+    "sendTask",
+    "businessRuleTask",
+    "intermediateThrowEvent",
+    "endEvent",
+}
 
 _ASYNC = "Ducha runs each step in the request that reaches it: no asynchronous continuation"
 _MODELER = "modeler metadata, not read at run time"
@@ -122,7 +132,7 @@ CAMUNDA_REFUSALS = {
 # refused there, in its words.
 _DECISION_TASK = frozenset(
     {"decisionRef", "decisionRefBinding", "mapDecisionResult", "resultVariable"}
-    | {"class", "delegateExpression", "expression", "type", "topic"}
+    | {"class", "delegateExpression", "expression", "type", "topic", "taskPriority"}
 )
 CAMUNDA_EXTENSION_WARNINGS = {
     "failedJobRetryTimeCycle": "Ducha's timers and workers retry on their own terms",
@@ -252,6 +262,8 @@ def _read_camunda_attribute(element: Any, name: str, value: str, reading: Readin
         reading.warn(element, attribute, CAMUNDA_WARNINGS[name])
     elif name in _EXTERNAL and kind == "serviceTask":
         return  # external tasks (and code implementations): read and checked by parser/external.py
+    elif name in _EXTERNAL_TOPIC and _may_send_externally(element):
+        return  # an external send task or message throw/end event: parser/external.py
     elif name in _DECISION_TASK and kind == "businessRuleTask":
         return  # the decision it evaluates: read and checked by parser/decision_tasks.py
     elif name in CAMUNDA_REFUSALS:
@@ -315,7 +327,7 @@ def _read_zeebe_extension(element: Any, child: Any, name: str, reading: Reading)
     elif name == "properties":
         for prop in child.iterfind(f"{{{ZEEBE_NS}}}property"):
             _set_property(element, prop.get("name") or "", prop.get("value") or "", reading)
-    elif name == "taskDefinition" and kind == "serviceTask":
+    elif name == "taskDefinition" and kind in _TOPIC_HOLDERS:
         _zeebe_task_definition(element, child, reading)
     elif kind == "userTask" and name in _ZEEBE_USER_TASK:
         for key, value in child.attrib.items():
@@ -556,7 +568,26 @@ def _result_variable(element: Any, attribute: str, value: str, reading: Reading)
 # --- service tasks and call activities ------------------------------------------------------
 
 
+def _may_send_externally(element: Any) -> bool:
+    """A send task, or the message definition of a throw or end event (Camunda 7 reads an
+    external topic there)."""
+    kind = etree.QName(element).localname
+    if kind == "sendTask":
+        return True
+    parent = element.getparent()
+    return (
+        kind == "messageEventDefinition"
+        and parent is not None
+        and etree.QName(parent).localname in ("intermediateThrowEvent", "endEvent")
+    )
+
+
 def _zeebe_task_definition(element: Any, child: Any, reading: Reading) -> None:
+    kind = etree.QName(element).localname
+    message = element.find(f"{{{BPMN_NS}}}messageEventDefinition")
+    if kind in ("intermediateThrowEvent", "endEvent") and message is None:
+        reading.refuse(element, "zeebe:taskDefinition", f"only a message {kind} has a job type")
+        return
     if child.get("retries") is not None:
         reading.warn(element, "zeebe:taskDefinition retries", "a worker sets retries when it fails")
     topic = _literal_text(_feel_value(child.get("type")))

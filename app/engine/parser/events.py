@@ -32,7 +32,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
 from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
 
-from app.engine.parser import compensation
+from app.engine.parser import compensation, topics
 from app.engine.script import expressions
 from app.engine.specs import events
 from app.engine.specs.compensation import CompensationEndEvent, CompensationThrowEvent
@@ -90,6 +90,18 @@ _TRIGGERS = {
 }
 
 
+# Why a compensation event subprocess cannot run (app/engine/specs/compensation.py): a throw
+# runs its scope's handlers inside its own step, each a script task hung on a completed activity
+# of that scope; this one would be the handler of a whole subprocess that has already ended
+# (its state pruned), run inside that ended scope, and may wait.
+_COMPENSATION_SUBPROCESS = (
+    "a compensation event subprocess is not supported: Ducha compensates a completed activity "
+    "with the script task its compensation boundary event names, run in the throw event's "
+    "step, and keeps no ended subprocess to run a handler in; attach a compensation boundary "
+    "event with a script-task handler to the subprocess instead"
+)
+
+
 def event_subprocess_problems(root: Any) -> list[dict[str, Any]]:
     """An event subprocess starts with one start event of one trigger that can be honoured."""
     problems = []
@@ -104,15 +116,15 @@ def event_subprocess_problems(root: Any) -> list[dict[str, Any]]:
         (start,) = starts
         triggers = [c for c in start if etree.QName(c).localname in _TRIGGERS]
         interrupting = start.get("isInterrupting", "true").strip().lower() != "false"
-        if len(triggers) != 1:
+        if not triggers and start.find(f"{{{BPMN_NS}}}compensateEventDefinition") is not None:
+            message = _COMPENSATION_SUBPROCESS
+        elif len(triggers) != 1:
             message = (
                 "the start event of an event subprocess needs one trigger: a message, timer, "
                 "signal, error, escalation or conditional event definition"
             )
         elif etree.QName(triggers[0]).localname == "errorEventDefinition" and not interrupting:
             message = 'an error start event always interrupts: remove isInterrupting="false"'
-        elif triggers[0].find(f"{{{BPMN_NS}}}timeCycle") is not None:
-            message = "a timer cycle cannot start an event subprocess: use a timer duration or date"
         else:
             continue
         problems.append(_problem(start, message))
@@ -186,17 +198,30 @@ class StartParser(SpiffStartEventParser):
                 ESCALATION_EVENT_XPATH,
             ]
         )
-        if isinstance(definition, ConditionalEventDefinition) and not _in_event_subprocess(
-            self.node
-        ):
-            self.raise_validation_exception(
-                "a conditional start event can only start an event subprocess: a process's "
-                "condition would need variables before any instance holds them (start it with "
-                "a message or a signal instead)"
-            )
+        if isinstance(definition, ConditionalEventDefinition):
+            _check_conditional_start(self)
         task = self._create_task(definition)
         self.spec.start.connect(task)
         return task
+
+
+def _check_conditional_start(parser: Any) -> None:
+    """A process's conditional start is fired by `POST /conditions` and must be its only start
+    (an instance started otherwise would keep it waiting, a second token); a subprocess's start
+    is a none start."""
+    parent = parser.node.getparent()
+    if _in_event_subprocess(parser.node):
+        return
+    if etree.QName(parent).localname != "process":
+        parser.raise_validation_exception(
+            "a conditional start event starts a process or an event subprocess, not an "
+            "embedded subprocess (its start is a none start event)"
+        )
+    if len(parent.findall(f"{{{BPMN_NS}}}startEvent")) > 1:
+        parser.raise_validation_exception(
+            "a conditional start event must be its process's only start event: POST "
+            "/api/v1/conditions starts the process when its condition holds"
+        )
 
 
 def _in_event_subprocess(node: Any) -> bool:
@@ -209,9 +234,13 @@ def _in_event_subprocess(node: Any) -> bool:
 
 class EndParser(SpiffEndEventParser):
     """An end event; also a signal end event (SpiffWorkflow reads it as a plain end, and the
-    signal is never thrown)."""
+    signal is never thrown); a message end event with an external topic is an external task."""
 
     def create_task(self) -> Any:
+        if topics.is_external(self.node):  # a message end event a worker sends
+            task = topics.external_task(self)
+            task.connect(self.spec.end)
+            return task
         compensate = compensation.definition(self.node)
         if compensate is not None:
             self.spec_class = CompensationEndEvent
@@ -234,9 +263,11 @@ class EndParser(SpiffEndEventParser):
 
 class LinkThrowParser(SpiffIntermediateThrowEventParser):
     """An intermediate throw event; a throw link flows on to its catch link; a compensation
-    throw compensates."""
+    throw compensates; a message throw with an external topic is an external task."""
 
     def create_task(self) -> Any:
+        if topics.is_external(self.node):  # a message throw event a worker sends
+            return topics.external_task(self)
         compensate = compensation.definition(self.node)
         if compensate is None:
             return super().create_task()

@@ -1,87 +1,81 @@
 """Reading external tasks from BPMN (外部任务): a `serviceTask` with a topic — Camunda Modeler's
 `camunda:type="external" camunda:topic="…"`, the spiff extension property `externalTopic`, or
 Camunda 8's `zeebe:taskDefinition type` (written as that property by parser/dialects.py) —
-becomes an `ExternalTaskSpec`; any other service task is refused at deploy.
+becomes an `ExternalTaskSpec`; any other service task is refused at deploy. Send tasks,
+business rule tasks and message throw/end events with a topic are external tasks too
+(`app.engine.parser.topics`).
 """
 
 from typing import Any, ClassVar
 
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffSendTaskParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser, SpiffTaskParser
+from SpiffWorkflow.spiff.specs.defaults import SendTask
 
-from app.engine.parser import decision_tasks, events
+from app.engine.parser import decision_tasks, events, topics
 from app.engine.specs import calls
 from app.engine.specs.external import ExternalTaskSpec
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-TOPIC_PROPERTY = "externalTopic"
-PRIORITY_PROPERTY = "externalTaskPriority"
+TOPIC_PROPERTY = topics.TOPIC_PROPERTY
+PRIORITY_PROPERTY = topics.PRIORITY_PROPERTY
 MAX_TOPIC = 255
 # Camunda 7 service task implementations that run code in the engine (refused).
 _CODE_ATTRIBUTES = ("class", "delegateExpression", "expression")
 # A topic is a literal name: letters (any script), digits and `_ - . : /`.
 _TOPIC_PUNCTUATION = set("_-.:/")
 
-
-def topic_of(element: Any) -> str | None:
-    """The topic written on a `serviceTask` element (Camunda attribute or spiff property)."""
-    topic = element.get(f"{{{CAMUNDA_NS}}}topic")
-    if topic is None:
-        topic = _spiff_property(element, TOPIC_PROPERTY)
-    return topic.strip() if topic is not None else None
-
-
-def priority_of(element: Any) -> str | None:
-    """The priority written on a `serviceTask` (`camunda:taskPriority` or the spiff property)."""
-    value = element.get(f"{{{CAMUNDA_NS}}}taskPriority")
-    if value is None:
-        value = _spiff_property(element, PRIORITY_PROPERTY)
-    return value.strip() if value is not None else None
-
-
-def _spiff_property(element: Any, name: str) -> str | None:
-    path = f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"
-    for prop in element.iterfind(path):
-        if prop.get("name") == name:
-            value: str = prop.get("value", "")
-            return value
-    return None
+topic_of = topics.topic_of
+priority_of = topics.priority_of
 
 
 def service_task_problems(root: Any) -> list[dict[str, Any]]:
-    """Every `serviceTask` must be an external task with a literal topic (else 422 at deploy)."""
+    """Every `serviceTask` must be an external task with a literal topic, and so must a send
+    task, business rule task or message throw/end event that says it is one (else 422)."""
     problems = []
-    for element in root.iter(f"{{{BPMN_NS}}}serviceTask"):
-        element_id, line = element.get("id"), element.sourceline
-        kind = element.get(f"{{{CAMUNDA_NS}}}type")
-        topic = topic_of(element)
-        code = next((a for a in _CODE_ATTRIBUTES if element.get(f"{{{CAMUNDA_NS}}}{a}")), None)
-        if code is not None:
-            message = (
-                f"camunda:{code}: runs code inside the engine, which Ducha does not allow: use "
-                'an external task (camunda:type="external" camunda:topic="…") and a worker'
-            )
-        elif kind is not None and kind != "external":
-            message = f'service tasks of camunda:type="{kind}" are not supported: use "external"'
-        elif not topic:
-            message = (
-                "service tasks are not supported without an external task topic: set "
-                'camunda:type="external" camunda:topic="…" or the property externalTopic'
-            )
-        elif not valid_topic(topic):
-            message = (
-                f"topic '{topic[:80]}' is not a name: letters, digits and _ - . : / only, "
-                f"at most {MAX_TOPIC} characters (expressions are not allowed)"
-            )
-        elif not _valid_priority(priority_of(element)):
-            message = "the external task priority must be an integer"
-        else:
+    holders = [f"{{{BPMN_NS}}}{k}" for k in ("serviceTask", *topics.OPTIONAL_HOLDERS)]
+    for element in root.iter(*holders):
+        if not topics.is_external(element):
             continue
-        problems.append({"element_id": element_id, "message": message, "line": line})
+        message = _problem(element)
+        if message is not None:
+            problems.append(
+                {"element_id": element.get("id"), "message": message, "line": element.sourceline}
+            )
     return problems
+
+
+def _problem(element: Any) -> str | None:
+    kind = topics.camunda_attribute(element, "type")
+    topic = topic_of(element)
+    code = next((a for a in _CODE_ATTRIBUTES if element.get(f"{{{CAMUNDA_NS}}}{a}")), None)
+    what = etree.QName(element).localname
+    if code is not None:
+        return (
+            f"camunda:{code}: runs code inside the engine, which Ducha does not allow: use "
+            'an external task (camunda:type="external" camunda:topic="…") and a worker'
+        )
+    if kind is not None and kind != "external":
+        return f'{what}s of camunda:type="{kind}" are not supported: use "external"'
+    if not topic:
+        if what != "serviceTask":
+            return f'an external {what} needs a topic: set camunda:topic="…" or externalTopic'
+        return (
+            "service tasks are not supported without an external task topic: set "
+            'camunda:type="external" camunda:topic="…" or the property externalTopic'
+        )
+    if not valid_topic(topic):
+        return (
+            f"topic '{topic[:80]}' is not a name: letters, digits and _ - . : / only, "
+            f"at most {MAX_TOPIC} characters (expressions are not allowed)"
+        )
+    if not _valid_priority(priority_of(element)):
+        return "the external task priority must be an integer"
+    return None
 
 
 def valid_topic(topic: str) -> bool:
@@ -104,17 +98,16 @@ class ExternalTaskParser(SpiffTaskParser):
     """Parses a `serviceTask` with a topic (checked at deploy by `service_task_problems`)."""
 
     def create_task(self) -> Any:
-        extensions = self.parse_extensions()
-        priority = priority_of(self.node)
-        return self.spec_class(
-            self.spec,
-            self.bpmn_id,
-            topic=topic_of(self.node) or "",
-            priority=int(priority) if priority else 0,
-            prescript=extensions.get("preScript"),
-            postscript=extensions.get("postScript"),
-            **self.bpmn_attributes,
-        )
+        return topics.external_task(self)
+
+
+class SendTaskParser(SpiffSendTaskParser):
+    """A send task; one with an external topic is an external task (the worker sends)."""
+
+    def create_task(self) -> Any:
+        if topics.is_external(self.node):
+            return topics.external_task(self)
+        return super().create_task()
 
 
 class DuchaBpmnParser(SpiffBpmnParser):
@@ -127,6 +120,7 @@ class DuchaBpmnParser(SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         **events.PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTaskSpec),
+        full_tag("sendTask"): (SendTaskParser, SendTask),
         full_tag("businessRuleTask"): decision_tasks.PARSER,
         full_tag("callActivity"): (CallActivityParser, calls.CallActivity),
     }

@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from app.engine.parser import decision_tasks, dialects, events, external, normalize
+from app.engine.parser import decision_tasks, dialects, events, external, normalize, topics
 from app.engine.script import expressions
 from app.engine.specs import events as specs_events
 from app.engine.specs import timers
@@ -384,6 +384,8 @@ def _check_messages(root: Any) -> list[dict[str, Any]]:
         kind = etree.QName(holder).localname
         if etree.QName(holder).namespace != BPMN_NS:
             continue
+        if not ref and topics.is_external(holder):
+            continue  # an external task: its worker sends the message
         if not ref:
             message = f"this {kind} names no message (messageRef): nothing could send or receive it"
             problems.append(_err(where["element_id"], message, line=where["line"]))

@@ -232,3 +232,12 @@ def signal_starts(spec: Any) -> set[str]:
         for start in spec.start.outputs
         if isinstance(getattr(start, "event_definition", None), SignalEventDefinition)
     }
+
+
+def conditional_starts(spec: Any) -> list[tuple[str, str]]:
+    """(element id, condition) of the process's top-level conditional start events."""
+    return [
+        (start.bpmn_id, start.event_definition.expression)
+        for start in spec.start.outputs
+        if isinstance(getattr(start, "event_definition", None), ConditionalEventDefinition)
+    ]

@@ -95,6 +95,12 @@ def start(
     until it waits."""
     _check_data(variables)
     definition = _definition_for(session, process_key, version)
+    if events.conditional_starts(engine.specs.get(session, definition.id).bundle.spec):
+        message = (
+            f"process '{process_key}' starts when its condition holds: evaluate it with "
+            "POST /api/v1/conditions"
+        )
+        raise InvalidData(message, errors=[{"field": "process_key", "message": message}])
     loaded = runtime.create(
         engine,
         session,

@@ -14,7 +14,8 @@ never sees; it knows no `isInterrupting`, and a scope whose timer never fires ne
 every event subprocess is armed when its scope starts (its start event waits like any catch
 event: a job, a subscription, or a catcher of errors and escalations thrown in the scope). When
 the start event fires, an interrupting one cancels the rest of its scope; a non-interrupting one
-runs alongside and is armed again (except timers and conditions, which fire once per scope).
+runs alongside and is armed again (except timers and conditions, which fire once per scope; a
+timer cycle is armed again for its next repetition).
 When the scope's own flow ends, event subprocesses still armed are withdrawn.
 """
 
@@ -27,7 +28,10 @@ from SpiffWorkflow.bpmn.specs.defaults import (
 )
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent as BaseStartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins import BpmnSpecMixin
 from SpiffWorkflow.spiff.specs.defaults import EventSubprocess as BaseEventSubprocess
 from SpiffWorkflow.spiff.specs.defaults import ReceiveTask as BaseReceiveTask
@@ -99,18 +103,74 @@ class EventSubprocess(BaseEventSubprocess):
 
 
 class StartEvent(BaseStartEvent):
-    """A start event; in an event subprocess, its firing interrupts or re-arms (see module)."""
+    """A start event; in an event subprocess, its firing interrupts or re-arms (see module).
+
+    A timer cycle starting an event subprocess fires the start event once per repetition (a new
+    event subprocess instance each time, as BPMN has it) instead of SpiffWorkflow's repeated
+    children of one waiting task; a non-interrupting one is armed again with the cycle's
+    remaining repetitions, an interrupting one fires once."""
+
+    def _update_hook(self, my_task: Any) -> Any:
+        if _starts_by_cycle(self, my_task) and not my_task._get_internal_data("event_fired"):
+            _take_carried_cycle(my_task)
+            if my_task._get_internal_data("event_value") == _SPENT:
+                return _wait(my_task)
+            if self.event_definition.cycle_complete(my_task):
+                my_task._set_internal_data(event_fired=True)
+            elif my_task._get_internal_data("event_value") is None:
+                # No repetition left (a cron naming no later time): it never fires again.
+                my_task._set_internal_data(event_fired=False, event_value=dict(_SPENT))
+                return _wait(my_task)
+        return super()._update_hook(my_task)
 
     def _run_hook(self, my_task: Any) -> Any:
+        if _starts_by_cycle(self, my_task):
+            # SpiffWorkflow predicts no flow after a cycle (it adds one per repetition).
+            my_task._sync_children(self.outputs, TaskState.FUTURE)
+            for child in my_task.children:
+                child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
         holder = _event_subprocess_task(my_task.workflow)
         if holder is not None:
             if holder.task_spec.interrupting:
                 _interrupt(holder)
+            elif _starts_by_cycle(self, my_task):
+                value = my_task._get_internal_data("event_value")
+                if isinstance(value, dict) and value.get("cycles", 0) != 0:
+                    _arm_again(holder, cycle=dict(value))
             elif not isinstance(
                 self.event_definition, TimerEventDefinition | ConditionalEventDefinition
             ):
                 _arm_again(holder)
         return super()._run_hook(my_task)
+
+
+# A spent cycle's state: no repetition left, so no job (`cycles` 0) and never due.
+_SPENT = {"cycles": 0, "next": None, "duration": 0}
+
+
+def _starts_by_cycle(spec: Any, my_task: Any) -> bool:
+    return isinstance(spec.event_definition, CycleTimerEventDefinition) and (
+        _event_subprocess_task(my_task.workflow) is not None
+    )
+
+
+def _take_carried_cycle(my_task: Any) -> None:
+    """A re-armed event subprocess's start takes the cycle's state from its holder (where
+    `_arm_again` left it), so that it waits for the next repetition, not a fresh cycle."""
+    if my_task._get_internal_data("event_value") is not None:
+        return
+    holder = _event_subprocess_task(my_task.workflow)
+    carried = holder._get_internal_data("cycle") if holder is not None else None
+    if carried is not None:
+        my_task._set_internal_data(event_value=dict(carried))
+
+
+def _wait(my_task: Any) -> bool:
+    """Keep a catch event waiting (what SpiffWorkflow's catching events do when not fired)."""
+    if my_task.state != TaskState.WAITING:
+        my_task._set_state(TaskState.WAITING)
+    my_task.workflow.top_workflow.event_manager.add_task(my_task)
+    return False
 
 
 def _event_subprocess_task(workflow: Any) -> Any:
@@ -134,10 +194,13 @@ def _interrupt(holder: Any) -> None:
             task.cancel()
 
 
-def _arm_again(holder: Any) -> None:
-    """A fresh armed copy of a non-interrupting event subprocess, so that it can fire again."""
+def _arm_again(holder: Any, cycle: dict[str, Any] | None = None) -> None:
+    """A fresh armed copy of a non-interrupting event subprocess, so that it can fire again
+    (a timer cycle's copy waits for the `cycle`'s next repetition)."""
     start = holder.parent
     child = start._add_child(holder.task_spec, TaskState.FUTURE)
+    if cycle is not None:
+        child._set_internal_data(cycle=cycle)
     child.task_spec._update(child)
 
 

@@ -467,6 +467,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conditions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate Conditions
+         * @description Start an instance, owned by your unit and holding `variables`, of every latest process
+         *     (or of `process_key`) whose conditional start event holds with `variables`. None holding
+         *     answers 200 with empty lists; a `process_key` without a conditional start is 422.
+         */
+        post: operations["evaluate_conditions_api_v1_conditions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/config": {
         parameters: {
             query?: never;
@@ -2508,6 +2530,16 @@ export interface components {
             };
         };
         /**
+         * ConditionResult
+         * @description The instances started because their process's conditional start held (none: empty).
+         */
+        ConditionResult: {
+            /** Instances */
+            instances?: components["schemas"]["ReachedInstance"][];
+            /** Started */
+            started: string[];
+        };
+        /**
          * ConsoleConfig
          * @description How the console signs users in.
          */
@@ -3015,6 +3047,18 @@ export interface components {
             errors?: {
                 [key: string]: unknown;
             }[];
+        };
+        /**
+         * EvaluateConditions
+         * @description Variables to evaluate the conditional start events of the latest processes with.
+         */
+        EvaluateConditions: {
+            /** Process Key */
+            process_key?: string | null;
+            /** Variables */
+            variables: {
+                [key: string]: unknown;
+            };
         };
         /** EvaluationOut */
         EvaluationOut: {
@@ -7829,6 +7873,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleIn"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    evaluate_conditions_api_v1_conditions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluateConditions"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConditionResult"];
                 };
             };
             /** @description Bad Request */
