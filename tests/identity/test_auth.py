@@ -62,31 +62,31 @@ def test_hs256_token_identifies_the_caller(tmp_path):
 @pytest.mark.parametrize(
     ("token", "message"),
     [
-        (jwt.encode(_claims(exp=int(time.time()) - 3600), SECRET, algorithm="HS256"), "expired"),
+        (lambda: jwt.encode(_claims(exp=int(time.time()) - 3600), SECRET, "HS256"), "expired"),
         (
-            jwt.encode(_claims(), "another-secret-0123456789-0123456789", algorithm="HS256"),
+            lambda: jwt.encode(_claims(), "another-secret-0123456789-0123456789", "HS256"),
             "signature",
         ),
-        ("not.a.jwt", "invalid"),
-        ("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "invalid"),
+        (lambda: "not.a.jwt", "invalid"),
+        (lambda: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "invalid"),
         (
-            jwt.encode(
-                {k: v for k, v in _claims().items() if k != "unit"}, SECRET, algorithm="HS256"
+            lambda: jwt.encode(
+                {k: v for k, v in _claims().items() if k != "unit"}, SECRET, "HS256"
             ),
             "unit",
         ),
         (
-            jwt.encode(
-                {k: v for k, v in _claims().items() if k != "exp"}, SECRET, algorithm="HS256"
-            ),
+            lambda: jwt.encode({k: v for k, v in _claims().items() if k != "exp"}, SECRET, "HS256"),
             "invalid",
         ),
     ],
     ids=["expired", "bad-signature", "malformed", "alg-none", "no-unit", "no-exp"],
 )
 def test_bad_tokens_are_401_with_a_clear_message(tmp_path, token, message):
+    # Tokens are minted when the test runs, not when it is collected: a slow run must not turn
+    # a token that lacks a unit into one that has expired.
     with _app(tmp_path, jwt_secret=SecretStr(SECRET)) as client:
-        status, body = _me(client, token)
+        status, body = _me(client, token())
     assert status == 401
     assert body["code"] == "not_authenticated"
     assert message in body["detail"]

@@ -156,7 +156,9 @@ def test_a_refused_or_reset_database_is_503_from_every_layer(proxied, proxy, mod
         _fault(proxied.get(f"{API}/process-instances"))
         health, waited = _timed(proxied.get, "/health")
         assert health.status_code == 503
-        assert waited < 1.2  # DUCHA_HEALTH_TIMEOUT_SECONDS is 0.9
+        # DUCHA_HEALTH_TIMEOUT_SECONDS is 0.9, the connect timeout 2 s: under 1.8 s means the
+        # health bound answered (with room for a loaded machine), not a connect attempt timing out
+        assert waited < 1.8
     finally:
         proxy.set("pass")
     assert _recovers(proxied) < 1
@@ -170,7 +172,9 @@ def test_a_silent_database_is_503_within_the_bound_and_recovers(proxied, proxy):
     try:
         health, waited = _timed(proxied.get, "/health")
         assert health.status_code == 503
-        assert waited < 1.2  # DUCHA_HEALTH_TIMEOUT_SECONDS is 0.9
+        # DUCHA_HEALTH_TIMEOUT_SECONDS is 0.9, the connect timeout 2 s: under 1.8 s means the
+        # health bound answered (with room for a loaded machine), not a connect attempt timing out
+        assert waited < 1.8
         response, waited = _timed(proxied.post, f"{API}/process-instances", json=START)
         _fault(response)
         assert waited <= 5
