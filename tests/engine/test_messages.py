@@ -120,7 +120,11 @@ def test_message_without_a_correlation_key_reaches_only_instances_without_one(
 
 
 def test_a_thrown_message_nobody_catches_is_recorded_not_kept(client: TestClient) -> None:
-    deploy_file(client, "message_throw.bpmn")
+    deployed = deploy_file(client, "message_throw.bpmn")
+    # Deploy says so: a message thrown without an external topic stays in its own instance.
+    (warning,) = deployed["warnings"]
+    assert (warning["element_id"], warning["attribute"]) == ("tell_archive", "messageRef")
+    assert "inside this instance only" in warning["message"]
     started = start_instance(client, "notify_archive", business_key="N-1").json()
     assert [t["element_id"] for t in started["ready_tasks"]] == ["file_copy"]
     (thrown,) = events(client, started["id"], "event_unhandled")

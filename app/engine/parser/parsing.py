@@ -137,7 +137,8 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         )
     dialect = dialects.translate(root)  # camunda:/zeebe: into spiff extensions, or refused
     problems = dialect.problems + _check_unsupported(root) + _check_lengths(root, file_name)
-    problems += _check_flows(root) + _check_messages(root)
+    message_problems, message_warnings = _check_messages(root)
+    problems += _check_flows(root) + message_problems
     problems += external.service_task_problems(root)  # a service task needs a topic
     problems += events.link_problems(root)  # a throw link needs its one catch link
     problems += events.event_subprocess_problems(root)
@@ -166,7 +167,8 @@ def read_document(xml: bytes, *, file_name: str, max_bytes: int) -> DocumentInfo
         for c in root.iterfind(".//bpmn:callActivity", ns)
         if c.get("calledElement") and c.get("calledElement") not in local
     }
-    return DocumentInfo(root, executable, called, _form_users(root), xml, dialect.warnings)
+    warnings = dialect.warnings + message_warnings
+    return DocumentInfo(root, executable, called, _form_users(root), xml, warnings)
 
 
 def build_bundle(
@@ -367,32 +369,43 @@ def _check_flows(root: Any) -> list[dict[str, Any]]:
     return problems
 
 
-def _check_messages(root: Any) -> list[dict[str, Any]]:
-    """A message event, receive or send task names a message of the file (`messageRef`):
-    without one nothing could send it or wait for it, and the instance would hang."""
+_THROWS = frozenset({"intermediateThrowEvent", "endEvent", "sendTask"})
+_THROWN_HERE = (
+    "the message is thrown inside this instance only (its own catchers; otherwise recorded in "
+    "its history): to reach another process, give the element an external topic (a worker "
+    "sends it with POST /messages) or use a signal"
+)
+
+
+def _check_messages(root: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A message catch (start, intermediate, boundary, receive task) names a message of the file
+    (`messageRef`): without one nothing could reach it and the instance would hang — refused.
+    A message throw (intermediate, end, send task) without an external topic reaches only its
+    own instance's catchers — a warning, as is one that names no message (it sends nothing)."""
     messages = {m.get("id") for m in root.iter(f"{{{BPMN_NS}}}message")}
-    problems = []
+    problems: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     holders = [
         *(d.getparent() for d in root.iter(f"{{{BPMN_NS}}}messageEventDefinition")),
         *root.iter(f"{{{BPMN_NS}}}receiveTask"),
         *root.iter(f"{{{BPMN_NS}}}sendTask"),
     ]
     for holder in holders:
+        if etree.QName(holder).namespace != BPMN_NS or topics.is_external(holder):
+            continue  # an external task: its worker sends the message
         definition = holder.find(f"{{{BPMN_NS}}}messageEventDefinition")
         ref = (definition if definition is not None else holder).get("messageRef")
-        where = {"element_id": holder.get("id"), "line": holder.sourceline}
-        kind = etree.QName(holder).localname
-        if etree.QName(holder).namespace != BPMN_NS:
-            continue
-        if not ref and topics.is_external(holder):
-            continue  # an external task: its worker sends the message
-        if not ref:
-            message = f"this {kind} names no message (messageRef): nothing could send or receive it"
-            problems.append(_err(where["element_id"], message, line=where["line"]))
-        elif ref not in messages:
+        element_id, kind = holder.get("id"), etree.QName(holder).localname
+        if kind in _THROWS:
+            text = _THROWN_HERE if ref else "names no message (messageRef): it sends nothing"
+            warnings.append({"element_id": element_id, "attribute": "messageRef", "message": text})
+        elif not ref:
+            message = f"this {kind} names no message (messageRef): nothing could reach it"
+            problems.append(_err(element_id, message, line=holder.sourceline))
+        if ref and ref not in messages:
             message = f"message '{ref}' is not declared in the file (bpmn:message)"
-            problems.append(_err(where["element_id"], message, line=where["line"]))
-    return problems
+            problems.append(_err(element_id, message, line=holder.sourceline))
+    return problems, warnings
 
 
 def _call_cycles(key: str, process_specs: list[Any]) -> list[dict[str, Any]]:
