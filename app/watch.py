@@ -16,6 +16,7 @@ from app.engine import DeploymentOut, Engine
 from app.lint import Message, deploy_all, process_files, read_forms
 
 log = logging.getLogger("ducha.watch")
+WATCHED = frozenset({".bpmn", ".dmn", ".json"})  # diagrams, decision tables, forms
 
 
 def redeploy(
@@ -58,7 +59,10 @@ class ProcessWatcher:
     def _run(self) -> None:
         log.info("watching %s: a changed diagram is deployed as a new version", self.directory)
         for changes in watch(self.directory, stop_event=self._stop, raise_interrupt=False):
-            names = sorted({Path(path).name for _change, path in changes})
+            # Editors' temporary files come and go beside the diagrams: only these count.
+            names = sorted({Path(p).name for _, p in changes if Path(p).suffix in WATCHED})
+            if not names:
+                continue
             log.info("changed: %s", ", ".join(names))
             try:
                 redeploy(self.engine, self.directory, self.max_bytes)
