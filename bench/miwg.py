@@ -40,7 +40,6 @@ DIAGRAM_FAULTS = {
     "no executable process": "no process",
     "not well-formed XML": "not well-formed XML",
 }
-_REPEATED = re.compile(r"^(.+?): \1: ")  # lint repeats a dialect refusal's attribute
 _CALLED = re.compile(
     r"(called process|calledElement).*(not (deployed|found|known))|Unknown process"
 )
@@ -74,7 +73,6 @@ def make_executable(xml: bytes) -> tuple[bytes, list[str]]:
 
 def fault_of(message: str) -> tuple[str, str]:
     """("diagram" | "engine", reason) for one lint error."""
-    message = _REPEATED.sub(r"\1: ", message)
     for text, reason in DIAGRAM_FAULTS.items():
         if text in message:
             return "diagram", reason
