@@ -66,5 +66,6 @@ class ProcessWatcher:
             log.info("changed: %s", ", ".join(names))
             try:
                 redeploy(self.engine, self.directory, self.max_bytes)
-            except Exception:  # a database fault: say so, keep watching for the next change
+            except Exception:  # a database fault, a file gone mid-read: logged with its cause;
+                # the watcher keeps watching for the next change
                 log.exception("redeploying %s failed", self.directory)
