@@ -70,6 +70,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "webhooks.manage": frozenset({Role.ADMIN}),
     "external_tasks.work": frozenset({Role.WORKER, Role.ADMIN}),
     "incidents.resolve": OFFICE | {Role.ADMIN},
+    # operators' repairs (issue 16): scope is `controls` on each instance, checked per object
+    "incidents.read": OFFICE | {Role.ADMIN, Role.AUDITOR},
+    "instances.modify": OFFICE | {Role.ADMIN},
+    "instances.migrate": OFFICE | {Role.ADMIN},
+    "definitions.suspend": frozenset({Role.PROCESS_DESIGNER, Role.ADMIN}),
+    "history.read": OFFICE | {Role.ADMIN, Role.AUDITOR, Role.LEADER},
     "notifications.read": ALL,
     "notifications.manage": frozenset({Role.ADMIN}),
 }
