@@ -1,0 +1,605 @@
+"""Instance modification over REST (issue 16, item 3), as Camunda 7's
+`GET /process-instance/{id}/activity-instances` and `POST /process-instance/{id}/modification`:
+the live tree, cancel / start before / start after, validation that changes nothing, access,
+the repair of a failed instance, and a modification racing a task completion."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from conftest import TESTER, login
+from engine_helpers import (
+    API,
+    complete_task,
+    deploy_file,
+    events,
+    execute_job,
+    history,
+    instance,
+    jobs,
+    only_ready,
+    ready_ids,
+    start_instance,
+    task,
+)
+from events.events_helpers import events as feed
+from fastapi.testclient import TestClient
+
+from app.engine.api import use_cases
+from app.engine.schemas import CompleteTask, ModifyInstance
+from app.identity.principal import Principal
+from app.kit.clock import clock
+
+CITY, DISTRICT = "320100-DCS", "320102-DCS"
+
+
+def tree(client: TestClient, instance_id: str, **headers: str) -> dict:
+    response = client.get(f"{API}/process-instances/{instance_id}/activity-instances")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def live(client: TestClient, instance_id: str, element_id: str) -> list[dict]:
+    """The live instances of one element."""
+    activities = tree(client, instance_id)["activities"]
+    return [a for a in activities if a["element_id"] == element_id]
+
+
+def modify(
+    client: TestClient,
+    instance_id: str,
+    *instructions: dict,
+    reason: str = "a wrong step",
+    headers: dict | None = None,
+) -> Any:
+    return client.post(
+        f"{API}/process-instances/{instance_id}/modification",
+        json={"instructions": list(instructions), "reason": reason},
+        headers=headers or {},
+    )
+
+
+def modified(client: TestClient, instance_id: str, *instructions: dict) -> dict:
+    response = modify(client, instance_id, *instructions)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def at_draft(client: TestClient, **variables: Any) -> dict:
+    deploy_file(client, "modification_steps.bpmn")
+    started = start_instance(client, "repair_report", variables={"unit": TESTER["unit"], **variables})
+    assert started.status_code == 201, started.text
+    return started.json()
+
+
+def at_review(client: TestClient) -> dict:
+    """An instance past its timer, at `review`."""
+    started = at_draft(client, total=10, count=4)
+    complete_task(client, only_ready(started, "draft_report")["id"])
+    [job] = jobs(client, started["id"])
+    reviewing = execute_job(client, job["id"])
+    assert reviewing.status_code == 200, reviewing.text
+    return reviewing.json()
+
+
+def audit_rows(client: TestClient, instance_id: str) -> list[dict]:
+    response = client.get(f"{API}/audit", params={"action": "instance.modify"})
+    assert response.status_code == 200, response.text
+    return [r for r in response.json()["items"] if r["instance_id"] == instance_id]
+
+
+# --- the live tree ---------------------------------------------------------------------------
+
+
+def test_the_tree_names_each_live_element_with_what_it_waits_for(client: TestClient):
+    started = at_draft(client)
+    activities = tree(client, started["id"])["activities"]
+    draft = only_ready(started, "draft_report")
+    by_element = {a["element_id"]: a for a in activities}
+    assert set(by_element) == {"draft_report", "report_overdue"}
+    assert by_element["draft_report"] == {
+        **by_element["draft_report"],
+        "id": draft["id"],
+        "task_id": draft["id"],
+        "state": "READY",
+        "element_type": "UserTask",
+        "parent_id": None,
+        "scope": "repair_report",
+    }
+    overdue = by_element["report_overdue"]
+    [job] = jobs(client, started["id"])
+    assert overdue["state"] == "WAITING" and overdue["attached_to"] == draft["id"]
+    assert overdue["due_at"] == job["due_at"] and overdue["task_id"] is None
+
+
+def test_the_tree_shows_subprocesses_and_multi_instances_as_parents(client: TestClient):
+    deploy_file(client, "embedded_subprocess.bpmn")
+    case = start_instance(client, "handle_case").json()
+    [holder] = live(client, case["id"], "investigate")
+    [gather] = live(client, case["id"], "gather_facts")
+    assert holder["state"] == "STARTED" and holder["parent_id"] is None
+    assert gather["parent_id"] == holder["id"] and gather["scope"] == "investigate"
+    deploy_file(client, "multi_instance_parallel.bpmn")
+    opinions = start_instance(client, "collect_opinions", variables={"units": ["a", "b"]}).json()
+    [outer] = live(client, opinions["id"], "give_opinion")[:1]
+    inner = [a for a in live(client, opinions["id"], "give_opinion") if a["id"] != outer["id"]]
+    assert outer["state"] == "STARTED" and len(inner) == 2
+    assert {a["parent_id"] for a in inner} == {outer["id"]}
+
+
+# --- cancel ----------------------------------------------------------------------------------
+
+
+def test_cancelling_a_user_task_and_starting_before_another_in_one_step(client: TestClient):
+    started = at_draft(client)
+    draft = only_ready(started, "draft_report")
+    after = modified(
+        client,
+        started["id"],
+        {"type": "cancel", "activity_instance_id": draft["id"]},
+        {"type": "start_before", "element_id": "review", "variables": {"note": "skip"}},
+    )
+    assert after["status"] == "running" and ready_ids(after) == ["review"]
+    assert task(client, draft["id"])["state"] == "cancelled"
+    assert jobs(client, started["id"]) == []  # the boundary timer went with its activity
+    assert complete_task(client, draft["id"]).status_code == 409
+    [entry] = events(client, started["id"], "instance_modified")
+    assert entry["actor"] == TESTER["sub"] and entry["data"]["reason"] == "a wrong step"
+    assert [i["type"] for i in entry["data"]["instructions"]] == ["cancel", "start_before"]
+    cancelled = {c["element_id"] for c in entry["data"]["cancelled"]}
+    assert cancelled == {"draft_report", "report_overdue"}
+    [row] = audit_rows(client, started["id"])
+    assert row["data"]["reason"] == "a wrong step" and len(row["data"]["instructions"]) == 2
+    review = only_ready(after, "review")
+    assert task(client, review["id"])["input"]["note"] == "skip"
+    done = complete_task(client, review["id"], {"accepted": True})
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+
+
+def test_cancelling_the_last_live_element_cancels_the_instance(client: TestClient):
+    started = at_draft(client)
+    after = modified(client, started["id"], {"type": "cancel", "element_id": "draft_report"})
+    assert after["status"] == "cancelled" and after["ready_tasks"] == []
+    assert jobs(client, started["id"]) == []
+    [ended] = events(client, started["id"], "instance_cancelled")
+    assert ended["data"] == {"reason": "the modification left nothing live"}
+    types = [e["type"] for e in feed(client, "admin") if e["subject"] == started["id"]]
+    assert "ducha.instance.modified" in types and "ducha.instance.cancelled" in types
+
+
+def test_cancelling_a_waiting_timer_removes_its_job(client: TestClient):
+    started = at_draft(client, total=10, count=4)
+    waiting = complete_task(client, only_ready(started, "draft_report")["id"]).json()
+    [job] = jobs(client, started["id"])
+    assert job["element_id"] == "cooling_off"
+    after = modified(
+        client,
+        waiting["id"],
+        {"type": "start_before", "element_id": "review"},
+        {"type": "cancel", "element_id": "cooling_off"},
+    )
+    assert jobs(client, started["id"]) == [] and ready_ids(after) == ["review"]
+    assert execute_job(client, job["id"]).status_code == 404
+
+
+def test_cancelling_a_boundary_timer_keeps_its_activity(client: TestClient):
+    started = at_draft(client)
+    [overdue] = live(client, started["id"], "report_overdue")
+    after = modified(
+        client, started["id"], {"type": "cancel", "activity_instance_id": overdue["id"]}
+    )
+    assert ready_ids(after) == ["draft_report"] and jobs(client, started["id"]) == []
+
+
+# --- start before / after --------------------------------------------------------------------
+
+
+def test_starting_before_a_user_task_makes_a_task_with_its_unit_and_due_date(
+    client: TestClient, frozen_clock
+):
+    reviewing = at_review(client)
+    after = modified(
+        client,
+        reviewing["id"],
+        {"type": "start_before", "element_id": "draft_report", "variables": {"unit": DISTRICT}},
+    )
+    assert ready_ids(after) == ["draft_report", "review"]
+    draft = only_ready(after, "draft_report")
+    assert draft["unit_code"] == DISTRICT
+    assert draft["due_at"].startswith((frozen_clock + timedelta(days=3)).date().isoformat())
+    [job] = jobs(client, reviewing["id"])  # its boundary timer waits with it
+    assert job["element_id"] == "report_overdue"
+    assert job["due_at"].startswith((frozen_clock + timedelta(days=10)).date().isoformat())
+    [created] = [
+        e for e in events(client, reviewing["id"], "task_created") if e["task_id"] == draft["id"]
+    ]
+    assert created["element_id"] == "draft_report"
+
+
+def test_starting_before_a_timer_creates_its_job(client: TestClient, frozen_clock):
+    started = at_draft(client)
+    after = modified(
+        client,
+        started["id"],
+        {"type": "cancel", "element_id": "draft_report"},
+        {"type": "start_before", "element_id": "cooling_off"},
+    )
+    assert after["status"] == "running" and after["ready_tasks"] == []
+    [job] = jobs(client, started["id"])
+    assert job["element_id"] == "cooling_off"
+    assert job["due_at"].startswith((frozen_clock + timedelta(hours=2)).isoformat()[:16])
+    [waiting] = live(client, started["id"], "cooling_off")
+    assert waiting["state"] == "WAITING" and waiting["due_at"] == job["due_at"]
+    fired = execute_job(client, job["id"])
+    assert fired.status_code == 200 and ready_ids(fired.json()) == ["review"]
+
+
+def test_starting_after_a_gateway_needs_the_flow_when_it_has_several(client: TestClient):
+    reviewing = at_review(client)
+    review = only_ready(reviewing, "review")
+    refused = modify(
+        client,
+        reviewing["id"],
+        {"type": "cancel", "activity_instance_id": review["id"]},
+        {"type": "start_after", "element_id": "approved"},
+    )
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["errors"]
+    assert problem["field"] == "instructions/1" and problem["element_id"] == "approved"
+    assert problem["flows"] == {"flow_accepted": "end", "flow_rejected": "redo_report"}
+    assert ready_ids(instance(client, reviewing["id"])) == ["review"]
+    after = modified(
+        client,
+        reviewing["id"],
+        {"type": "cancel", "activity_instance_id": review["id"]},
+        {"type": "start_after", "element_id": "approved", "flow_id": "flow_rejected"},
+    )
+    assert ready_ids(after) == ["redo_report"]
+    ended = modified(
+        client,
+        reviewing["id"],
+        {"type": "start_after", "element_id": "approved", "flow_id": "flow_accepted"},
+        {"type": "cancel", "element_id": "redo_report"},
+    )
+    assert ended["status"] == "completed"
+
+
+# --- repairing a failed instance -------------------------------------------------------------
+
+
+def test_starting_after_a_failing_script_repairs_the_failed_instance(client: TestClient):
+    started = at_draft(client)  # no total, no count: the script fails
+    draft = only_ready(started, "draft_report")
+    failed = complete_task(client, draft["id"])
+    assert failed.status_code == 422 and failed.json()["code"] == "process_error"
+    broken = instance(client, started["id"])
+    assert broken["status"] == "error" and broken["incidents"][0]["resolved_at"] is None
+    after = modified(
+        client,
+        started["id"],
+        {"type": "cancel", "element_id": "draft_report"},
+        {"type": "start_after", "element_id": "compute_average", "variables": {"average": 0}},
+    )
+    assert after["status"] == "running"
+    assert [i["resolved_at"] is not None for i in after["incidents"]] == [True]
+    [job] = jobs(client, started["id"])
+    assert job["element_id"] == "cooling_off"
+    assert events(client, started["id"], "incident_resolved")[0]["data"]["by"] == "modification"
+    reviewing = execute_job(client, job["id"]).json()
+    assert task(client, only_ready(reviewing, "review")["id"])["input"]["average"] == 0
+    types = [
+        e["type"] for e in feed(client, "admin") if e["data"].get("instance_id") == started["id"]
+    ]
+    assert "ducha.incident.resolved" in types
+
+
+def test_a_failed_start_is_repaired_by_starting_after_the_script(client: TestClient):
+    deploy_file(client, "script_task.bpmn")
+    failed = start_instance(client, "compute_total")  # no price, no quantity
+    assert failed.status_code == 422
+    instance_id = failed.json()["instance_id"]
+    assert tree(client, instance_id)["activities"] == []
+    after = modified(
+        client,
+        instance_id,
+        {"type": "start_after", "element_id": "add_up", "variables": {"total": 5}},
+    )
+    assert after["status"] == "running" and ready_ids(after) == ["confirm_total"]
+    confirm = only_ready(after, "confirm_total")
+    assert task(client, confirm["id"])["input"]["total"] == 5
+    assert complete_task(client, confirm["id"]).json()["status"] == "completed"
+
+
+def test_a_modification_whose_process_fails_changes_nothing(client: TestClient):
+    started = at_draft(client)
+    before = history(client, started["id"])
+    response = modify(
+        client,
+        started["id"],
+        {"type": "cancel", "element_id": "draft_report"},
+        {"type": "start_before", "element_id": "compute_average"},  # no total: fails again
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "modification_failed"
+    assert body["errors"][0]["element_id"] == "compute_average"
+    now = instance(client, started["id"])
+    assert now["status"] == "running" and now["incidents"] == []
+    assert ready_ids(now) == ["draft_report"] and history(client, started["id"]) == before
+    assert audit_rows(client, started["id"]) == []
+
+
+# --- subprocesses and called processes -------------------------------------------------------
+
+
+def test_a_subprocess_left_with_nothing_live_is_cancelled_with_it(client: TestClient):
+    deploy_file(client, "embedded_subprocess.bpmn")
+    case = start_instance(client, "handle_case").json()
+    [holder] = live(client, case["id"], "investigate")
+    after = modified(
+        client,
+        case["id"],
+        {"type": "cancel", "element_id": "gather_facts"},
+        {"type": "start_before", "element_id": "decide_case"},
+    )
+    assert ready_ids(after) == ["decide_case"]
+    assert live(client, case["id"], "investigate") == []
+    [entry] = events(client, case["id"], "instance_modified")
+    emptied = [c for c in entry["data"]["cancelled"] if c.get("emptied")]
+    assert [c["activity_instance_id"] for c in emptied] == [holder["id"]]
+
+
+def test_starting_inside_an_active_subprocess(client: TestClient):
+    deploy_file(client, "embedded_subprocess.bpmn")
+    case = start_instance(client, "handle_case").json()
+    after = modified(
+        client,
+        case["id"],
+        {"type": "cancel", "element_id": "gather_facts"},
+        {"type": "start_before", "element_id": "summarise_facts", "variables": {"facts": "seen"}},
+    )
+    decide = only_ready(after, "decide_case")
+    assert task(client, decide["id"])["input"]["summary"] == "seen (checked)"
+
+
+def test_a_called_process_is_modified_as_one_call_activity(client: TestClient):
+    deploy_file(client, "called_review.bpmn")
+    deploy_file(client, "calling_process.bpmn")
+    started = start_instance(client, "submit_document", variables={"title": "t"}).json()
+    at_call = complete_task(client, only_ready(started, "draft")["id"]).json()
+    [inner] = live(client, started["id"], "review")
+    [call] = live(client, started["id"], "get_review")
+    assert inner["parent_id"] == call["id"] and inner["scope"] == "review_document"
+    refused = modify(
+        client,
+        started["id"],
+        {"type": "cancel", "activity_instance_id": inner["id"]},
+        {"type": "start_before", "element_id": "stamp_review"},
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["instructions/0", "instructions/1"]
+    assert "called" in refused.json()["errors"][1]["message"]
+    after = modified(
+        client,
+        at_call["id"],
+        {"type": "cancel", "activity_instance_id": call["id"]},
+        {"type": "start_after", "element_id": "get_review"},
+    )
+    assert ready_ids(after) == ["publish"] and live(client, started["id"], "review") == []
+
+
+def test_one_instance_of_a_multi_instance_is_not_cancelled_alone(client: TestClient):
+    deploy_file(client, "multi_instance_parallel.bpmn")
+    opinions = start_instance(client, "collect_opinions", variables={"units": ["a", "b"]}).json()
+    outer, *inner = live(client, opinions["id"], "give_opinion")
+    refused = modify(
+        client, opinions["id"], {"type": "cancel", "activity_instance_id": inner[0]["id"]}
+    )
+    assert refused.status_code == 422 and outer["id"] in refused.json()["errors"][0]["message"]
+    after = modified(
+        client,
+        opinions["id"],
+        {"type": "cancel", "activity_instance_id": outer["id"]},
+        {"type": "start_after", "element_id": "give_opinion", "variables": {"opinions": ["x"]}},
+    )
+    assert after["status"] == "completed" and after["variables"]["opinion_count"] == 1
+
+
+# --- validation, access, status --------------------------------------------------------------
+
+
+def test_every_refused_instruction_is_named_and_nothing_changes(client: TestClient):
+    started = at_draft(client)
+    before = (tree(client, started["id"]), history(client, started["id"]))
+    response = modify(
+        client,
+        started["id"],
+        {"type": "cancel", "element_id": "draft_report"},
+        {"type": "start_before", "element_id": "no_such_element"},
+        {"type": "start_before", "element_id": "report_overdue"},
+        {"type": "start_before", "element_id": "start"},
+        {"type": "start_after", "element_id": "end"},
+        {"type": "start_before", "element_id": "review", "variables": {"_secret": 1}},
+        {"type": "cancel", "element_id": "review"},
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "invalid_modification"
+    fields = [e["field"] for e in body["errors"]]
+    assert fields == [
+        "instructions/1",
+        "instructions/2",
+        "instructions/3",
+        "instructions/4",
+        "instructions/5/variables/_secret",
+        "instructions/6",
+    ]
+    messages = [e["message"] for e in body["errors"]]
+    assert "no element" in messages[0] and "boundary event" in messages[1]
+    assert "start event" in messages[2] and "no outgoing flow" in messages[3]
+    assert (tree(client, started["id"]), history(client, started["id"])) == before
+    assert audit_rows(client, started["id"]) == []
+
+
+def test_a_gone_activity_instance_is_a_conflict(client: TestClient):
+    started = at_draft(client, total=1, count=1)
+    draft = only_ready(started, "draft_report")
+    complete_task(client, draft["id"])
+    response = modify(
+        client, started["id"], {"type": "cancel", "activity_instance_id": draft["id"]}
+    )
+    assert response.status_code == 409 and response.json()["code"] == "activity_not_live"
+    assert response.json()["errors"][0]["field"] == "instructions/0"
+
+
+def test_malformed_instructions_and_a_missing_reason_are_refused(client: TestClient):
+    started = at_draft(client)
+    both = {"type": "cancel", "element_id": "draft_report", "activity_instance_id": started["id"]}
+    assert modify(client, started["id"], both).status_code == 422
+    flow = {"type": "start_before", "element_id": "review", "flow_id": "flow_cooled"}
+    assert modify(client, started["id"], flow).status_code == 422
+    no_reason = client.post(
+        f"{API}/process-instances/{started['id']}/modification",
+        json={"instructions": [{"type": "cancel", "element_id": "draft_report"}]},
+    )
+    assert no_reason.status_code == 422
+    assert instance(client, started["id"])["status"] == "running"
+
+
+def test_only_the_office_controlling_the_instance_modifies_it(client: TestClient):
+    deploy_file(client, "modification_steps.bpmn")
+    city = login(client, sub="city", unit=CITY, roles=["supervision_office"])
+    district = login(client, sub="district", unit=DISTRICT, roles=["supervision_office"])
+    handler = login(client, sub="handler", unit=CITY, roles=["unit_handler"])
+    province = start_instance(client, "repair_report", variables={"unit": "320000-DCS"}).json()
+    cancel = {"type": "cancel", "element_id": "draft_report"}
+    unseen = modify(client, province["id"], cancel, headers=city)
+    assert unseen.status_code == 404
+    assert (
+        client.get(
+            f"{API}/process-instances/{province['id']}/activity-instances", headers=city
+        ).status_code
+        == 404
+    )
+    owned = client.post(
+        f"{API}/process-instances",
+        json={"process_key": "repair_report", "variables": {"unit": DISTRICT}},
+        headers=city,
+    ).json()
+    refused = modify(client, owned["id"], cancel, headers=district)
+    assert refused.status_code == 403, refused.text
+    body = refused.json()
+    assert body["action"] == "instances.modify" and body["owner_unit"] == CITY
+    assert body["object_id"] == owned["id"]
+    assert modify(client, owned["id"], cancel, headers=handler).status_code == 403
+    assert instance(client, owned["id"])["status"] == "running"
+    assert modify(client, owned["id"], cancel, headers=city).json()["status"] == "cancelled"
+    again = modify(client, owned["id"], {"type": "start_before", "element_id": "review"})
+    assert again.status_code == 409 and again.json()["code"] == "instance_not_running"
+
+
+# --- a modification racing a task completion -------------------------------------------------
+
+
+def _principal() -> Principal:
+    return Principal(
+        sub=TESTER["sub"],
+        name=TESTER["name"],
+        unit=TESTER["unit"],
+        roles=frozenset(TESTER["roles"]),
+    )
+
+
+def _once(client: TestClient, work) -> list:
+    """Install a tracer that runs `work` once, inside the next step, before it is saved: a
+    writer that commits between another's read and its write (same thread: SQLite's writer
+    lock is this thread's)."""
+    engine = client.app.state.engine
+    results: list = []
+
+    def tracer(_trace) -> None:
+        if results:
+            return
+        results.append(None)
+        results[0] = work(engine)
+
+    engine.tracer = tracer
+    return results
+
+
+@pytest.fixture
+def no_tracer(client: TestClient):
+    yield
+    client.app.state.engine.tracer = None
+
+
+def test_a_completion_that_wins_the_race_makes_the_modification_a_conflict(
+    client: TestClient, no_tracer
+):
+    started = at_draft(client, total=10, count=4)
+    draft = only_ready(started, "draft_report")
+
+    def complete(engine) -> Any:
+        return engine.db.transaction(
+            lambda s: use_cases.complete_task(
+                s,
+                engine=engine,
+                actor=_principal(),
+                task_id=uuid.UUID(draft["id"]),
+                body=CompleteTask(),
+            )
+        )
+
+    won = _once(client, complete)
+    response = modify(
+        client,
+        started["id"],
+        {"type": "cancel", "activity_instance_id": draft["id"]},
+        {"type": "start_before", "element_id": "review"},
+    )
+    assert won and won[0][0].failure is None
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "activity_not_live"
+    assert task(client, draft["id"])["state"] == "completed"
+    assert [j["element_id"] for j in jobs(client, started["id"])] == ["cooling_off"]
+    assert events(client, started["id"], "instance_modified") == []
+    assert audit_rows(client, started["id"]) == []
+    assert instance(client, started["id"])["ready_tasks"] == []
+
+
+def test_a_modification_that_wins_the_race_makes_the_completion_a_conflict(
+    client: TestClient, no_tracer
+):
+    started = at_draft(client, total=10, count=4)
+    draft = only_ready(started, "draft_report")
+    body = ModifyInstance.model_validate(
+        {
+            "instructions": [
+                {"type": "cancel", "activity_instance_id": draft["id"]},
+                {"type": "start_before", "element_id": "review"},
+            ],
+            "reason": "raced",
+        }
+    )
+
+    def modify_now(engine) -> Any:
+        return engine.db.transaction(
+            lambda s: use_cases.modify_instance(
+                s,
+                engine=engine,
+                actor=_principal(),
+                instance_id=uuid.UUID(started["id"]),
+                body=body,
+            )
+        )
+
+    won = _once(client, modify_now)
+    response = complete_task(client, draft["id"])
+    assert won and won[0].status == "running"
+    assert response.status_code == 409 and response.json()["code"] == "task_not_ready"
+    assert task(client, draft["id"])["state"] == "cancelled"
+    assert ready_ids(instance(client, started["id"])) == ["review"]
+    assert jobs(client, started["id"]) == []
+    assert events(client, started["id"], "task_completed") == []
+    assert len(audit_rows(client, started["id"])) == 1
