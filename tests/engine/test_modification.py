@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from access.access_helpers import LEAD, OWNER, assigned_matter
 from conftest import TESTER, login
 from engine_helpers import (
     API,
@@ -15,6 +16,7 @@ from engine_helpers import (
     deploy_file,
     events,
     execute_job,
+    forget_workflows,
     history,
     instance,
     jobs,
@@ -29,12 +31,12 @@ from fastapi.testclient import TestClient
 from app.engine.api import use_cases
 from app.engine.schemas import CompleteTask, ModifyInstance
 from app.identity.principal import Principal
-from app.kit.clock import clock
 
 CITY, DISTRICT = "320100-DCS", "320102-DCS"
 
 
-def tree(client: TestClient, instance_id: str, **headers: str) -> dict:
+def tree(client: TestClient, instance_id: str) -> dict:
+    """The instance's live tree (activity instances)."""
     response = client.get(f"{API}/process-instances/{instance_id}/activity-instances")
     assert response.status_code == 200, response.text
     return response.json()
@@ -53,6 +55,7 @@ def modify(
     reason: str = "a wrong step",
     headers: dict | None = None,
 ) -> Any:
+    """POST a modification; the raw response."""
     return client.post(
         f"{API}/process-instances/{instance_id}/modification",
         json={"instructions": list(instructions), "reason": reason},
@@ -61,14 +64,18 @@ def modify(
 
 
 def modified(client: TestClient, instance_id: str, *instructions: dict) -> dict:
+    """A modification that succeeds: the instance after it."""
     response = modify(client, instance_id, *instructions)
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def at_draft(client: TestClient, **variables: Any) -> dict:
+    """An instance at `draft_report`, its boundary timer waiting."""
     deploy_file(client, "modification_steps.bpmn")
-    started = start_instance(client, "repair_report", variables={"unit": TESTER["unit"], **variables})
+    started = start_instance(
+        client, "repair_report", variables={"unit": TESTER["unit"], **variables}
+    )
     assert started.status_code == 201, started.text
     return started.json()
 
@@ -330,6 +337,38 @@ def test_a_modification_whose_process_fails_changes_nothing(client: TestClient):
     assert audit_rows(client, started["id"]) == []
 
 
+def test_a_failed_timer_is_cancelled_and_its_script_skipped(client: TestClient):
+    deploy_file(client, "timer_then_script.bpmn")
+    started = start_instance(client, "average_after_delay").json()  # no total: fails
+    [job] = jobs(client, started["id"])
+    assert execute_job(client, job["id"]).status_code == 422
+    assert jobs(client, started["id"])[0]["status"] == "failed"
+    after = modified(
+        client,
+        started["id"],
+        {"type": "cancel", "element_id": "one_day"},
+        {"type": "start_after", "element_id": "compute_average", "variables": {"average": 2}},
+    )
+    assert after["status"] == "running" and ready_ids(after) == ["review_average"]
+    assert jobs(client, started["id"]) == []
+    assert all(i["resolved_at"] is not None for i in after["incidents"])
+
+
+def test_a_failed_timer_left_waiting_fires_again_after_the_repair(client: TestClient):
+    deploy_file(client, "timer_then_script.bpmn")
+    started = start_instance(client, "average_after_delay").json()
+    [job] = jobs(client, started["id"])
+    assert execute_job(client, job["id"]).status_code == 422
+    after = modified(
+        client,
+        started["id"],
+        {"type": "start_before", "element_id": "review_average", "variables": {"average": 0}},
+    )
+    assert after["status"] == "running" and ready_ids(after) == ["review_average"]
+    [again] = jobs(client, started["id"])
+    assert again["id"] == job["id"] and again["status"] == "waiting"
+
+
 # --- subprocesses and called processes -------------------------------------------------------
 
 
@@ -361,6 +400,60 @@ def test_starting_inside_an_active_subprocess(client: TestClient):
     )
     decide = only_ready(after, "decide_case")
     assert task(client, decide["id"])["input"]["summary"] == "seen (checked)"
+
+
+def test_an_armed_event_subprocess_is_withdrawn_whole_not_by_its_start(client: TestClient):
+    deploy_file(client, "ev_subprocess_timer.bpmn")
+    started = start_instance(client, "answer_or_take_over").json()
+    [holder] = live(client, started["id"], "on_deadline")
+    [armed] = live(client, started["id"], "deadline_start")
+    assert armed["parent_id"] == holder["id"] and armed["due_at"] is not None
+    refused = modify(client, started["id"], {"type": "cancel", "activity_instance_id": armed["id"]})
+    assert refused.status_code == 422 and holder["id"] in refused.json()["errors"][0]["message"]
+    inside = modify(
+        client, started["id"], {"type": "start_before", "element_id": "handle_deadline"}
+    )
+    assert inside.status_code == 422 and "not active" in inside.json()["errors"][0]["message"]
+    start = modify(client, started["id"], {"type": "start_before", "element_id": "deadline_start"})
+    assert start.status_code == 422 and "event subprocess" in start.json()["errors"][0]["message"]
+    after = modified(
+        client, started["id"], {"type": "cancel", "activity_instance_id": holder["id"]}
+    )
+    assert jobs(client, started["id"]) == [] and ready_ids(after) == ["prepare_answer"]
+    done = complete_task(client, only_ready(after, "prepare_answer")["id"])
+    assert done.json()["status"] == "completed"
+
+
+def test_cancelling_a_multi_instance_subprocess_takes_every_instance(client: TestClient):
+    deploy_file(client, "modification_mi_subprocess.bpmn")
+    started = start_instance(client, "ask_each_unit", variables={"units": ["a", "b"]}).json()
+    answers = [t["id"] for t in started["ready_tasks"]]
+    assert len(answers) == 2 and len(jobs(client, started["id"])) == 2
+    outer = live(client, started["id"], "ask_unit")[0]
+    [second] = [a for a in live(client, started["id"], "answer") if a["id"] == answers[1]]
+    one = modified(
+        client,
+        started["id"],
+        {
+            "type": "start_before",
+            "element_id": "answer",
+            "ancestor_activity_instance_id": second["parent_id"],
+        },
+    )
+    assert len(one["ready_tasks"]) == 3 and len(jobs(client, started["id"])) == 3
+    forget_workflows(client)
+    after = modified(
+        client,
+        started["id"],
+        {"type": "cancel", "activity_instance_id": outer["id"]},
+        {"type": "start_before", "element_id": "sum_up"},
+    )
+    assert ready_ids(after) == ["sum_up"] and jobs(client, started["id"]) == []
+    assert [a["element_id"] for a in tree(client, started["id"])["activities"]] == ["sum_up"]
+    assert {task(client, i)["state"] for i in answers} == {"cancelled"}
+    forget_workflows(client)
+    done = complete_task(client, only_ready(after, "sum_up")["id"])
+    assert done.status_code == 200 and done.json()["status"] == "completed"
 
 
 def test_a_called_process_is_modified_as_one_call_activity(client: TestClient):
@@ -404,6 +497,51 @@ def test_one_instance_of_a_multi_instance_is_not_cancelled_alone(client: TestCli
         {"type": "start_after", "element_id": "give_opinion", "variables": {"opinions": ["x"]}},
     )
     assert after["status"] == "completed" and after["variables"]["opinion_count"] == 1
+
+
+def _office(client: TestClient, who: str) -> dict[str, str]:
+    unit, role = {"own_office": (OWNER, "supervision_office"), "own_head": (OWNER, "office_head")}[
+        who
+    ]
+    return login(client, sub=who, unit=unit, roles=[role])
+
+
+def test_skipping_a_marked_step_of_a_matter_writes_none_of_its_records(matter_client: TestClient):
+    """docs/operations.md: the supervision domain records a step when its element completes;
+    an element an operator skips (start_after) never completes, so the matter keeps the step
+    as not done (here: the lead unit's receipt stays pending and its deadline open)."""
+    client = matter_client
+    matter = assigned_matter(client, _office)
+    office = _office(client, "own_office")
+    url = f"{API}/process-instances/{matter['instance_id']}"
+    activities = client.get(f"{url}/activity-instances", headers=office).json()["activities"]
+    holders = {a["id"] for a in activities if a["element_type"] == "SubWorkflowTask"}
+    [lead_sign] = [
+        a
+        for a in activities
+        if a["element_id"] == "sign_for"
+        and a["parent_id"] in holders
+        and client.get(f"{API}/tasks/{a['task_id']}", headers=office).json()["unit_code"] == LEAD
+    ]
+    skip = {"type": "start_after", "element_id": "sign_for", "variables": {"decision": "sign"}}
+    cancel = {"type": "cancel", "activity_instance_id": lead_sign["id"]}
+    ambiguous = modify(client, matter["instance_id"], cancel, skip, headers=office)
+    assert (
+        ambiguous.status_code == 422 and "runs 2 times" in ambiguous.json()["errors"][0]["message"]
+    )
+    skip["ancestor_activity_instance_id"] = lead_sign["parent_id"]
+    done = modify(
+        client, matter["instance_id"], cancel, skip, reason="签收 on paper", headers=office
+    )
+    assert done.status_code == 200, done.text
+    detail = client.get(f"{API}/matters/{matter['id']}", headers=office).json()
+    [lead] = [a for a in detail["assignments"] if a["unit_code"] == LEAD]
+    assert lead["receipt"] == "pending"
+    signing = [d for d in detail["deadlines"] if d["unit_code"] == LEAD and d["kind"] == "sign_for"]
+    assert [d["done_on"] for d in signing] == [None]
+    assert "signed_for" not in [t["event"] for t in detail["timeline"]]
+    gone = client.get(f"{API}/tasks/{lead_sign['task_id']}", headers=office).json()
+    assert gone["state"] == "cancelled"
 
 
 # --- validation, access, status --------------------------------------------------------------

@@ -142,12 +142,13 @@ def elements(bundle: Any) -> dict[str, Element]:
     while pending:
         scope, event_scope = pending.pop()
         for spec in scope.task_specs.values():
-            if spec.bpmn_id is None or spec.name != spec.bpmn_id:
-                continue  # the engine's own tasks (a multi-instance's inner task, splits, joins)
-            found.setdefault(spec.bpmn_id, Element(scope, spec, event_scope))
+            # A multi-instance subprocess runs its inner task (`<id> [child]`): it holds the
+            # subprocess's elements, but is not an element itself.
             if activities.is_embedded(spec) and spec.spec in bundle.subprocess_specs:
                 inner = bundle.subprocess_specs[spec.spec]
                 pending.append((inner, isinstance(spec, EventSubprocess)))
+            if spec.bpmn_id is not None and spec.name == spec.bpmn_id:
+                found.setdefault(spec.bpmn_id, Element(scope, spec, event_scope))
     return found
 
 

@@ -181,6 +181,13 @@ def _cancel(task: Any, index: int, applied: Applied) -> None:
     for target in [task, *activities.boundary_events(task)]:
         if target.has_state(TaskState.FINISHED_MASK):
             continue  # taken with an element an earlier instruction cancelled
+        # What runs inside first, deepest first: SpiffWorkflow's cancel drops a task's
+        # unfinished children from the tree unannounced, and a subprocess dropped so would
+        # run on, unheld (a multi-instance subprocess's instances).
+        inside = [t for t in target if t is not target and t.has_state(activities.LIVE)]
+        for inner in reversed(inside):
+            if not inner.has_state(TaskState.FINISHED_MASK):
+                inner.cancel()
         target.cancel()
         applied.cancelled.append(_note(target, index))
 
