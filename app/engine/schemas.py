@@ -349,9 +349,10 @@ class ModificationInstruction(Input):
         if self.type == "cancel":
             if (self.activity_instance_id is None) == (self.element_id is None):
                 raise ValueError("cancel: give either activity_instance_id or element_id")
-            unused = {"flow_id": self.flow_id, "ancestor": self.ancestor_activity_instance_id}
-            if any(v is not None for v in unused.values()) or self.variables:
-                raise ValueError("cancel: takes no flow_id, ancestor or variables")
+            if self.flow_id or self.ancestor_activity_instance_id or self.variables:
+                raise ValueError(
+                    "cancel: takes no flow_id, ancestor_activity_instance_id or variables"
+                )
             return self
         if self.element_id is None or self.activity_instance_id is not None:
             raise ValueError(f"{self.type}: give element_id (not activity_instance_id)")

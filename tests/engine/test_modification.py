@@ -222,6 +222,10 @@ def test_starting_before_a_user_task_makes_a_task_with_its_unit_and_due_date(
         e for e in events(client, reviewing["id"], "task_created") if e["task_id"] == draft["id"]
     ]
     assert created["element_id"] == "draft_report"
+    [entry] = events(client, reviewing["id"], "instance_modified")
+    assert entry["data"]["started"] == [
+        {"instruction": 0, "activity_instance_id": draft["id"], "element_id": "draft_report"}
+    ]
 
 
 def test_starting_before_a_timer_creates_its_job(client: TestClient, frozen_clock):

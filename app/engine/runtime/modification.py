@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -207,10 +208,17 @@ def _start(loaded: Loaded, move: Start, applied: Applied) -> None:
     token = carrier._add_child(move.spec, TaskState.FUTURE)
     token.task_spec._predict(token, mask=TaskState.NOT_FINISHED_MASK)
     token.task_spec._update(token)
-    applied.started.append({**_note(token, move.index), "element_id": move.element_id})
+    applied.started.append(_note(_element_of(token), move.index))
 
 
-def _note(task: Any, index: int) -> dict[str, Any]:
+def _element_of(token: Any) -> Any:
+    """The element's own task of a token (under the split of its boundary events, if any)."""
+    if token.task_spec.bpmn_id is not None:
+        return token
+    return next(c for c in token.children if not isinstance(c.task_spec, BoundaryEvent))
+
+
+def _note(task: Any, index: int | None) -> dict[str, Any]:
     return {
         "instruction": index,
         "activity_instance_id": str(task.id),
@@ -234,7 +242,7 @@ def _settle(top: Any, touched: dict[int, Any], applied: Applied) -> bool:
         holder = activities.holder(workflow.task_tree)
         if not holder.has_state(TaskState.FINISHED_MASK):
             holder.cancel()
-            applied.cancelled.append({**_note(holder, -1), "emptied": True})
+            applied.cancelled.append({**_note(holder, None), "emptied": True})
         pending[id(holder.workflow)] = holder.workflow
     return False
 
