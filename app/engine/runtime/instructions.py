@@ -311,6 +311,10 @@ def _after(
         return None
     else:
         target = flows[0][1]
+    if target not in scope_spec.task_specs:  # e.g. a link event, which the parser joins up
+        message = f"'{element_id}' leads to '{target}', where no token can start"
+        problems.refuse(index, message, element_id=element_id)
+        return None
     return entry_spec(scope_spec, target)
 
 
