@@ -279,3 +279,92 @@ class ExecuteJob(BaseModel):
 
 
 InstanceDetail.model_rebuild()
+
+
+# --- instance modification (issue 16, item 3) ----------------------------------------------
+
+ActivityState = Literal["READY", "WAITING", "STARTED"]
+
+
+class ActivityInstanceOut(BaseModel):
+    """One unfinished element instance (活动实例) of an instance: what an operator may cancel.
+
+    `id` is the engine's task id (a human task's is also its id in `/tasks`); `parent_id` is the
+    subprocess or multi-instance activity it runs in (none at the top level); `scope` is the
+    process or subprocess that holds it; `attached_to` is the activity a boundary event waits on.
+    """
+
+    id: uuid.UUID
+    element_id: str
+    element_type: str
+    name: str | None
+    state: ActivityState
+    parent_id: uuid.UUID | None
+    scope: str
+    attached_to: uuid.UUID | None = None
+    task_id: uuid.UUID | None = Field(default=None, description="the ready human task it is")
+    topic: str | None = Field(default=None, description="an external task's topic")
+    due_at: datetime | None = Field(default=None, description="a waiting timer's due time")
+    message_name: str | None = None
+    signal_name: str | None = None
+
+
+class ActivityTreeOut(BaseModel):
+    """The live tree of an instance: every unfinished element instance, parents first."""
+
+    instance_id: uuid.UUID
+    process_key: str
+    version: int
+    status: InstanceStatus
+    activities: list[ActivityInstanceOut]
+
+
+ModificationType = Literal["cancel", "start_before", "start_after"]
+
+
+class ModificationInstruction(Input):
+    """One step of a modification.
+
+    - `cancel`: an activity instance (`activity_instance_id`), or every live instance of an
+      element (`element_id`);
+    - `start_before`: a new token before `element_id`, as if a flow reached it;
+    - `start_after`: a new token on the outgoing flow of `element_id` (`flow_id` when it has
+      several).
+
+    `variables` go into the new token's data; `ancestor_activity_instance_id` chooses the
+    subprocess instance to start in when the element's subprocess runs more than once.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ModificationType
+    activity_instance_id: uuid.UUID | None = None
+    element_id: str | None = Field(default=None, min_length=1, max_length=255)
+    flow_id: str | None = Field(default=None, min_length=1, max_length=255)
+    ancestor_activity_instance_id: uuid.UUID | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fields_of_type(self) -> "ModificationInstruction":
+        if self.type == "cancel":
+            if (self.activity_instance_id is None) == (self.element_id is None):
+                raise ValueError("cancel: give either activity_instance_id or element_id")
+            if self.flow_id or self.ancestor_activity_instance_id or self.variables:
+                raise ValueError(
+                    "cancel: takes no flow_id, ancestor_activity_instance_id or variables"
+                )
+            return self
+        if self.element_id is None or self.activity_instance_id is not None:
+            raise ValueError(f"{self.type}: give element_id (not activity_instance_id)")
+        if self.type == "start_before" and self.flow_id is not None:
+            raise ValueError("start_before: flow_id is for start_after")
+        return self
+
+
+class ModifyInstance(Input):
+    """Instructions applied in order in one atomic step, and why (kept in the audit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instructions: list[ModificationInstruction] = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=2, max_length=500)

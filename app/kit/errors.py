@@ -80,3 +80,23 @@ class OutcomeUnknown(DomainError):
     """The connection failed during COMMIT: the change may or may not have been saved."""
 
     status, code = 503, "outcome_unknown"
+
+
+class InvalidModification(DomainError):
+    """A modification's instructions cannot apply to the instance's process (an unknown element,
+    a boundary event, a called process's element, ...): `errors` name each instruction."""
+
+    status, code = 422, "invalid_modification"
+
+
+class ActivityNotLive(DomainError):
+    """An instruction names an activity instance (or element) that is not live in the instance
+    now: finished meanwhile (another request won the race), or never of this instance."""
+
+    status, code = 409, "activity_not_live"
+
+
+class ModificationFailed(DomainError):
+    """The process failed while running on after a modification: nothing was changed."""
+
+    status, code = 422, "modification_failed"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.engine.api import access
-from app.engine.runtime import decisions, deployment, details, service
+from app.engine.runtime import decisions, deployment, details, modification, service
 from app.engine.runtime.correlation import Correlation
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.service import Outcome
@@ -22,6 +22,7 @@ from app.engine.schemas import (
     ExecuteJob,
     InstanceDetail,
     MessageResult,
+    ModifyInstance,
     SendMessage,
     SendSignal,
     StartInstance,
@@ -316,3 +317,31 @@ def _audit_decisions(s: Session, actor: Principal, deployed: list[DecisionDeploy
                 object_id=str(item.id),
                 data={"key": item.key, "version": item.version, "file_name": item.file_name},
             )
+
+
+def modify_instance(
+    s: Session, *, engine: Engine, actor: Principal, instance_id: uuid.UUID, body: ModifyInstance
+) -> InstanceDetail:
+    """Cancel activities, start before or after elements (流程实例修改): the office controlling
+    the instance; the instance after the step."""
+    row = access.instance_to_control(s, actor, instance_id, "instances.modify")
+    outcome = modification.modify(
+        engine,
+        s,
+        instance_id=instance_id,
+        instructions_=body.instructions,
+        reason=body.reason,
+        actor=actor.sub,
+    )
+    detail = service.step_detail(s, outcome)
+    audit.record(
+        s,
+        actor,
+        "instance.modify",
+        object_type="process_instance",
+        object_id=str(instance_id),
+        instance_id=str(instance_id),
+        unit_code=row.unit_code,
+        data={**body.model_dump(mode="json", exclude_defaults=True), "status": detail.status},
+    )
+    return detail

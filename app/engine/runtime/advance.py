@@ -52,6 +52,18 @@ def run(workflow: Any, action: Callable[[Any], None]) -> list[Any]:
     return completed
 
 
+def apply(workflow: Any, action: Callable[[Any], None]) -> None:
+    """Run `action` alone, without running the engine after it: an operator's change to the
+    task tree (instance modification), whose failures are the process's as in `run`.
+
+    Any failure is an EngineFailure; the workflow is then half-changed and must be discarded.
+    """
+    try:
+        action(workflow)
+    except Exception as exc:  # as in `run`: whatever the engine raised, named and passed on
+        raise _failure(exc) from exc
+
+
 class RunawayStep(Exception):
     """One step ran more engine tasks than any process needs: a loop that never waits."""
 

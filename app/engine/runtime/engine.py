@@ -315,8 +315,15 @@ def keep_failed_start(session: Session, loaded: Loaded) -> None:
     save(session, loaded, state.dump(fresh))
 
 
-def cancel(engine: Engine, session: Session, loaded: Loaded, *, actor: str | None) -> None:
-    """Cancel every open task; the instance ends as `cancelled`."""
+def cancel(
+    engine: Engine,
+    session: Session,
+    loaded: Loaded,
+    *,
+    actor: str | None,
+    note: dict[str, Any] | None = None,
+) -> None:
+    """Cancel every open task; the instance ends as `cancelled` (`note`: why, in history)."""
     now = clock.now()
     loaded.workflow.cancel()
     _sync_tasks(session, loaded, now)
@@ -327,7 +334,9 @@ def cancel(engine: Engine, session: Session, loaded: Loaded, *, actor: str | Non
     external.forget(session, loaded.row.id)
     loaded.timers_before, loaded.messages_before = {}, set()
     loaded.changes.update(status="cancelled", ended_at=now, updated_at=now)
-    loaded.writes.history.append(history_row(loaded.row.id, "instance_cancelled", actor=actor))
+    loaded.writes.history.append(
+        history_row(loaded.row.id, "instance_cancelled", actor=actor, data=note)
+    )
     save(session, loaded, state.dump(loaded.workflow))
 
 
