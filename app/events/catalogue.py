@@ -5,6 +5,7 @@ ENGINE = {
     "instance.completed": "a process instance completed",
     "instance.cancelled": "a process instance was cancelled",
     "instance.failed": "a process instance failed (an incident was raised)",
+    "instance.variables_changed": "an operator changed an instance's (or a task's) variables",
     "task.created": "a human task became ready (待办)",
     "task.assigned": "a task was (re-)assigned to a user or unit, or released",
     "task.claimed": "a user claimed a task",

@@ -24,7 +24,7 @@ from app.engine.persist.data import data_problems
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import Incident, ProcessInstance
 from app.engine.runtime import engine as runtime
-from app.engine.runtime import external, notices, service
+from app.engine.runtime import external, failures, notices, service
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.notices import Notice
 from app.engine.specs.external import ExternalTaskSpec, is_ready_external
@@ -165,6 +165,7 @@ def failure(
             "external_task_failed",
             f"external task '{row.element_id}' (topic {row.topic}) failed: {error_message}",
             element_id=row.element_id,
+            external_task_id=row.id,
         )
         row.incident_id = incident.id
     _notice(
@@ -206,7 +207,12 @@ def bpmn_error(
         row.worker_id, row.lock_expires_at = None, None
         _history(session, loaded.row, row, "external_task_bpmn_error", actor, data)
         incident = service.raise_incident(
-            session, loaded.row, "external_task_error", message, element_id=row.element_id
+            session,
+            loaded.row,
+            "external_task_error",
+            message,
+            element_id=row.element_id,
+            external_task_id=row.id,
         )
         row.incident_id = incident.id
         _notice(
@@ -224,8 +230,20 @@ def bpmn_error(
     # Recorded here, not as the step's event: the step would count the task as completed.
     caught = {**data, "caught_by": catcher.task_spec.bpmn_id, "variables": variables}
     _history(session, loaded.row, row, "external_task_bpmn_error", actor, caught)
+    replay = failures.trigger_of(
+        new=False,
+        event="external_task_bpmn_error",
+        event_data=caught,
+        event_task=task,
+        actor=actor,
+    )
     outcome = service.run_step(
-        engine, session, loaded, external.throw_action(catcher, error_code, variables), actor=actor
+        engine,
+        session,
+        loaded,
+        external.throw_action(catcher, error_code, variables),
+        actor=actor,
+        trigger=replay,
     )
     if outcome.failure is None:
         _notice(
@@ -289,10 +307,7 @@ def set_retries(
     incident = session.get(Incident, row.incident_id) if row.incident_id else None
     row.incident_id = None
     if incident is not None and incident.resolved_at is None:
-        external.resolve_incident(session, incident, actor=actor)
-        data = {"resolved_by": actor, "task_id": str(row.id), "status": instance.status}
-        resolved = Notice("incident.resolved", instance=instance, incident=incident, data=data)
-        notices.publish(session, resolved)
+        failures.close(session, incident, actor=actor, resolution="retried", task_id=str(row.id))
     session.flush()
     return row
 
