@@ -224,11 +224,12 @@ def test_a_resolved_job_incident_leaves_the_job_failed_to_fire_by_hand(
     clock.advance(timedelta(days=1, seconds=1))
     assert run_due(client) == 1
     (listed,) = incidents(client, process_instance_id=instance_id)
-    assert resolve(client, listed["id"], "count fixed below").status_code == 200
-    (job,) = jobs(client, instance_id)
-    assert job["status"] == "failed"
-    assert run_due(client) == 0  # a failed job is not fired by the scheduler
+    # Fixed while in error (kept for later, nothing runs), then closed without a retry.
     assert patch_variables(client, instance_id, modifications={"count": 3}).status_code == 200
+    assert resolve(client, listed["id"], "count fixed, fire by hand").status_code == 200
+    (job,) = jobs(client, instance_id)
+    assert (job["status"], job["retries"]) == ("failed", 0)
+    assert run_due(client) == 0  # a failed job is not fired by the scheduler
     fired = execute_job(client, job["id"])
     assert fired.status_code == 200, fired.text
     assert ready_ids(fired.json()) == ["review_average"]

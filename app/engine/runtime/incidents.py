@@ -109,18 +109,7 @@ def retry(
     loaded.changes["status"] = "error" if others else "running"
     loaded.started, loaded.completion = replay.started, replay.completion
     try:
-        runtime.step(
-            engine,
-            session,
-            loaded,
-            replay.action,
-            actor=replay.actor,
-            event=replay.event,
-            event_data=replay.event_data,
-            event_task=replay.event_task,
-        )
-        if loaded.thrown:
-            service.spread_thrown_signals(engine, session, loaded)
+        _run(engine, session, loaded, replay)
     except EngineFailure as failure:
         failed_again(session, incident, failure.message, failure.element_id, actor)
         return service.Outcome(loaded.row.id, failure, incident.id)
@@ -131,6 +120,22 @@ def retry(
         _rearm(session, incident.job_id)
     failures.close(session, incident, actor=actor, resolution="retried")
     return service.Outcome(loaded.row.id, loaded=loaded)
+
+
+def _run(engine: Engine, session: Session, loaded: Loaded, replay: Replay) -> None:
+    """The step, as `service.run_step` runs it, without raising an incident of its own."""
+    runtime.step(
+        engine,
+        session,
+        loaded,
+        replay.action,
+        actor=replay.actor,
+        event=replay.event,
+        event_data=replay.event_data,
+        event_task=replay.event_task,
+    )
+    if loaded.thrown:
+        service.spread_thrown_signals(engine, session, loaded)
 
 
 def failed_again(

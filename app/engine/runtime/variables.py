@@ -1,11 +1,13 @@
 """Change the variables of an instance (Camunda's "set variables"), or of one ready task.
 
 A running instance is stepped: every unfinished task sees the new values (and loses the deleted
-ones), waiting timers re-read their time from them, ready tasks' due dates follow. An instance in
-error is edited without running (`edits.save_edit`): a retry of its incident then sees the new
-values; its timers keep the times they have. A task's own variables change only that task.
+ones), waiting timers whose expression names a changed variable re-read their time, ready
+tasks' due dates follow. An instance in error is edited without running (`edits.save_edit`): a
+retry of its incident then sees the new values; its timers keep the times they have. A task's
+own variables change only that task.
 """
 
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -24,6 +26,7 @@ from app.engine.runtime.engine import Engine, Loaded
 from app.engine.runtime.notices import Notice
 from app.kit.errors import InstanceNotRunning, InvalidData, TaskNotReady
 
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (bool, "boolean"),  # before int: a bool is an int in Python
     (int, "integer"),
@@ -65,13 +68,14 @@ def set_variables(
     if loaded.row.status != "running":
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
     touched: list[Any] = []
+    names = {*variables, *deletions}
 
     def action(workflow: Any) -> None:
         touched.extend(edits.apply(workflow, variables, deletions))
         for task in touched:
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition) and task.has_state(TaskState.WAITING):
-                task.internal_data.pop("event_value", None)  # re-evaluated on the next refresh
+            if reads_any(task, names) and task.has_state(TaskState.WAITING):
+                task.internal_data.pop("event_value", None)
+                rearm(task)
         workflow.refresh_timers()
 
     event_data: dict[str, Any] = {"variables": variables}
@@ -89,6 +93,32 @@ def set_variables(
     if outcome.failure is None:
         edits.refresh_ready(session, loaded, touched)
     return outcome
+
+
+def reads_any(task: Any, names: set[str]) -> bool:
+    """Whether a timer's expression names one of `names`: only such a timer re-reads its time
+    (a literal duration such as `P30D` would restart from now, a moved due date be lost)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(definition, TimerEventDefinition):
+        return False
+    return not names.isdisjoint(NAME.findall(str(definition.expression)))
+
+
+class TimerUnreadable(Exception):
+    """A re-armed timer cannot read its time from the new variables (`task`: the step's
+    failure names its element)."""
+
+    def __init__(self, task: Any) -> None:
+        super().__init__(f"timer '{task.task_spec.bpmn_id}' cannot read its time")
+        self.task = task
+
+
+def rearm(task: Any) -> None:
+    """Evaluate a waiting timer's time again, now; a failure names the timer's element."""
+    try:
+        task.task_spec._update(task)
+    except Exception as exc:  # whatever the expression raised: the step fails, naming the timer
+        raise TimerUnreadable(task) from exc
 
 
 def edit_variables(
