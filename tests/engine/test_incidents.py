@@ -186,6 +186,34 @@ def test_a_message_that_failed_is_delivered_again(client: TestClient) -> None:
     assert received[-1]["data"]["variables"] == {"amount": 10, "parts": 4}
 
 
+def test_a_signal_that_failed_is_delivered_again(client: TestClient) -> None:
+    deploy_file(client, "op_signal_share.bpmn")
+    started = start_instance(client, "op_signal_share", variables={"amount": 9, "parts": 0})
+    instance_id = started.json()["id"]
+    sent = client.post(f"{API}/signals", json={"name": "op_budget_released", "variables": {}})
+    assert _failed(sent)["errors"][0]["element_id"] == "split_budget"
+    (listed,) = incidents(client, process_instance_id=instance_id)
+    assert listed["trigger"] == "signal_received"
+    detail = retry(client, listed["id"], variables={"parts": 3}).json()
+    assert (ready_ids(detail), detail["variables"]["share"]) == (["register_share"], 3.0)
+
+
+def test_an_incident_of_a_cancelled_instance_is_resolved_not_retried(client: TestClient) -> None:
+    deploy_file(client, "script_task.bpmn")
+    body = _failed(start_instance(client, "compute_total", variables={"quantity": 2}))
+    cancelled = client.post(f"{API}/process-instances/{body['instance_id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    refused = retry(client, body["incident_id"], variables={"price": 1})
+    assert (refused.status_code, refused.json()["code"]) == (409, "instance_not_running")
+    assert _incident(client, body["incident_id"])["attempts"] == 1
+    closed = resolve(client, body["incident_id"], "流程已撤销")
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["resolution"], closed.json()["instance_status"]) == (
+        "resolved",
+        "cancelled",
+    )
+
+
 def test_resolve_closes_an_incident_without_running_anything(client: TestClient) -> None:
     deploy_file(client, "script_task.bpmn")
     body = _failed(start_instance(client, "compute_total", variables={"quantity": 2}))
