@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     scheduler_batch_size: int = Field(default=50, ge=1)
     job_lease_seconds: int = Field(default=60, ge=1, description="A job's lease before retry")
     job_max_attempts: int = Field(default=3, ge=1, description="Failures before an incident")
+    job_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="A failed job's first retry delay, doubled each time"
+    )
+    job_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest delay between a failed job's retries"
+    )
     housekeeping_seconds: float = Field(
         default=300.0, gt=0, description="How often a scheduler runs its chores (light sweep …)"
     )

@@ -2,11 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.kit.bounds import INT32_MAX, Input
+from app.kit.bounds import INT32_MAX, Input, Instant
 
 InstanceStatus = Literal["running", "completed", "cancelled", "error"]
 TaskState = Literal["ready", "completed", "cancelled"]
@@ -132,6 +132,8 @@ class IncidentOut(BaseModel):
     message: str
     created_at: datetime
     resolved_at: datetime | None
+    attempts: int = Field(default=1, description="runs of the failed step that failed")
+    resolution: Literal["retried", "resolved", "modified"] | None = None
 
 
 class InstanceOut(BaseModel):
@@ -256,6 +258,14 @@ class JobOut(BaseModel):
     locked_by: str | None
     locked_until: datetime | None
     last_error: str | None
+    retries: int | None = Field(
+        default=None,
+        description="attempts left before an incident; null until the job first fails "
+        "(then DUCHA_JOB_MAX_ATTEMPTS less the failures) or an operator sets them",
+    )
+    next_attempt_at: datetime | None = Field(
+        default=None, description="after a failure: not fired again before this (backoff)"
+    )
 
 
 class ExecuteJob(BaseModel):
@@ -368,3 +378,131 @@ class ModifyInstance(Input):
 
     instructions: list[ModificationInstruction] = Field(min_length=1, max_length=100)
     reason: str = Field(min_length=2, max_length=500)
+
+
+# --- operators' repairs: variables, incidents, jobs (issue 16) --------------------------------
+
+JsonType = Literal["string", "integer", "number", "boolean", "null", "object", "array"]
+VariableName = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")
+]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00]*$")]
+
+
+class VariablesOut(BaseModel):
+    """Variables with their JSON types."""
+
+    variables: dict[str, Any]
+    types: dict[str, JsonType]
+
+
+class ChangeVariables(Input):
+    """Set (`modifications`) and remove (`deletions`) variables, saying why (audited)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    modifications: dict[str, Any] = Field(default_factory=dict)
+    deletions: list[VariableName] = Field(default_factory=list, max_length=1000)
+    reason: Reason
+
+
+class SetVariable(Input):
+    """One variable's new value, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = Field(description="any JSON value (null included)")
+    reason: Reason
+
+
+class VariableChange(BaseModel):
+    """One variable before and after an operator's change."""
+
+    name: str
+    change: Literal["created", "updated", "deleted"]
+    before: Any = None
+    after: Any = None
+
+
+class VariablesChanged(VariablesOut):
+    """What a change did (`changes`) and the variables after it."""
+
+    changes: list[VariableChange]
+
+
+class IncidentDetail(IncidentOut):
+    """An incident with its instance: where, why, when, and how it closed."""
+
+    process_instance_id: uuid.UUID
+    process_key: str | None
+    version: int
+    unit: str | None = Field(description="the instance's owner unit")
+    business_key: str | None
+    instance_status: InstanceStatus
+    external_task_id: uuid.UUID | None
+    state: Literal["open", "resolved"]
+    trigger: str | None = Field(
+        description="what set the failed step going (instance_started, task_completed, "
+        "timer_fired, message_received, …): what a retry runs again"
+    )
+    resolved_by: str | None
+    note: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        """An incident row loaded with its instance (`Incident.instance`)."""
+        instance = getattr(data, "instance", None)
+        if instance is None:
+            return data
+        fields = {name: getattr(data, name) for name in IncidentOut.model_fields}
+        trigger = getattr(data, "trigger", None) or {}
+        return {
+            **fields,
+            "process_instance_id": instance.id,
+            "process_key": data.process_key or instance.process_key,
+            "version": instance.version,
+            "unit": instance.unit_code,
+            "business_key": instance.business_key,
+            "instance_status": instance.status,
+            "external_task_id": data.external_task_id,
+            "state": "open" if data.resolved_at is None else "resolved",
+            "trigger": trigger.get("event"),
+            "resolved_by": data.resolved_by,
+            "note": data.note,
+        }
+
+
+class RetryIncident(Input):
+    """Run the failed step again, with `variables` merged into what it ran with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    variables: dict[str, Any] = Field(default_factory=dict)
+    reason: Reason
+
+
+class ResolveIncident(Input):
+    """Close an incident without running anything."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
+
+
+class SetJobRetries(Input):
+    """The attempts a job has left; > 0 on a failed job makes it wait again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retries: int = Field(ge=0, le=INT32_MAX)
+    reason: Reason
+
+
+class SetJobDueDate(Input):
+    """A waiting timer's new due time (in the future)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_at: Instant
+    reason: Reason

@@ -6,6 +6,7 @@ ENGINE = {
     "instance.cancelled": "a process instance was cancelled",
     "instance.failed": "a process instance failed (an incident was raised)",
     "instance.modified": "an operator modified an instance (activities cancelled or started)",
+    "instance.variables_changed": "an operator changed an instance's (or a task's) variables",
     "task.created": "a human task became ready (待办)",
     "task.assigned": "a task was (re-)assigned to a user or unit, or released",
     "task.claimed": "a user claimed a task",

@@ -17,7 +17,12 @@ from app.events.outbox import emit
 def on_notice(session: Session, notice: Notice) -> None:
     """One engine notice, one event (a notice no event is known for is a bug: it raises)."""
     kind = notice.kind
-    if kind in ("instance.failed", "instance.cancelled", "instance.modified"):
+    if kind in (
+        "instance.failed",
+        "instance.cancelled",
+        "instance.modified",
+        "instance.variables_changed",
+    ):
         assert notice.instance is not None
         instance_event(session, kind, notice.instance, actor=notice.actor, **notice.data)
     elif kind in ("incident.raised", "incident.resolved"):

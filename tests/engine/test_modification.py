@@ -234,7 +234,7 @@ def test_starting_after_a_failing_script_repairs_the_failed_instance(client: Tes
     assert [i["resolved_at"] is not None for i in after["incidents"]] == [True]
     [job] = jobs(client, started["id"])
     assert job["element_id"] == "cooling_off"
-    assert events(client, started["id"], "incident_resolved")[0]["data"]["by"] == "modification"
+    assert events(client, started["id"], "incident_resolved")[0]["data"]["resolution"] == "modified"
     reviewing = execute_job(client, job["id"]).json()
     assert task(client, only_ready(reviewing, "review")["id"])["input"]["average"] == 0
     types = [

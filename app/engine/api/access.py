@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.engine.api import queries
-from app.engine.persist.models import Job, ProcessInstance, TaskRecord
+from app.engine.persist.models import Incident, Job, ProcessInstance, TaskRecord
 from app.engine.runtime import service
 from app.identity.policy import (
     Forbidden,
@@ -123,6 +123,30 @@ def job_to_execute(session: Session, principal: Principal, job_id: uuid.UUID) ->
         owner_unit=owner,
     )
     return job
+
+
+def task_to_modify(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskRecord:
+    """Change a task's variables: the task if the caller controls its instance (404 / 403)."""
+    record = task(session, principal, task_id)
+    _control_task(session, principal, record, "instances.modify")
+    return record
+
+
+def incident_to_control(
+    session: Session, principal: Principal, incident_id: uuid.UUID, action: str
+) -> Incident:
+    """An incident (with its instance) the caller may retry or resolve: its instance visible
+    (404) and controlled (403)."""
+    incident = queries.readable_incident(session, principal, incident_id)
+    require_control(
+        session,
+        principal,
+        action,
+        object_type="incident",
+        object_id=incident_id,
+        owner_unit=incident.instance.unit_code,
+    )
+    return incident
 
 
 def unit_in_scope(session: Session, principal: Principal, unit_code: str, field: str) -> None:

@@ -12,7 +12,7 @@ A route validates its input, takes these dependencies, calls one use case and re
 """
 
 from collections.abc import Callable
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import deps
 from app.engine.runtime.engine import Engine
+from app.engine.runtime.incidents import StepRefused
 from app.engine.runtime.service import Outcome
 from app.kit.errors import ProcessError
 
@@ -59,6 +60,28 @@ def run_step(
     """Run a use case that steps a process: its answer, or 422 `process_error` when the process
     failed (the failure and its incident are committed either way)."""
     return stepped(engine, lambda session: use_case(session, *args, **kwargs))
+
+
+def run_step_noting(
+    engine: Engine,
+    use_case: Callable[..., tuple[Outcome, D | None]],
+    note: Callable[..., None],
+    /,
+    **kwargs: Any,
+) -> D:
+    """`run_step` for a retry: when a domain refused the step it ran (`StepRefused`: that
+    transaction rolled back), `note(session, refused=…, **kwargs)` records the failure in a
+    transaction of its own, then the answer is 422 `process_error` naming the element."""
+    try:
+        return run_step(engine, use_case, **kwargs)
+    except StepRefused as refused:
+        run(engine, note, refused=refused, **kwargs)
+        raise ProcessError(
+            f"the process failed: {refused.message}",
+            errors=refused.errors,
+            instance_id=str(refused.instance_id),
+            incident_id=str(refused.incident_id),
+        ) from refused
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -1,4 +1,4 @@
-"""Who may read which engine rows (instances, tasks, jobs): the readable statements the
+"""Who may read which engine rows (instances, tasks, jobs, incidents): the readable statements the
 engine's routes, the external-task list and message delivery start from. The rules come from
 `app.identity.policy` (scope); this module only maps them onto the engine's tables, next to
 `app.engine.api.access` (which adds the acts: work, control). The engine core never imports it."""
@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy.orm import Session, contains_eager
 
-from app.engine.persist.models import InstanceUnit, Job, ProcessInstance, TaskRecord
+from app.engine.persist.models import Incident, InstanceUnit, Job, ProcessInstance, TaskRecord
 from app.identity import readable as base
 from app.identity.policy import Scope
 from app.identity.principal import Principal
@@ -136,4 +136,58 @@ def filtered_jobs(
         query = query.where(Job.instance_id == instance_id)
     if status:
         query = query.where(Job.status == status)
+    return query
+
+
+def readable_incidents(session: Session, who: base.Who) -> Select[Incident]:
+    """The incidents of instances `who` may read, each loaded with its instance."""
+    return (
+        select(Incident)
+        .join(Incident.instance)
+        .options(contains_eager(Incident.instance))
+        .where(instances_clause(base.scope(session, who)))
+    )
+
+
+def readable_incident(session: Session, who: base.Who, incident_id: uuid.UUID) -> Incident:
+    """One incident `who` may read (with its instance), or 404."""
+    statement = readable_incidents(session, who).where(Incident.id == incident_id)
+    return base.one(session, statement, "incident", incident_id)
+
+
+def filtered_incidents(
+    session: Session,
+    who: base.Who,
+    *,
+    process_key: str | None,
+    element_id: str | None,
+    unit: str | None,
+    kind: str | None,
+    state: str | None,
+    since: datetime | None,
+    instance_id: uuid.UUID | None,
+) -> Select[Incident]:
+    """The readable incidents that pass the list's filters; `unit` is the instance's owner or
+    a unit it involves."""
+    query = readable_incidents(session, who)
+    filters = {
+        Incident.process_key: process_key,
+        Incident.element_id: element_id,
+        Incident.kind: kind,
+        Incident.instance_id: instance_id,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    if state == "open":
+        query = query.where(Incident.resolved_at.is_(None))
+    elif state == "resolved":
+        query = query.where(Incident.resolved_at.is_not(None))
+    if since is not None:
+        query = query.where(Incident.created_at >= since)
+    if unit:
+        involved = exists().where(
+            InstanceUnit.instance_id == Incident.instance_id, InstanceUnit.unit_code == unit
+        )
+        query = query.where(involved)
     return query

@@ -1,5 +1,6 @@
 """The engine's reads as its routes answer them: a page of the task list (the inbox), one task
-with its form, an instance's history. Access is checked before (`queries`, `access`)."""
+with its form, an instance's history, variables. Access is checked before (`queries`,
+`access`)."""
 
 import uuid
 
@@ -8,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.engine.api import access
 from app.engine.persist.models import HistoryEvent, ProcessInstance, TaskRecord
+from app.engine.runtime import variables
 from app.engine.runtime.engine import Engine
-from app.engine.schemas import HistoryOut, TaskDetail, TaskOut
+from app.engine.schemas import HistoryOut, TaskDetail, TaskOut, VariablesOut
 from app.identity.principal import Principal
 from app.kit.clock import clock
 from app.kit.paging import page
@@ -70,3 +72,16 @@ def history(s: Session, instance_id: uuid.UUID) -> list[HistoryOut]:
         .order_by(HistoryEvent.id)
     )
     return [HistoryOut.model_validate(r) for r in rows]
+
+
+def instance_variables(row: ProcessInstance) -> VariablesOut:
+    """An instance's variables (as its detail shows them) with their JSON types."""
+    return VariablesOut.model_validate(
+        {"variables": row.variables, "types": variables.json_types(row.variables)}
+    )
+
+
+def task_variables(s: Session, record: TaskRecord, *, engine: Engine) -> VariablesOut:
+    """A ready task's data as the engine holds it, with JSON types (409 when not ready)."""
+    data = variables.task_data(engine, s, record.id)
+    return VariablesOut.model_validate({"variables": data, "types": variables.json_types(data)})

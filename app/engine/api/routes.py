@@ -6,11 +6,13 @@ from app.engine.api import (
     conditions,
     decisions,
     definitions,
+    incidents,
     instances,
     modification,
     operations,
     tasks,
     validate,
+    variables,
 )
 
 router = APIRouter()
@@ -24,5 +26,7 @@ for module in (
     validate,
     definitions,
     decisions,
+    variables,
+    incidents,
 ):
     router.include_router(module.router)

@@ -121,7 +121,14 @@ DELETE_JOBS = _gone(Job, "gone_jobs")
 MOVE_JOB = (
     update(Job)
     .where(Job.instance_id == bindparam("row_id"), Job.task_id == bindparam("timer_id"))
-    .values(due_at=bindparam("due"), locked_by=None, locked_until=None, attempts=0)
+    .values(
+        due_at=bindparam("due"),
+        locked_by=None,
+        locked_until=None,
+        attempts=0,
+        retries=None,
+        next_attempt_at=None,
+    )
 )
 INSERT_SUBSCRIPTION = insert(MessageSubscription)
 DELETE_SUBSCRIPTIONS = _gone(MessageSubscription, "gone_subscriptions")

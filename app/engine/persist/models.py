@@ -144,6 +144,11 @@ class Job(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Retries left (as Camunda counts them): NULL until the job first fails, then the
+    # scheduler's DUCHA_JOB_MAX_ATTEMPTS less the failures; 0 is `failed`. An operator sets it.
+    retries: Mapped[int | None] = mapped_column(Integer)
+    # After a failure with retries left: not fired again before this (exponential backoff).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageSubscription(Base):
@@ -184,20 +189,46 @@ class HistoryEvent(Base):
 
 
 class Incident(Base):
-    """A failure that needs an operator: a refused expression, a job out of retries."""
+    """A failure that needs an operator (故障): a failed step (`process_error`: a refused or
+    failing expression, a call or a delivery that failed), a timer job out of retries
+    (`job_failed`), an external task out of retries (`external_task_failed`) or with an uncaught
+    BPMN error (`external_task_error`).
+
+    `trigger` is what set the failed step going (a start, a completion and what was submitted,
+    a timer, a message or signal and its payload, a worker's completion), so that a retry can
+    run it again on the state kept from before the step. `attempts` counts the runs that failed;
+    `resolution` says how it closed: `retried` (the step ran again, or retries were given) or
+    `resolved` (closed by an operator without running, with a `note`) or `modified` (an instance
+    modification repaired the instance; the note is its reason).
+    """
 
     __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_created_at", "created_at"),
+        Index("ix_incidents_process_key_created", "process_key", "created_at"),
+        Index("ix_incidents_kind_created", "kind", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     instance_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
     )
+    process_key: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(50))
     element_id: Mapped[str | None] = mapped_column(String(255))
     job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    external_task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     message: Mapped[str] = mapped_column(Text)
+    trigger: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(255))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    # Loaded only on purpose, with the incident (lists and details); never lazily.
+    instance: Mapped["ProcessInstance"] = relationship(lazy="raise", viewonly=True)
 
 
 class DecisionDefinition(Base):

@@ -305,12 +305,17 @@ def save(session: Session, loaded: Loaded, stored_state: str) -> None:
 
 def keep_failed_start(session: Session, loaded: Loaded) -> None:
     """A start whose first step failed: the instance is kept as created (with its unstarted
-    workflow), so that the incident about it has an instance to point at."""
+    workflow, its owner unit — who sees it — and its `instance_started` history), so that the
+    incident about it has an instance to point at and a retry runs the start again."""
     if not loaded.new:
         return
     fresh = _fresh_workflow(loaded.definition, loaded.start_variables)
     loaded.created = []
-    loaded.writes = Writes()  # what the failed step had collected is not kept
+    failed, owner = loaded.writes, loaded.row.unit_code
+    loaded.writes = Writes(  # nothing else the failed step had collected is kept
+        units=[u for u in failed.units if u["unit_code"] == owner],
+        history=[h for h in failed.history if h["event"] == "instance_started"],
+    )
     loaded.changes.pop("completed_elements", None)
     save(session, loaded, state.dump(fresh))
 
@@ -420,7 +425,7 @@ def _finish_if_done(loaded: Loaded, now: datetime, actor: str | None) -> None:
         variables = json_safe(last.data)
         if not state.same(variables, row.variables):
             loaded.changes["variables"] = variables
-    if workflow.completed and row.status == "running":
+    if workflow.completed and loaded.changes.get("status", row.status) == "running":
         loaded.changes.update(status="completed", ended_at=now)
         loaded.writes.history.append(history_row(row.id, "instance_completed", actor=actor))
 

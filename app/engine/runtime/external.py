@@ -18,16 +18,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.engine import persist
 from app.engine.persist import Writes, history_row
 from app.engine.persist.data import json_safe
 from app.engine.persist.external_tasks import ExternalTask
-from app.engine.persist.models import Incident, ProcessInstance
+from app.engine.persist.models import ProcessInstance
 from app.engine.runtime import notices
 from app.engine.runtime.caches import CachedDefinition
 from app.engine.runtime.notices import Notice
 from app.engine.specs.external import ready_external_tasks
-from app.kit.clock import clock
 
 
 class Loaded(Protocol):
@@ -160,36 +158,3 @@ def throw_action(catcher: Any, code: str, variables: dict[str, Any]) -> Callable
         catcher.task_spec._update(catcher)
 
     return action
-
-
-# --- incidents -------------------------------------------------------------------------------
-
-
-def resolve_incident(
-    session: Session, incident: Incident, *, actor: str | None
-) -> ProcessInstance | None:
-    """Mark an incident resolved; its instance runs again when no other incident is open."""
-    now = clock.now()
-    incident.resolved_at = now
-    session.flush()
-    row = session.get(ProcessInstance, incident.instance_id)
-    if row is None:
-        return None
-    others = session.scalar(
-        select(Incident.id)
-        .where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
-        .limit(1)
-    )
-    if others is None and row.status == "error":
-        row.status = "running"
-        row.updated_at = now
-    values = history_row(
-        row.id,
-        "incident_resolved",
-        actor=actor,
-        element_id=incident.element_id,
-        data={"incident_id": str(incident.id), "kind": incident.kind},
-    )
-    session.connection().execute(persist.INSERT_HISTORY, [values])
-    session.flush()
-    return row

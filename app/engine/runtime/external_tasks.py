@@ -24,7 +24,7 @@ from app.engine.persist.data import data_problems
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import Incident, ProcessInstance
 from app.engine.runtime import engine as runtime
-from app.engine.runtime import external, notices, service
+from app.engine.runtime import external, failures, notices, service
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.notices import Notice
 from app.engine.specs.external import ExternalTaskSpec, is_ready_external
@@ -165,6 +165,7 @@ def failure(
             "external_task_failed",
             f"external task '{row.element_id}' (topic {row.topic}) failed: {error_message}",
             element_id=row.element_id,
+            external_task_id=row.id,
         )
         row.incident_id = incident.id
     _notice(
@@ -199,34 +200,16 @@ def bpmn_error(
     catcher = external.error_catcher(task, error_code)
     data = {"worker_id": worker_id, "error_code": error_code, "error_message": error_message}
     if catcher is None:
-        message = f"BPMN error '{error_code}' from external task '{row.element_id}' is not caught"
-        if error_message:
-            message += f": {error_message}"
-        row.retries, row.error_message, row.error_details = 0, message, None
-        row.worker_id, row.lock_expires_at = None, None
-        _history(session, loaded.row, row, "external_task_bpmn_error", actor, data)
-        incident = service.raise_incident(
-            session, loaded.row, "external_task_error", message, element_id=row.element_id
-        )
-        row.incident_id = incident.id
-        _notice(
-            session,
-            "external_task.failed",
-            row,
-            worker_id=worker_id,
-            error_code=error_code,
-            error_message=message,
-            retries=0,
-            incident_id=str(incident.id),
-        )
-        session.flush()
-        return service.Outcome(loaded.row.id, incident_id=incident.id), row
+        return _uncaught(session, loaded, row, data, actor)
     # Recorded here, not as the step's event: the step would count the task as completed.
     caught = {**data, "caught_by": catcher.task_spec.bpmn_id, "variables": variables}
     _history(session, loaded.row, row, "external_task_bpmn_error", actor, caught)
-    outcome = service.run_step(
-        engine, session, loaded, external.throw_action(catcher, error_code, variables), actor=actor
+    # A failure of the error path keeps the throw as its trigger: a retry throws it again.
+    replay = failures.trigger_of(
+        new=False, event="external_task_bpmn_error", event_data=caught, event_task=task, actor=actor
     )
+    action = external.throw_action(catcher, error_code, variables)
+    outcome = service.run_step(engine, session, loaded, action, actor=actor, trigger=replay)
     if outcome.failure is None:
         _notice(
             session,
@@ -238,6 +221,44 @@ def bpmn_error(
             caught_by=catcher.task_spec.bpmn_id,
         )
     return outcome, row
+
+
+def _uncaught(
+    session: Session,
+    loaded: runtime.Loaded,
+    row: ExternalTask,
+    data: dict[str, Any],
+    actor: str | None,
+) -> tuple[service.Outcome, ExternalTask]:
+    """A BPMN error no boundary event catches: the task is out of retries, with an incident."""
+    error_code, error_message = data["error_code"], data["error_message"]
+    message = f"BPMN error '{error_code}' from external task '{row.element_id}' is not caught"
+    if error_message:
+        message += f": {error_message}"
+    row.retries, row.error_message, row.error_details = 0, message, None
+    row.worker_id, row.lock_expires_at = None, None
+    _history(session, loaded.row, row, "external_task_bpmn_error", actor, data)
+    incident = service.raise_incident(
+        session,
+        loaded.row,
+        "external_task_error",
+        message,
+        element_id=row.element_id,
+        external_task_id=row.id,
+    )
+    row.incident_id = incident.id
+    _notice(
+        session,
+        "external_task.failed",
+        row,
+        worker_id=data["worker_id"],
+        error_code=error_code,
+        error_message=message,
+        retries=0,
+        incident_id=str(incident.id),
+    )
+    session.flush()
+    return service.Outcome(loaded.row.id, incident_id=incident.id), row
 
 
 def extend_lock(
@@ -289,10 +310,7 @@ def set_retries(
     incident = session.get(Incident, row.incident_id) if row.incident_id else None
     row.incident_id = None
     if incident is not None and incident.resolved_at is None:
-        external.resolve_incident(session, incident, actor=actor)
-        data = {"resolved_by": actor, "task_id": str(row.id), "status": instance.status}
-        resolved = Notice("incident.resolved", instance=instance, incident=incident, data=data)
-        notices.publish(session, resolved)
+        failures.close(session, incident, actor=actor, resolution="retried", task_id=str(row.id))
     session.flush()
     return row
 

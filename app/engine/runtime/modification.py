@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from app.engine.parser import parsing
 from app.engine.persist import history_row
 from app.engine.persist.models import Incident, Job, ProcessDefinition, ProcessInstance
-from app.engine.runtime import activities, advance, instructions, notices, service
+from app.engine.runtime import activities, advance, failures, instructions, notices, service
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.advance import EngineFailure
 from app.engine.runtime.engine import Engine, Loaded
@@ -84,7 +84,7 @@ def modify(
         )
         if outcome.failure is not None:
             raise _failed(outcome.failure)
-    _resolve(session, row, incidents, actor)
+    _resolve(session, row, incidents, actor, reason)
     data = {"reason": reason, "instructions": record["instructions"]}
     notices.publish(session, Notice("instance.modified", instance=row, actor=actor, data=data))
     return outcome
@@ -272,28 +272,18 @@ def _run_again(session: Session, row: ProcessInstance) -> list[Incident]:
 
 
 def _resolve(
-    session: Session, row: ProcessInstance, incidents: list[Incident], actor: str | None
+    session: Session,
+    row: ProcessInstance,
+    incidents: list[Incident],
+    actor: str | None,
+    reason: str,
 ) -> None:
-    """The repaired instance's incidents are resolved; its failed timers wait again."""
+    """The repaired instance's incidents are resolved (`modified`, the reason as the note); its
+    failed timers wait again."""
     if not incidents:
         return
-    now = clock.now()
     for incident in incidents:
-        incident.resolved_at = now
-        # The incidents' resolution columns (how, by whom, the note) belong to the incidents
-        # work (issue 16, item 2): set them here to "modification", `actor` and the reason.
-        runtime.record_history(
-            session,
-            row,
-            "incident_resolved",
-            actor=actor,
-            element_id=incident.element_id,
-            data={"incident_id": str(incident.id), "kind": incident.kind, "by": "modification"},
-        )
-        data = {"resolved_by": actor, "status": row.status}
-        notices.publish(
-            session, Notice("incident.resolved", instance=row, incident=incident, data=data)
-        )
+        failures.close(session, incident, actor=actor, resolution="modified", note=reason)
     session.execute(
         update(Job)
         .where(Job.instance_id == row.id, Job.status == "failed")

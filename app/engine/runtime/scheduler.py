@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import is_database_fault
 from app.engine.persist.models import Job, ProcessInstance
-from app.engine.runtime import service
+from app.engine.runtime import incidents, jobs, service
 from app.engine.runtime.engine import Engine
 from app.kit.clock import clock
 from app.kit.errors import OutcomeUnknown
@@ -33,6 +33,8 @@ class Scheduler:
         self.batch = settings.scheduler_batch_size
         self.lease = timedelta(seconds=settings.job_lease_seconds)
         self.max_attempts = settings.job_max_attempts
+        self.backoff_first = settings.job_backoff_seconds
+        self.backoff_cap = settings.job_backoff_max_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -125,6 +127,7 @@ class Scheduler:
                 Job.due_at <= now,
                 ProcessInstance.status == "running",
                 or_(Job.locked_until.is_(None), Job.locked_until < now),
+                or_(Job.next_attempt_at.is_(None), Job.next_attempt_at <= now),
             )
             .order_by(Job.due_at)
             .limit(self.batch)
@@ -155,17 +158,24 @@ class Scheduler:
             self.engine.db.transaction(lambda s: self._record_failure(s, job_id, error))
 
     def _record_failure(self, session: Session, job_id: uuid.UUID, exc: Exception) -> None:
+        """A failure takes one of the job's retries (DUCHA_JOB_MAX_ATTEMPTS until an operator
+        sets them): with some left it waits an exponential backoff, else it fails with an
+        incident that keeps the timer as its trigger (a retry fires it again)."""
         job = session.get(Job, job_id)
         if job is None or job.locked_by != self.owner:
             return
         job.attempts += 1
         job.last_error = f"{type(exc).__name__}: {exc}"[:4000]
-        job.locked_by = None
-        if job.attempts < self.max_attempts:
-            job.locked_until = clock.now() + timedelta(seconds=2**job.attempts)
+        job.locked_by = job.locked_until = None
+        left = (job.retries if job.retries is not None else self.max_attempts) - 1
+        job.retries = max(left, 0)
+        if left > 0:
+            wait = jobs.backoff_seconds(
+                job.attempts, first=self.backoff_first, cap=self.backoff_cap
+            )
+            job.next_attempt_at = clock.now() + timedelta(seconds=wait)
             return
-        job.status = "failed"
-        job.locked_until = None
+        job.status, job.next_attempt_at = "failed", None
         row = session.get(ProcessInstance, job.instance_id)
         if row is not None:
             service.raise_incident(
@@ -175,6 +185,7 @@ class Scheduler:
                 job.last_error,
                 element_id=job.element_id,
                 job_id=job.id,
+                trigger=incidents.timer_trigger(job, "scheduler"),
             )
 
     def _release(self, job_ids: list[uuid.UUID]) -> None:

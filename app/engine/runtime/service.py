@@ -24,7 +24,7 @@ from app.engine.persist.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import deployment, details, events, notices
+from app.engine.runtime import deployment, details, events, failures, notices
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.advance import EngineFailure
 from app.engine.runtime.correlation import (
@@ -138,7 +138,10 @@ def run_step(
     event: str | None = None,
     event_data: dict[str, Any] | None = None,
     event_task: Any = None,
+    trigger: dict[str, Any] | None = None,
 ) -> Outcome:
+    """Step the instance; a failure is an incident keeping the step's trigger (`trigger` when
+    the event does not say what to run again), with nothing of the step written."""
     try:
         runtime.step(
             engine,
@@ -151,13 +154,21 @@ def run_step(
             event_task=event_task,
         )
     except EngineFailure as failure:
+        kept = trigger or failures.trigger_of(
+            new=loaded.new, event=event, event_data=event_data, event_task=event_task, actor=actor
+        )
         runtime.keep_failed_start(session, loaded)
         incident = raise_incident(
-            session, loaded.row, "process_error", failure.message, element_id=failure.element_id
+            session,
+            loaded.row,
+            "process_error",
+            failure.message,
+            element_id=failure.element_id,
+            trigger=kept,
         )
         return Outcome(loaded.row.id, failure, incident.id)
     if loaded.thrown:
-        _spread_thrown_signals(engine, session, loaded)
+        spread_thrown_signals(engine, session, loaded)
     return Outcome(loaded.row.id, loaded=loaded)
 
 
@@ -169,6 +180,8 @@ def raise_incident(
     *,
     element_id: str | None = None,
     job_id: uuid.UUID | None = None,
+    external_task_id: uuid.UUID | None = None,
+    trigger: dict[str, Any] | None = None,
 ) -> Incident:
     """Put the instance in `error` with an incident an operator can see (the state is kept)."""
     row.status = "error"
@@ -176,10 +189,14 @@ def raise_incident(
     incident = Incident(
         id=uuid.uuid4(),
         instance_id=row.id,
+        process_key=row.process_key,
         kind=kind,
         element_id=element_id,
         job_id=job_id,
+        external_task_id=external_task_id,
         message=message[:4000],
+        trigger=trigger,
+        attempts=1,
         created_at=clock.now(),
     )
     session.add(incident)
@@ -415,6 +432,20 @@ def _deliver(
     variables: dict[str, Any],
     actor: str | None,
 ) -> Outcome:
+    return run_step(
+        engine,
+        session,
+        loaded,
+        message_action(name, variables),
+        actor=actor,
+        event="message_received",
+        event_data={"name": name, "variables": variables},
+    )
+
+
+def message_action(name: str, variables: dict[str, Any]) -> runtime.Action:
+    """A step action: the first task waiting for message `name` catches it with `variables`."""
+
     def action(workflow: Any) -> None:
         for task in list(workflow.event_manager.tasks.values()):
             definition = task.task_spec.event_definition
@@ -425,15 +456,7 @@ def _deliver(
                 workflow.catch(BpmnEvent(definition, payload=copy.deepcopy(variables)))
                 return
 
-    return run_step(
-        engine,
-        session,
-        loaded,
-        action,
-        actor=actor,
-        event="message_received",
-        event_data={"name": name, "variables": variables},
-    )
+    return action
 
 
 # --- signals -----------------------------------------------------------------------------
@@ -520,7 +543,7 @@ def _deliver_signal(
     )
 
 
-def _spread_thrown_signals(engine: Engine, session: Session, loaded: Loaded) -> None:
+def spread_thrown_signals(engine: Engine, session: Session, loaded: Loaded) -> None:
     """Signals the step threw reach catchers in other instances of the thrower's owner unit,
     and start processes for it, in the same transaction (the thrower caught its own already).
     Failures there are incidents of those instances, not of the thrower's step."""
@@ -591,6 +614,7 @@ def execute_job(
     )
     if outcome.failure is not None:
         job.status, job.last_error = "failed", outcome.failure.message
+        job.attempts, job.retries, job.next_attempt_at = job.attempts + 1, 0, None
         job.locked_by = job.locked_until = None
         incident = session.get(Incident, outcome.incident_id)
         if incident is not None:

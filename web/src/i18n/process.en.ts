@@ -20,6 +20,8 @@ export default {
       external_task_created: "External task created", external_task_completed: "External task completed",
       external_task_failed: "External task failed", external_task_bpmn_error: "External task BPMN error",
       external_task_retries_set: "External task retries set", incident_resolved: "Incident resolved",
+      incident_retry_failed: "Retry failed", job_retries_set: "Job retries set", job_due_set: "Timer moved",
+      task_variables_set: "Task variables set",
       instance_completed: "Ended", instance_cancelled: "Cancelled",
     },
   },

@@ -19,6 +19,8 @@ export default {
       message_received: "收到消息", incident_raised: "发生故障", job_failed: "作业失败", variables_set: "变量更新",
       external_task_created: "外部任务生成", external_task_completed: "外部任务完成", external_task_failed: "外部任务失败",
       external_task_bpmn_error: "外部任务业务错误", external_task_retries_set: "外部任务重试", incident_resolved: "故障解决",
+      incident_retry_failed: "重试失败", job_retries_set: "作业重试次数设置", job_due_set: "定时器改期",
+      task_variables_set: "任务变量更新",
       instance_completed: "流程结束", instance_cancelled: "流程取消",
     },
   },
