@@ -17,7 +17,7 @@ from app.events.outbox import emit
 def on_notice(session: Session, notice: Notice) -> None:
     """One engine notice, one event (a notice no event is known for is a bug: it raises)."""
     kind = notice.kind
-    if kind in ("instance.failed", "instance.cancelled"):
+    if kind in ("instance.failed", "instance.cancelled", "instance.migrated"):
         assert notice.instance is not None
         instance_event(session, kind, notice.instance, actor=notice.actor, **notice.data)
     elif kind in ("incident.raised", "incident.resolved"):
@@ -52,5 +52,8 @@ def on_notice(session: Session, notice: Notice) -> None:
     elif kind in ("external_task.locked", "external_task.completed", "external_task.failed"):
         assert notice.external_task is not None
         external_task_event(session, kind, notice.external_task, **notice.data)
+    elif kind == "migration.finished":
+        data = notice.data
+        emit(session, kind, subject=data["batch_id"], data=data, units=[data["unit"]])
     else:
         raise ValueError(f"no event is known for the engine notice {kind!r}")

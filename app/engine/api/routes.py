@@ -7,6 +7,7 @@ from app.engine.api import (
     decisions,
     definitions,
     instances,
+    migrations,
     operations,
     tasks,
     validate,
@@ -14,5 +15,14 @@ from app.engine.api import (
 
 router = APIRouter()
 # Routes are matched in order: the busiest (task completions, starts) first.
-for module in (tasks, instances, operations, conditions, validate, definitions, decisions):
+for module in (
+    tasks,
+    instances,
+    operations,
+    conditions,
+    validate,
+    definitions,
+    decisions,
+    migrations,
+):
     router.include_router(module.router)
