@@ -11,21 +11,26 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import login
+from conftest import ROOT, login
 from engine_helpers import (
     API,
+    bpmn,
     complete_task,
     deploy_file,
     events,
     instance,
     jobs,
     only_ready,
+    post_definition,
     run_due,
     send_message,
     start_instance,
 )
 from fastapi.testclient import TestClient
+from rest import as_, do
+from sqlalchemy import Uuid, bindparam, text
 
+from app.engine import start_instance as start_engine_instance
 from app.engine.api import migration_runs
 from app.kit.clock import clock
 from app.main import create_app
@@ -54,7 +59,11 @@ def start_case(client: TestClient, path: str, **variables: Any) -> dict:
 
 
 def plan_of(client: TestClient, v1: dict, v2: dict, mappings: list[dict] = RENAMED) -> dict:
-    body = {"source_definition_id": v1["id"], "target_definition_id": v2["id"], "mappings": mappings}
+    body = {
+        "source_definition_id": v1["id"],
+        "target_definition_id": v2["id"],
+        "mappings": mappings,
+    }
     response = client.post(f"{API}/migrations/plan", json=body)
     assert response.status_code == 200, response.text
     return response.json()
@@ -116,7 +125,7 @@ def test_a_plan_maps_equal_ids_and_renamed_elements_and_says_what_it_leaves_out(
             "reason": "the target version has no element 'doomed_step'",
         }
     ]
-    assert plan["target_only"] == ["archive"]
+    assert plan["target_only"] == ["archive", "note_cooled", "sign_off_report"]
     assert (plan["source_version"], plan["target_version"]) == (1, 2)
 
     bare = plan_of(client, v1, v2, mappings=[])
@@ -129,7 +138,11 @@ def test_a_plan_maps_equal_ids_and_renamed_elements_and_says_what_it_leaves_out(
 @pytest.mark.parametrize(
     ("mappings", "index", "words"),
     [
-        ([*RENAMED, {"source_element_id": "no_such", "target_element_id": "archive"}], 1, "no_such"),
+        (
+            [*RENAMED, {"source_element_id": "no_such", "target_element_id": "archive"}],
+            1,
+            "no_such",
+        ),
         ([{"source_element_id": "review", "target_element_id": "nowhere"}], 0, "nowhere"),
         ([{"source_element_id": "review", "target_element_id": "cool_down"}], 0, "cannot become"),
         ([*RENAMED, *RENAMED], 1, "mapped twice"),
@@ -144,7 +157,11 @@ def test_a_plan_refuses_unknown_elements_and_incompatible_types_naming_the_mappi
     client, versions, mappings, index, words
 ):
     v1, v2 = versions
-    body = {"source_definition_id": v1["id"], "target_definition_id": v2["id"], "mappings": mappings}
+    body = {
+        "source_definition_id": v1["id"],
+        "target_definition_id": v2["id"],
+        "mappings": mappings,
+    }
     response = client.post(f"{API}/migrations/plan", json=body)
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
@@ -268,6 +285,8 @@ def test_a_batch_migrates_every_kind_of_wait_and_each_case_ends_on_the_new_versi
     assert moved["assignee"] == "tester" and moved["created_at"] == review_task["created_at"]
     assert [j["element_id"] for j in jobs(client, review["id"])] == ["review_overdue"]
     complete_task(client, moved["id"])
+    # What follows it is v2's: a step v1 did not have.
+    complete_task(client, ready_of(client, review["id"], "sign_off_report")["id"])
     finish_archive(client, review["id"])
 
     # The timer fires once, at its original due time.
@@ -281,9 +300,15 @@ def test_a_batch_migrates_every_kind_of_wait_and_each_case_ends_on_the_new_versi
     assert [e["data"]["due_at"] for e in events(client, timer["id"], "timer_fired")] == [
         due.replace("Z", "+00:00")
     ]
+    assert instance(client, timer["id"])["variables"]["cooled"] is True  # v2's script ran
     finish_archive(client, timer["id"])
 
-    assert send_message(client, "migration_documents_arrived", correlation_key="case-message").status_code == 200
+    assert (
+        send_message(
+            client, "migration_documents_arrived", correlation_key="case-message"
+        ).status_code
+        == 200
+    )
     finish_archive(client, message["id"])
 
     for task in instance(client, multi["id"])["ready_tasks"]:
@@ -366,7 +391,11 @@ def test_instances_named_by_id_must_be_seen_controlled_and_of_the_source(client,
     assign = client.post(f"{API}/tasks/{review['id']}/assign", json={"unit": "320100-FGW"})
     assert assign.status_code == 200, assign.text
 
-    body = {"plan": plan, "selection": {"instance_ids": [involved["id"], unseen["id"]]}, "reason": "x"}
+    body = {
+        "plan": plan,
+        "selection": {"instance_ids": [involved["id"], unseen["id"]]},
+        "reason": "x",
+    }
     response = client.post(f"{API}/migrations", json=body, headers=city)
     assert response.status_code == 403, response.text
     assert response.json()["action"] == "instances.migrate"
@@ -388,3 +417,190 @@ def test_instances_named_by_id_must_be_seen_controlled_and_of_the_source(client,
     assert response.json()["errors"][0]["field"] == "selection.instance_ids[1]"
     assert client.get(f"{API}/migrations/{batch['id']}", headers=city).status_code == 404
     assert client.get(f"{API}/migrations", headers=city).json()["total"] == 0
+
+
+# --- what migration leans on, and what it leaves alone ------------------------------------------
+
+
+def test_a_multi_instance_begun_in_another_process_completes(client, settings):
+    """A loop's items report to the loop on specs parsed by any process (they reported only to
+    the specs of the process that created them: a restart, another process or a migration left
+    the loop waiting for ever)."""
+    deploy_file(client, "multi_instance_parallel.bpmn")
+    response = start_instance(client, "collect_opinions", variables={"units": ["a", "b"]})
+    started = response.json()
+    with TestClient(create_app(settings)) as other:  # its specs are parsed afresh
+        other.headers.update(client.headers)
+        for task in started["ready_tasks"]:
+            assert complete_task(other, task["id"], {"opinion": "ok"}).status_code == 200
+        detail = instance(other, started["id"])
+    assert detail["status"] == "completed"
+    assert detail["variables"]["opinion_count"] == 2
+
+
+MATTER_TABLES = (
+    "matters",
+    "assignments",
+    "matter_deadlines",
+    "progress_reports",
+    "urgings",
+    "extension_requests",
+    "matter_timeline",
+)
+
+
+def matter_rows(client: TestClient, matter_id: str) -> dict[str, list[str]]:
+    """Every row of the matter in the supervision tables (as text, in a stable order)."""
+    rows: dict[str, list[str]] = {}
+    with client.app.state.db.session() as s:  # type: ignore[attr-defined]
+        for table in MATTER_TABLES:
+            column = "id" if table == "matters" else "matter_id"
+            query = text(f"SELECT * FROM {table} WHERE {column} = :m")
+            result = s.execute(
+                query.bindparams(bindparam("m", type_=Uuid)), {"m": uuid.UUID(matter_id)}
+            )
+            rows[table] = sorted(repr(tuple(r)) for r in result)
+    return rows
+
+
+def test_migrating_a_matters_process_leaves_the_matter_untouched(matter_client):
+    client = matter_client
+    body = {
+        "title": "关于加快推进城市更新项目的批示",
+        "content": "请发改委牵头，住建厅配合，抓紧落实。",
+        "category": "leader_instruction",
+        "source_type": "leader_instruction",
+        "source_ref": "省长批示〔2026〕12号",
+        "lead_unit": "320000-FGW",
+        "co_units": ["320000-ZJT"],
+        "division_unit": "320000-GO-ZH1",
+    }
+    registered = client.post(f"{API}/matters", json=body, headers=as_(client, "office")).json()
+    plan = {
+        "plan_title": body["title"],
+        "plan_content": "分工",
+        "lead_unit": "320000-FGW",
+        "joint": True,
+    }
+    do(client, "office", "draft_plan", plan)
+    do(client, "division", "cosign_plan", {"cosign_opinion": "同意"})
+    do(client, "head", "approve_plan", {"decision": "approve"})
+    admin = as_(client, "admin")
+    v1 = client.get(
+        f"{API}/process-definitions", params={"key": "supervision_matter"}, headers=admin
+    ).json()["items"][0]
+    xml = (ROOT / "processes" / "supervision_matter.bpmn").read_text(encoding="utf-8")
+    xml = xml.replace(
+        'name="督查事项办理 Supervision matter"', 'name="督查事项办理 Supervision matter (fixed)"'
+    )
+    forms = [
+        ("forms", (p.name, p.read_bytes(), "application/json"))
+        for p in (ROOT / "processes" / "forms").glob("*.json")
+    ]
+    files = [("file", ("supervision_matter.bpmn", xml.encode(), "application/xml")), *forms]
+    v2 = client.post(f"{API}/process-definitions", files=files, headers=admin).json()
+    assert v2["version"] == v1["version"] + 1
+    before = matter_rows(client, registered["id"])
+    assert before["matter_deadlines"] and before["matter_timeline"]
+
+    mapping = {"source_definition_id": v1["id"], "target_definition_id": v2["id"]}
+    plan = client.post(f"{API}/migrations/plan", json=mapping, headers=admin).json()
+    assert plan["unmapped"] == [] and plan["target_only"] == []
+    selection = {"instance_ids": [registered["instance_id"]]}
+    payload = {"plan": plan, "selection": selection, "reason": "a name fixed"}
+    batch = client.post(f"{API}/migrations", json=payload, headers=admin).json()
+    app = client.app
+    migration_runs.run_to_completion(app.state.engine, app.state.settings, uuid.UUID(batch["id"]))  # type: ignore[attr-defined]
+    done = client.get(f"{API}/migrations/{batch['id']}", headers=admin).json()
+    assert (done["migrated"], done["failed"]) == (1, 0), client.get(
+        f"{API}/migrations/{batch['id']}/instances", headers=admin
+    ).json()
+    assert matter_rows(client, registered["id"]) == before
+    detail = client.get(
+        f"{API}/process-instances/{registered['instance_id']}", headers=admin
+    ).json()
+    assert detail["version"] == v2["version"]
+    do(client, "fgw", "sign_for", {"decision": "sign"})  # the matter goes on, on the new version
+    assert matter_rows(client, registered["id"]) != before
+
+
+# --- a thousand ------------------------------------------------------------------------------
+
+
+def start_many(client: TestClient, count: int, path: str) -> None:
+    """`count` instances of v1, started by the service's own code, a hundred per transaction
+    (REST would spend most of the test's time on HTTP and the audit chain)."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    def hundred(session: Any, first: int) -> None:
+        for n in range(first, min(first + 100, count)):
+            start_engine_instance(
+                engine,
+                session,
+                process_key="migration_case",
+                version=1,
+                business_key=f"many-{n}",
+                variables={"path": path},
+                actor="tester",
+                unit_code="320000-DCS",
+            )
+
+    for first in range(0, count, 100):
+        engine.db.transaction(lambda s, first=first: hundred(s, first))
+
+
+def test_a_thousand_instances_with_waiting_timers_migrate_in_one_batch(
+    client, versions, frozen_clock
+):
+    v1, v2 = versions
+    start_many(client, 1_000, "timer")
+    due = jobs(client, start_case(client, "timer")["id"])[0]["due_at"]
+    batch = execute(client, plan_of(client, v1, v2), {"all": True}).json()
+    assert batch["total"] == 1_001
+    done = run_batch(client, batch["id"])
+    assert (done["migrated"], done["failed"], done["skipped"]) == (1_001, 0, 0)
+    waiting = client.get(
+        f"{API}/jobs", params={"limit": 500, "due_before": "2999-01-01T00:00:00Z"}
+    ).json()
+    assert waiting["total"] == 1_001
+    assert {j["due_at"] for j in waiting["items"]} == {due}
+    listed = client.get(
+        f"{API}/process-instances", params={"process_key": "migration_case", "limit": 1}
+    ).json()
+    assert listed["total"] == 1_001
+    with client.app.state.db.session() as s:  # type: ignore[attr-defined]
+        versions_now = s.execute(
+            text("SELECT version, count(*) FROM process_instances GROUP BY version")
+        ).all()
+        migrated = s.scalar(
+            text("SELECT count(*) FROM history_events WHERE event = 'instance_migrated'")
+        )
+    assert [tuple(v) for v in versions_now] == [(2, 1_001)] and migrated == 1_001
+    clock.freeze(frozen_clock + timedelta(hours=2))
+    assert run_due(client) == 50  # one round of the scheduler: the timers fire on v2
+    fired = instance(
+        client, client.get(f"{API}/jobs", params={"limit": 1}).json()["items"][0]["instance_id"]
+    )
+    assert fired["version"] == 2
+
+
+def test_an_instance_may_move_to_another_process(client, versions):
+    """The target may be another process (another key): the instance and its tasks take it."""
+    v1, _v2 = versions
+    xml = bpmn("migration_v2.bpmn").replace(b'id="migration_case"', b'id="migration_case_fixed"')
+    response = post_definition(client, xml, name="migration_case_fixed.bpmn")
+    assert response.status_code == 201, response.text
+    fixed = response.json()
+    case = start_case(client, "review")
+    plan = plan_of(client, v1, fixed)
+    assert plan["target_process_key"] == "migration_case_fixed"
+    batch = execute(client, plan, {"instance_ids": [case["id"]]}).json()
+    assert run_batch(client, batch["id"])["migrated"] == 1
+    detail = instance(client, case["id"])
+    assert (detail["process_key"], detail["version"]) == ("migration_case_fixed", 1)
+    task = only_ready(detail, "check_report")
+    listed = client.get(f"{API}/tasks", params={"process_key": "migration_case_fixed"}).json()
+    assert [t["id"] for t in listed["items"]] == [task["id"]]
+    complete_task(client, task["id"])
+    complete_task(client, ready_of(client, case["id"], "sign_off_report")["id"])
+    finish_archive(client, case["id"])

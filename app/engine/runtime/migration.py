@@ -145,7 +145,8 @@ def examine(
     nothing changes."""
     checked = _checked(engine, session, migration, instance_id)
     if isinstance(checked, Result):
-        return checked
+        failed = checked.outcome == "failed"
+        return Result("not_migratable", checked.reason) if failed else checked
     loaded, _target, retarget = checked
     engine.workflows.put(loaded.row.id, loaded.row.lock_version, loaded.workflow)  # unchanged
     outcome: Outcome = "migratable" if retarget.migratable else "not_migratable"
@@ -198,9 +199,14 @@ def _checked(
         return Result("skipped", f"the instance is {row.status}")
     loaded = runtime.load(engine, session, instance_id)
     target = migration.target_for(engine, session, loaded.row)
-    retarget = migration_state.examine(
-        loaded.workflow, target.cached, migration.elements, target.same_called
-    )
+    try:
+        retarget = migration_state.examine(
+            loaded.workflow, target.cached, migration.elements, target.same_called
+        )
+    except Exception as exc:  # a workflow shape the alignment does not know: logged, and
+        # the instance's result names it (nothing was changed)
+        log.exception("instance migration could not examine instance %s", instance_id)
+        return Result("failed", f"the engine could not examine the instance: {exc!r}")
     return loaded, target, retarget
 
 

@@ -178,8 +178,14 @@ def _refusal(context: _Context, element_id: str) -> str:
 
 
 def _distinct(active: list[ActiveElement]) -> list[ActiveElement]:
-    """Each active element once (a multi-instance's items are one element), in order."""
-    return list(dict.fromkeys(active))
+    """Each active element once, in order: a multi-instance's items, and the loop around
+    them, are one element (one that does not map says so)."""
+    seen: dict[tuple[str, str | None], ActiveElement] = {}
+    for element in active:
+        key = (element.element_id, element.called_process)
+        if key not in seen or element.target_element_id is None:
+            seen[key] = element
+    return list(seen.values())
 
 
 def apply(retarget: Retarget) -> None:
