@@ -240,9 +240,20 @@ class MigrationRunner:
         if batch is None or batch.locked_by != self.owner or batch.status == "completed":
             return 0  # the lease went to another process, or the batch is done
         items = self._pending(session, batch_id, size)
-        plan = plan_of(self.engine, session, batch) if items else None
+        if items:
+            self._migrate(session, batch, items)
+        batch.locked_until = clock.now() + self.lease
+        if len(items) < size and not _has_pending(session, batch_id):
+            self._finish(session, batch)
+            return len(items) + 1
+        return len(items)
+
+    def _migrate(self, session: Session, batch: MigrationBatch, items: list[MigrationItem]) -> None:
+        plan = plan_of(self.engine, session, batch)
+        ids = [item.instance_id for item in items]
+        # Their rows in one query, not one each (held here: the session holds them weakly).
+        rows = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))).all()
         for item in items:
-            assert plan is not None
             result = migration.migrate(
                 self.engine,
                 session,
@@ -253,11 +264,7 @@ class MigrationRunner:
                 reason=batch.reason,
             )
             _record(batch, item, result.outcome, result.reason, result.elements)
-        batch.locked_until = clock.now() + self.lease
-        if len(items) < size and not self._pending(session, batch_id, 1):
-            self._finish(session, batch)
-            return len(items) + 1
-        return len(items)
+        del rows
 
     def _pending(self, session: Session, batch_id: uuid.UUID, size: int) -> list[MigrationItem]:
         query = (
@@ -298,6 +305,14 @@ class MigrationRunner:
         notices.publish(session, Notice("migration.finished", actor=batch.created_by, data=data))
         if self.on_finished is not None:
             self.on_finished(session, batch)
+
+
+def _has_pending(session: Session, batch_id: uuid.UUID) -> bool:
+    """Whether any instance of the batch waits (locked or not: only then is it finished)."""
+    query = select(MigrationItem.instance_id).where(
+        MigrationItem.batch_id == batch_id, MigrationItem.status == "pending"
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _record(
