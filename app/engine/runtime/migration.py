@@ -147,9 +147,11 @@ def migrate(
     actor: str | None,
     batch_id: uuid.UUID | None,
     reason: str,
+    pending: migration_rows.Pending,
 ) -> Result:
-    """Move one instance onto the target version, in the caller's transaction; `failed` (with
-    the reason, nothing written) when an active element does not map."""
+    """Move one instance onto the target version, in the caller's transaction (its rows go
+    into `pending`, which the caller sends); `failed` (with the reason, nothing written) when
+    an active element does not map."""
     checked = _checked(engine, session, migration, instance_id)
     if isinstance(checked, Result):
         return checked
@@ -164,7 +166,7 @@ def migrate(
     written = migration_rows.Written(
         migration.target, target.cached, target.bindings, actor, batch_id, reason, retarget.active
     )
-    migration_rows.write(engine, session, loaded, stored, waiting, written)
+    migration_rows.write(engine, session, loaded, stored, waiting, written, pending)
     return Result("migrated", None, retarget.active)
 
 

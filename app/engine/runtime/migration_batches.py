@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.db import is_database_fault
 from app.engine.persist.models import MigrationBatch, MigrationItem, ProcessInstance
-from app.engine.runtime import migration, notices
+from app.engine.runtime import migration, migration_rows, notices
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.migration import MIGRATABLE, Migration
 from app.engine.runtime.notices import Notice
@@ -253,6 +253,7 @@ class MigrationRunner:
         ids = [item.instance_id for item in items]
         # Their rows in one query, not one each (held here: the session holds them weakly).
         rows = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))).all()
+        pending = migration_rows.Pending()
         for item in items:
             result = migration.migrate(
                 self.engine,
@@ -262,9 +263,11 @@ class MigrationRunner:
                 actor=batch.created_by,
                 batch_id=batch.id,
                 reason=batch.reason,
+                pending=pending,
             )
             _record(batch, item, result.outcome, result.reason, result.elements)
-        del rows
+        pending.send(session)
+        del rows  # held until here, on purpose
 
     def _pending(self, session: Session, batch_id: uuid.UUID, size: int) -> list[MigrationItem]:
         query = (

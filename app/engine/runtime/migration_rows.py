@@ -4,7 +4,7 @@ and a notice — in the caller's transaction. What the instance waits for is the
 after (`Waiting`); only what it is an element of changes."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -134,6 +134,39 @@ class Written:
     active: list[ActiveElement]
 
 
+@dataclass
+class Pending:
+    """The rows of a chunk's migrated instances, sent together before the chunk commits: one
+    statement (executemany) per kind of row, not one per instance and kind."""
+
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    externals: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def send(self, session: Session) -> None:
+        """Write everything collected; StaleDataError (the transaction is retried) when an
+        instance changed since it was loaded."""
+        connection = session.connection()
+        if self.instances:
+            result = connection.execute(MOVE_INSTANCE, self.instances)
+            if getattr(result, "rowcount", 0) != len(self.instances):
+                raise StaleDataError("a migrated instance was changed by another transaction")
+        for statement, rows in (
+            (MOVE_TASK, self.tasks),
+            (MOVE_JOB, self.jobs),
+            (MOVE_SUBSCRIPTION, self.subscriptions),
+            (MOVE_EXTERNAL_TASK, self.externals),
+            (persist.INSERT_HISTORY, self.history),
+        ):
+            if rows:
+                connection.execute(statement, rows)
+        for rows in vars(self).values():
+            rows.clear()
+
+
 def write(
     engine: Engine,
     session: Session,
@@ -141,13 +174,14 @@ def write(
     stored: str,
     waiting: Waiting,
     written: Written,
+    pending: Pending,
 ) -> None:
-    """The instance row (version-checked), its waiting rows, a history event, a notice."""
+    """The instance row (version-checked), its waiting rows, a history event (all into
+    `pending`), a notice, and the warm workflow once committed."""
     row, target = loaded.row, written.target
     before = _version_of(row.definition_id, row.process_key, row.version)
-    _move_row(session, row, stored, target, written.bindings)
-    connection = session.connection()
-    _move_waiting_rows(connection, row, waiting, written.cached)
+    _move_row(pending, row, stored, target, written.bindings)
+    _move_waiting_rows(pending, row, waiting, written.cached)
     batch = str(written.batch_id) if written.batch_id else None
     data = {
         "batch_id": batch,
@@ -156,8 +190,7 @@ def write(
         "to": _version_of(target.id, target.key, target.version),
         "mapping": {a.element_id: a.target_element_id for a in written.active},
     }
-    history = history_row(row.id, "instance_migrated", actor=written.actor, data=data)
-    connection.execute(persist.INSERT_HISTORY, [history])
+    pending.history.append(history_row(row.id, "instance_migrated", actor=written.actor, data=data))
     told = {
         "batch_id": batch,
         "from_process_key": before["process_key"],
@@ -177,14 +210,14 @@ def _version_of(definition_id: uuid.UUID, key: str, version: int) -> dict[str, A
 
 
 def _move_row(
-    session: Session,
+    pending: Pending,
     row: ProcessInstance,
     stored: str,
     target: ProcessDefinition,
     bindings: dict[str, str],
 ) -> None:
-    """The instance row on the target version, if no one changed it meanwhile (else the
-    transaction is retried: StaleDataError)."""
+    """The instance row on the target version, if no one changed it meanwhile (checked when
+    `pending` is sent)."""
     values = {
         "definition_id": target.id,
         "process_key": target.key,
@@ -194,44 +227,37 @@ def _move_row(
         "lock_version": row.lock_version + 1,
         "updated_at": clock.now(),
     }
-    params = {
-        "row_id": row.id,
-        "expected_version": row.lock_version,
-        "new_definition_id": target.id,
-        "new_process_key": target.key,
-        "new_version_number": target.version,
-        "new_bindings": bindings,
-        "new_state": stored,
-        "new_lock_version": values["lock_version"],
-        "new_updated_at": values["updated_at"],
-    }
-    result = session.connection().execute(MOVE_INSTANCE, params)
-    if getattr(result, "rowcount", 0) != 1:
-        raise StaleDataError(f"process instance {row.id} was changed by another transaction")
-    for name, value in values.items():  # the ORM object as the database now has it
+    pending.instances.append(
+        {
+            "row_id": row.id,
+            "expected_version": row.lock_version,
+            "new_definition_id": target.id,
+            "new_process_key": target.key,
+            "new_version_number": target.version,
+            "new_bindings": bindings,
+            "new_state": stored,
+            "new_lock_version": values["lock_version"],
+            "new_updated_at": values["updated_at"],
+        }
+    )
+    for name, value in values.items():  # the ORM object as the database will have it
         set_committed_value(row, name, value)
 
 
 def _move_waiting_rows(
-    connection: Any, row: ProcessInstance, waiting: Waiting, target: CachedDefinition
+    pending: Pending, row: ProcessInstance, waiting: Waiting, target: CachedDefinition
 ) -> None:
     """Ready tasks, timers, subscriptions and external tasks name the target's elements."""
     workflow = waiting.workflow
-    tasks = [_task_values(row, t, target) for t in waiting.human]
-    jobs = [
+    pending.tasks.extend(_task_values(row, t, target) for t in waiting.human)
+    pending.jobs.extend(
         {"row_id": row.id, "timer_id": task_id, "new_element_id": _element(workflow, task_id)}
         for task_id in waiting.timers
-    ]
-    waits = [_subscription_values(row, workflow, task_id) for task_id in waiting.messages]
-    externals = [_external_values(row, t) for t in waiting.external]
-    for statement, rows in (
-        (MOVE_TASK, tasks),
-        (MOVE_JOB, jobs),
-        (MOVE_SUBSCRIPTION, waits),
-        (MOVE_EXTERNAL_TASK, externals),
-    ):
-        if rows:
-            connection.execute(statement, rows)
+    )
+    pending.subscriptions.extend(
+        _subscription_values(row, workflow, task_id) for task_id in waiting.messages
+    )
+    pending.externals.extend(_external_values(row, t) for t in waiting.external)
 
 
 def _element(workflow: Any, task_id: uuid.UUID) -> str:
