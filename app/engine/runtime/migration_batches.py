@@ -167,7 +167,8 @@ class MigrationRunner:
         return 0 if batch_id is None else self._run_chunk(batch_id)
 
     def run(self, batch_id: uuid.UUID) -> None:
-        """Run one batch to its end, here and now (tests, benchmarks, an operator's script)."""
+        """Run one batch to its end, here and now (tests, benchmarks, an operator's script);
+        returns at once if another process holds its lease."""
         while self.engine.db.transaction(lambda s: self._acquire(s, batch_id)) is not None:
             if self._run_chunk(batch_id) == 0:
                 return

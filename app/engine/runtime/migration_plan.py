@@ -23,7 +23,7 @@ from app.engine.parser.parsing import Bundle
 from app.kit.errors import InvalidData
 
 # Element types that are one kind of thing for a migration: a person's task.
-_HUMAN = frozenset({"UserTask", "ManualTask", "NoneTask"})
+_HUMAN = frozenset({"UserTask", "ManualTask"})
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,8 @@ def _active(move: _Move) -> Iterator[ActiveElement]:
         spec = task.task_spec
         element_id = spec.bpmn_id or spec.name
         new = move.diff.alignment.get(task)
+        if new is not None and spec.bpmn_id is None:
+            continue  # an engine-internal task (a scope's end join …): it follows its element
         if new is not None:
             target_id = new.bpmn_id or new.name
             yield ActiveElement(
