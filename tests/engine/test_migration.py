@@ -604,3 +604,32 @@ def test_an_instance_may_move_to_another_process(client, versions):
     complete_task(client, task["id"])
     complete_task(client, ready_of(client, case["id"], "sign_off_report")["id"])
     finish_archive(client, case["id"])
+
+
+def test_an_external_task_takes_its_new_topic(client):
+    """A service task waiting for a worker keeps its id and lock state; workers fetch it by the
+    target's topic."""
+    xml = (ROOT / "tests" / "external" / "bpmn" / "notify_by_sms.bpmn").read_bytes()
+    v1 = post_definition(client, xml, name="notify_by_sms.bpmn").json()
+    fixed = xml.replace(b'camunda:topic="sms"', b'camunda:topic="sms_v2"')
+    fixed = fixed.replace("发送短信通知".encode(), "发送短信".encode())
+    v2 = post_definition(client, fixed, name="notify_by_sms.bpmn").json()
+    case = start_instance(client, "notify_by_sms", version=1).json()
+    batch = execute(client, plan_of(client, v1, v2, []), {"instance_ids": [case["id"]]}).json()
+    assert run_batch(client, batch["id"])["migrated"] == 1
+    worker = login(client, sub="sms-gateway", unit="320000-GO", roles=["worker"])
+    body = {"worker_id": "w1", "topics": [{"name": "sms", "lock_duration_ms": 60_000}]}
+    fetched = client.post(f"{API}/external-tasks/fetch-and-lock", json=body, headers=worker)
+    assert fetched.json() == []
+    body["topics"][0]["name"] = "sms_v2"
+    (task,) = client.post(f"{API}/external-tasks/fetch-and-lock", json=body, headers=worker).json()
+    assert (task["element_id"], task["topic"], task["process_instance_id"]) == (
+        "send_sms",
+        "sms_v2",
+        case["id"],
+    )
+    done = client.post(
+        f"{API}/external-tasks/{task['id']}/complete", json={"worker_id": "w1"}, headers=worker
+    )
+    assert done.status_code == 200, done.text
+    assert only_ready(instance(client, case["id"]), "confirm_receipt")
