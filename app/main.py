@@ -33,6 +33,7 @@ from app.config import Settings, get_settings
 from app.db import Database, is_database_fault
 from app.engine import Engine, Scheduler, SpecCache, StepRegistry, WorkflowCache, deploy_directory
 from app.engine import listen as listen_to_notices
+from app.engine.api import migration_runs
 from app.engine.api.routes import router as engine_router
 from app.events import api as events_api
 from app.events import notices as events_notices
@@ -163,6 +164,7 @@ def build_runtime(settings: Settings) -> Runtime:
     workers = [
         *webhooks_worker.workers(db, engine, settings),
         *notifications_worker.workers(db, engine, settings),
+        migration_runs.worker(engine, settings),  # migration batches (实例迁移)
     ]
     watcher = None
     if settings.watch_processes and settings.processes_dir.is_dir():

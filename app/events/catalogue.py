@@ -14,6 +14,8 @@ ENGINE = {
     "timer.fired": "a waiting timer fired",
     "incident.raised": "an incident was raised on an instance",
     "incident.resolved": "an incident was resolved",
+    "instance.migrated": "a running instance was migrated to another version (实例迁移)",
+    "migration.finished": "a migration batch finished: every instance migrated, failed or skipped",
 }
 MATTER = {
     "matter.registered": "a matter was registered (立项)",

@@ -22,6 +22,7 @@ def on_notice(session: Session, notice: Notice) -> None:
         "instance.cancelled",
         "instance.modified",
         "instance.variables_changed",
+        "instance.migrated",
     ):
         assert notice.instance is not None
         instance_event(session, kind, notice.instance, actor=notice.actor, **notice.data)
@@ -57,5 +58,8 @@ def on_notice(session: Session, notice: Notice) -> None:
     elif kind in ("external_task.locked", "external_task.completed", "external_task.failed"):
         assert notice.external_task is not None
         external_task_event(session, kind, notice.external_task, **notice.data)
+    elif kind == "migration.finished":
+        data = notice.data
+        emit(session, kind, subject=data["batch_id"], data=data, units=[data["unit"]])
     else:
         raise ValueError(f"no event is known for the engine notice {kind!r}")

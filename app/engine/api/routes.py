@@ -8,6 +8,7 @@ from app.engine.api import (
     definitions,
     incidents,
     instances,
+    migrations,
     modification,
     operations,
     tasks,
@@ -28,5 +29,6 @@ for module in (
     decisions,
     variables,
     incidents,
+    migrations,
 ):
     router.include_router(module.router)

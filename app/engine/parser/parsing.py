@@ -195,6 +195,7 @@ def build_bundle(
         problems.extend(_err(i, m) for i, m in specs_events.gateway_problems(process_spec))
         for task_spec in process_spec.task_specs.values():
             problems.extend(_prepare_task_spec(task_spec))
+            _connect_loop_body(process_spec, task_spec)
             element_meta = _element_meta(task_spec)
             if element_meta is not None:
                 meta[(process_spec.name, task_spec.bpmn_id)] = element_meta
@@ -486,6 +487,17 @@ def _prepare_task_spec(task_spec: Any) -> list[dict[str, Any]]:
         except expressions.ExpressionRefused as exc:
             problems.append(_err(element_id, f"expression refused: {exc.reason}", expression=text))
     return problems
+
+
+def _connect_loop_body(process_spec: Any, task_spec: Any) -> None:
+    """A loop's body reports its completions to the loop, as SpiffWorkflow's spec converter
+    wires it when specs are restored. SpiffWorkflow wires it only when it creates an item, so
+    items created by another process (or before a restart, or on a migrated instance's old
+    version) completed unheard on freshly parsed specs: the loop never finished."""
+    if isinstance(task_spec, LoopTask):
+        body = process_spec.task_specs[task_spec.task_spec]
+        if not body.completed_event.is_connected(task_spec.merge_child):
+            body.completed_event.connect(task_spec.merge_child)
 
 
 def _prepare_event(

@@ -250,3 +250,64 @@ class DecisionDefinition(Base):
     dmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(255))
+
+
+# --- migration of running instances (实例迁移) -------------------------------------------------
+
+
+class MigrationBatch(Base):
+    """A migration of instances from one version to another, run in the background in small
+    transactions; any service process may continue it (a lease says who holds it now)."""
+
+    __tablename__ = "migration_batches"
+    __table_args__ = (Index("ix_migration_batches_status_created", "status", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    source_definition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_definitions.id"))
+    target_definition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_definitions.id"))
+    process_key: Mapped[str] = mapped_column(String(255))
+    source_version: Mapped[int] = mapped_column(Integer)
+    target_process_key: Mapped[str] = mapped_column(String(255))
+    target_version: Mapped[int] = mapped_column(Integer)
+    # The plan's instructions: [{source_element_id, target_element_id, auto}].
+    instructions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    selection: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # as the caller gave it
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # pending, running, completed
+    total: Mapped[int] = mapped_column(Integer)
+    migrated: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    # Who asked (the finishing audit record and the history name them) and their unit (scope).
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_by_name: Mapped[str | None] = mapped_column(String(255))
+    created_roles: Mapped[list[str]] = mapped_column(Json, default=list)
+    created_unit: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(255))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MigrationItem(Base):
+    """One instance of a batch: pending until a chunk takes it, then migrated, failed (why) or
+    skipped (why: it ended, or is no longer on the source version)."""
+
+    __tablename__ = "migration_batch_instances"
+    __table_args__ = (
+        Index("ix_migration_batch_instances_batch_status", "batch_id", "status", "position"),
+    )
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("migration_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    # The instance's active elements and what they became (or why not).
+    elements: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
