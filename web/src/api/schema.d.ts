@@ -848,6 +848,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Incidents
+         * @description Incidents of the instances you see, newest first: element, cause, kind, time, instance,
+         *     process version, unit, job or external task, attempts, resolution.
+         */
+        get: operations["list_incidents_api_v1_incidents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Incident
+         * @description One incident of an instance you see (404 otherwise).
+         */
+        get: operations["get_incident_api_v1_incidents__incident_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Incident
+         * @description Close an incident without running anything, with a `note`: the instance runs again on
+         *     the state from before the failed step when no other incident is open; a failed job stays
+         *     failed (fire it, or give it retries).
+         */
+        post: operations["resolve_incident_api_v1_incidents__incident_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Incident
+         * @description Run the failed step again after a fix, `variables` merged into what it ran with (a
+         *     start, a completion's submission, a message's payload; else the instance's data); an
+         *     external task gets one retry back. Success: the incident is resolved (`retried`) and the
+         *     instance detail answered; a new failure: 422 `process_error` naming the element, the
+         *     incident kept open with the new cause and one more attempt.
+         */
+        post: operations["retry_incident_api_v1_incidents__incident_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -861,6 +948,27 @@ export interface paths {
          */
         get: operations["list_jobs_api_v1_jobs_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/due-date": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Job Due Date
+         * @description Move a waiting timer to a new due time in the future (the engine's timer moves with
+         *     the job: it fires at the new time, once).
+         */
+        put: operations["set_job_due_date_api_v1_jobs__job_id__due_date_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -884,6 +992,27 @@ export interface paths {
          *     says `{"early": true, "reason": "…"}`.
          */
         post: operations["execute_job_api_v1_jobs__job_id__execute_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/retries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Job Retries
+         * @description Set the attempts a job has left: > 0 on a failed job makes it wait again (its incident
+         *     resolved as `retried`); 0 on a waiting job fails it with an incident.
+         */
+        put: operations["set_job_retries_api_v1_jobs__job_id__retries_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1163,6 +1292,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Batches
+         * @description Batches asked for by units in your scope, newest first.
+         */
+        get: operations["list_batches_api_v1_migrations_get"];
+        put?: never;
+        /**
+         * Execute
+         * @description Migrate the selection in the background: 202 with the batch (follow it at
+         *     `/migrations/{id}`). With `dry_run` the validation report (200), and nothing changes.
+         */
+        post: operations["execute_api_v1_migrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/migrations/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate Plan
+         * @description The plan from one version to another: your `mappings` for renamed elements, every other
+         *     element by equal id when its type is compatible; the elements left unmapped and why. 422
+         *     naming `mappings[i]` for an unknown element or incompatible types.
+         */
+        post: operations["generate_plan_api_v1_migrations_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/migrations/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate
+         * @description Each selected instance against the plan: which active elements map (to what), which do
+         *     not and why, which instances are skipped; counts. Nothing changes.
+         */
+        post: operations["validate_api_v1_migrations_validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/migrations/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Batch
+         * @description A batch's progress: status, total, migrated, failed, skipped, started and finished.
+         */
+        get: operations["get_batch_api_v1_migrations__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/migrations/{batch_id}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Batch Instances
+         * @description The batch's instances in order, each with its result and why (failed, skipped).
+         */
+        get: operations["list_batch_instances_api_v1_migrations__batch_id__instances_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -1415,6 +1652,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/process-instances/{instance_id}/activity-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Activity Instances
+         * @description Every unfinished element instance: its id (the engine task's), element, state, the
+         *     subprocess or multi-instance activity it runs in, and what it waits for (a timer's due
+         *     time, a message, a human task) — what a modification may cancel.
+         */
+        get: operations["activity_instances_api_v1_process_instances__instance_id__activity_instances_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/process-instances/{instance_id}/cancel": {
         parameters: {
             query?: never;
@@ -1450,6 +1709,81 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/modification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Modify Instance
+         * @description Cancel activity instances and start tokens before or after elements, in order, in one
+         *     step; the engine then runs until it waits. A running or failed instance your office
+         *     controls (a failed one runs again, its incidents resolved). 422 `invalid_modification` /
+         *     409 `activity_not_live` name each instruction that cannot apply (nothing changed); 422
+         *     `modification_failed` when the process fails after it (nothing changed).
+         */
+        post: operations["modify_instance_api_v1_process_instances__instance_id__modification_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Instance Variables
+         * @description The instance's variables with their JSON types.
+         */
+        get: operations["get_instance_variables_api_v1_process_instances__instance_id__variables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Instance Variables
+         * @description Set (`modifications`) and delete (`deletions`) variables, with a `reason`: the office
+         *     that controls the instance. A running instance takes them in a step (conditions and timers
+         *     react); one in error keeps them for a retry of its incident; others 409. A value that
+         *     breaks the schema a form gives its name is 422 naming `modifications/<name>`.
+         */
+        patch: operations["change_instance_variables_api_v1_process_instances__instance_id__variables_patch"];
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/variables/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Instance Variable
+         * @description Set one variable (as PATCH with one modification).
+         */
+        put: operations["set_instance_variable_api_v1_process_instances__instance_id__variables__name__put"];
+        post?: never;
+        /**
+         * Delete Instance Variable
+         * @description Delete one variable (as PATCH with one deletion).
+         */
+        delete: operations["delete_instance_variable_api_v1_process_instances__instance_id__variables__name__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1772,6 +2106,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Task Variables
+         * @description A ready task's own data as the engine holds it, with JSON types (409 when not ready).
+         */
+        get: operations["get_task_variables_api_v1_tasks__task_id__variables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Task Variables
+         * @description Set and delete a ready task's own variables (only that task's data; validated against
+         *     its form), with a `reason`: the office that controls the instance.
+         */
+        patch: operations["change_task_variables_api_v1_tasks__task_id__variables_patch"];
+        trace?: never;
+    };
     "/api/v1/units": {
         parameters: {
             query?: never;
@@ -2057,6 +2416,25 @@ export interface components {
             /** Unit Codes */
             unit_codes: string[];
         };
+        /**
+         * ActiveElementOut
+         * @description An element an instance is at, what it becomes, or why it cannot.
+         */
+        ActiveElementOut: {
+            /**
+             * Called Process
+             * @description the called process the element is in (it keeps its version)
+             */
+            called_process?: string | null;
+            /** Element Id */
+            element_id: string;
+            /** Element Type */
+            element_type: string;
+            /** Reason */
+            reason?: string | null;
+            /** Target Element Id */
+            target_element_id: string | null;
+        };
         /** ActivityDetail */
         ActivityDetail: {
             /** Attachments */
@@ -2143,6 +2521,57 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * ActivityInstanceOut
+         * @description One unfinished element instance (活动实例) of an instance: what an operator may cancel.
+         *
+         *     `id` is the engine's task id (a human task's is also its id in `/tasks`); `parent_id` is the
+         *     subprocess or multi-instance activity it runs in (none at the top level); `scope` is the
+         *     process or subprocess that holds it; `attached_to` is the activity a boundary event waits on.
+         */
+        ActivityInstanceOut: {
+            /** Attached To */
+            attached_to?: string | null;
+            /**
+             * Due At
+             * @description a waiting timer's due time
+             */
+            due_at?: string | null;
+            /** Element Id */
+            element_id: string;
+            /** Element Type */
+            element_type: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Message Name */
+            message_name?: string | null;
+            /** Name */
+            name: string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Scope */
+            scope: string;
+            /** Signal Name */
+            signal_name?: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "READY" | "WAITING" | "STARTED";
+            /**
+             * Task Id
+             * @description the ready human task it is
+             */
+            task_id?: string | null;
+            /**
+             * Topic
+             * @description an external task's topic
+             */
+            topic?: string | null;
+        };
         /** ActivityOut */
         ActivityOut: {
             /** Category */
@@ -2195,6 +2624,28 @@ export interface components {
             target_units: string[];
             /** Title */
             title: string;
+        };
+        /**
+         * ActivityTreeOut
+         * @description The live tree of an instance: every unfinished element instance, parents first.
+         */
+        ActivityTreeOut: {
+            /** Activities */
+            activities: components["schemas"]["ActivityInstanceOut"][];
+            /**
+             * Instance Id
+             * Format: uuid
+             */
+            instance_id: string;
+            /** Process Key */
+            process_key: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "cancelled" | "error";
+            /** Version */
+            version: number;
         };
         /**
          * AssignTask
@@ -2509,6 +2960,20 @@ export interface components {
             status: string;
             /** Title */
             title: string;
+        };
+        /**
+         * ChangeVariables
+         * @description Set (`modifications`) and remove (`deletions`) variables, saying why (audited).
+         */
+        ChangeVariables: {
+            /** Deletions */
+            deletions?: string[];
+            /** Modifications */
+            modifications?: {
+                [key: string]: unknown;
+            };
+            /** Reason */
+            reason: string;
         };
         /** Complete */
         Complete: {
@@ -3007,6 +3472,16 @@ export interface components {
             warnings?: components["schemas"]["DeployWarning"][];
         };
         /**
+         * ElementMapping
+         * @description One instruction: an element of the source version and what it becomes in the target.
+         */
+        ElementMapping: {
+            /** Source Element Id */
+            source_element_id: string;
+            /** Target Element Id */
+            target_element_id: string;
+        };
+        /**
          * EntryIn
          * @description One unit named in a bulletin.
          */
@@ -3113,6 +3588,21 @@ export interface components {
              * @description why, when `early` is true
              */
             reason?: string | null;
+        };
+        /**
+         * ExecuteMigration
+         * @description Migrate the selection in the background (202, a batch), or only report (`dry_run`).
+         */
+        ExecuteMigration: {
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run?: boolean;
+            plan: components["schemas"]["MigrationPlanIn"];
+            /** Reason */
+            reason: string;
+            selection: components["schemas"]["MigrationSelection"];
         };
         /** ExtendLock */
         ExtendLock: {
@@ -3401,6 +3891,24 @@ export interface components {
             /** Unit Code */
             unit_code: string | null;
         };
+        /**
+         * GeneratePlan
+         * @description What a plan is generated from: two versions and the mappings of renamed elements.
+         */
+        GeneratePlan: {
+            /** Mappings */
+            mappings?: components["schemas"]["ElementMapping"][];
+            /**
+             * Source Definition Id
+             * Format: uuid
+             */
+            source_definition_id: string;
+            /**
+             * Target Definition Id
+             * Format: uuid
+             */
+            target_definition_id: string;
+        };
         /** HistoryOut */
         HistoryOut: {
             /** Actor */
@@ -3425,8 +3933,85 @@ export interface components {
             /** Task Id */
             task_id: string | null;
         };
+        /**
+         * IncidentDetail
+         * @description An incident with its instance: where, why, when, and how it closed.
+         */
+        IncidentDetail: {
+            /**
+             * Attempts
+             * @description runs of the failed step that failed
+             * @default 1
+             */
+            attempts?: number;
+            /** Business Key */
+            business_key: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Element Id */
+            element_id: string | null;
+            /** External Task Id */
+            external_task_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instance Status
+             * @enum {string}
+             */
+            instance_status: "running" | "completed" | "cancelled" | "error";
+            /** Job Id */
+            job_id: string | null;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
+            /** Note */
+            note: string | null;
+            /**
+             * Process Instance Id
+             * Format: uuid
+             */
+            process_instance_id: string;
+            /** Process Key */
+            process_key: string | null;
+            /** Resolution */
+            resolution?: ("retried" | "resolved" | "modified") | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "resolved";
+            /**
+             * Trigger
+             * @description what set the failed step going (instance_started, task_completed, timer_fired, message_received, …): what a retry runs again
+             */
+            trigger: string | null;
+            /**
+             * Unit
+             * @description the instance's owner unit
+             */
+            unit: string | null;
+            /** Version */
+            version: number;
+        };
         /** IncidentOut */
         IncidentOut: {
+            /**
+             * Attempts
+             * @description runs of the failed step that failed
+             * @default 1
+             */
+            attempts?: number;
             /**
              * Created At
              * Format: date-time
@@ -3445,6 +4030,8 @@ export interface components {
             kind: string;
             /** Message */
             message: string;
+            /** Resolution */
+            resolution?: ("retried" | "resolved" | "modified") | null;
             /** Resolved At */
             resolved_at: string | null;
         };
@@ -3575,6 +4162,48 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * InstanceValidation
+         * @description One instance against a plan: migratable, not (its elements say why), or skipped.
+         */
+        InstanceValidation: {
+            /** Business Key */
+            business_key: string | null;
+            /** Elements */
+            elements?: components["schemas"]["ActiveElementOut"][];
+            /**
+             * Instance Id
+             * Format: uuid
+             */
+            instance_id: string;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Result
+             * @enum {string}
+             */
+            result: "migratable" | "not_migratable" | "skipped";
+            /** Status */
+            status: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * InstructionOut
+         * @description Source element → target element; `auto` when mapped because the ids are equal.
+         */
+        InstructionOut: {
+            /** Auto */
+            auto: boolean;
+            /** Element Type */
+            element_type: string;
+            /** Source Element Id */
+            source_element_id: string;
+            /** Target Element Id */
+            target_element_id: string;
+            /** Target Element Type */
+            target_element_type: string;
+        };
         /** JobOut */
         JobOut: {
             /** Attempts */
@@ -3604,6 +4233,16 @@ export interface components {
             locked_by: string | null;
             /** Locked Until */
             locked_until: string | null;
+            /**
+             * Next Attempt At
+             * @description after a failure: not fired again before this (backoff)
+             */
+            next_attempt_at?: string | null;
+            /**
+             * Retries
+             * @description attempts left before an incident; null until the job first fails (then DUCHA_JOB_MAX_ATTEMPTS less the failures) or an operator sets them
+             */
+            retries?: number | null;
             /** Status */
             status: string;
         };
@@ -3899,6 +4538,209 @@ export interface components {
             instances?: components["schemas"]["ReachedInstance"][];
             /** Started */
             started: string[];
+        };
+        /**
+         * MigrationBatchOut
+         * @description A migration batch and its progress.
+         */
+        MigrationBatchOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Created Unit */
+            created_unit: string;
+            /** Failed */
+            failed: number;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions: {
+                [key: string]: unknown;
+            }[];
+            /** Migrated */
+            migrated: number;
+            /** Process Key */
+            process_key: string;
+            /** Reason */
+            reason: string;
+            /** Selection */
+            selection: {
+                [key: string]: unknown;
+            };
+            /** Skipped */
+            skipped: number;
+            /**
+             * Source Definition Id
+             * Format: uuid
+             */
+            source_definition_id: string;
+            /** Source Version */
+            source_version: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "running" | "completed";
+            /**
+             * Target Definition Id
+             * Format: uuid
+             */
+            target_definition_id: string;
+            /** Target Process Key */
+            target_process_key: string;
+            /** Target Version */
+            target_version: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * MigrationItemOut
+         * @description One instance of a batch: pending, migrated, failed or skipped, and why.
+         */
+        MigrationItemOut: {
+            /** Elements */
+            elements: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Instance Id
+             * Format: uuid
+             */
+            instance_id: string;
+            /** Message */
+            message: string | null;
+            /** Position */
+            position: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "migrated" | "failed" | "skipped";
+        };
+        /**
+         * MigrationPlanIn
+         * @description A plan as validate and execute take it: the generated plan, given back (its other
+         *     fields are ignored), or written by hand. Only these instructions map: none is added.
+         */
+        MigrationPlanIn: {
+            /** Instructions */
+            instructions: components["schemas"]["ElementMapping"][];
+            /**
+             * Source Definition Id
+             * Format: uuid
+             */
+            source_definition_id: string;
+            /**
+             * Target Definition Id
+             * Format: uuid
+             */
+            target_definition_id: string;
+        };
+        /**
+         * MigrationPlanOut
+         * @description A plan: what each source element becomes; pass it back to validate and execute.
+         */
+        MigrationPlanOut: {
+            /** Instructions */
+            instructions: components["schemas"]["InstructionOut"][];
+            /** Process Key */
+            process_key: string;
+            /**
+             * Source Definition Id
+             * Format: uuid
+             */
+            source_definition_id: string;
+            /** Source Version */
+            source_version: number;
+            /**
+             * Target Definition Id
+             * Format: uuid
+             */
+            target_definition_id: string;
+            /**
+             * Target Only
+             * @description target elements nothing maps onto (new ones)
+             */
+            target_only: string[];
+            /** Target Process Key */
+            target_process_key: string;
+            /** Target Version */
+            target_version: number;
+            /**
+             * Unmapped
+             * @description source elements no instruction maps
+             */
+            unmapped: components["schemas"]["UnmappedOut"][];
+        };
+        /**
+         * MigrationSelection
+         * @description Which instances: by id, by filter, or all; always only those of the plan's source
+         *     version that are running (or in error) and that the caller controls.
+         */
+        MigrationSelection: {
+            /**
+             * All
+             * @default false
+             */
+            all?: boolean;
+            filter?: components["schemas"]["SelectionFilter"] | null;
+            /** Instance Ids */
+            instance_ids?: string[] | null;
+        };
+        /**
+         * ModificationInstruction
+         * @description One step of a modification.
+         *
+         *     - `cancel`: an activity instance (`activity_instance_id`), or every live instance of an
+         *       element (`element_id`);
+         *     - `start_before`: a new token before `element_id`, as if a flow reached it;
+         *     - `start_after`: a new token on the outgoing flow of `element_id` (`flow_id` when it has
+         *       several).
+         *
+         *     `variables` go into the new token's data; `ancestor_activity_instance_id` chooses the
+         *     subprocess instance to start in when the element's subprocess runs more than once.
+         */
+        ModificationInstruction: {
+            /** Activity Instance Id */
+            activity_instance_id?: string | null;
+            /** Ancestor Activity Instance Id */
+            ancestor_activity_instance_id?: string | null;
+            /** Element Id */
+            element_id?: string | null;
+            /** Flow Id */
+            flow_id?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "cancel" | "start_before" | "start_after";
+            /** Variables */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * ModifyInstance
+         * @description Instructions applied in order in one atomic step, and why (kept in the audit).
+         */
+        ModifyInstance: {
+            /** Instructions */
+            instructions: components["schemas"]["ModificationInstruction"][];
+            /** Reason */
+            reason: string;
         };
         /**
          * NotificationOut
@@ -4218,6 +5060,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[IncidentDetail] */
+        Page_IncidentDetail_: {
+            /** Items */
+            items: components["schemas"]["IncidentDetail"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[InstanceOut] */
         Page_InstanceOut_: {
             /** Items */
@@ -4244,6 +5097,28 @@ export interface components {
         Page_MatterOut_: {
             /** Items */
             items: components["schemas"]["MatterOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MigrationBatchOut] */
+        Page_MigrationBatchOut_: {
+            /** Items */
+            items: components["schemas"]["MigrationBatchOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MigrationItemOut] */
+        Page_MigrationItemOut_: {
+            /** Items */
+            items: components["schemas"]["MigrationItemOut"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -5036,6 +5911,26 @@ export interface components {
             title: string;
         };
         /**
+         * ResolveIncident
+         * @description Close an incident without running anything.
+         */
+        ResolveIncident: {
+            /** Note */
+            note: string;
+        };
+        /**
+         * RetryIncident
+         * @description Run the failed step again, with `variables` merged into what it ran with.
+         */
+        RetryIncident: {
+            /** Reason */
+            reason: string;
+            /** Variables */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * ScheduleIn
          * @description One year: its statutory holidays (weekends inside them may be listed) and swapped
          *     working days (调休).
@@ -5073,6 +5968,18 @@ export interface components {
             weights: {
                 [key: string]: number;
             };
+        };
+        /**
+         * SelectionFilter
+         * @description Running instances of the source version by business key, owner unit or status.
+         */
+        SelectionFilter: {
+            /** Business Key */
+            business_key?: string | null;
+            /** Status */
+            status?: ("running" | "error") | null;
+            /** Unit */
+            unit?: string | null;
         };
         /**
          * SendMessage
@@ -5113,6 +6020,29 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * SetJobDueDate
+         * @description A waiting timer's new due time (in the future).
+         */
+        SetJobDueDate: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * SetJobRetries
+         * @description The attempts a job has left; > 0 on a failed job makes it wait again.
+         */
+        SetJobRetries: {
+            /** Reason */
+            reason: string;
+            /** Retries */
+            retries: number;
+        };
         /** SetRetries */
         SetRetries: {
             /**
@@ -5120,6 +6050,19 @@ export interface components {
              * @description retries the task has again (resolves its incident)
              */
             retries: number;
+        };
+        /**
+         * SetVariable
+         * @description One variable's new value, and why.
+         */
+        SetVariable: {
+            /** Reason */
+            reason: string;
+            /**
+             * Value
+             * @description any JSON value (null included)
+             */
+            value: unknown;
         };
         /**
          * SourceIn
@@ -5472,6 +6415,26 @@ export interface components {
             /** Unit Name */
             unit_name: string | null;
         };
+        /**
+         * UnmappedOut
+         * @description A source element no instruction maps: an instance at it cannot migrate.
+         */
+        UnmappedOut: {
+            /** Element Id */
+            element_id: string;
+            /** Element Type */
+            element_type: string;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * ValidateMigration
+         * @description A plan and the instances to check it against.
+         */
+        ValidateMigration: {
+            plan: components["schemas"]["MigrationPlanIn"];
+            selection: components["schemas"]["MigrationSelection"];
+        };
         /** ValidationOut */
         ValidationOut: {
             /** Process Keys */
@@ -5483,6 +6446,69 @@ export interface components {
              * @default []
              */
             warnings?: components["schemas"]["DeployWarning"][];
+        };
+        /**
+         * ValidationReport
+         * @description A plan checked against a selection; nothing was changed.
+         */
+        ValidationReport: {
+            /** Instances */
+            instances: components["schemas"]["InstanceValidation"][];
+            /** Migratable */
+            migratable: number;
+            /** Not Migratable */
+            not_migratable: number;
+            /** Skipped */
+            skipped: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * VariableChange
+         * @description One variable before and after an operator's change.
+         */
+        VariableChange: {
+            /** After */
+            after?: unknown;
+            /** Before */
+            before?: unknown;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "created" | "updated" | "deleted";
+            /** Name */
+            name: string;
+        };
+        /**
+         * VariablesChanged
+         * @description What a change did (`changes`) and the variables after it.
+         */
+        VariablesChanged: {
+            /** Changes */
+            changes: components["schemas"]["VariableChange"][];
+            /** Types */
+            types: {
+                [key: string]: "string" | "integer" | "number" | "boolean" | "null" | "object" | "array";
+            };
+            /** Variables */
+            variables: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * VariablesOut
+         * @description Variables with their JSON types.
+         */
+        VariablesOut: {
+            /** Types */
+            types: {
+                [key: string]: "string" | "integer" | "number" | "boolean" | "null" | "object" | "array";
+            };
+            /** Variables */
+            variables: {
+                [key: string]: unknown;
+            };
         };
         /** VerificationOut */
         VerificationOut: {
@@ -9507,6 +10533,327 @@ export interface operations {
             };
         };
     };
+    list_incidents_api_v1_incidents_get: {
+        parameters: {
+            query?: {
+                process_key?: string | null;
+                element_id?: string | null;
+                /** @description the instance's owner or a unit it involves */
+                unit?: string | null;
+                kind?: string | null;
+                state?: ("open" | "resolved") | null;
+                since?: string | null;
+                process_instance_id?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IncidentDetail_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_incident_api_v1_incidents__incident_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    resolve_incident_api_v1_incidents__incident_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveIncident"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    retry_incident_api_v1_incidents__incident_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryIncident"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     list_jobs_api_v1_jobs_get: {
         parameters: {
             query?: {
@@ -9587,6 +10934,86 @@ export interface operations {
             };
         };
     };
+    set_job_due_date_api_v1_jobs__job_id__due_date_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetJobDueDate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     execute_job_api_v1_jobs__job_id__execute_post: {
         parameters: {
             query?: never;
@@ -9609,6 +11036,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstanceDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    set_job_retries_api_v1_jobs__job_id__retries_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetJobRetries"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
                 };
             };
             /** @description Bad Request */
@@ -10784,6 +12291,483 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessageResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_batches_api_v1_migrations_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "running" | "completed") | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MigrationBatchOut_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    execute_api_v1_migrations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecuteMigration"];
+            };
+        };
+        responses: {
+            /** @description a dry run's report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigrationBatchOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    generate_plan_api_v1_migrations_plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GeneratePlan"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigrationPlanOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    validate_api_v1_migrations_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateMigration"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_batch_api_v1_migrations__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigrationBatchOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_batch_instances_api_v1_migrations__batch_id__instances_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "migrated" | "failed" | "skipped") | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MigrationItemOut_"];
                 };
             };
             /** @description Bad Request */
@@ -12021,6 +14005,82 @@ export interface operations {
             };
         };
     };
+    activity_instances_api_v1_process_instances__instance_id__activity_instances_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityTreeOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     cancel_instance_api_v1_process_instances__instance_id__cancel_post: {
         parameters: {
             query?: never;
@@ -12115,6 +14175,405 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    modify_instance_api_v1_process_instances__instance_id__modification_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModifyInstance"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_instance_variables_api_v1_process_instances__instance_id__variables_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    change_instance_variables_api_v1_process_instances__instance_id__variables_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeVariables"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesChanged"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    set_instance_variable_api_v1_process_instances__instance_id__variables__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+                /** @description the variable's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetVariable"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesChanged"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_instance_variable_api_v1_process_instances__instance_id__variables__name__delete: {
+        parameters: {
+            query: {
+                /** @description why (audited) */
+                reason: string;
+            };
+            header?: never;
+            path: {
+                instance_id: string;
+                /** @description the variable's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesChanged"];
                 };
             };
             /** @description Bad Request */
@@ -13518,6 +15977,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_task_variables_api_v1_tasks__task_id__variables_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    change_task_variables_api_v1_tasks__task_id__variables_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeVariables"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariablesChanged"];
                 };
             };
             /** @description Bad Request */
