@@ -6,13 +6,25 @@ from app.engine.api import (
     conditions,
     decisions,
     definitions,
+    history,
     instances,
     operations,
+    suspension,
     tasks,
     validate,
 )
 
 router = APIRouter()
 # Routes are matched in order: the busiest (task completions, starts) first.
-for module in (tasks, instances, operations, conditions, validate, definitions, decisions):
+for module in (
+    tasks,
+    instances,
+    operations,
+    conditions,
+    validate,
+    definitions,
+    decisions,
+    suspension,
+    history,
+):
     router.include_router(module.router)

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from app.engine.persist.data import data_problems, json_safe
 from app.engine.persist.models import TaskRecord
 from app.engine.runtime import engine as runtime
-from app.engine.runtime import projection, service
+from app.engine.runtime import projection, service, suspension
 from app.engine.runtime.advance import EngineFailure
 from app.engine.runtime.engine import Engine
 from app.kit.clock import clock
-from app.kit.errors import InstanceNotRunning, InvalidData
+from app.kit.errors import InvalidData
 
 
 def set_variables(
@@ -33,8 +33,7 @@ def set_variables(
     if problems:
         raise InvalidData("variables are invalid", errors=problems)
     loaded = runtime.load(engine, session, instance_id)
-    if loaded.row.status != "running":
-        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    suspension.require_running(loaded.row)  # a suspended instance's tokens may not move
     ready: list[Any] = []
 
     def action(workflow: Any) -> None:
