@@ -172,7 +172,7 @@ def _percentiles(
         .order_by(A.element_id, A.duration_ms)
     )
     durations: dict[str, list[int]] = defaultdict(list)
-    for element_id, duration in session.execute(query).tuples():
+    for element_id, duration in session.execute(query):
         durations[element_id].append(duration or 0)  # never None: the query excludes them
     return {k: (percentile(v, 0.5), percentile(v, 0.95)) for k, v in durations.items()}
 
@@ -202,7 +202,7 @@ def _open_incidents(
     )
     if unit is not None:
         query = query.where(ProcessInstance.unit_code == unit)
-    return {element_id or "": count for element_id, count in session.execute(query).tuples()}
+    return {element_id or "": count for element_id, count in session.execute(query)}
 
 
 def _seconds(count: int, mean: Any, p50: Any, p95: Any, maximum: Any) -> DurationStats:

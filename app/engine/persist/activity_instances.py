@@ -126,6 +126,6 @@ CLOSE_ACTIVITY = close(
 # A human task given to another unit while open: its row follows (`unit` filters the history).
 MOVE_UNIT = (
     update(ActivityInstance)
-    .where(ActivityInstance.task_id == bindparam("task_id"), ActivityInstance.ended_at.is_(None))
+    .where(ActivityInstance.task_id == bindparam("moved_task"), ActivityInstance.ended_at.is_(None))
     .values(unit=bindparam("new_unit"))
 )

@@ -103,14 +103,14 @@ def sync(
                 "closed_actor": by,
             }
         )
+    for task in ran:  # first: row ids then follow the order things happened in
+        if task.id not in before and task.id not in now_live and _recorded(task):
+            writes.new_activities.append(_row(row, task, now, row.unit_code, COMPLETED))
     units = {r["id"]: r["unit_code"] for r in created}
     for task_id, task in now_live.items():
         if task_id not in before:
             unit = units.get(task_id, row.unit_code)
             writes.new_activities.append(_row(row, task, now, unit, ACTIVE))
-    for task in ran:
-        if task.id not in before and task.id not in now_live and _recorded(task):
-            writes.new_activities.append(_row(row, task, now, row.unit_code, COMPLETED))
     return set(now_live)
 
 

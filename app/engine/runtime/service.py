@@ -312,7 +312,7 @@ def assign(
     record.assignee = assignee
     if unit is not None and unit != record.unit_code:
         record.unit_code = unit
-        session.execute(MOVE_UNIT, {"task_id": task_id, "new_unit": unit})
+        session.execute(MOVE_UNIT, {"moved_task": task_id, "new_unit": unit})
         if session.get(InstanceUnit, (record.instance_id, unit)) is None:
             session.add(InstanceUnit(instance_id=record.instance_id, unit_code=unit))
     event = "task_unclaimed" if assignee is None and unit is None else "task_assigned"
