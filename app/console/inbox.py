@@ -147,7 +147,7 @@ def light_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def _day_end(day: date) -> datetime:
-    """The last instant still on `day` as a due day (midnight opening the next day belongs to it)."""
+    """The instant from which a due date no longer falls on `day` (midnight belongs to it)."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=CHINA) + timedelta(
         microseconds=1
     )
@@ -213,7 +213,7 @@ def counts(s: Session, query: Select[Any], now: datetime) -> InboxCounts:
     return InboxCounts(total=total, overdue=overdue, due_soon=due_soon)
 
 
-def urgency(now: datetime) -> list[ColumnElement[Any]]:
+def urgency(now: datetime) -> list[Any]:
     """Overdue first, then due soon, then the rest by due date (no due date last), oldest first."""
     red_before, yellow_before = light_bounds(now)
     due = TaskRecord.due_at
@@ -235,5 +235,3 @@ def item(row: Any) -> InboxTask:
     if kind is not None:
         task.subject = Subject(kind=kind, id=subject_id, code=code, title=title)
     return task
-
-

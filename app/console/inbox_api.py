@@ -47,9 +47,7 @@ def list_inbox(
 
 
 @router.get("/counts", response_model=inbox.InboxCounts)
-def inbox_counts(
-    s: SessionDep, principal: Reader, scope: ScopeQuery = "mine"
-) -> inbox.InboxCounts:
+def inbox_counts(s: SessionDep, principal: Reader, scope: ScopeQuery = "mine") -> inbox.InboxCounts:
     """How many open tasks of `scope` there are, overdue and due soon: the menu's badge."""
     query = inbox.tasks_of(s, principal, scope=scope, process_key=None, q=None)
     return inbox.counts(s, query, clock.now())
