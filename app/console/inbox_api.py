@@ -9,7 +9,7 @@ from app.console import inbox
 from app.engine import EngineDep, SessionDep
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.kit.bounds import Limit, Offset, Text
+from app.kit.bounds import Limit, Offset, Search, Text
 from app.kit.clock import clock
 from app.kit.shared import ERRORS
 
@@ -20,7 +20,8 @@ ScopeQuery = Annotated[
     Query(description="mine: tasks you may work on; unit: your unit's; all: all you may read"),
 ]
 Search = Annotated[
-    Text | None, Query(description="part of the subject's number or title, or of the unit's name")
+    Search | None,
+    Query(description="part of the subject's number or title, or of the task's unit's name"),
 ]
 
 

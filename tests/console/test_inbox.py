@@ -164,3 +164,19 @@ def test_a_bad_scope_is_refused_naming_the_field(matter_client):
     )
     assert response.status_code == 422
     assert "scope" in response.text
+
+
+def test_the_matter_board_searches_number_title_and_lead_unit(matter_client):
+    client = matter_client
+    projects = register(client, PROJECTS)
+    business = register(client, BUSINESS, lead_unit="320000-ZJT")
+
+    def board(q: str) -> list[str]:
+        response = client.get(f"{API}/matters", params={"q": q}, headers=as_(client, "office"))
+        assert response.status_code == 200, response.text
+        return sorted(m["code"] for m in response.json()["items"])
+
+    assert board(business["code"].lower()) == [business["code"]]
+    assert board("营商环境") == [business["code"]]
+    assert board("住房和城乡建设") == [business["code"]]
+    assert board("发展和改革") == [projects["code"]]
