@@ -9709,7 +9709,7 @@ export interface operations {
                 /** @description mine: tasks you may work on; unit: your unit's; all: all you may read */
                 scope?: "mine" | "unit" | "all";
                 process_key?: string | null;
-                /** @description part of the subject's number or title, or of the unit's name */
+                /** @description part of the subject's number or title, or of the task's unit's name */
                 q?: string | null;
                 limit?: number;
                 offset?: number;
@@ -9875,6 +9875,7 @@ export interface operations {
                 overdue?: boolean | null;
                 due_before?: string | null;
                 due_after?: string | null;
+                /** @description part of the number, title or content, or of the lead unit's name */
                 q?: string | null;
             };
             header?: never;
@@ -12033,6 +12034,7 @@ export interface operations {
                 overdue?: boolean | null;
                 due_before?: string | null;
                 due_after?: string | null;
+                /** @description part of the number, title or content, or of the lead unit's name */
                 q?: string | null;
             };
             header?: never;
@@ -12273,6 +12275,7 @@ export interface operations {
                 overdue?: boolean | null;
                 due_before?: string | null;
                 due_after?: string | null;
+                /** @description part of the number, title or content, or of the lead unit's name */
                 q?: string | null;
             };
             header?: never;
