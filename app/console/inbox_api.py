@@ -19,7 +19,7 @@ ScopeQuery = Annotated[
     inbox.Scope,
     Query(description="mine: tasks you may work on; unit: your unit's; all: all you may read"),
 ]
-Search = Annotated[
+SubjectSearch = Annotated[
     Search | None,
     Query(description="part of the subject's number or title, or of the task's unit's name"),
 ]
@@ -32,7 +32,7 @@ def list_inbox(
     principal: Reader,
     scope: ScopeQuery = "mine",
     process_key: Text | None = None,
-    q: Search = None,
+    q: SubjectSearch = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> inbox.InboxPage:
