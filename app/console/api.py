@@ -1,5 +1,6 @@
 """Routes of the console: how to sign in (the OIDC provider, when configured), (only in a
-`--demo` run) the demo users, and the dashboard's counts of matters (stats.py)."""
+`--demo` run) the demo users, the dashboard's counts of matters (stats.py) and the inbox
+(inbox_api.py)."""
 
 import json
 from pathlib import Path
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from app.config import Settings, get_settings
-from app.console import stats
+from app.console import inbox_api, stats
 from app.engine import SessionDep
 from app.identity.auth import Authenticator
 from app.identity.policy import permission
@@ -106,3 +107,6 @@ def matter_stats(
     """Matters in your scope passing the list's filters, counted per `group_by` (`unit`: the lead
     unit; `month`: the month assigned, `YYYY-MM`)."""
     return stats.matter_stats(s, principal, filters, group_by)
+
+
+router.include_router(inbox_api.router)

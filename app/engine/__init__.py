@@ -14,8 +14,9 @@ subpackages, which are its own:
 The engine imports no domain package. It tells what happened through step handlers
 (`Engine.steps`: a `StepRegistry` of handlers keyed by the diagram's markers, each given a
 `StepContext`) and notices (`listen`, given a `Notice`); a domain rule it shows on tasks comes
-through a hook (`Engine.due_marker`). Who may read which instances (`readable_instance_ids`,
-from `api/queries.py`) and who controls one (`instance_to_control`, from `api/access.py`) are here
+through a hook (`Engine.due_marker`). Who may read which instances (`readable_instance_ids`)
+and which tasks (`filtered_tasks`, the rule of `GET /tasks`), from `api/queries.py`, and who
+controls one (`instance_to_control`, from `api/access.py`) are here
 for the domains whose rows hang on an instance.
 """
 
@@ -29,7 +30,7 @@ from app.engine.api.deps import (
     run_step,
     stepped,
 )
-from app.engine.api.queries import readable_instance_ids
+from app.engine.api.queries import filtered_tasks, readable_instance_ids
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import (
     HistoryEvent,
@@ -117,6 +118,7 @@ __all__ = [
     "external_variables",
     "fail_external_task",
     "fetch_external_tasks",
+    "filtered_tasks",
     "find_task",
     "get_task",
     "instance_to_control",

@@ -61,8 +61,16 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
     if f.due_after:
         query = query.where(Matter.final_due > f.due_after)
     if f.q:
-        query = query.where(
-            Matter.title.contains(f.q, autoescape=True)
-            | Matter.content.contains(f.q, autoescape=True)
-        )
+        query = query.where(searched(f.q))
     return query
+
+
+def searched(q: str) -> ColumnElement[bool]:
+    """The board's search: part of the number, title or content, or of the lead unit's name."""
+    named = select(Unit.code).where(Unit.name.contains(q, autoescape=True))
+    return (
+        Matter.code.icontains(q, autoescape=True)
+        | Matter.title.contains(q, autoescape=True)
+        | Matter.content.contains(q, autoescape=True)
+        | Matter.lead_unit.in_(named)
+    )

@@ -228,4 +228,7 @@ class MatterFilters:
     overdue: bool | None = None
     due_before: Day | None = None
     due_after: Day | None = None
-    q: Search | None = None
+    q: Annotated[
+        Search | None,
+        Query(description="part of the number, title or content, or of the lead unit's name"),
+    ] = None

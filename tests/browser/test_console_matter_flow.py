@@ -132,7 +132,7 @@ def test_a_matter_from_registration_to_closure(page: Any, service: ServiceProces
     error = panel.locator('[data-field="report"] .el-form-item__error')
     expect(error).to_be_visible()
     expect(panel.locator('[data-test="form-problem"]')).to_be_visible()
-    screenshot(page, "console-inbox")
+    screenshot(page, "console-task-form")
     panel.locator('[data-field="report"] textarea').fill("已完成老旧小区改造年度任务，居民满意。")
     submit_task(page, panel)
     expect(error).to_have_count(0)

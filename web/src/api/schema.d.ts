@@ -529,6 +529,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Inbox
+         * @description Open tasks of `scope`, each naming its matter (or plan, activity, rectification, result),
+         *     overdue first, then due soon, then by due date; with the counts of the same filter.
+         */
+        get: operations["list_inbox_api_v1_console_inbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/inbox/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inbox Counts
+         * @description How many open tasks of `scope` there are, overdue and due soon: the menu's badge.
+         */
+        get: operations["inbox_counts_api_v1_console_inbox_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/matter-stats": {
         parameters: {
             query?: never;
@@ -4278,6 +4319,98 @@ export interface components {
             task_id: string | null;
         };
         /**
+         * InboxCounts
+         * @description Open tasks of a scope: all of them, the overdue (red) and the due soon (yellow).
+         */
+        InboxCounts: {
+            /** Due Soon */
+            due_soon: number;
+            /** Overdue */
+            overdue: number;
+            /** Total */
+            total: number;
+        };
+        /** InboxPage */
+        InboxPage: {
+            /** Due Soon */
+            due_soon: number;
+            /** Items */
+            items: components["schemas"]["InboxTask"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Overdue */
+            overdue: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * InboxTask
+         * @description A task of the inbox: the task, whose it is, its deadline and light, what is asked
+         *     (`name`, `documentation`) and what it is about (`subject`, null when nothing names it).
+         */
+        InboxTask: {
+            /** Assignee */
+            assignee: string | null;
+            /** Candidate Groups */
+            candidate_groups: string[];
+            /** Candidate Units */
+            candidate_units: string[];
+            /** Completed At */
+            completed_at: string | null;
+            /** Completed By */
+            completed_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Documentation */
+            documentation?: string | null;
+            /** Due At */
+            due_at: string | null;
+            /** Element Id */
+            element_id: string;
+            /** Element Type */
+            element_type: string;
+            /** Form */
+            form: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instance Id
+             * Format: uuid
+             */
+            instance_id: string;
+            /** Lane */
+            lane: string | null;
+            /**
+             * Light
+             * @description green / yellow / red by the due date (open tasks with one)
+             */
+            light?: string | null;
+            /** Name */
+            name: string | null;
+            /** Process Key */
+            process_key: string;
+            /** State */
+            state: string;
+            subject?: components["schemas"]["Subject"] | null;
+            /** Submitted */
+            submitted?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Unit Code
+             * @description the unit that must do the task
+             */
+            unit_code: string | null;
+        };
+        /**
          * IncidentDetail
          * @description An incident with its instance: where, why, when, and how it closed.
          */
@@ -6477,6 +6610,30 @@ export interface components {
             owner_unit: string;
             /** Status */
             status: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * Subject
+         * @description What a task is about: the domain row whose process the task belongs to. A look-back names
+         *     its matter, an objection its activity (their own rows have no number or title).
+         */
+        Subject: {
+            /**
+             * Code
+             * @description the number (文号/编号); a plan's year
+             */
+            code: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "matter" | "look_back" | "plan" | "proposal" | "activity" | "objection" | "rectification" | "bulletin" | "report" | "accountability";
             /** Title */
             title: string;
         };
@@ -9546,6 +9703,165 @@ export interface operations {
             };
         };
     };
+    list_inbox_api_v1_console_inbox_get: {
+        parameters: {
+            query?: {
+                /** @description mine: tasks you may work on; unit: your unit's; all: all you may read */
+                scope?: "mine" | "unit" | "all";
+                process_key?: string | null;
+                /** @description part of the subject's number or title, or of the task's unit's name */
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inbox_counts_api_v1_console_inbox_counts_get: {
+        parameters: {
+            query?: {
+                /** @description mine: tasks you may work on; unit: your unit's; all: all you may read */
+                scope?: "mine" | "unit" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxCounts"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     matter_stats_api_v1_console_matter_stats_get: {
         parameters: {
             query?: {
@@ -9559,6 +9875,7 @@ export interface operations {
                 overdue?: boolean | null;
                 due_before?: string | null;
                 due_after?: string | null;
+                /** @description part of the number, title or content, or of the lead unit's name */
                 q?: string | null;
             };
             header?: never;
@@ -11717,6 +12034,7 @@ export interface operations {
                 overdue?: boolean | null;
                 due_before?: string | null;
                 due_after?: string | null;
+                /** @description part of the number, title or content, or of the lead unit's name */
                 q?: string | null;
             };
             header?: never;
@@ -11957,6 +12275,7 @@ export interface operations {
                 overdue?: boolean | null;
                 due_before?: string | null;
                 due_after?: string | null;
+                /** @description part of the number, title or content, or of the lead unit's name */
                 q?: string | null;
             };
             header?: never;
