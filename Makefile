@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The web console (web/, Vite): rebuilt when web/dist is missing or older than its sources.
 CONSOLE := web/dist/index.html
-CONSOLE_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+CONSOLE_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html \
 	web/vite.config.ts web/tsconfig.json web/package.json web/package-lock.json
 NODE_STAMP := web/node_modules/.installed
 

@@ -57,3 +57,37 @@ def test_nothing_is_served_before_the_console_is_built(tmp_path: Path) -> None:
     assert c.get("/").status_code == 404
     assert c.get("/matters/x").status_code == 404
     assert c.get("/api/v1/console/config").status_code == 200
+
+
+def packed(tmp_path: Path) -> Path:
+    """A build whose text files have their pre-compressed siblings (web/scripts/compress.mjs)."""
+    import gzip
+
+    directory = built(tmp_path / "dist")
+    for file in (directory / "index.html", directory / "assets" / "index-abc123.js"):
+        (file.parent / (file.name + ".gz")).write_bytes(gzip.compress(file.read_bytes()))
+        (file.parent / (file.name + ".br")).write_bytes(b"brotli:" + file.read_bytes())
+    return directory
+
+
+def test_the_smallest_coding_the_browser_accepts_is_sent_pre_compressed(tmp_path: Path) -> None:
+    c = client(packed(tmp_path))
+    accepts = {"Accept-Encoding": "gzip, deflate, br"}
+    with c.stream("GET", "/assets/index-abc123.js", headers=accepts) as br:
+        body = b"".join(br.iter_raw())  # as sent: the client does not decode it
+    assert br.headers["content-encoding"] == "br" and br.headers["vary"] == "Accept-Encoding"
+    assert body == b"brotli:console.log(1)"  # the .br file as built, not re-compressed
+    assert br.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in br.headers["cache-control"]
+    gz = c.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["content-encoding"] == "gzip" and gz.text == "console.log(1)"
+    refused = c.get("/assets/index-abc123.js", headers={"Accept-Encoding": "br;q=0, gzip;q=0.5"})
+    assert refused.headers["content-encoding"] == "gzip"
+    plain = c.get("/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == "console.log(1)"
+    page = c.get("/matters/x", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "督查" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    # A file the build left uncompressed (too small) goes as it is.
+    svg = c.get("/favicon.svg", headers={"Accept-Encoding": "br, gzip"})
+    assert "content-encoding" not in svg.headers and svg.text == "<svg/>"
