@@ -1,6 +1,8 @@
 // English. Same keys as zh-CN.ts.
 import modeler from "./modeler.en";
 import ops from "./ops.en";
+import repair from "./repair.en";
+import migrate from "./migrate.en";
 import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
@@ -86,6 +88,8 @@ export default {
   },
   modeler,
   ops,
+  repair,
+  migrate,
   ...dashboard,
   ...process,
   ...matterExtensions,

@@ -1,0 +1,160 @@
+"""The operators' repairs in the console (issue 16), driven in Chromium against the real service.
+
+Diagrams are deployed and instances started and moved over REST (as a tester holding every role
+in the province's supervision office, the instances' owner); the console's pages do the repairs
+as the demo users: the office (王督查, `wang.dc`: no audit trail, so a repair's record is its
+history event) and the admin (who reads the trail, so the audit entry). Each repair asks for its
+reason first and shows what it recorded. Screenshots go to var/screenshots/.
+"""
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from browser_helpers import chromium, console_service, require_browser, screenshot
+from serviceproc import ROOT, ServiceProcess
+
+API = "/api/v1"
+BPMN = ROOT / "tests" / "engine" / "bpmn"
+OFFICE_UNIT = "320000-DCS"
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[ServiceProcess]:
+    require_browser()
+    # Workers on: a migration batch runs in the background as in production.
+    with console_service(tmp_path, DUCHA_WORKERS_ENABLED="true") as running:
+        yield running
+
+
+@pytest.fixture
+def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
+    with chromium(tmp_path) as browser_page:
+        yield browser_page
+
+
+@pytest.fixture
+def tester(service: ServiceProcess) -> Iterator[httpx.Client]:
+    with service.client(unit=OFFICE_UNIT) as client:
+        yield client
+
+
+def deploy(client: httpx.Client, name: str) -> dict:
+    files = {"file": (name, (BPMN / name).read_bytes(), "application/xml")}
+    response = client.post(f"{API}/process-definitions", files=files)
+    assert response.status_code in (200, 201), response.text
+    deployed: dict = response.json()
+    return deployed
+
+
+def start(client: httpx.Client, key: str, business_key: str, **variables: Any) -> str:
+    body = {"process_key": key, "business_key": business_key, "variables": variables}
+    response = client.post(f"{API}/process-instances", json=body)
+    assert response.status_code == 201, response.text
+    instance_id: str = response.json()["id"]
+    return instance_id
+
+
+def detail(client: httpx.Client, instance_id: str) -> dict:
+    response = client.get(f"{API}/process-instances/{instance_id}")
+    assert response.status_code == 200, response.text
+    found: dict = response.json()
+    return found
+
+
+def complete(client: httpx.Client, instance_id: str, element: str) -> httpx.Response:
+    (task,) = [t for t in detail(client, instance_id)["ready_tasks"] if t["element_id"] == element]
+    return client.post(f"{API}/tasks/{task['id']}/complete", json={"variables": {}})
+
+
+def live(client: httpx.Client, instance_id: str) -> list[str]:
+    response = client.get(f"{API}/process-instances/{instance_id}/activity-instances")
+    assert response.status_code == 200, response.text
+    return sorted(a["element_id"] for a in response.json()["activities"])
+
+
+def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:
+    page.goto(f"{service.url}{path}")
+    page.wait_for_url(re.compile(r"/login\?redirect="))
+    page.locator(f'[data-test="demo-{sub}"]').click()
+    page.locator('[data-test="who"]').wait_for()
+    page.wait_for_url(re.compile(re.escape(path.split("?")[0]) + r"(\?.*)?$"))
+
+
+def give_reason(page: Any, reason: str) -> None:
+    """The confirmation every repair asks for: its reason, then 确认执行."""
+    box = page.locator(".repair-confirm")
+    box.locator("textarea").fill(reason)
+    box.get_by_role("button", name="确认执行").click()
+    box.wait_for(state="hidden")
+
+
+def click_element(page: Any, element_id: str) -> None:
+    page.locator(f'[data-element-id="{element_id}"] .djs-hit').first.dispatch_event("click")
+
+
+def test_an_incident_is_retried_after_its_variable_is_fixed(
+    page: Any, service: ServiceProcess, tester: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    deploy(tester, "script_task.bpmn")  # add_up: total = price * quantity
+    body = {"process_key": "compute_total", "business_key": "合计-001"}
+    failed = tester.post(
+        f"{API}/process-instances", json={**body, "variables": {"price": None, "quantity": 2}}
+    )
+    assert (failed.status_code, failed.json()["code"]) == (422, "process_error"), failed.text
+    instance_id = failed.json()["instance_id"]
+
+    # The office opens the process view: the failed script is marked, with a link on it.
+    sign_in_at(page, service, f"/instances/{instance_id}", "wang.dc")
+    expect(page.locator('[data-test="instance-status"]')).to_have_text("出错")
+    expect(page.locator('.djs-element.bpmn-failed[data-element-id="add_up"]')).to_have_count(1)
+    expect(page.locator('[data-overlay-for="add_up"]')).to_be_visible()
+
+    # The price is fixed in the variables tab (kept for the retry: the instance is in error).
+    page.get_by_role("tab", name=re.compile("流程变量")).click()
+    page.locator('[data-test="variable-edit-price"]').click()
+    dialog = page.locator('[data-test="variable-dialog"]')
+    dialog.get_by_text("数字", exact=True).click()
+    dialog.locator('[data-test="variable-value"]').fill("3")
+    dialog.locator('[data-test="variable-save"]').click()
+    expect(page.locator(".repair-confirm")).to_contain_text("price：null → 3")
+    give_reason(page, "登记时单价漏填，应为 3 元")
+    recorded = page.locator('[data-test="recorded"]')
+    expect(recorded).to_have_attribute("data-action", "variables_set")
+    expect(recorded).to_contain_text("登记时单价漏填，应为 3 元")
+    expect(page.locator('[data-variable="price"]')).to_have_text("3")
+
+    # The failed marker's link leads to the incidents page, filtered to this instance and element.
+    page.locator('[data-overlay-for="add_up"]').click()
+    page.wait_for_url(re.compile(r"/ops/incidents\?.*element_id=add_up"))
+    incidents = page.locator('[data-test="incidents"]')
+    expect(incidents).to_contain_text("流程执行出错")
+    expect(incidents).to_contain_text("price")
+    expect(incidents.locator('[data-test="incident-instance"]')).to_have_text("合计-001")
+    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    screenshot(page, "console-ops-incidents")
+
+    incidents.locator('[data-test="incident-retry"]').click()
+    page.locator('[data-test="retry-submit"]').click()
+    give_reason(page, "单价已更正，重新计算")
+    recorded = page.locator('[data-test="recorded"]')
+    expect(recorded).to_have_attribute("data-action", "incident_resolved")
+    expect(recorded.locator('[data-test="recorded-actor"]')).to_have_text("wang.dc")
+    expect(incidents.locator(".el-table__row")).to_have_count(0)  # no open incident left
+
+    after = detail(tester, instance_id)
+    assert (after["status"], after["variables"]["total"]) == ("running", 6)
+    assert [t["element_id"] for t in after["ready_tasks"]] == ["confirm_total"]
+    listed = tester.get(f"{API}/incidents", params={"process_instance_id": instance_id}).json()
+    (closed,) = listed["items"]
+    assert (closed["state"], closed["resolution"], closed["resolved_by"]) == (
+        "resolved",
+        "retried",
+        "wang.dc",
+    )
