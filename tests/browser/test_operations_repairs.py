@@ -158,3 +158,106 @@ def test_an_incident_is_retried_after_its_variable_is_fixed(
         "retried",
         "wang.dc",
     )
+
+
+def test_a_modification_cancels_a_task_and_starts_before_another(
+    page: Any, service: ServiceProcess, tester: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    deploy(tester, "five_steps.bpmn")
+    instance_id = start(tester, "five_steps", "五步-001")
+    assert live(tester, instance_id) == ["step_1"]
+
+    sign_in_at(page, service, f"/instances/{instance_id}", "admin")
+    page.get_by_role("tab", name="实例修改").click()
+    tree = page.locator('[data-test="activity-tree"]')
+    expect(tree.locator('[data-activity="step_1"]')).to_be_visible()
+
+    # Cancel step 1; start before step 3, picked on the diagram.
+    page.locator('[data-test="cancel-step_1"]').click()
+    page.locator('[data-test="pick-on-diagram"]').click()
+    click_element(page, "step_3")
+    expect(page.locator('.djs-element.bpmn-picked[data-element-id="step_3"]')).to_have_count(1)
+    page.locator('[data-test="add-start"]').click()
+    instructions = page.locator('[data-test="instructions"]')
+    expect(instructions).to_contain_text("取消“Step 1（step_1）”")
+    expect(instructions).to_contain_text("在“Step 3（step_3）”之前启动")
+    screenshot(page, "console-ops-modification")
+
+    page.locator('[data-test="modification-submit"]').click()
+    give_reason(page, "第一步已线下完成，直接进入第三步")
+    recorded = page.locator('[data-test="recorded"]')
+    expect(recorded).to_have_attribute("data-action", "instance.modify")
+    expect(recorded).to_have_attribute("data-source", "audit")
+    expect(recorded).to_contain_text("系统管理员（admin）")
+    expect(recorded).to_contain_text("第一步已线下完成，直接进入第三步")
+    expect(tree.locator('[data-activity="step_3"]')).to_be_visible()
+    expect(tree.locator('[data-activity="step_1"]')).to_have_count(0)
+    expect(page.locator('.djs-element.bpmn-active[data-element-id="step_3"]')).to_have_count(1)
+
+    assert live(tester, instance_id) == ["step_3"]
+    trail = tester.get(f"{API}/audit", params={"action": "instance.modify"}).json()["items"]
+    assert [(r["object_id"], r["actor_sub"]) for r in trail] == [(instance_id, "admin")]
+    assert [i["type"] for i in trail[0]["data"]["instructions"]] == ["cancel", "start_before"]
+
+
+def test_the_migration_wizard_moves_instances_from_v1_to_v2(
+    page: Any, service: ServiceProcess, tester: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    deploy(tester, "migration_called.bpmn")
+    v1 = deploy(tester, "migration_v1.bpmn")
+    waiting = [start(tester, "migration_case", f"案件-{n}", path="review") for n in range(3)]
+    v2 = deploy(tester, "migration_v2.bpmn")  # renames review → check_report
+    assert (v1["version"], v2["version"]) == (1, 2)
+
+    sign_in_at(page, service, "/ops/migrations", "wang.dc")
+    versions = page.locator('[data-test="migration-versions"]')
+    versions.locator('[data-test="source-process"]').click()
+    page.locator(".el-select-dropdown__item:visible", has_text="migration_case").click()
+    expect(versions.locator('[data-test="source-version"]')).to_contain_text("v1")
+    expect(versions.locator('[data-test="target-version"]')).to_contain_text("v2")
+    versions.locator('[data-test="make-plan"]').click()
+
+    # The plan: 'review' is unmapped (v2 has no such element); mapped by hand to check_report.
+    plan = page.locator('[data-test="migration-plan"]')
+    expect(plan.locator('[data-unmapped="review"]')).to_be_visible()
+    plan.locator('[data-test="map-review"]').click()
+    page.locator(".el-select-dropdown__item:visible", has_text="check_report").click()
+    plan.locator('[data-test="add-map-review"]').click()
+    expect(plan.locator('[data-test="explicit-mappings"]')).to_contain_text("check_report")
+    expect(plan.locator('[data-unmapped="review"]')).to_have_count(0)
+    instructions = plan.locator('[data-test="plan-instructions"]')
+    expect(instructions.locator("tr", has_text="check_report")).to_contain_text("手工")
+    page.locator('[data-test="migration-wizard"]').evaluate("wizard => wizard.scrollIntoView()")
+    screenshot(page, "console-ops-migration-plan")
+    plan.locator('[data-test="plan-next"]').click()
+
+    # All instances of v1, a dry run: three migratable, review → check_report.
+    selection = page.locator('[data-test="migration-selection"]')
+    selection.locator('[data-test="dry-run"]').click()
+    expect(selection.locator('[data-test="dry-run-counts"]')).to_contain_text("可迁移 3")
+    expect(selection.locator('[data-test="dry-run-report"]')).to_contain_text("check_report")
+    selection.locator('[data-test="selection-next"]').click()
+
+    page.locator('[data-test="execute"]').click()
+    give_reason(page, "第二版流程修正了审核环节")
+    recorded = page.locator('[data-test="recorded"]')
+    expect(recorded).to_have_attribute("data-action", "migration.create")
+    expect(recorded).to_contain_text("第二版流程修正了审核环节")
+    batch = page.locator('[data-test="migration-batch"]')
+    expect(batch).to_have_attribute("data-status", "completed", timeout=30_000)
+    expect(batch.locator('[data-test="batch-counts"]')).to_contain_text("已迁移 3")
+    expect(batch.locator('[data-test="batch-items"] .el-table__row')).to_have_count(3)
+    expect(page.locator('[data-test="migration-batches"]')).to_contain_text("migration_case")
+    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    screenshot(page, "console-ops-migration")
+
+    for instance_id in waiting:
+        moved = detail(tester, instance_id)
+        assert (moved["version"], [t["element_id"] for t in moved["ready_tasks"]]) == (
+            2,
+            ["check_report"],
+        )

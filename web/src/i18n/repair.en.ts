@@ -13,6 +13,16 @@ export default {
     job_retries_set: "Retries set", job_due_set: "Timer moved", instance_suspended: "Instance suspended",
     instance_activated: "Instance activated",
   },
+  types: {
+    UserTask: "user task", ManualTask: "manual task", NoneTask: "task", ScriptTask: "script task", ServiceTask: "service task",
+    BusinessRuleTask: "business rule task", SendTask: "send task", ReceiveTask: "receive task", CallActivity: "call activity",
+    SubWorkflowTask: "subprocess", SubProcess: "subprocess", TransactionSubprocess: "transaction", EventSubProcess: "event subprocess",
+    ExclusiveGateway: "exclusive gateway", ParallelGateway: "parallel gateway", InclusiveGateway: "inclusive gateway",
+    EventBasedGateway: "event-based gateway", StartEvent: "start event", EndEvent: "end event",
+    IntermediateCatchEvent: "catch event", IntermediateThrowEvent: "throw event", BoundaryEvent: "boundary event",
+    ParallelMultiInstanceTask: "parallel multi-instance", SequentialMultiInstanceTask: "sequential multi-instance",
+    StandardLoopTask: "loop",
+  },
   kinds: {
     process_error: "Process error", job_failed: "Timer failed", external_task_failed: "External task failed",
     external_task_error: "External task BPMN error",

@@ -14,6 +14,15 @@ export default {
     job_retries_set: "重试次数已设置", job_due_set: "定时任务已改期", instance_suspended: "流程实例已挂起",
     instance_activated: "流程实例已激活",
   },
+  types: {
+    UserTask: "人工任务", ManualTask: "手工任务", NoneTask: "任务", ScriptTask: "脚本任务", ServiceTask: "服务任务",
+    BusinessRuleTask: "业务规则任务", SendTask: "发送任务", ReceiveTask: "接收任务", CallActivity: "调用活动",
+    SubWorkflowTask: "子流程", SubProcess: "子流程", TransactionSubprocess: "事务子流程", EventSubProcess: "事件子流程",
+    ExclusiveGateway: "排他网关", ParallelGateway: "并行网关", InclusiveGateway: "包容网关", EventBasedGateway: "事件网关",
+    StartEvent: "开始事件", EndEvent: "结束事件", IntermediateCatchEvent: "中间捕获事件",
+    IntermediateThrowEvent: "中间抛出事件", BoundaryEvent: "边界事件", ParallelMultiInstanceTask: "并行多实例",
+    SequentialMultiInstanceTask: "串行多实例", StandardLoopTask: "循环任务",
+  },
   kinds: {
     process_error: "流程执行出错", job_failed: "定时任务失败", external_task_failed: "外部任务失败",
     external_task_error: "外部任务业务错误",

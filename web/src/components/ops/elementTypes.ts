@@ -1,0 +1,9 @@
+// The engine's element types (its class names, as history and the APIs give them) in words.
+import { i18n } from "../../i18n";
+
+/** "人工任务" for "UserTask"; the type itself when it has no words. */
+export function elementType(type: string | null | undefined): string {
+  if (!type) return "";
+  const key = `repair.types.${type}`;
+  return i18n.global.te(key) ? i18n.global.t(key) : type;
+}
