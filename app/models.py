@@ -4,6 +4,7 @@
 def load_all() -> None:
     """Import each domain's models (registering them on the shared metadata)."""
     import app.activities.models
+    import app.engine.persist.activity_instances
     import app.engine.persist.external_tasks
     import app.engine.persist.models
     import app.events.models

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from app.kit.bounds import INT32_MAX, Input, Instant
 
-InstanceStatus = Literal["running", "completed", "cancelled", "error"]
+InstanceStatus = Literal["running", "suspended", "completed", "cancelled", "error"]
 TaskState = Literal["ready", "completed", "cancelled"]
 
 
@@ -25,6 +25,10 @@ class DefinitionOut(BaseModel):
     deployed_by: str | None = None
     message_starts: list[str] = Field(default_factory=list)
     dependencies: dict[str, str] = Field(default_factory=dict)
+    suspended: bool = Field(default=False, description="the version refuses new starts (挂起)")
+    suspended_at: datetime | None = None
+    suspended_by: str | None = None
+    suspension_reason: str | None = None
 
 
 class DeployWarning(BaseModel):
@@ -506,3 +510,85 @@ class SetJobDueDate(Input):
 
     due_at: Instant
     reason: Reason
+
+
+# --- operators' repairs: suspension and history across instances (issue 16) ---------------
+
+
+class Suspension(Input):
+    """Suspend (挂起) or activate (激活) an instance: why, for its history, event and audit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class DefinitionSuspension(Suspension):
+    """Suspend or activate a definition version; `include_instances` also suspends (activates)
+    its running (suspended) instances that you control."""
+
+    include_instances: bool = False
+
+
+class DefinitionSuspensionOut(DefinitionOut):
+    """The definition after the act, and how many of its instances changed with it."""
+
+    instances: int = Field(description="instances suspended (activated) with it")
+
+
+HistoricActivityState = Literal["active", "completed", "cancelled"]
+
+
+class HistoricActivityOut(BaseModel):
+    """One instance of one BPMN element (Camunda's historic activity instance, 活动实例)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    instance_id: uuid.UUID
+    definition_id: uuid.UUID
+    process_key: str
+    version: int
+    element_id: str
+    element_type: str
+    element_name: str | None
+    task_id: uuid.UUID = Field(description="the engine task (a human task's id in /tasks)")
+    started_at: datetime
+    ended_at: datetime | None
+    duration_ms: int | None = Field(description="from start to end; null while active")
+    state: HistoricActivityState
+    actor: str | None = Field(description="who completed it (human tasks)")
+    unit: str | None = Field(description="a human task's unit, else the instance's owner")
+
+
+class DurationStats(BaseModel):
+    """Durations of an element's completed instances, in seconds (null without any)."""
+
+    count: int
+    mean: float | None
+    p50: float | None
+    p95: float | None
+    max: float | None
+
+
+class ElementStatistics(BaseModel):
+    """One element of a definition version across the instances you may read."""
+
+    element_id: str
+    element_type: str | None
+    element_name: str | None
+    active: int
+    completed: int
+    cancelled: int
+    incidents: int = Field(description="open incidents naming the element")
+    duration: DurationStats
+
+
+class ElementStatisticsOut(BaseModel):
+    """Per-element statistics of one definition version: the data of a duration heatmap."""
+
+    definition_id: uuid.UUID
+    process_key: str
+    version: int
+    unit: str | None = Field(description="the unit filter applied, if any")
+    elements: list[ElementStatistics]

@@ -13,19 +13,26 @@ from app.events.engine import (
 )
 from app.events.outbox import emit
 
+INSTANCE_KINDS = (
+    "instance.failed",
+    "instance.cancelled",
+    "instance.suspended",
+    "instance.activated",
+    "instance.modified",
+    "instance.variables_changed",
+    "instance.migrated",
+)
+
 
 def on_notice(session: Session, notice: Notice) -> None:
     """One engine notice, one event (a notice no event is known for is a bug: it raises)."""
     kind = notice.kind
-    if kind in (
-        "instance.failed",
-        "instance.cancelled",
-        "instance.modified",
-        "instance.variables_changed",
-        "instance.migrated",
-    ):
+    if kind in INSTANCE_KINDS:
         assert notice.instance is not None
         instance_event(session, kind, notice.instance, actor=notice.actor, **notice.data)
+    elif kind in ("definition.suspended", "definition.activated"):
+        data = notice.data  # the definition, the reason, how many instances changed with it
+        emit(session, kind, subject=data["definition_id"], data=data, units=[data["unit"]])
     elif kind in ("incident.raised", "incident.resolved"):
         assert notice.instance is not None and notice.incident is not None
         incident_event(session, kind, notice.incident, notice.instance, **notice.data)

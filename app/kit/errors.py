@@ -44,6 +44,24 @@ class InstanceNotRunning(DomainError):
     status, code = 409, "instance_not_running"
 
 
+class Suspended(DomainError):
+    """The instance is suspended (挂起): nothing may move its tokens until it is activated."""
+
+    status, code = 409, "suspended"
+
+
+class NotSuspended(DomainError):
+    """Activating what is not suspended."""
+
+    status, code = 409, "not_suspended"
+
+
+class DefinitionSuspended(DomainError):
+    """The process definition version is suspended: it starts no new instance."""
+
+    status, code = 409, "definition_suspended"
+
+
 class ConcurrentUpdate(DomainError):
     """Optimistic locking gave up after its retries."""
 

@@ -280,6 +280,12 @@ def test_a_batch_migrates_every_kind_of_wait_and_each_case_ends_on_the_new_versi
         kept = [(j["id"], j["due_at"], j["status"]) for j in jobs(client, case["id"])]
         assert kept == [(j["id"], j["due_at"], j["status"]) for j in timers_before[case["id"]]]
 
+    # The activity history of what still waits names the target (a duration per version).
+    query = {"process_instance_id": review["id"], "state": "active"}
+    open_rows = client.get(f"{API}/history/activity-instances", params=query).json()["items"]
+    assert {(a["element_id"], a["version"]) for a in open_rows} >= {("check_report", 2)}
+    assert {a["definition_id"] for a in open_rows} == {v2["id"]}
+
     # The renamed task: same task, same assignee and times, the target's name.
     moved = ready_of(client, review["id"], "check_report")
     assert moved["id"] == review_task["id"] and moved["name"] == "Check the report"

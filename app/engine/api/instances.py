@@ -49,7 +49,8 @@ def list_instances(
     principal: Reader,
     process_key: Text | None = None,
     status_: Annotated[
-        Literal["running", "completed", "cancelled", "error"] | None, Query(alias="status")
+        Literal["running", "suspended", "completed", "cancelled", "error"] | None,
+        Query(alias="status"),
     ] = None,
     business_key: Text | None = None,
     unit: Text | None = None,
@@ -81,7 +82,8 @@ def cancel_instance(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(permission("instances.cancel"))],
 ) -> InstanceDetail:
-    """Cancel a running (or failed) instance your office controls (its owner unit or below)."""
+    """Cancel a running (or failed, or suspended) instance your office controls (its owner
+    unit or below)."""
     return run(
         engine, use_cases.cancel_instance, engine=engine, actor=principal, instance_id=instance_id
     )

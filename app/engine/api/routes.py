@@ -6,11 +6,13 @@ from app.engine.api import (
     conditions,
     decisions,
     definitions,
+    history,
     incidents,
     instances,
     migrations,
     modification,
     operations,
+    suspension,
     tasks,
     validate,
     variables,
@@ -30,5 +32,7 @@ for module in (
     variables,
     incidents,
     migrations,
+    suspension,
+    history,
 ):
     router.include_router(module.router)

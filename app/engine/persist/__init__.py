@@ -23,6 +23,7 @@ from sqlalchemy import (
     JSON,
     Connection,
     Text,
+    Uuid,
     bindparam,
     cast,
     column,
@@ -39,6 +40,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.session import make_transient_to_detached
 
+from app.db import UTCDateTime
+from app.engine.persist import activity_instances as activities
+from app.engine.persist.activity_instances import ActivityInstance
 from app.engine.persist.data import json_safe
 from app.engine.persist.models import (
     HistoryEvent,
@@ -101,9 +105,12 @@ SELECT_STATE = select(ProcessInstance.state).where(ProcessInstance.id == bindpar
 INSERT_UNIT = insert(InstanceUnit)
 INSERT_HISTORY = insert(HistoryEvent)
 INSERT_TASK = insert(TaskRecord)
+# Parameter names of the step's one statement are never column names of a table one of its
+# WITH clauses updates: SQLAlchemy would add them to that UPDATE's SET (`done_task`, not
+# `task_id`, which `activity_instances` has).
 COMPLETE_TASK = (
     update(TaskRecord)
-    .where(TaskRecord.id == bindparam("task_id"), TaskRecord.state == "ready")
+    .where(TaskRecord.id == bindparam("done_task"), TaskRecord.state == "ready")
     .values(
         state="completed",
         completed_at=bindparam("at"),
@@ -164,6 +171,10 @@ class Writes:
     moved_jobs: list[dict[str, Any]] = field(default_factory=list)
     gone_subscriptions: list[uuid.UUID] = field(default_factory=list)
     new_subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    # Activity instances: rows of elements that went live or ran (app.engine.runtime.
+    # activity_instances), and the open rows of elements that ended (`closed_*` keys).
+    new_activities: list[dict[str, Any]] = field(default_factory=list)
+    closed_activities: list[dict[str, Any]] = field(default_factory=list)
 
 
 def history_row(
@@ -277,6 +288,8 @@ def _save_statement_by_statement(
         (INSERT_TASK, writes.new_tasks),
         (INSERT_JOB, writes.new_jobs),
         (INSERT_SUBSCRIPTION, writes.new_subscriptions),
+        (activities.INSERT_ACTIVITY, writes.new_activities),
+        (activities.CLOSE_ACTIVITY, writes.closed_activities),
     ):
         if rows:
             connection.execute(statement, rows)
@@ -314,6 +327,7 @@ _ROW_KINDS = (
     ("t", TaskRecord, "new_tasks"),
     ("j", Job, "new_jobs"),
     ("s", MessageSubscription, "new_subscriptions"),
+    ("a", ActivityInstance, "new_activities"),
 )
 _SHAPES: dict[tuple[Any, ...], Any] = {}
 
@@ -337,12 +351,15 @@ def _save_in_one_statement(
         params["gone_jobs"] = writes.gone_jobs
     if writes.gone_subscriptions:
         params["gone_subscriptions"] = writes.gone_subscriptions
+    if writes.closed_activities:
+        params["c_rows"] = json.dumps(writes.closed_activities, default=_json_value)
     shape = (
         new,
         tuple(kinds),
         writes.completed_task is not None,
         bool(writes.gone_jobs),
         bool(writes.gone_subscriptions),
+        bool(writes.closed_activities),
     )
     statement = _SHAPES.get(shape)
     if statement is None:
@@ -358,7 +375,7 @@ def _one_statement(shape: tuple[Any, ...]) -> Any:
     the statement, so a new instance's rows can go in with it. `jsonb_to_recordset` yields the
     rows in the order of the array (history ids follow it).
     """
-    new, kinds, completed_task, gone_jobs, gone_subscriptions = shape
+    new, kinds, completed_task, gone_jobs, gone_subscriptions, closed_activities = shape
     main = INSERT_INSTANCE if new else UPDATE_INSTANCE
     ctes = []
     for columns, (prefix, model, attribute) in zip(kinds, _ROW_KINDS, strict=True):
@@ -371,7 +388,36 @@ def _one_statement(shape: tuple[Any, ...]) -> Any:
         ctes.append(DELETE_JOBS.cte("gone_jobs"))
     if gone_subscriptions:
         ctes.append(DELETE_SUBSCRIPTIONS.cte("gone_subscriptions"))
+    if closed_activities:
+        ctes.append(_close_activities().cte("closed_activities"))
     return main.add_cte(*ctes) if ctes else main
+
+
+_CLOSED = (
+    ("closed_task", Uuid()),
+    ("closed_at", UTCDateTime()),
+    ("closed_state", Text()),
+    ("closed_actor", Text()),
+)
+
+
+def _close_activities() -> Any:
+    """UPDATE … FROM the closed rows in the JSON parameter `c_rows` (activity instances that
+    ended in the step): one statement whatever their number."""
+    rows_json = cast(bindparam("c_rows", type_=Text()), JSONB)
+    records = (
+        func.jsonb_to_recordset(rows_json)
+        .table_valued(*(column(name, type_) for name, type_ in _CLOSED))
+        .render_derived(name="c", with_types=True)
+    )
+    # Joined on the task id alone: its index finds each row whatever the instance's history.
+    return activities.close(
+        "postgresql",
+        task_id=records.c.closed_task,
+        ended_at=records.c.closed_at,
+        state=records.c.closed_state,
+        actor=records.c.closed_actor,
+    )
 
 
 def _recordset(prefix: str, model: Any, columns: tuple[str, ...]) -> Any:

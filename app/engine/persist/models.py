@@ -40,6 +40,15 @@ class ProcessDefinition(Base):
     message_starts: Mapped[list[str]] = mapped_column(Json, default=list)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(255))
+    # Suspended (挂起): the version starts no new instance until it is activated again.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_by: Mapped[str | None] = mapped_column(String(255))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def suspended(self) -> bool:
+        """Whether this version refuses new starts."""
+        return self.suspended_at is not None
 
 
 class ProcessInstance(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.engine.persist.data import data_problems
 from app.engine.persist.models import ProcessDefinition
-from app.engine.runtime import deployment, events, service
+from app.engine.runtime import deployment, events, service, suspension
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.correlation import latest_definitions
 from app.engine.runtime.engine import Engine, Loaded
@@ -61,11 +61,13 @@ def start_by_conditions(
 def _candidates(
     engine: Engine, session: Session, process_key: str | None
 ) -> list[ProcessDefinition]:
-    if process_key is None:
-        return [d for d in latest_definitions(session) if _starts(engine, session, d)]
+    if process_key is None:  # a suspended latest version is skipped
+        latest = suspension.startable(latest_definitions(session))
+        return [d for d in latest if _starts(engine, session, d)]
     definition = deployment.latest_version(session, process_key)
     if definition is None:
         raise NotFound(f"process '{process_key}' is not deployed")
+    suspension.require_startable(definition)
     if not _starts(engine, session, definition):
         message = f"process '{process_key}' has no conditional start event"
         raise InvalidData(message, errors=[{"field": "process_key", "message": message}])

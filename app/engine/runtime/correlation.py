@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.engine.persist.models import MessageSubscription, ProcessDefinition, ProcessInstance
-from app.engine.runtime import events
+from app.engine.runtime import events, suspension
 from app.engine.runtime.caches import SpecCache
 from app.kit.errors import AmbiguousCorrelation
 
@@ -133,16 +133,19 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
 
 
 def message_start_definitions(session: Session, name: str) -> list[ProcessDefinition]:
-    """Latest deployed processes that message `name` starts."""
-    return [d for d in latest_definitions(session) if name in (d.message_starts or [])]
+    """Latest deployed processes that message `name` starts (a suspended latest version is
+    skipped, not replaced by an older one)."""
+    latest = suspension.startable(latest_definitions(session))
+    return [d for d in latest if name in (d.message_starts or [])]
 
 
 def signal_start_definitions(
     session: Session, specs: SpecCache, name: str
 ) -> list[ProcessDefinition]:
-    """Latest deployed processes that signal `name` starts (read from their cached specs)."""
+    """Latest deployed processes that signal `name` starts (read from their cached specs; a
+    suspended latest version is skipped)."""
     return [
         d
-        for d in latest_definitions(session)
+        for d in suspension.startable(latest_definitions(session))
         if name in events.signal_starts(specs.get(session, d.id).bundle.spec)
     ]

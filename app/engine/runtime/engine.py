@@ -24,7 +24,15 @@ from app.engine.persist.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import advance, decisions, events, external, trace
+from app.engine.runtime import (
+    activity_instances,
+    advance,
+    decisions,
+    events,
+    external,
+    suspension,
+    trace,
+)
 from app.engine.runtime.caches import CachedDefinition, SpecCache, WorkflowCache
 from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
 from app.engine.runtime.steps import StepRegistry
@@ -136,6 +144,8 @@ class Loaded:
     has_incidents: bool | None = None
     # Signals the last step threw: the service spreads them to other instances.
     thrown: list[str] = field(default_factory=list)
+    # Engine tasks of the elements that wait (their activity instances are open).
+    live_before: set[uuid.UUID] = field(default_factory=set)
 
 
 Action = Callable[[Any], None]
@@ -151,10 +161,12 @@ def create(
     actor: str | None,
     unit_code: str | None = None,
 ) -> Loaded:
-    """A new instance row and its fresh workflow (not yet started), owned by `unit_code`.
+    """A new instance row and its fresh workflow (not yet started), owned by `unit_code`; 409
+    when the definition version is suspended.
 
     Nothing is written yet: the first step's `save` inserts the row with everything else.
     """
+    suspension.require_startable(definition)
     cached, bindings = engine.specs.bind(session, definition.id)
     now = clock.now()
     row = ProcessInstance(
@@ -221,6 +233,7 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
         ready_before={t.id for t in ready_human_tasks(workflow)},
         timers_before=events.timer_dues(workflow),
         messages_before=events.message_waits(workflow),
+        live_before=set(activity_instances.live(workflow)),
     )
     if bindings != row.bindings:
         loaded.changes["bindings"] = bindings
@@ -270,6 +283,7 @@ def step(
     _drain_events(writes, row, workflow)
     _sync_tasks(session, loaded, now)
     external.sync(session, loaded, now)  # service tasks waiting for workers
+    _sync_activities(loaded, completed, now)
     loaded.timers_before = events.sync_timers(writes, row, workflow, loaded.timers_before, now)
     loaded.messages_before = events.sync_messages(writes, row, workflow, loaded.messages_before)
     _finish_if_done(loaded, now, actor)
@@ -332,6 +346,7 @@ def cancel(
     now = clock.now()
     loaded.workflow.cancel()
     _sync_tasks(session, loaded, now)
+    _sync_activities(loaded, [], now)
     session.execute(delete(Job).where(Job.instance_id == loaded.row.id))
     session.execute(
         delete(MessageSubscription).where(MessageSubscription.instance_id == loaded.row.id)
@@ -379,7 +394,7 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
         done = task is not None and task.has_state(TaskState.COMPLETED)
         if done and loaded.completion is not None and loaded.completion[0] == task_id:
             _, by, submitted = loaded.completion
-            writes.completed_task = {"task_id": task_id, "at": now, "by": by, "data": submitted}
+            writes.completed_task = {"done_task": task_id, "at": now, "by": by, "data": submitted}
             continue
         writes.closed_tasks.append(
             {"task_id": task_id, "new_state": "completed" if done else "cancelled", "at": now}
@@ -406,6 +421,20 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
         )
     loaded.ready_before = set(ready_now)
     loaded.created = created
+
+
+def _sync_activities(loaded: Loaded, ran: list[Any], now: datetime) -> None:
+    """Activity instances: rows for elements that went live, ran or ended in the step."""
+    loaded.live_before = activity_instances.sync(
+        loaded.writes,
+        loaded.row,
+        loaded.workflow,
+        before=loaded.live_before,
+        ran=ran,
+        created=loaded.created,
+        completion=loaded.completion,
+        now=now,
+    )
 
 
 def _involve(session: Session, loaded: Loaded, unit_code: str | None) -> None:

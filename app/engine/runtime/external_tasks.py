@@ -24,12 +24,12 @@ from app.engine.persist.data import data_problems
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import Incident, ProcessInstance
 from app.engine.runtime import engine as runtime
-from app.engine.runtime import external, failures, notices, service
+from app.engine.runtime import external, failures, notices, service, suspension
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.notices import Notice
 from app.engine.specs.external import ExternalTaskSpec, is_ready_external
 from app.kit.clock import clock
-from app.kit.errors import DomainError, InstanceNotRunning, InvalidData, NotFound, TaskNotReady
+from app.kit.errors import DomainError, InvalidData, NotFound, TaskNotReady
 
 
 class NotLockHolder(DomainError):
@@ -61,9 +61,9 @@ def fetch_and_lock(
 ) -> list[ExternalTask]:
     """Lock up to `max_tasks` fetchable tasks of these topics for `worker_id`, oldest first.
 
-    Fetchable: of a running instance, not locked (or its lock expired), not waiting out a retry
-    timeout, not out of retries. On PostgreSQL rows other transactions are locking are skipped
-    (`FOR UPDATE SKIP LOCKED`): two workers never lock the same task.
+    Fetchable: of a running instance (not a suspended one), not locked (or its lock expired),
+    not waiting out a retry timeout, not out of retries. On PostgreSQL rows other transactions
+    are locking are skipped (`FOR UPDATE SKIP LOCKED`): two workers never lock the same task.
     """
     now = clock.now()
     by_name = {t.name: t for t in topics}
@@ -144,6 +144,7 @@ def failure(
     """Record a worker's failure: the task is unlocked, fetchable again after the retry timeout;
     at 0 retries an incident is raised on the instance (an operator sets retries to resolve)."""
     row = held(session, task_id, worker_id, lock_row=lock_row)
+    suspension.require_not_suspended(session, row.instance_id)
     now = clock.now()
     row.retries, row.error_message, row.error_details = retries, error_message, error_details
     row.worker_id = None
@@ -334,10 +335,10 @@ def _check_data(variables: dict[str, Any]) -> None:
 
 
 def _ready(engine: Engine, session: Session, row: ExternalTask) -> tuple[runtime.Loaded, Any]:
-    """The instance, running, with the row's engine task ready."""
+    """The instance, running (409 `suspended` when suspended), with the row's engine task
+    ready."""
     loaded = runtime.load(engine, session, row.instance_id)
-    if loaded.row.status != "running":
-        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    suspension.require_running(loaded.row)
     task = state.find_task(loaded.workflow, row.id)
     if not is_ready_external(task):
         raise TaskNotReady("the external task is not ready in the engine")

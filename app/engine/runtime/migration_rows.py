@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import persist
 from app.engine.persist import history_row, state
+from app.engine.persist.activity_instances import ActivityInstance
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import (
     Job,
@@ -118,6 +120,24 @@ MOVE_EXTERNAL_TASK = (
         priority=bindparam("new_priority"),
     )
 )
+# The open activity-history rows of what still runs name the target too (closed rows keep the
+# version they ran on: durations per version stay true).
+MOVE_ACTIVITY = (
+    update(ActivityInstance)
+    .where(
+        ActivityInstance.task_id == bindparam("activity_task_id"),
+        ActivityInstance.state == "active",
+    )
+    .values(
+        definition_id=bindparam("new_definition_id"),
+        process_key=bindparam("new_process_key"),
+        version=bindparam("new_version_number"),
+        element_id=bindparam("new_element_id"),
+        element_type=bindparam("new_element_type"),
+        element_name=bindparam("new_name"),
+    )
+)
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 @dataclass(frozen=True)
@@ -144,6 +164,7 @@ class Pending:
     jobs: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     externals: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def send(self, session: Session) -> None:
@@ -159,6 +180,7 @@ class Pending:
             (MOVE_JOB, self.jobs),
             (MOVE_SUBSCRIPTION, self.subscriptions),
             (MOVE_EXTERNAL_TASK, self.externals),
+            (MOVE_ACTIVITY, self.activities),
             (persist.INSERT_HISTORY, self.history),
         ):
             if rows:
@@ -182,6 +204,7 @@ def write(
     before = _version_of(row.definition_id, row.process_key, row.version)
     _move_row(pending, row, stored, target, written.bindings)
     _move_waiting_rows(pending, row, waiting, written.cached)
+    _move_activities(pending, waiting.workflow, target)
     batch = str(written.batch_id) if written.batch_id else None
     data = {
         "batch_id": batch,
@@ -258,6 +281,23 @@ def _move_waiting_rows(
         _subscription_values(row, workflow, task_id) for task_id in waiting.messages
     )
     pending.externals.extend(_external_values(row, t) for t in waiting.external)
+
+
+def _move_activities(pending: Pending, workflow: Any, target: ProcessDefinition) -> None:
+    """Every live element's open activity row names its element in the target."""
+    pending.activities.extend(
+        {
+            "activity_task_id": task.id,
+            "new_definition_id": target.id,
+            "new_process_key": target.key,
+            "new_version_number": target.version,
+            "new_element_id": task.task_spec.bpmn_id,
+            "new_element_type": type(task.task_spec).__name__,
+            "new_name": task.task_spec.bpmn_name,
+        }
+        for task in workflow.get_tasks(state=LIVE)
+        if task.task_spec.bpmn_id is not None
+    )
 
 
 def _element(workflow: Any, task_id: uuid.UUID) -> str:

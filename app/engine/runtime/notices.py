@@ -1,7 +1,8 @@
 """What the engine did outside a step's completions, told to whoever listens.
 
-The engine core imports no domain: it publishes a `Notice` (an instance failed or was cancelled,
-an incident raised or resolved, a task claimed or assigned, an external task created, locked,
+The engine core imports no domain: it publishes a `Notice` (an instance failed, was cancelled,
+suspended or activated, a definition version suspended or activated, an incident raised or
+resolved, a task claimed or assigned, an external task created, locked,
 completed or failed) inside the transaction that did it, and the packages that record such
 things — the event outbox (`app.events.notices`) — listen, as the domains listen to steps
 (`Engine.listeners`). A listener that raises fails the transaction, as a step listener does.

@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from app.engine.persist import state
+from app.engine.persist.activity_instances import MOVE_UNIT
 from app.engine.persist.data import data_problems
 from app.engine.persist.models import (
     HistoryEvent,
@@ -24,7 +25,7 @@ from app.engine.persist.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import deployment, details, events, failures, notices
+from app.engine.runtime import deployment, details, events, failures, notices, suspension
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.advance import EngineFailure
 from app.engine.runtime.correlation import (
@@ -223,9 +224,9 @@ def step_detail(session: Session, outcome: Outcome) -> InstanceDetail:
 
 
 def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: str | None) -> None:
-    """Cancel a running (or failed) instance."""
+    """Cancel a running (or failed, or suspended) instance."""
     loaded = runtime.load(engine, session, instance_id)
-    if loaded.row.status not in ("running", "error"):
+    if loaded.row.status not in ("running", "error", "suspended"):
         raise InstanceNotRunning(f"instance is {loaded.row.status}")
     runtime.cancel(engine, session, loaded, actor=actor)
     notices.publish(session, Notice("instance.cancelled", instance=loaded.row, actor=actor))
@@ -264,8 +265,7 @@ def complete(
     if record.assignee is not None and record.assignee != actor:
         raise TaskNotClaimable(f"task is claimed by {record.assignee}")
     loaded = runtime.load(engine, session, record.instance_id)
-    if loaded.row.status != "running":
-        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    suspension.require_running(loaded.row)
     task = state.find_task(loaded.workflow, task_id)
     if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
         raise TaskNotReady("task is not ready in the engine")
@@ -291,10 +291,11 @@ def complete(
 
 
 def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
-    """Take a ready task; 409 if someone else holds it."""
+    """Take a ready task; 409 if someone else holds it (or its instance is suspended)."""
     record = get_task(session, task_id)
     if record.state != "ready":
         raise TaskNotReady(f"task is {record.state}, not ready")
+    suspension.require_not_suspended(session, record.instance_id)
     if record.assignee == actor:
         return record
     result = session.execute(
@@ -318,14 +319,17 @@ def assign(
     actor: str | None,
     unit: str | None = None,
 ) -> TaskRecord:
-    """Set or clear a ready task's assignee, and optionally give it to another unit."""
+    """Set or clear a ready task's assignee, and optionally give it to another unit (its open
+    activity instance follows); 409 when its instance is suspended."""
     record = get_task(session, task_id)
     if record.state != "ready":
         raise TaskNotReady(f"task is {record.state}, not ready")
+    suspension.require_not_suspended(session, record.instance_id)
     previous = {"assignee": record.assignee, "unit": record.unit_code}
     record.assignee = assignee
     if unit is not None and unit != record.unit_code:
         record.unit_code = unit
+        session.execute(MOVE_UNIT, {"moved_task": task_id, "new_unit": unit})
         if session.get(InstanceUnit, (record.instance_id, unit)) is None:
             session.add(InstanceUnit(instance_id=record.instance_id, unit_code=unit))
     event = "task_unclaimed" if assignee is None and unit is None else "task_assigned"
@@ -574,6 +578,16 @@ def _early(job: Job, owner: str | None, reason: str | None) -> dict[str, Any]:
     return {"before_due": True, "early_reason": reason}
 
 
+def _held_back(session: Session, job: Job) -> bool:
+    """The scheduler took the job of an instance suspended since: the job is released, to
+    fire when the instance is activated (not counted as a failure)."""
+    row = session.get(ProcessInstance, job.instance_id)
+    if row is None or row.status != suspension.SUSPENDED:
+        return False
+    job.locked_by = job.locked_until = None
+    return True
+
+
 def execute_job(
     engine: Engine,
     session: Session,
@@ -595,9 +609,10 @@ def execute_job(
         return None  # our lease expired and another process took the job
     if job.status == "failed" and owner is not None:
         raise JobNotDue("job has failed; resolve its incident first")
+    if owner is not None and _held_back(session, job):
+        return None
     loaded = runtime.load(engine, session, job.instance_id)
-    if loaded.row.status != "running":
-        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    suspension.require_running(loaded.row)
     outcome = run_step(
         engine,
         session,

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from app.engine.persist import state
 from app.engine.persist.data import data_problems, json_safe
 from app.engine.persist.models import ProcessInstance
-from app.engine.runtime import edits, notices, service
+from app.engine.runtime import edits, notices, service, suspension
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.engine import Engine, Loaded
 from app.engine.runtime.notices import Notice
-from app.kit.errors import InstanceNotRunning, InvalidData, TaskNotReady
+from app.kit.errors import InvalidData, TaskNotReady
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
@@ -65,8 +65,7 @@ def set_variables(
     if problems:
         raise InvalidData("variables are invalid", errors=problems)
     loaded = runtime.load(engine, session, instance_id)
-    if loaded.row.status != "running":
-        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+    suspension.require_running(loaded.row)  # a suspended instance's tokens may not move
     touched: list[Any] = []
     names = {*variables, *deletions}
 
@@ -145,7 +144,7 @@ def ready_task(engine: Engine, session: Session, task_id: uuid.UUID) -> tuple[Lo
         raise TaskNotReady(f"task is {record.state}, not ready")
     loaded = runtime.load(engine, session, record.instance_id)
     if loaded.row.status not in ("running", "error"):
-        raise InstanceNotRunning(f"instance is {loaded.row.status}")
+        suspension.require_running(loaded.row)  # 409 `suspended` or `instance_not_running`
     task = state.find_task(loaded.workflow, task_id)
     if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
         raise TaskNotReady("task is not ready in the engine")

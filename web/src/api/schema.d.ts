@@ -848,6 +848,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/history/activity-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Activity Instances
+         * @description Element instances of the instances you may read, newest first: which element ran
+         *     when, how long, how it ended, who completed it and for which unit. `…_after` bounds are
+         *     inclusive, `…_before` exclusive.
+         */
+        get: operations["list_activity_instances_api_v1_history_activity_instances_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history/element-statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Element Statistics
+         * @description Per element of one definition version (`definition_id`, or `process_key` with
+         *     `version`, the latest by default), over the instances you may read: active, completed and
+         *     cancelled instances, open incidents, and the completed ones' durations in seconds (count,
+         *     mean, p50, p95, max). `unit` keeps the rows of one unit (a human task's unit, else the
+         *     instance's owner; incidents: the owner).
+         */
+        get: operations["element_statistics_api_v1_history_element_statistics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents": {
         parameters: {
             query?: never;
@@ -1567,6 +1613,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/process-definitions/{definition_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate Definition
+         * @description Activate a definition version; with `include_instances`, its suspended instances that
+         *     you control too.
+         */
+        post: operations["activate_definition_api_v1_process_definitions__definition_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/process-definitions/{definition_id}/forms": {
         parameters: {
             query?: never;
@@ -1582,6 +1649,28 @@ export interface paths {
         get: operations["get_definition_forms_api_v1_process_definitions__definition_id__forms_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-definitions/{definition_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend Definition
+         * @description Suspend a definition version: starting it (by key when it is the latest, or by version)
+         *     answers 409 `definition_suspended`, message, signal and conditional starts skip it. With
+         *     `include_instances`, its running instances that you control are suspended too.
+         */
+        post: operations["suspend_definition_api_v1_process_definitions__definition_id__suspend_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1652,6 +1741,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/process-instances/{instance_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate Instance
+         * @description Activate a suspended instance you control; timers that came due meanwhile fire now.
+         */
+        post: operations["activate_instance_api_v1_process_instances__instance_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/process-instances/{instance_id}/activity-instances": {
         parameters: {
             query?: never;
@@ -1685,7 +1794,8 @@ export interface paths {
         put?: never;
         /**
          * Cancel Instance
-         * @description Cancel a running (or failed) instance your office controls (its owner unit or below).
+         * @description Cancel a running (or failed, or suspended) instance your office controls (its owner
+         *     unit or below).
          */
         post: operations["cancel_instance_api_v1_process_instances__instance_id__cancel_post"];
         delete?: never;
@@ -1732,6 +1842,28 @@ export interface paths {
          *     `modification_failed` when the process fails after it (nothing changed).
          */
         post: operations["modify_instance_api_v1_process_instances__instance_id__modification_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend Instance
+         * @description Suspend a running instance you control: its tasks cannot be completed, claimed or
+         *     re-assigned (409 `suspended`), its timers wait, messages, signals and workers pass it by.
+         *     It may still be read and cancelled.
+         */
+        post: operations["suspend_instance_api_v1_process_instances__instance_id__suspend_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2643,7 +2775,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "completed" | "cancelled" | "error";
+            status: "running" | "suspended" | "completed" | "cancelled" | "error";
             /** Version */
             version: number;
         };
@@ -3352,6 +3484,83 @@ export interface components {
             message_starts?: string[];
             /** Name */
             name: string | null;
+            /**
+             * Suspended
+             * @description the version refuses new starts (挂起)
+             * @default false
+             */
+            suspended?: boolean;
+            /** Suspended At */
+            suspended_at?: string | null;
+            /** Suspended By */
+            suspended_by?: string | null;
+            /** Suspension Reason */
+            suspension_reason?: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * DefinitionSuspension
+         * @description Suspend or activate a definition version; `include_instances` also suspends (activates)
+         *     its running (suspended) instances that you control.
+         */
+        DefinitionSuspension: {
+            /**
+             * Include Instances
+             * @default false
+             */
+            include_instances?: boolean;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * DefinitionSuspensionOut
+         * @description The definition after the act, and how many of its instances changed with it.
+         */
+        DefinitionSuspensionOut: {
+            /** Content Hash */
+            content_hash: string;
+            /** Dependencies */
+            dependencies?: {
+                [key: string]: string;
+            };
+            /**
+             * Deployed At
+             * Format: date-time
+             */
+            deployed_at: string;
+            /** Deployed By */
+            deployed_by?: string | null;
+            /** File Name */
+            file_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instances
+             * @description instances suspended (activated) with it
+             */
+            instances: number;
+            /** Key */
+            key: string;
+            /** Message Starts */
+            message_starts?: string[];
+            /** Name */
+            name: string | null;
+            /**
+             * Suspended
+             * @description the version refuses new starts (挂起)
+             * @default false
+             */
+            suspended?: boolean;
+            /** Suspended At */
+            suspended_at?: string | null;
+            /** Suspended By */
+            suspended_by?: string | null;
+            /** Suspension Reason */
+            suspension_reason?: string | null;
             /** Version */
             version: number;
         };
@@ -3463,6 +3672,18 @@ export interface components {
              * @description other executable processes of the same file
              */
             others?: components["schemas"]["DefinitionOut"][];
+            /**
+             * Suspended
+             * @description the version refuses new starts (挂起)
+             * @default false
+             */
+            suspended?: boolean;
+            /** Suspended At */
+            suspended_at?: string | null;
+            /** Suspended By */
+            suspended_by?: string | null;
+            /** Suspension Reason */
+            suspension_reason?: string | null;
             /** Version */
             version: number;
             /**
@@ -3470,6 +3691,22 @@ export interface components {
              * @description vendor attributes ignored because they change nothing
              */
             warnings?: components["schemas"]["DeployWarning"][];
+        };
+        /**
+         * DurationStats
+         * @description Durations of an element's completed instances, in seconds (null without any).
+         */
+        DurationStats: {
+            /** Count */
+            count: number;
+            /** Max */
+            max: number | null;
+            /** Mean */
+            mean: number | null;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
         };
         /**
          * ElementMapping
@@ -3480,6 +3717,52 @@ export interface components {
             source_element_id: string;
             /** Target Element Id */
             target_element_id: string;
+        };
+        /**
+         * ElementStatistics
+         * @description One element of a definition version across the instances you may read.
+         */
+        ElementStatistics: {
+            /** Active */
+            active: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Completed */
+            completed: number;
+            duration: components["schemas"]["DurationStats"];
+            /** Element Id */
+            element_id: string;
+            /** Element Name */
+            element_name: string | null;
+            /** Element Type */
+            element_type: string | null;
+            /**
+             * Incidents
+             * @description open incidents naming the element
+             */
+            incidents: number;
+        };
+        /**
+         * ElementStatisticsOut
+         * @description Per-element statistics of one definition version: the data of a duration heatmap.
+         */
+        ElementStatisticsOut: {
+            /**
+             * Definition Id
+             * Format: uuid
+             */
+            definition_id: string;
+            /** Elements */
+            elements: components["schemas"]["ElementStatistics"][];
+            /** Process Key */
+            process_key: string;
+            /**
+             * Unit
+             * @description the unit filter applied, if any
+             */
+            unit: string | null;
+            /** Version */
+            version: number;
         };
         /**
          * EntryIn
@@ -3909,6 +4192,67 @@ export interface components {
              */
             target_definition_id: string;
         };
+        /**
+         * HistoricActivityOut
+         * @description One instance of one BPMN element (Camunda's historic activity instance, 活动实例).
+         */
+        HistoricActivityOut: {
+            /**
+             * Actor
+             * @description who completed it (human tasks)
+             */
+            actor: string | null;
+            /**
+             * Definition Id
+             * Format: uuid
+             */
+            definition_id: string;
+            /**
+             * Duration Ms
+             * @description from start to end; null while active
+             */
+            duration_ms: number | null;
+            /** Element Id */
+            element_id: string;
+            /** Element Name */
+            element_name: string | null;
+            /** Element Type */
+            element_type: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Instance Id
+             * Format: uuid
+             */
+            instance_id: string;
+            /** Process Key */
+            process_key: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "completed" | "cancelled";
+            /**
+             * Task Id
+             * Format: uuid
+             * @description the engine task (a human task's id in /tasks)
+             */
+            task_id: string;
+            /**
+             * Unit
+             * @description a human task's unit, else the instance's owner
+             */
+            unit: string | null;
+            /** Version */
+            version: number;
+        };
         /** HistoryOut */
         HistoryOut: {
             /** Actor */
@@ -3964,7 +4308,7 @@ export interface components {
              * Instance Status
              * @enum {string}
              */
-            instance_status: "running" | "completed" | "cancelled" | "error";
+            instance_status: "running" | "suspended" | "completed" | "cancelled" | "error";
             /** Job Id */
             job_id: string | null;
             /** Kind */
@@ -5060,6 +5404,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[HistoricActivityOut] */
+        Page_HistoricActivityOut_: {
+            /** Items */
+            items: components["schemas"]["HistoricActivityOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[IncidentDetail] */
         Page_IncidentDetail_: {
             /** Items */
@@ -5649,7 +6004,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "completed" | "cancelled" | "error";
+            status: "running" | "suspended" | "completed" | "cancelled" | "error";
             /** Variables */
             variables: {
                 [key: string]: unknown;
@@ -6176,6 +6531,14 @@ export interface components {
             };
             /** Imports */
             imports: components["schemas"]["SurveyImportOut"][];
+        };
+        /**
+         * Suspension
+         * @description Suspend (挂起) or activate (激活) an instance: why, for its history, event and audit.
+         */
+        Suspension: {
+            /** Reason */
+            reason: string;
         };
         /** TaskDetail */
         TaskDetail: {
@@ -10533,6 +10896,174 @@ export interface operations {
             };
         };
     };
+    list_activity_instances_api_v1_history_activity_instances_get: {
+        parameters: {
+            query?: {
+                process_key?: string | null;
+                version?: number | null;
+                definition_id?: string | null;
+                element_id?: string | null;
+                unit?: string | null;
+                actor?: string | null;
+                state?: ("active" | "completed" | "cancelled") | null;
+                process_instance_id?: string | null;
+                started_after?: string | null;
+                started_before?: string | null;
+                ended_after?: string | null;
+                ended_before?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoricActivityOut_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    element_statistics_api_v1_history_element_statistics_get: {
+        parameters: {
+            query?: {
+                definition_id?: string | null;
+                process_key?: string | null;
+                version?: number | null;
+                unit?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ElementStatisticsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     list_incidents_api_v1_incidents_get: {
         parameters: {
             query?: {
@@ -13616,6 +14147,86 @@ export interface operations {
             };
         };
     };
+    activate_definition_api_v1_process_definitions__definition_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefinitionSuspension"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionSuspensionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     get_definition_forms_api_v1_process_definitions__definition_id__forms_get: {
         parameters: {
             query?: never;
@@ -13636,6 +14247,86 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    suspend_definition_api_v1_process_definitions__definition_id__suspend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefinitionSuspension"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionSuspensionOut"];
                 };
             };
             /** @description Bad Request */
@@ -13774,7 +14465,7 @@ export interface operations {
         parameters: {
             query?: {
                 process_key?: string | null;
-                status?: ("running" | "completed" | "cancelled" | "error") | null;
+                status?: ("running" | "suspended" | "completed" | "cancelled" | "error") | null;
                 business_key?: string | null;
                 unit?: string | null;
                 limit?: number;
@@ -13939,6 +14630,86 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    activate_instance_api_v1_process_instances__instance_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Suspension"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -14245,6 +15016,86 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ModifyInstance"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    suspend_instance_api_v1_process_instances__instance_id__suspend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Suspension"];
             };
         };
         responses: {
