@@ -8,7 +8,6 @@ reason first and shows what it recorded. Screenshots go to var/screenshots/.
 """
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -261,3 +260,61 @@ def test_the_migration_wizard_moves_instances_from_v1_to_v2(
             2,
             ["check_report"],
         )
+
+
+def test_suspension_and_the_duration_heatmap(
+    page: Any, service: ServiceProcess, tester: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    deploy(tester, "five_steps.bpmn")
+    done = [start(tester, "five_steps", f"五步-{n}") for n in range(2)]
+    for instance_id in done:
+        assert complete(tester, instance_id, "step_1").status_code == 200
+    instance_id = start(tester, "five_steps", "五步-挂起")
+
+    # Suspend: its task cannot be completed; activate: it can.
+    sign_in_at(page, service, f"/instances/{instance_id}", "admin")
+    page.locator('[data-test="instance-suspend"]').click()
+    give_reason(page, "等待省领导批示后再办理")
+    expect(page.locator('[data-test="instance-status"]')).to_have_text("已挂起")
+    recorded = page.locator('[data-test="recorded"]')
+    expect(recorded).to_have_attribute("data-action", "instance.suspend")
+    refused = complete(tester, instance_id, "step_1")
+    assert (refused.status_code, refused.json()["code"]) == (409, "suspended"), refused.text
+    page.locator('[data-test="instance-activate"]').click()
+    give_reason(page, "已有批示，继续办理")
+    expect(page.locator('[data-test="instance-status"]')).to_have_text("运行中")
+    expect(recorded).to_have_attribute("data-action", "instance.activate")
+    expect(recorded).to_contain_text("已有批示，继续办理")
+    assert detail(tester, instance_id)["status"] == "running"
+
+    # The heatmap over the instance's diagram: step 1 has completed twice.
+    page.locator('[data-test="heatmap-switch"]').click()
+    expect(page.locator('[data-overlay-for="step_1"]')).to_be_visible()
+    expect(
+        page.locator('.djs-element[data-element-id="step_1"][class*="bpmn-heat-"]')
+    ).to_have_count(1)
+    page.locator('[data-test="version-stats-link"]').click()
+
+    # The definitions page opens that version with its heatmap and statistics.
+    page.wait_for_url(re.compile(r"/definitions/five_steps\?.*heat=1"))
+    right = page.locator('[data-test="version-right"]')
+    expect(right.locator('[data-overlay-for="step_1"]')).to_be_visible()
+    expect(right.locator('[data-test="heatmap-legend"]')).to_be_visible()
+    stats = right.locator('[data-test="element-stats"]')
+    expect(stats.locator("tr", has=page.locator('[data-stats="step_1"]'))).to_contain_text("2")
+    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    screenshot(page, "console-ops-heatmap")
+
+    # The version suspended: no new instance starts.
+    right.locator('[data-test="version-suspend"]').click()
+    page.locator('[data-test="version-suspension-next"]').click()
+    give_reason(page, "流程修订期间暂停发起")
+    expect(page.locator('[data-test="recorded"]')).to_have_attribute(
+        "data-action", "definition.suspend"
+    )
+    expect(right.locator('[data-test="version-suspended"]')).to_be_visible()
+    body = {"process_key": "five_steps", "business_key": "五步-新"}
+    refused = tester.post(f"{API}/process-instances", json=body)
+    assert (refused.status_code, refused.json()["code"]) == (409, "definition_suspended")

@@ -3,6 +3,7 @@ import modeler from "./modeler.en";
 import ops from "./ops.en";
 import repair from "./repair.en";
 import migrate from "./migrate.en";
+import versions from "./versions.en";
 import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
@@ -90,6 +91,7 @@ export default {
   ops,
   repair,
   migrate,
+  ...versions,
   ...dashboard,
   ...process,
   ...matterExtensions,

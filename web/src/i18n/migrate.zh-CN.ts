@@ -12,7 +12,7 @@ export default {
   instance: "流程实例", result: "结果", elements: "活动节点 → 目标节点",
   results: { migratable: "可迁移", not_migratable: "不可迁移", skipped: "跳过" },
   execute: "执行迁移", executeTitle: "执行实例迁移",
-  executeSummary: "将把 {n} 个实例从 v{source} 迁移到 v{target}，在后台分批执行。",
+  executeSummary: "将把 {n} 个实例从第 {source} 版迁移到第 {target} 版，在后台分批执行。",
   notMigratableNote: "另有 {n} 个实例不可迁移：执行时将记为失败，保持原版本。", started: "迁移已开始",
   batch: "迁移批次", batches: "历次迁移", versions: "版本", createdBy: "发起人", createdAt: "发起时间",
   progress: "已迁移 / 总数", finishedAt: "完成时间",

@@ -39,7 +39,7 @@ export default {
     openPage: "All incidents of this instance in the incidents list",
   },
   vars: {
-    rows: "Name and value", name: "Name", value: "Value", add: "Add a variable", new: "New variable",
+    rows: "Name and value", json: "JSON", name: "Name", value: "Value", add: "Add a variable", new: "New variable",
     hint: "A value is read as JSON (2, true, \"text\", [1,2]); anything else is kept as text.",
     badJson: "Not valid JSON: {error}", notObject: "Must be one JSON object ({'{'} … {'}'})", nameMissing: "Give the variable's name",
     notNumber: "Give a number", editTitle: "Edit {name}", changeTitle: "Change a variable", deleteTitle: "Delete a variable",

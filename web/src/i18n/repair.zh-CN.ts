@@ -39,7 +39,7 @@ export default {
     openPage: "在故障列表中查看本实例的全部故障",
   },
   vars: {
-    rows: "逐项填写", name: "变量名", value: "值", add: "添加变量", new: "新增变量",
+    rows: "逐项填写", json: "整体填写（JSON）", name: "变量名", value: "值", add: "添加变量", new: "新增变量",
     hint: "值按 JSON 读取（如 2、true、\"文字\"、[1,2]），不是 JSON 的按文字保存。",
     badJson: "JSON 格式不正确：{error}", notObject: "须为一个 JSON 对象（大括号）", nameMissing: "请填写变量名",
     notNumber: "请填写数字", editTitle: "修改变量 {name}", changeTitle: "修改流程变量", deleteTitle: "删除流程变量",

@@ -3,6 +3,7 @@ import modeler from "./modeler.zh-CN";
 import ops from "./ops.zh-CN";
 import repair from "./repair.zh-CN";
 import migrate from "./migrate.zh-CN";
+import versions from "./versions.zh-CN";
 import oidc from "./oidc.zh-CN";
 import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
@@ -90,6 +91,7 @@ export default {
   ops,
   repair,
   migrate,
+  ...versions,
   ...dashboard,
   ...process,
   ...matterExtensions,

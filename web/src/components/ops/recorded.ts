@@ -5,7 +5,8 @@ import { api, ok } from "../../api";
 import { can } from "../../session";
 
 export interface Recorded {
-  source: "audit" | "history" | "batch";
+  source: "audit" | "history" | "object"; // "object": what the changed object itself keeps
+  where?: string; // for "object": which record that is, in words
   action: string; // the audit action (instance.modify) or the history event (instance_modified)
   actor: string;
   at: string;
@@ -67,10 +68,16 @@ export async function findRecord(spec: RecordSpec): Promise<Recorded | null> {
   }
 }
 
-/** A migration batch as its own record (who asked, when, why): for those who cannot read the trail. */
-export function batchRecord(batch: { id: string; created_by: string; created_at: string; reason: string }): Recorded {
+/** What a changed object keeps of the act (a batch's asker, a version's suspension): for those
+ * who cannot read the trail and when the act has no instance history. */
+export function ownRecord(
+  where: string,
+  action: string,
+  object: { type: string; id: string },
+  by: { actor: string | null; at: string | null; reason: string | null },
+): Recorded {
   return {
-    source: "batch", action: "migration.create", actor: batch.created_by, at: batch.created_at,
-    reason: batch.reason, id: 0, objectType: "migration_batch", objectId: batch.id,
+    source: "object", where, action, actor: by.actor ?? "", at: by.at ?? "", reason: by.reason, id: 0,
+    objectType: object.type, objectId: object.id,
   };
 }
