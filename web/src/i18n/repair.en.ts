@@ -1,6 +1,6 @@
 // Operators' repairs (issue 16): merged into en.ts as `repair`.
 export default {
-  reason: "Reason", note: "Note", confirm: "Confirm", next: "Next", edit: "Edit", remove: "Remove",
+  colon: ": ", reason: "Reason", note: "Note", confirm: "Confirm", next: "Next", edit: "Edit", remove: "Remove",
   reasonRequired: "Give a reason (2 characters at least)", reasonTooLong: "At most {n} characters",
   recorded: "Recorded", by: "By", at: "At", inTrail: "audit record #{id}", inHistory: "instance history", inBatch: "the migration batch",
   openTrail: "Open in the audit trail",

@@ -1,7 +1,7 @@
 // 运维修复 (issue 16): incidents, variables, timers, modification, migration, suspension,
 // statistics — merged into zh-CN.ts as `repair`. Officials read these: no English words.
 export default {
-  reason: "原因", note: "说明", confirm: "确认执行", next: "下一步", edit: "修改", remove: "删除",
+  colon: "：", reason: "原因", note: "说明", confirm: "确认执行", next: "下一步", edit: "修改", remove: "删除",
   reasonRequired: "请填写原因（至少 2 个字）", reasonTooLong: "不超过 {n} 个字",
   recorded: "已记录", by: "操作人", at: "时间", inTrail: "审计日志第 {id} 条", inHistory: "流程流转记录", inBatch: "迁移批次记录",
   openTrail: "在审计日志中查看",
