@@ -51,13 +51,13 @@ def require_browser() -> None:
 
 
 @contextmanager
-def console_service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    """The service on a free port: SQLite, the demo units, processes/ deployed, demo users."""
+def console_service(tmp_path: Path, **env: str) -> Iterator[ServiceProcess]:
+    """The service on a free port: SQLite, the demo units, processes/ deployed, demo users;
+    `env` overrides settings (e.g. DUCHA_WORKERS_ENABLED="true" for migration batches)."""
     service = ServiceProcess(
         f"sqlite:///{tmp_path / 'console.db'}",
         ROOT / "processes",
-        DUCHA_CONSOLE_DEMO="true",
-        DUCHA_WORKERS_ENABLED="false",
+        **{"DUCHA_CONSOLE_DEMO": "true", "DUCHA_WORKERS_ENABLED": "false", **env},
     )
     service.start(timeout=90)
     try:

@@ -3,12 +3,14 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import { token } from "./api";
 import { loadConfig, loadMe, session } from "./session";
+import { firstOpsTab, OPS_MENU_PERMISSIONS } from "./pages/ops/tabs";
 
 export interface MenuEntry {
   label: string; // i18n key
   icon: string; // an @element-plus/icons-vue name
   order: number;
   permission?: string; // shown only when GET /me lists it
+  anyOf?: string[]; // shown when GET /me lists one of them
 }
 
 declare module "vue-router" {
@@ -104,9 +106,14 @@ export const routes: RouteRecordRaw[] = [
   },
   {
     path: "/ops",
-    redirect: "/ops/jobs",
-    meta: { menu: { label: "ops.menu", icon: "Setting", order: 80, permission: "webhooks.manage" } },
+    // After the sign-in guard (beforeEach), so the caller's permissions are known.
+    component: () => import("./pages/ops/JobsPage.vue"),
+    beforeEnter: () => firstOpsTab(),
+    meta: { menu: { label: "ops.menu", icon: "Setting", order: 80, anyOf: OPS_MENU_PERMISSIONS } },
   },
+  // 故障 and 迁移 (issue 16): incidents across instances, the migration wizard
+  { path: "/ops/incidents", name: "ops-incidents", component: () => import("./pages/ops/IncidentsPage.vue") },
+  { path: "/ops/migrations", name: "ops-migrations", component: () => import("./pages/ops/MigrationsPage.vue") },
   { path: "/ops/jobs", name: "ops-jobs", component: () => import("./pages/ops/JobsPage.vue") },
   {
     path: "/ops/external-tasks",
@@ -136,6 +143,7 @@ export function menu(): { path: string; entry: MenuEntry }[] {
     .filter((r) => r.meta?.menu)
     .map((r) => ({ path: r.path, entry: r.meta!.menu! }))
     .filter(({ entry }) => !entry.permission || session.me?.permissions.includes(entry.permission))
+    .filter(({ entry }) => !entry.anyOf || entry.anyOf.some((p) => session.me?.permissions.includes(p)))
     .sort((a, b) => a.entry.order - b.entry.order);
 }
 

@@ -1,6 +1,9 @@
 // English. Same keys as zh-CN.ts.
 import modeler from "./modeler.en";
 import ops from "./ops.en";
+import repair from "./repair.en";
+import migrate from "./migrate.en";
+import versions from "./versions.en";
 import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
@@ -94,6 +97,9 @@ export default {
   },
   modeler,
   ops,
+  repair,
+  migrate,
+  ...versions,
   ...dashboard,
   ...process,
   ...matterExtensions,

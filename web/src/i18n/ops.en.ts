@@ -1,7 +1,8 @@
 // Operations and audit: merged into en.ts as `ops`.
 export default {
   menu: "Operations", auditMenu: "Audit",
-  tabs: { jobs: "Timers", externalTasks: "External tasks", webhooks: "Webhooks", units: "Units", audit: "Audit trail" },
+  tabs: {
+    jobs: "Timers", incidents: "Incidents", externalTasks: "External tasks", migrations: "Migration", webhooks: "Webhooks", units: "Units", audit: "Audit trail" },
   jobs: {
     status: "Status", waiting: "waiting", failed: "failed", element: "Element", kind: "Kind", due: "Due",
     attempts: "Attempts", error: "Error", instance: "Instance", execute: "Execute now", executed: "Executed",

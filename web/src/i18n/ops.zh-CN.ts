@@ -1,7 +1,8 @@
 // 运维 (operations) and 审计 (audit): merged into zh-CN.ts as `ops`.
 export default {
   menu: "运维", auditMenu: "审计",
-  tabs: { jobs: "定时任务", externalTasks: "外部任务", webhooks: "Webhook 订阅", units: "单位", audit: "审计日志" },
+  tabs: {
+    jobs: "定时任务", incidents: "故障", externalTasks: "外部任务", migrations: "实例迁移", webhooks: "Webhook 订阅", units: "单位", audit: "审计日志" },
   jobs: {
     status: "状态", waiting: "等待中", failed: "失败", element: "元素", kind: "类型", due: "到期时间",
     attempts: "尝试次数", error: "错误", instance: "流程实例", execute: "立即执行", executed: "已执行",

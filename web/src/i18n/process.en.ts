@@ -11,7 +11,7 @@ export default {
     retry: "Retry", retried: "Retried", resolved: "Resolved", noIncidents: "No incidents", open: "Open",
     attempts: "Attempts", lastError: "Last error", noRetry: "No job to retry for this incident",
     legend: { completed: "Completed", active: "Active", timer: "Waiting timer", failed: "Failed" },
-    statuses: { running: "Running", completed: "Completed", cancelled: "Cancelled", error: "Error" },
+    statuses: { suspended: "Suspended", running: "Running", completed: "Completed", cancelled: "Cancelled", error: "Error" },
     events: {
       instance_started: "Started", element_completed: "Element completed", task_created: "Task created",
       task_completed: "Task completed", task_claimed: "Task claimed", task_unclaimed: "Task unclaimed",
@@ -22,6 +22,7 @@ export default {
       external_task_retries_set: "External task retries set", incident_resolved: "Incident resolved",
       incident_retry_failed: "Retry failed", job_retries_set: "Job retries set", job_due_set: "Timer moved",
       task_variables_set: "Task variables set",
+      instance_modified: "Modified", instance_migrated: "Migrated", instance_suspended: "Suspended", instance_activated: "Activated",
       instance_completed: "Ended", instance_cancelled: "Cancelled",
     },
   },

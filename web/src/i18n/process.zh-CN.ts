@@ -11,7 +11,7 @@ export default {
     noRetry: "此故障没有可重试的作业", legend: {
       completed: "已完成", active: "进行中", timer: "等待定时器", failed: "故障",
     },
-    statuses: { running: "运行中", completed: "已完成", cancelled: "已取消", error: "出错" },
+    statuses: { suspended: "已挂起", running: "运行中", completed: "已完成", cancelled: "已取消", error: "出错" },
     events: {
       instance_started: "流程发起", element_completed: "节点完成", task_created: "任务生成",
       task_completed: "任务完成", task_claimed: "任务认领", task_unclaimed: "退回认领",
@@ -21,6 +21,7 @@ export default {
       external_task_bpmn_error: "外部任务业务错误", external_task_retries_set: "外部任务重试", incident_resolved: "故障解决",
       incident_retry_failed: "重试失败", job_retries_set: "作业重试次数设置", job_due_set: "定时器改期",
       task_variables_set: "任务变量更新",
+      instance_modified: "实例修改", instance_migrated: "实例迁移", instance_suspended: "流程挂起", instance_activated: "流程激活",
       instance_completed: "流程结束", instance_cancelled: "流程取消",
     },
   },

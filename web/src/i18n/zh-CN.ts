@@ -1,6 +1,9 @@
 // 简体中文 (default). Keys are shared with en.ts; a page adds its own block.
 import modeler from "./modeler.zh-CN";
 import ops from "./ops.zh-CN";
+import repair from "./repair.zh-CN";
+import migrate from "./migrate.zh-CN";
+import versions from "./versions.zh-CN";
 import oidc from "./oidc.zh-CN";
 import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
@@ -93,6 +96,9 @@ export default {
   },
   modeler,
   ops,
+  repair,
+  migrate,
+  ...versions,
   ...dashboard,
   ...process,
   ...matterExtensions,

@@ -8,10 +8,37 @@ export const MARKERS = {
   failed: "bpmn-failed",
   added: "bpmn-added",
   removed: "bpmn-removed",
+  picked: "bpmn-picked",
 } as const;
 
 /** Marker class → element ids. */
 export type Markers = Record<string, string[]>;
+
+/** An element of an imported diagram (bpmn-js type: "bpmn:UserTask"). */
+export interface DiagramElement {
+  id: string;
+  name: string;
+  type: string;
+}
+
+/** A short text on an element; `clickable` makes it a button (the viewer emits "overlay-click"). */
+export interface Overlay {
+  element: string;
+  text: string;
+  className?: string;
+  title?: string;
+  clickable?: boolean;
+  position?: { top?: number; bottom?: number; left?: number; right?: number };
+}
+
+const NOT_STARTABLE = ["bpmn:StartEvent", "bpmn:BoundaryEvent", "bpmn:SequenceFlow", "bpmn:Process"];
+
+/** The elements a modification may start at: activities, gateways, intermediate and end events. */
+export function startable(elements: DiagramElement[]): DiagramElement[] {
+  return elements.filter(
+    (e) => /(Task|Event|Gateway|SubProcess|CallActivity|Transaction)$/.test(e.type) && !NOT_STARTABLE.includes(e.type),
+  );
+}
 
 export interface InstanceState {
   completed_element_ids: string[];

@@ -1,0 +1,22 @@
+// The migration wizard: merged into en.ts as `migrate`.
+export default {
+  steps: { versions: "Versions", plan: "Plan", selection: "Instances and dry run", execute: "Execute" },
+  source: "Source", target: "Target", process: "Process", version: "Version", makePlan: "Generate the plan",
+  mappedCount: "{n} elements mapped", unmappedCount: "{n} elements unmapped", explicit: "Explicit mappings",
+  sourceElement: "Source element", targetElement: "Target element", problem: "Problem", unmapped: "Unmapped source elements",
+  why: "Why", mapTo: "Map to", map: "Map", instructions: "Mappings", auto: "auto", manual: "explicit",
+  targetOnly: "New in the target (nothing maps onto them)", back: "Back",
+  all: "Every instance of the source version", byFilter: "By filter", byIds: "By instance ids",
+  idsHint: "Instance ids, one a line or comma-separated", selectionHint: "Only running or failed instances of the source version that your unit controls migrate; ended ones are skipped.",
+  dryRun: "Dry run (validate, change nothing)", counts: "{total} instances: {ok} migratable, {bad} not, {skipped} skipped",
+  instance: "Instance", result: "Result", elements: "Active element → target",
+  results: { migratable: "migratable", not_migratable: "not migratable", skipped: "skipped" },
+  execute: "Execute the migration", executeTitle: "Migrate the instances",
+  executeSummary: "{n} instances move from v{source} to v{target}, in the background.",
+  notMigratableNote: "{n} more cannot migrate: they will be recorded failed and stay on their version.", started: "Migration started",
+  batch: "Batch", batches: "Migrations", versions: "Versions", createdBy: "By", createdAt: "Asked at",
+  progress: "Migrated / total", finishedAt: "Finished",
+  batchCounts: "{total} in all: {migrated} migrated, {failed} failed, {skipped} skipped",
+  statuses: { pending: "pending", running: "running", completed: "completed" },
+  itemStatuses: { pending: "pending", migrated: "migrated", failed: "failed", skipped: "skipped" },
+};

@@ -1,0 +1,22 @@
+// 实例迁移向导: merged into zh-CN.ts as `migrate`.
+export default {
+  steps: { versions: "选择版本", plan: "迁移计划", selection: "选择实例并试运行", execute: "执行" },
+  source: "源版本", target: "目标版本", process: "流程", version: "版本", makePlan: "生成迁移计划",
+  mappedCount: "已映射 {n} 个节点", unmappedCount: "{n} 个节点未映射", explicit: "手工映射",
+  sourceElement: "源节点", targetElement: "目标节点", problem: "问题", unmapped: "未映射的源节点",
+  why: "原因", mapTo: "映射到", map: "映射", instructions: "映射表", auto: "自动", manual: "手工",
+  targetOnly: "目标版本新增、无源节点映射的节点", back: "上一步",
+  all: "源版本的全部实例", byFilter: "按条件", byIds: "按实例编号",
+  idsHint: "流程实例编号，每行一个或以逗号分隔", selectionHint: "只迁移源版本上运行中或出错、且本单位有权管理的实例；已结束的实例将跳过。",
+  dryRun: "试运行（校验，不做改动）", counts: "共 {total} 个实例：可迁移 {ok}，不可迁移 {bad}，跳过 {skipped}",
+  instance: "流程实例", result: "结果", elements: "活动节点 → 目标节点",
+  results: { migratable: "可迁移", not_migratable: "不可迁移", skipped: "跳过" },
+  execute: "执行迁移", executeTitle: "执行实例迁移",
+  executeSummary: "将把 {n} 个实例从第 {source} 版迁移到第 {target} 版，在后台分批执行。",
+  notMigratableNote: "另有 {n} 个实例不可迁移：执行时将记为失败，保持原版本。", started: "迁移已开始",
+  batch: "迁移批次", batches: "历次迁移", versions: "版本", createdBy: "发起人", createdAt: "发起时间",
+  progress: "已迁移 / 总数", finishedAt: "完成时间",
+  batchCounts: "共 {total} 个：已迁移 {migrated}，失败 {failed}，跳过 {skipped}",
+  statuses: { pending: "等待执行", running: "执行中", completed: "已完成" },
+  itemStatuses: { pending: "待迁移", migrated: "已迁移", failed: "失败", skipped: "跳过" },
+};
