@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from serviceproc import ROOT, ServiceProcess
 
@@ -93,3 +94,12 @@ def screenshot(page: Any, name: str) -> None:
     """<SCREENSHOTS>/<name>.png at 1366×768."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def as_user(service: ServiceProcess, sub: str) -> httpx.Client:
+    """The service's HTTP API as one demo user (the token the sign-in page would use)."""
+    api = f"{service.url}/api/v1"
+    users = httpx.get(f"{api}/console/demo-users", timeout=30).json()
+    (token,) = [u["token"] for u in users if u["sub"] == sub]
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.Client(base_url=api, headers=headers, timeout=30)

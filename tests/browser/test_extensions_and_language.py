@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_helpers import chromium, console_service, require_browser, screenshot
+from browser_helpers import as_user, chromium, console_service, require_browser, screenshot
 from serviceproc import ServiceProcess
 
 API = "/api/v1"
@@ -38,12 +38,6 @@ def demo_token(service: ServiceProcess, sub: str) -> str:
     users = httpx.get(f"{service.url}{API}/console/demo-users", timeout=30).json()
     (token,) = [u["token"] for u in users if u["sub"] == sub]
     return str(token)
-
-
-def as_user(service: ServiceProcess, sub: str) -> httpx.Client:
-    """The service's HTTP API as one demo user (the token the sign-in page would use)."""
-    headers = {"Authorization": f"Bearer {demo_token(service, sub)}"}
-    return httpx.Client(base_url=f"{service.url}{API}", headers=headers, timeout=30)
 
 
 def complete(client: httpx.Client, instance_id: str, element: str, variables: dict) -> None:
