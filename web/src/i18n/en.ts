@@ -9,6 +9,7 @@ import dashboard from "./dashboard.en";
 import process from "./process.en";
 import matterExtensions from "./matter.en";
 import diagram from "./diagram.en";
+import lookback from "./lookback.en";
 
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
@@ -105,4 +106,5 @@ export default {
   ...process,
   ...matterExtensions,
   ...diagram,
+  ...lookback,
 };

@@ -9,6 +9,7 @@ import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
 import matterExtensions from "./matter.zh-CN";
 import diagram from "./diagram.zh-CN";
+import lookback from "./lookback.zh-CN";
 
 export default {
   app: { title: "督查工作台", signOut: "退出", language: "English", loading: "加载中…" },
@@ -104,4 +105,5 @@ export default {
   ...process,
   ...matterExtensions,
   ...diagram,
+  ...lookback,
 };
