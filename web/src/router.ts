@@ -60,6 +60,15 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./pages/MatterPage.vue"),
     props: true,
   },
+  // 回头看 (look-backs at closed matters; sub-matters are on the matter page)
+  {
+    path: "/look-backs",
+    name: "look-backs",
+    component: () => import("./pages/LookBacksPage.vue"),
+    meta: {
+      menu: { label: "lookback.menu", icon: "Calendar", order: 25, permission: "matters.decide" },
+    },
+  },
   // 督查看板, 流程视图, 流程定义
   {
     path: "/dashboard",

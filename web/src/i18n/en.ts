@@ -8,6 +8,8 @@ import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
 import matterExtensions from "./matter.en";
+import diagram from "./diagram.en";
+import lookback from "./lookback.en";
 
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
@@ -103,4 +105,6 @@ export default {
   ...dashboard,
   ...process,
   ...matterExtensions,
+  ...diagram,
+  ...lookback,
 };
