@@ -1,12 +1,15 @@
 import { createApp } from "vue";
-import ElementPlus from "element-plus";
-import * as Icons from "@element-plus/icons-vue";
-import "element-plus/dist/index.css";
+// Element Plus on demand (vite.config.ts): templates' <el-*> components bring their own CSS;
+// what script code calls (ElMessage, ElMessageBox) needs its CSS here, and the base styles.
+import "element-plus/theme-chalk/base.css";
+import "element-plus/es/components/message/style/css";
+import "element-plus/es/components/message-box/style/css";
 import "./style.css";
 import App from "./App.vue";
 import { i18n } from "./i18n";
+import { registerIcons } from "./icons";
 import { router } from "./router";
 
 const app = createApp(App);
-for (const [name, component] of Object.entries(Icons)) app.component(name, component);
-app.use(i18n).use(router).use(ElementPlus).mount("#app");
+registerIcons(app);
+app.use(i18n).use(router).mount("#app");

@@ -162,9 +162,9 @@ export const router = createRouter({ history: createWebHistory(), routes });
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
   if (session.me) return true;
-  const config = await loadConfig();
-  if (token.get() || config.auth_mode === "header") {
-    if (await loadMe()) return true;
-  }
+  // With a token, GET /me does not wait for the sign-in config: both are in flight at once.
+  const [config, me] = await Promise.all([loadConfig(), token.get() ? loadMe() : undefined]);
+  if (me) return true;
+  if (me === undefined && config.auth_mode === "header" && (await loadMe())) return true;
   return { name: "login", query: { redirect: to.fullPath } };
 });

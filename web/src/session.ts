@@ -15,8 +15,13 @@ export const session = reactive<{ me: Me | null; config: ConsoleConfig | null }>
   config: null,
 });
 
+let configRequest: Promise<ConsoleConfig> | null = null;
+
+/** GET /console/config once: callers at the same moment share the one request. */
 export async function loadConfig(): Promise<ConsoleConfig> {
-  if (!session.config) session.config = await ok(api.GET("/api/v1/console/config"));
+  if (session.config) return session.config;
+  configRequest ??= ok(api.GET("/api/v1/console/config")).finally(() => (configRequest = null));
+  session.config = await configRequest;
   return session.config;
 }
 
