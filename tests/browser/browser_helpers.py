@@ -103,3 +103,25 @@ def as_user(service: ServiceProcess, sub: str) -> httpx.Client:
     (token,) = [u["token"] for u in users if u["sub"] == sub]
     headers = {"Authorization": f"Bearer {token}"}
     return httpx.Client(base_url=api, headers=headers, timeout=30)
+
+
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = ("critical", "serious")) -> list[str]:
+    """axe-core's violations of those impacts on the page as it stands, one readable line each:
+    rule id, impact, the elements' selectors and axe's summary of what to fix (axe-core is a
+    devDependency of the console, injected into the page here)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for rule in results["violations"]:
+        for node in rule["nodes"]:
+            if node.get("impact") not in impacts:
+                continue
+            target = " ".join(" > ".join(t) if isinstance(t, list) else t for t in node["target"])
+            summary = " ".join((node.get("failureSummary") or rule["help"]).split())[:300]
+            html = " ".join(node.get("html", "").split())[:160]
+            found.append(f"{rule['id']} ({node['impact']}) at {target} {html}: {summary}")
+    return found

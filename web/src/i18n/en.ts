@@ -10,6 +10,7 @@ import process from "./process.en";
 import matterExtensions from "./matter.en";
 import diagram from "./diagram.en";
 import lookback from "./lookback.en";
+import a11y from "./a11y.en";
 
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
@@ -107,4 +108,5 @@ export default {
   ...matterExtensions,
   ...diagram,
   ...lookback,
+  ...a11y,
 };

@@ -10,6 +10,7 @@ import process from "./process.zh-CN";
 import matterExtensions from "./matter.zh-CN";
 import diagram from "./diagram.zh-CN";
 import lookback from "./lookback.zh-CN";
+import a11y from "./a11y.zh-CN";
 
 export default {
   app: { title: "督查工作台", signOut: "退出", language: "English", loading: "加载中…" },
@@ -106,4 +107,5 @@ export default {
   ...matterExtensions,
   ...diagram,
   ...lookback,
+  ...a11y,
 };
