@@ -94,6 +94,7 @@ def pages(service: ServiceProcess, matter: dict) -> dict[str, list[str]]:
             "/definitions",
             f"/definitions/{key}",
             f"/instances/{matter['instance_id']}",
+            "/look-backs",
         ],
         "admin": [
             "/modeler",

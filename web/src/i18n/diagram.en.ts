@@ -2,6 +2,6 @@
 export default {
   diagram: {
     tools: "Diagram tools", zoomIn: "Zoom in", zoomOut: "Zoom out", fit: "Fit to view (whole diagram)",
-    actualSize: "Actual size (1:1)", focus: "Go to the active elements", minimap: "Show or hide the minimap",
+    actualSize: "Actual size 1:1", focus: "Go to the active elements", minimap: "Show or hide the minimap",
   },
 };
