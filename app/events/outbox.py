@@ -8,16 +8,37 @@ an earlier-numbered event later is read after, never skipped. `consume` lets one
 event is handed to each consumer once per committed batch.
 """
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, event, insert, select, text, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    column,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnClause
 
-from app.db import Database
+from app.db import Database, UTCDateTime
 from app.events.models import EventConsumer, OutboxEvent, OutboxEventUnit
+from app.identity import audit
 from app.kit.clock import clock
 from app.kit.errors import InvalidData
 
@@ -73,7 +94,13 @@ def emit(
 
 def flush(session: Session) -> None:
     """Write the session's waiting events (`txid` is the server's default: the transaction id
-    on PostgreSQL, 0 on SQLite)."""
+    on PostgreSQL, 0 on SQLite). On PostgreSQL the events and their units go in one statement —
+    usually the audit append's (`take` rides with it), else here at commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        params = take(session)
+        if params is not None:
+            session.execute(_INSERT_EVENTS_AND_UNITS, params)
+        return
     rows = session.info.pop(PENDING, None)
     if not rows:
         return
@@ -87,6 +114,62 @@ def flush(session: Session) -> None:
     ]
     if units:
         session.execute(insert(OutboxEventUnit), units)
+
+
+def take(session: Session) -> dict[str, Any] | None:
+    """The waiting events as the parameter of `event_ctes` (taken: written once), or None."""
+    rows = session.info.pop(PENDING, None)
+    if not rows:
+        return None
+    return {"outbox_rows": json.dumps(rows, default=_json_value)}
+
+
+def event_ctes() -> list[Any]:
+    """INSERT of the events in the JSON parameter `outbox_rows` and of their units, as WITH
+    clauses (PostgreSQL). The rows travel as one JSON array, so the statement and its prepared
+    form never change; `jsonb_to_recordset` yields them in order, so ids follow `emit`'s order."""
+    typed: list[ColumnClause[Any]] = [
+        column("event_id", Uuid()),
+        column("type", Text()),
+        column("source", Text()),
+        column("subject", Text()),
+        column("time", UTCDateTime()),
+        column("data", JSONB()),
+        column("units", JSONB()),
+        column("instance_id", Uuid()),
+    ]
+    records = (
+        func.jsonb_to_recordset(cast(bindparam("outbox_rows", type_=Text()), JSONB))
+        .table_valued(*typed)
+        .render_derived(name="r", with_types=True)
+    )
+    names = [c.name for c in typed]
+    events = (
+        insert(OutboxEvent)
+        .from_select(names, select(*[records.c[name] for name in names]))
+        .returning(OutboxEvent.id, OutboxEvent.units)
+        .cte("new_events")
+    )
+    units = insert(OutboxEventUnit).from_select(
+        ["event_row_id", "unit_code"],
+        select(events.c.id, func.jsonb_array_elements_text(events.c.units)),
+    )
+    return [events, units.cte("new_event_units")]
+
+
+_INSERT_EVENTS_AND_UNITS = select(literal(1)).add_cte(*event_ctes())
+audit.ride_along(audit.Rider("outbox", event_ctes, take))
+
+
+def _json_value(value: Any) -> str:
+    """Ids and times in the JSON rows, as PostgreSQL reads them back into uuid and timestamptz."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to an event")
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} in an event is not JSON")
 
 
 @event.listens_for(Session, "before_commit")
