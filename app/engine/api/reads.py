@@ -8,8 +8,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.engine.api import access
-from app.engine.persist.models import HistoryEvent, ProcessInstance, TaskRecord
-from app.engine.runtime import variables
+from app.engine.persist.models import HistoryEvent, ProcessDefinition, ProcessInstance, TaskRecord
+from app.engine.runtime import names, variables
 from app.engine.runtime.engine import Engine
 from app.engine.schemas import HistoryOut, TaskDetail, TaskOut, VariablesOut
 from app.identity.principal import Principal
@@ -65,13 +65,29 @@ def task_detail(s: Session, record: TaskRecord, *, engine: Engine) -> TaskDetail
 
 
 def history(s: Session, instance_id: uuid.UUID) -> list[HistoryOut]:
-    """Every recorded change of an instance, oldest first."""
+    """Every recorded change of an instance, oldest first; each row named by its element's
+    display names (the process's for a row of the instance itself)."""
     rows = s.scalars(
         select(HistoryEvent)
         .where(HistoryEvent.instance_id == instance_id)
         .order_by(HistoryEvent.id)
     )
-    return [HistoryOut.model_validate(r) for r in rows]
+    out = [HistoryOut.model_validate(r) for r in rows]
+    instance = s.get(ProcessInstance, instance_id)
+    if instance is None:
+        return out
+    # Called processes' steps are recorded here too: their definitions are the dependencies.
+    definition = s.get(ProcessDefinition, instance.definition_id)
+    called = [uuid.UUID(d) for d in (definition.dependencies if definition else {}).values()]
+    by_definition = names.element_names(s, [*called, instance.definition_id])
+    by_element = {k: v for d in called for k, v in by_definition.get(d, {}).items()}
+    by_element.update(by_definition.get(instance.definition_id, {}))
+    process = by_element.get(instance.process_key)
+    for row in out:
+        row.element_names = by_element.get(row.element_id or "") or (
+            process if row.element_id is None else None
+        )
+    return out
 
 
 def instance_variables(row: ProcessInstance) -> VariablesOut:
