@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.engine.api import access
-from app.engine.persist.models import HistoryEvent, ProcessDefinition, ProcessInstance, TaskRecord
+from app.engine.persist.models import HistoryEvent, ProcessInstance, TaskRecord
 from app.engine.runtime import names, variables
 from app.engine.runtime.engine import Engine
 from app.engine.schemas import HistoryOut, TaskDetail, TaskOut, VariablesOut
@@ -76,12 +76,7 @@ def history(s: Session, instance_id: uuid.UUID) -> list[HistoryOut]:
     instance = s.get(ProcessInstance, instance_id)
     if instance is None:
         return out
-    # Called processes' steps are recorded here too: their definitions are the dependencies.
-    definition = s.get(ProcessDefinition, instance.definition_id)
-    called = [uuid.UUID(d) for d in (definition.dependencies if definition else {}).values()]
-    by_definition = names.element_names(s, [*called, instance.definition_id])
-    by_element = {k: v for d in called for k, v in by_definition.get(d, {}).items()}
-    by_element.update(by_definition.get(instance.definition_id, {}))
+    by_element = names.element_names(s, [instance.definition_id]).get(instance.definition_id, {})
     process = by_element.get(instance.process_key)
     for row in out:
         row.element_names = by_element.get(row.element_id or "") or (

@@ -41,18 +41,35 @@ def process_names(session: Session, definition: ProcessDefinition) -> Names:
 def element_names(
     session: Session, definition_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Names]]:
-    """{definition id: {element id: names}} for the given definitions."""
+    """{definition id: {element id: names}} for the given definitions, each with the elements
+    of the processes it calls (their steps run and are recorded in the calling instance)."""
     ids = set(definition_ids)
     if not ids:
         return {}
     found = session.execute(
-        select(ProcessDefinition.id, ProcessDefinition.content_hash).where(
-            ProcessDefinition.id.in_(ids)
-        )
+        select(
+            ProcessDefinition.id, ProcessDefinition.content_hash, ProcessDefinition.dependencies
+        ).where(ProcessDefinition.id.in_(ids))
     ).all()
-    hashes = {definition_id: content_hash for definition_id, content_hash in found}
+    called = {d: [uuid.UUID(str(c)) for c in (deps or {}).values()] for d, _, deps in found}
+    hashes = {definition_id: content_hash for definition_id, content_hash, _ in found}
+    others = {c for cs in called.values() for c in cs} - set(hashes)
+    if others:
+        rows = session.execute(
+            select(ProcessDefinition.id, ProcessDefinition.content_hash).where(
+                ProcessDefinition.id.in_(others)
+            )
+        ).all()
+        hashes.update({definition_id: content_hash for definition_id, content_hash in rows})
     by_hash = names_by_hash(session, hashes.values())
-    return {i: by_hash.get(h, {}) for i, h in hashes.items()}
+    out: dict[uuid.UUID, dict[str, Names]] = {}
+    for definition_id in {d for d, _, _ in found}:
+        merged: dict[str, Names] = {}
+        for c in called[definition_id]:
+            merged.update(by_hash.get(hashes.get(c, ""), {}))
+        merged.update(by_hash.get(hashes[definition_id], {}))
+        out[definition_id] = merged
+    return out
 
 
 def definition_out(session: Session, definition: ProcessDefinition) -> DefinitionOut:

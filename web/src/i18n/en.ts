@@ -8,6 +8,7 @@ import oidc from "./oidc.en";
 import dashboard from "./dashboard.en";
 import process from "./process.en";
 import matterExtensions from "./matter.en";
+import langArea from "./lang.en";
 
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
@@ -103,4 +104,5 @@ export default {
   ...dashboard,
   ...process,
   ...matterExtensions,
+  ...langArea,
 };

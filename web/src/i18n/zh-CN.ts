@@ -8,6 +8,7 @@ import oidc from "./oidc.zh-CN";
 import dashboard from "./dashboard.zh-CN";
 import process from "./process.zh-CN";
 import matterExtensions from "./matter.zh-CN";
+import langArea from "./lang.zh-CN";
 
 export default {
   app: { title: "督查工作台", signOut: "退出", language: "English", loading: "加载中…" },
@@ -102,4 +103,5 @@ export default {
   ...dashboard,
   ...process,
   ...matterExtensions,
+  ...langArea,
 };
