@@ -33,6 +33,7 @@ from app.config import Settings, get_settings
 from app.db import Database, is_database_fault
 from app.engine import Engine, Scheduler, SpecCache, StepRegistry, WorkflowCache, deploy_directory
 from app.engine import listen as listen_to_notices
+from app.engine.api import audit_subjects as engine_subjects
 from app.engine.api import migration_runs
 from app.engine.api.routes import router as engine_router
 from app.events import api as events_api
@@ -41,11 +42,13 @@ from app.events import recorder as events_recorder
 from app.external import api as external_api
 from app.faults import RETRY_AFTER, DatabaseFaults, fault_body, internal_error_body
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
+from app.identity import subjects as audit_subjects
 from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
 from app.identity.principal import KNOWN_ROLES
 from app.identity.units_api import router as units_router
 from app.kit.errors import DomainError
+from app.kit.i18n import lang_of, localize, localize_detail, pydantic_messages
 from app.migrate import upgrade
 from app.notifications import api as notifications_api
 from app.notifications import worker as notifications_worker
@@ -58,6 +61,7 @@ from app.rectification import sweep
 from app.results import api as results_api
 from app.results import recorder as results_recorder
 from app.scores import api as scores_api
+from app.supervision import audit_subjects as matter_subjects
 from app.supervision import holidays, recorder
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
@@ -215,6 +219,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         for router in module.routers:
             app.include_router(router)
+    # The audit trail names its rows' matters and steps (identity cannot read those tables).
+    audit_subjects.register(engine_subjects.task_steps)
+    audit_subjects.register(matter_subjects.matters_of)
     _install_errors(app)
     _install_health(app, db)
     mount_console(app)  # last: its catch-all must not shadow an API route
@@ -226,8 +233,14 @@ HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed
 
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        body = {"detail": exc.detail, "code": exc.code, "errors": exc.errors, **exc.extra}
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        lang = lang_of(request.headers.get("accept-language"))
+        body = {
+            "detail": localize_detail(exc.detail, lang),
+            "code": exc.code,
+            "errors": localize(exc.errors, lang),
+            **exc.extra,
+        }
         headers = {"Retry-After": RETRY_AFTER} if exc.status == 503 else None
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
@@ -257,16 +270,17 @@ def _install_errors(app: FastAPI) -> None:
         return JSONResponse(internal_error_body(exc), status_code=500)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ())),
-                "message": e.get("msg", ""),
-                "type": e.get("type"),
-            }
-            for e in exc.errors()
-        ]
-        body = {"detail": "request is invalid", "code": "invalid_request", "errors": errors}
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = lang_of(request.headers.get("accept-language"))
+        errors = []
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e.get("loc", ()))
+            message = e.get("msg", "")
+            if lang is not None:
+                message = pydantic_messages(e.get("type"), field, message)[lang]
+            errors.append({"field": field, "message": message, "type": e.get("type")})
+        detail = localize_detail("request is invalid", lang)
+        body = {"detail": detail, "code": "invalid_request", "errors": errors}
         return JSONResponse(body, status_code=422)
 
 

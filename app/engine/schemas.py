@@ -29,6 +29,10 @@ class DefinitionOut(BaseModel):
     suspended_at: datetime | None = None
     suspended_by: str | None = None
     suspension_reason: str | None = None
+    display_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the process name per language (zh-CN, en); the console shows its locale's",
+    )
 
 
 class DeployWarning(BaseModel):
@@ -175,6 +179,10 @@ class HistoryOut(BaseModel):
     task_id: uuid.UUID | None
     actor: str | None
     data: dict[str, Any] | None
+    element_names: dict[str, str] | None = Field(
+        default=None,
+        description="the element's display names (zh-CN, en); the process's for instance rows",
+    )
 
 
 class CompleteTask(Input):

@@ -1,14 +1,17 @@
 """What identity's read routes answer: who the caller is, and the audit trail as they may see it."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.identity import subjects
+from app.identity.actions import action_names
 from app.identity.models import AuditRecord
 from app.identity.policy import PERMISSIONS, allowed, scope_of, sees_contact
 from app.identity.principal import Principal
-from app.identity.schemas import AuditOut, MeOut
+from app.identity.schemas import AuditChange, AuditMatter, AuditOut, MeOut
 from app.kit.shared import Page
 
 # Contact data in a contact change's submitted data (app.notifications.schemas.ContactIn).
@@ -63,13 +66,50 @@ def audit_page(
     if until is not None:
         query = query.where(AuditRecord.at < until)
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = s.scalars(query.order_by(AuditRecord.id.desc()).limit(limit).offset(offset))
+    rows = list(s.scalars(query.order_by(AuditRecord.id.desc()).limit(limit).offset(offset)))
+    resolved = subjects.resolve(s, rows)
+    items = [readable(AuditOut.model_validate(r), resolved.get(r.id, {})) for r in rows]
     return Page(
-        items=[shown(s, principal, AuditOut.model_validate(r)) for r in rows],
+        items=[shown(s, principal, item) for item in items],
         total=total,
         limit=limit,
         offset=offset,
     )
+
+
+def readable(row: AuditOut, resolved: dict[str, Any]) -> AuditOut:
+    """The row with what an official reads: the action's label, the matter and step concerned,
+    and the fields changed before → after."""
+    return row.model_copy(
+        update={
+            "action_names": action_names(row.action),
+            "matter": AuditMatter(**resolved["matter"]) if resolved.get("matter") else None,
+            "step_names": resolved.get("step_names"),
+            "changes": changes_of(row.data),
+        }
+    )
+
+
+def changes_of(data: Any) -> list[AuditChange]:
+    """Before → after per field: a change list (`changes`: name, before, after) or a pair of
+    objects (`before`, `after`)."""
+    if not isinstance(data, dict):
+        return []
+    listed = data.get("changes")
+    if isinstance(listed, list):
+        return [
+            AuditChange(field=str(c.get("name")), before=c.get("before"), after=c.get("after"))
+            for c in listed
+            if isinstance(c, dict) and c.get("name") is not None
+        ]
+    before, after = data.get("before"), data.get("after")
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [
+            AuditChange(field=k, before=before.get(k), after=after.get(k))
+            for k in dict.fromkeys([*before, *after])
+            if before.get(k) != after.get(k)
+        ]
+    return []
 
 
 def shown(s: Session, principal: Principal, row: AuditOut) -> AuditOut:

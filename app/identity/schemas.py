@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class MeOut(BaseModel):
@@ -17,6 +17,22 @@ class MeOut(BaseModel):
     scope_everything: bool
     scope_subtrees: list[str]
     permissions: list[str]
+
+
+class AuditMatter(BaseModel):
+    """The matter an audit row concerns (the matter itself, or a task or step of its process)."""
+
+    id: str
+    code: str
+    title: str
+
+
+class AuditChange(BaseModel):
+    """One field a change touched: its value before and after."""
+
+    field: str
+    before: Any = None
+    after: Any = None
 
 
 class AuditOut(BaseModel):
@@ -36,6 +52,16 @@ class AuditOut(BaseModel):
     unit_code: str | None
     data: Any
     hash: str
+    action_names: dict[str, str] = Field(
+        default_factory=dict, description="the action's label per language (zh-CN, en)"
+    )
+    matter: AuditMatter | None = Field(default=None, description="the matter concerned, if any")
+    step_names: dict[str, str] | None = Field(
+        default=None, description="the process step's display names (a task's element)"
+    )
+    changes: list[AuditChange] = Field(
+        default_factory=list, description="fields changed, before → after (from data)"
+    )
 
     @field_validator("data", mode="before")
     @classmethod

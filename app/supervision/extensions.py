@@ -12,7 +12,7 @@ from app.supervision import deadlines as rules
 from app.supervision.matters import timer_variables, today
 from app.supervision.models import ExtensionRequest, Matter, MatterDeadline
 from app.supervision.schemas import ExtensionDecision, ExtensionIn
-from app.supervision.timeline import note
+from app.supervision.timeline import note, unit_label
 
 
 class DeadlinePassed(DomainError):
@@ -64,7 +64,8 @@ def request(
         session,
         matter,
         "extension_requested",
-        f"{unit} 申请延期：{deadline.label} {deadline.due} → {body.requested_due}",
+        f"{unit_label(session, unit)} 申请延期："
+        f"{deadline.label} {deadline.due} → {body.requested_due}",
         unit=unit,
         actor=actor,
         data={"reason": body.reason},

@@ -12,7 +12,7 @@ from app.kit.clock import clock
 from app.kit.timezone import CHINA
 from app.supervision import lights
 from app.supervision.models import Matter, MatterDeadline
-from app.supervision.timeline import note
+from app.supervision.timeline import light_word, note
 
 
 def _deadlines(session: Session, matter: Matter) -> list[MatterDeadline]:
@@ -53,7 +53,7 @@ def refresh_light(session: Session, matter: Matter) -> None:
             session,
             matter,
             "light_changed",
-            f"状态灯：{matter.light} → {light}",
+            f"状态灯：{light_word(matter.light)} → {light_word(light)}",
             data={"from": matter.light, "to": light.value},
         )
         matter.light = light.value

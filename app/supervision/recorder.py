@@ -19,7 +19,7 @@ from app.supervision.calendar import default_calendar
 from app.supervision.matter_lights import refresh_light
 from app.supervision.matters import LOOK_BACK_KEY, PROCESS_KEY, today
 from app.supervision.models import Assignment, Matter, MatterDeadline, ProgressReport
-from app.supervision.timeline import note
+from app.supervision.timeline import note, unit_label
 
 Handler = Callable[[Session, Matter, CompletedElement, str | None], None]
 
@@ -115,7 +115,14 @@ def _signed_for(
         if assignment is not None:
             assignment.receipt, assignment.signed_at = "signed", clock.now()
         matter.status = "handling" if matter.status == "planning" else matter.status
-        note(session, matter, "signed_for", f"{unit} 已签收", unit=unit, actor=actor)
+        note(
+            session,
+            matter,
+            "signed_for",
+            f"{unit_label(session, unit)} 已签收",
+            unit=unit,
+            actor=actor,
+        )
         return
     if assignment is not None:
         assignment.receipt, assignment.return_reason = "returned", data.get("reason")
@@ -123,7 +130,7 @@ def _signed_for(
         session,
         matter,
         "returned",
-        f"{unit} 退回：{data.get('reason', '')}",
+        f"{unit_label(session, unit)} 退回：{data.get('reason', '')}",
         unit=unit,
         actor=actor,
         data={"reason": data.get("reason")},
@@ -217,7 +224,14 @@ def _reported(kind: str, deadline_kind: str) -> Handler:
             "co_report": "向牵头单位报送意见",
             "final": "报送办理情况",
         }[kind]
-        note(session, matter, f"reported_{kind}", f"{unit} {label}", unit=unit, actor=actor)
+        note(
+            session,
+            matter,
+            f"reported_{kind}",
+            f"{unit_label(session, unit)} {label}",
+            unit=unit,
+            actor=actor,
+        )
 
     return handler
 

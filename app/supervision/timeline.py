@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.kit.clock import clock
+from app.org.models import Unit
 from app.supervision.events import from_timeline
 from app.supervision.models import Matter, TimelineEntry
 
@@ -37,3 +38,20 @@ def note(
     from_timeline(
         session, matter, event, summary, unit=unit, actor=actor, data=data, event_data=event_data
     )
+
+
+LIGHT_WORDS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+
+
+def unit_label(session: Session, code: str | None) -> str:
+    """A unit as officials read it in a summary: its name (its code if unknown)."""
+    if not code:
+        return ""
+    unit = session.get(Unit, code)
+    return unit.name if unit is not None else code
+
+
+def light_word(light: object) -> str:
+    """A light in words (绿灯, 黄灯, 红灯)."""
+    value = str(getattr(light, "value", light))
+    return LIGHT_WORDS.get(value, value)

@@ -184,7 +184,9 @@ def test_definitions_side_by_side(page: Any, service: ServiceProcess) -> None:
     (v1,) = designer.get("/process-definitions", params={"key": key}).json()["items"]
     source = designer.get(f"/process-definitions/{v1['id']}/xml").text
     # Version 2: the same elements under a new name.
-    changed = source.replace('name="督查方案审批 ', 'name="督查方案审批（修订） ', 1)
+    changed = source.replace(
+        'name="督查方案审批" isExecutable', 'name="督查方案审批（修订）" isExecutable'
+    )
     forms = ROOT / "processes" / "forms"
     files = [("file", (f"{key}.bpmn", changed.encode(), "application/xml"))]
     for form in ("plan_cosign.json", "plan_draft.json", "plan_review.json"):

@@ -228,7 +228,9 @@ def test_operations_for_an_admin_and_audit_for_an_auditor(
     page.locator('[data-test="ops-tabs"] a', has_text="审计日志").click()
     page.wait_for_url(re.compile(r"/audit$"))
     expect(page.locator('[data-test="audit-verify"]')).to_contain_text("审计链完整")
-    expect(page.locator('[data-test="audit"]')).to_contain_text("webhook.create")
+    expect(page.locator('[data-test="audit"] [data-action="webhook.create"]').first).to_have_text(
+        "新建 Webhook 订阅"
+    )
     expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
     screenshot(page, "console-ops")
     sign_out(page)
@@ -238,5 +240,7 @@ def test_operations_for_an_admin_and_audit_for_an_auditor(
     sign_in_as(page, "chen.audit")
     page.wait_for_url(re.compile(r"/audit$"))
     expect(page.locator('[data-test="audit-verify"]')).to_contain_text("审计链完整")
-    expect(page.locator('[data-test="audit"]')).to_contain_text("webhook.update")
+    expect(page.locator('[data-test="audit"] [data-action="webhook.update"]').first).to_have_text(
+        "修改 Webhook 订阅"
+    )
     expect(page.locator(".el-menu")).not_to_contain_text("运维")

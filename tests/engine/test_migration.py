@@ -498,7 +498,7 @@ def test_migrating_a_matters_process_leaves_the_matter_untouched(matter_client):
     ).json()["items"][0]
     xml = (ROOT / "processes" / "supervision_matter.bpmn").read_text(encoding="utf-8")
     xml = xml.replace(
-        'name="督查事项办理 Supervision matter"', 'name="督查事项办理 Supervision matter (fixed)"'
+        'name="督查事项办理" isExecutable', 'name="督查事项办理（修订）" isExecutable'
     )
     forms = [
         ("forms", (p.name, p.read_bytes(), "application/json"))

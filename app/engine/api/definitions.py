@@ -13,7 +13,7 @@ from app.engine.api.decisions import read_decisions
 from app.engine.api.deps import EngineDep, run
 from app.engine.api.uploads import read_upload
 from app.engine.persist.models import ProcessDefinition
-from app.engine.runtime import deployment
+from app.engine.runtime import deployment, names
 from app.engine.schemas import DefinitionOut, DeploymentOut
 from app.identity.policy import permission
 from app.identity.principal import Principal
@@ -88,8 +88,8 @@ def list_definitions(
 
 
 @router.get("/{definition_id}", response_model=DefinitionOut)
-def get_definition(definition: DeployedDefinition) -> DefinitionOut:
-    return DefinitionOut.model_validate(definition)
+def get_definition(s: SessionDep, definition: DeployedDefinition) -> DefinitionOut:
+    return names.definition_out(s, definition)
 
 
 @router.get(

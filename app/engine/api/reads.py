@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.engine.api import access
 from app.engine.persist.models import HistoryEvent, ProcessInstance, TaskRecord
-from app.engine.runtime import variables
+from app.engine.runtime import names, variables
 from app.engine.runtime.engine import Engine
 from app.engine.schemas import HistoryOut, TaskDetail, TaskOut, VariablesOut
 from app.identity.principal import Principal
@@ -65,13 +65,24 @@ def task_detail(s: Session, record: TaskRecord, *, engine: Engine) -> TaskDetail
 
 
 def history(s: Session, instance_id: uuid.UUID) -> list[HistoryOut]:
-    """Every recorded change of an instance, oldest first."""
+    """Every recorded change of an instance, oldest first; each row named by its element's
+    display names (the process's for a row of the instance itself)."""
     rows = s.scalars(
         select(HistoryEvent)
         .where(HistoryEvent.instance_id == instance_id)
         .order_by(HistoryEvent.id)
     )
-    return [HistoryOut.model_validate(r) for r in rows]
+    out = [HistoryOut.model_validate(r) for r in rows]
+    instance = s.get(ProcessInstance, instance_id)
+    if instance is None:
+        return out
+    by_element = names.element_names(s, [instance.definition_id]).get(instance.definition_id, {})
+    process = by_element.get(instance.process_key)
+    for row in out:
+        row.element_names = by_element.get(row.element_id or "") or (
+            process if row.element_id is None else None
+        )
+    return out
 
 
 def instance_variables(row: ProcessInstance) -> VariablesOut:

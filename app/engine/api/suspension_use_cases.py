@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.engine.api import access
 from app.engine.persist.models import ProcessDefinition
-from app.engine.runtime import details, suspension
+from app.engine.runtime import details, names, suspension
 from app.engine.schemas import (
-    DefinitionOut,
     DefinitionSuspension,
     DefinitionSuspensionOut,
     InstanceDetail,
@@ -116,7 +115,7 @@ def _definition_answer(
     count: int,
 ) -> DefinitionSuspensionOut:
     out = DefinitionSuspensionOut(
-        **DefinitionOut.model_validate(definition).model_dump(), instances=count
+        **names.definition_out(s, definition).model_dump(), instances=count
     )
     audit.record(
         s,

@@ -15,7 +15,7 @@ from app.db import Conflict
 from app.engine.parser import parsing
 from app.engine.persist import state
 from app.engine.persist.models import ProcessDefinition
-from app.engine.runtime import caches, decisions
+from app.engine.runtime import caches, decisions, names
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.steps import StepRegistry
 from app.engine.schemas import DecisionDeploymentOut, DefinitionOut, DeploymentOut, DeployWarning
@@ -68,9 +68,9 @@ def deploy(
     ]
     first, created = results[0]
     out = DeploymentOut(
-        **DefinitionOut.model_validate(first).model_dump(),
+        **names.definition_out(session, first).model_dump(),
         created=created,
-        others=[DefinitionOut.model_validate(d) for d, _ in results[1:]],
+        others=[names.definition_out(session, d) for d, _ in results[1:]],
         warnings=checked.warnings,
         decisions=deployed_decisions,
     )
@@ -288,7 +288,7 @@ def list_definitions(
         .limit(limit)
         .offset(offset)
     )
-    return [DefinitionOut.model_validate(r) for r in rows], total
+    return [names.definition_out(session, r) for r in rows], total
 
 
 def get_definition(session: Session, definition_id: uuid.UUID) -> ProcessDefinition:

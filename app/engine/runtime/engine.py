@@ -38,6 +38,7 @@ from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, 
 from app.engine.runtime.steps import StepRegistry
 from app.kit.clock import clock
 from app.kit.errors import InvalidData, NotFound
+from app.kit.i18n import MESSAGES_KEY, schema_messages
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,14 @@ def validate_submission(definition: CachedDefinition, task: Any, submitted: dict
     if meta is not None and meta.form:
         validator = definition.validator(meta.form)
         for error in sorted(validator.iter_errors(submitted), key=lambda e: list(e.path)):
-            problems.append({"field": _error_field(error), "message": error.message})
+            where = _error_field(error)
+            problems.append(
+                {
+                    "field": where,
+                    "message": error.message,
+                    MESSAGES_KEY: schema_messages(error, where, validator.schema),
+                }
+            )
     if problems:
         raise InvalidData("submitted data is invalid", errors=problems)
 

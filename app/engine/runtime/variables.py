@@ -25,6 +25,7 @@ from app.engine.runtime import engine as runtime
 from app.engine.runtime.engine import Engine, Loaded
 from app.engine.runtime.notices import Notice
 from app.kit.errors import InvalidData, TaskNotReady
+from app.kit.i18n import MESSAGES_KEY, schema_messages
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 JSON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
@@ -198,9 +199,15 @@ def form_problems(
             schema.update(type="object", properties={name: declared})
             for error in Draft202012Validator(schema).iter_errors({name: value}):
                 where = "/".join([prefix, *(str(p) for p in error.absolute_path)])
-                problem = {"field": where, "message": error.message}
-                if problem not in problems:
-                    problems.append(problem)
+                seen = {(p["field"], p["message"]) for p in problems}
+                if (where, error.message) not in seen:
+                    problems.append(
+                        {
+                            "field": where,
+                            "message": error.message,
+                            MESSAGES_KEY: schema_messages(error, where, schema),
+                        }
+                    )
     return problems
 
 

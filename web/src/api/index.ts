@@ -61,6 +61,14 @@ const bearer: Middleware = {
   },
 };
 
+/** The console's language (一种语言): the service answers refusals' messages in it. */
+const language: Middleware = {
+  onRequest({ request }) {
+    request.headers.set("Accept-Language", localStorage.getItem("ducha.lang") ?? "zh-CN");
+    return request;
+  },
+};
+
 type QueryValue = string | number | boolean | null | undefined | (string | number | boolean)[];
 
 /** Empty filters are left out, as a form's cleared field means "any". */
@@ -77,6 +85,7 @@ function querySerializer(query: Record<string, unknown>): string {
 /** The typed client: `api.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id } } })`. */
 export const api = createClient<paths>({ querySerializer });
 api.use(bearer);
+api.use(language);
 
 function toError(status: number, statusText: string, body: unknown): ApiError {
   if (body && typeof body === "object" && "detail" in body) {

@@ -2910,10 +2910,41 @@ export interface components {
              */
             status: "delivered" | "failed";
         };
+        /**
+         * AuditChange
+         * @description One field a change touched: its value before and after.
+         */
+        AuditChange: {
+            /** After */
+            after?: unknown;
+            /** Before */
+            before?: unknown;
+            /** Field */
+            field: string;
+        };
+        /**
+         * AuditMatter
+         * @description The matter an audit row concerns (the matter itself, or a task or step of its process).
+         */
+        AuditMatter: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
             action: string;
+            /**
+             * Action Names
+             * @description the action's label per language (zh-CN, en)
+             */
+            action_names?: {
+                [key: string]: string;
+            };
             /** Actor Name */
             actor_name: string;
             /** Actor Roles */
@@ -2929,6 +2960,11 @@ export interface components {
              * Format: date-time
              */
             at: string;
+            /**
+             * Changes
+             * @description fields changed, before → after (from data)
+             */
+            changes?: components["schemas"]["AuditChange"][];
             /** Data */
             data: unknown;
             /** Hash */
@@ -2937,10 +2973,19 @@ export interface components {
             id: number;
             /** Instance Id */
             instance_id: string | null;
+            /** @description the matter concerned, if any */
+            matter?: components["schemas"]["AuditMatter"] | null;
             /** Object Id */
             object_id: string | null;
             /** Object Type */
             object_type: string;
+            /**
+             * Step Names
+             * @description the process step's display names (a task's element)
+             */
+            step_names?: {
+                [key: string]: string;
+            } | null;
             /** Unit Code */
             unit_code: string | null;
         };
@@ -3512,6 +3557,13 @@ export interface components {
             deployed_at: string;
             /** Deployed By */
             deployed_by?: string | null;
+            /**
+             * Display Names
+             * @description the process name per language (zh-CN, en); the console shows its locale's
+             */
+            display_names?: {
+                [key: string]: string;
+            };
             /** File Name */
             file_name: string;
             /**
@@ -3572,6 +3624,13 @@ export interface components {
             deployed_at: string;
             /** Deployed By */
             deployed_by?: string | null;
+            /**
+             * Display Names
+             * @description the process name per language (zh-CN, en); the console shows its locale's
+             */
+            display_names?: {
+                [key: string]: string;
+            };
             /** File Name */
             file_name: string;
             /**
@@ -3695,6 +3754,13 @@ export interface components {
             deployed_at: string;
             /** Deployed By */
             deployed_by?: string | null;
+            /**
+             * Display Names
+             * @description the process name per language (zh-CN, en); the console shows its locale's
+             */
+            display_names?: {
+                [key: string]: string;
+            };
             /** File Name */
             file_name: string;
             /**
@@ -4309,6 +4375,13 @@ export interface components {
             } | null;
             /** Element Id */
             element_id: string | null;
+            /**
+             * Element Names
+             * @description the element's display names (zh-CN, en); the process's for instance rows
+             */
+            element_names?: {
+                [key: string]: string;
+            } | null;
             /** Element Type */
             element_type: string | null;
             /** Event */

@@ -8,6 +8,6 @@ export default {
     count: "Matters", overdueCount: "Overdue", closedCount: "Closed", reportOnTime: "Reports on time",
     closureRate: "Closed on time", png: "Save as PNG", overdueXlsx: "Overdue list (.xlsx)", ledgerXlsx: "Ledger (.xlsx)",
     noData: "No data", noScores: "No scores for this period", moreOverdue: "{n} in all, show every one",
-    scoresHint: "From the performance scores' breakdown (GET /scores)", rank: "Rank", score: "Score",
+    scoresHint: "From the breakdown of the performance scores", rank: "Rank", score: "Score",
   },
 };

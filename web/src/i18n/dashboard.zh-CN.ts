@@ -8,6 +8,6 @@ export default {
     count: "事项数", overdueCount: "逾期数", closedCount: "已办结数", reportOnTime: "按时报告率",
     closureRate: "按期办结率", png: "导出图片", overdueXlsx: "逾期清单（.xlsx）", ledgerXlsx: "事项台账（.xlsx）",
     noData: "暂无数据", noScores: "本期无考评数据", moreOverdue: "共 {n} 项，查看全部",
-    scoresHint: "来自绩效考评（GET /scores）的分项", rank: "名次", score: "总分",
+    scoresHint: "来自绩效考评的分项得分", rank: "名次", score: "总分",
   },
 };

@@ -11,6 +11,7 @@ import matterExtensions from "./matter.en";
 import diagram from "./diagram.en";
 import lookback from "./lookback.en";
 import a11y from "./a11y.en";
+import langArea from "./lang.en";
 
 export default {
   app: { title: "Ducha console", signOut: "Sign out", language: "中文", loading: "Loading…" },
@@ -109,4 +110,5 @@ export default {
   ...diagram,
   ...lookback,
   ...a11y,
+  ...langArea,
 };

@@ -11,6 +11,7 @@ import matterExtensions from "./matter.zh-CN";
 import diagram from "./diagram.zh-CN";
 import lookback from "./lookback.zh-CN";
 import a11y from "./a11y.zh-CN";
+import langArea from "./lang.zh-CN";
 
 export default {
   app: { title: "督查工作台", signOut: "退出", language: "English", loading: "加载中…" },
@@ -108,4 +109,5 @@ export default {
   ...diagram,
   ...lookback,
   ...a11y,
+  ...langArea,
 };
