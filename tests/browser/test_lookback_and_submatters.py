@@ -77,8 +77,12 @@ def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:
 
 def choose(page: Any, field: Any, option: str) -> None:
     """Open an Element Plus select (or tree select) in `field` and click the visible option."""
+    from playwright.sync_api import expect
+
     field.locator(".el-select__wrapper").click()
     page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+    # The list fades out: wait until it is gone, or the next select's search finds this one's.
+    expect(page.locator(".el-select-dropdown:visible")).to_have_count(0)
 
 
 def test_the_office_schedules_a_look_back_from_the_matter_page(

@@ -105,6 +105,7 @@ def test_zh_cn_pages_show_no_english_word(service: ServiceProcess, tmp_path: Pat
         f"/instances/{matter['instance_id']}",
         "/audit",
         "/ops/incidents",
+        "/look-backs",
     ]
     found: dict[str, list[str]] = {}
     with chromium(tmp_path) as page:
