@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends
 
 from app.deps import SessionDep
 from app.identity import audit, reads
+from app.identity.actions import ACTIONS, action_names
 from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
-from app.identity.schemas import AuditOut, MeOut, VerificationOut
+from app.identity.schemas import AuditActionOut, AuditOut, MeOut, VerificationOut
 from app.kit.bounds import Instant, Limit, Offset, Text
 from app.kit.shared import ERRORS, Page
 
@@ -55,6 +56,12 @@ def list_audit(
         limit=limit,
         offset=offset,
     )
+
+
+@router.get("/audit/actions", response_model=list[AuditActionOut])
+def audit_actions(_principal: AuditReader) -> list[AuditActionOut]:
+    """Every action the audit trail records, with its label per language (the filter's list)."""
+    return [AuditActionOut(action=action, names=action_names(action)) for action in sorted(ACTIONS)]
 
 
 @router.get("/audit/verify", response_model=VerificationOut)

@@ -69,6 +69,13 @@ class AuditOut(BaseModel):
         return json.loads(value) if isinstance(value, str) else value
 
 
+class AuditActionOut(BaseModel):
+    """An action the audit trail records (审计操作), with its label per language."""
+
+    action: str
+    names: dict[str, str]
+
+
 class VerificationOut(BaseModel):
     ok: bool
     checked: int

@@ -170,3 +170,14 @@ def test_every_audit_action_the_code_writes_has_a_label():
     assert unlabelled == {}, unlabelled
     for action, (zh, en) in ACTIONS.items():
         assert HAN.search(zh) and not HAN.search(en), action
+
+
+def test_the_audit_filter_lists_every_action_with_its_labels(matter_client):
+    client = matter_client
+    listed = client.get(f"{API}/audit/actions", headers=as_(client, "admin")).json()
+    assert [a["action"] for a in listed] == sorted(ACTIONS)
+    deploy = next(a for a in listed if a["action"] == "definition.deploy")
+    assert deploy["names"] == {"zh-CN": "发布流程", "en": "Deployed a process"}
+    assert all(HAN.search(a["names"]["zh-CN"]) for a in listed)
+    # the audit trail is the auditors' and admins' (audit.read): a unit's handler may not list it
+    assert client.get(f"{API}/audit/actions", headers=as_(client, "fgw")).status_code == 403
