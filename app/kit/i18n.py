@@ -67,6 +67,25 @@ def _declared_title(schema: Any, name: str) -> str | None:
     return str(title) if title else None
 
 
+# The rules whose message is the field's label and the rule's value: (Chinese, English).
+_RULES = {
+    "minLength": ("{label}至少 {limit} 个字", "{label} needs at least {limit} characters"),
+    "maxLength": ("{label}最多 {limit} 个字", "{label} allows at most {limit} characters"),
+    "pattern": ("{label}格式不正确", "{label} does not match the required pattern"),
+    "minimum": ("{label}不能小于 {limit}", "{label} must be at least {limit}"),
+    "maximum": ("{label}不能大于 {limit}", "{label} must be at most {limit}"),
+    "exclusiveMinimum": ("{label}必须大于 {limit}", "{label} must be greater than {limit}"),
+    "exclusiveMaximum": ("{label}必须小于 {limit}", "{label} must be less than {limit}"),
+    "minItems": ("{label}至少 {limit} 项", "{label} needs at least {limit} items"),
+    "maxItems": ("{label}最多 {limit} 项", "{label} allows at most {limit} items"),
+    "uniqueItems": ("{label}不能有重复项", "{label} has repeated items"),
+    "additionalProperties": (
+        "{label}含有表单未定义的字段",
+        "{label} has fields the form does not define",
+    ),
+}
+
+
 def schema_messages(error: Any, field: str | None, root: Any = None) -> dict[str, str]:
     """A jsonschema ValidationError in Chinese and English, naming the field by its form title
     (the property's `title`, also when the rule sits in a sub-schema) and else by its name."""
@@ -86,10 +105,6 @@ def schema_messages(error: Any, field: str | None, root: Any = None) -> dict[str
     elif rule == "type":
         zh = f"{label_zh}应为{_zh_type(limit)}"
         en = f"{label_en} must be of type {'/'.join(limit) if isinstance(limit, list) else limit}"
-    elif rule == "minLength":
-        zh, en = f"{label_zh}至少 {limit} 个字", f"{label_en} needs at least {limit} characters"
-    elif rule == "maxLength":
-        zh, en = f"{label_zh}最多 {limit} 个字", f"{label_en} allows at most {limit} characters"
     elif rule in ("enum", "const"):
         options = limit if isinstance(limit, list) else [limit]
         shown = "、".join(_limit(o) for o in options)
@@ -98,25 +113,10 @@ def schema_messages(error: Any, field: str | None, root: Any = None) -> dict[str
     elif rule == "format":
         zh = f"{label_zh}格式不正确，应为{_FORMATS_ZH.get(str(limit), str(limit))}"
         en = f"{label_en} is not a valid {limit}"
-    elif rule == "pattern":
-        zh, en = f"{label_zh}格式不正确", f"{label_en} does not match the required pattern"
-    elif rule == "minimum":
-        zh, en = f"{label_zh}不能小于 {limit}", f"{label_en} must be at least {limit}"
-    elif rule == "maximum":
-        zh, en = f"{label_zh}不能大于 {limit}", f"{label_en} must be at most {limit}"
-    elif rule == "exclusiveMinimum":
-        zh, en = f"{label_zh}必须大于 {limit}", f"{label_en} must be greater than {limit}"
-    elif rule == "exclusiveMaximum":
-        zh, en = f"{label_zh}必须小于 {limit}", f"{label_en} must be less than {limit}"
-    elif rule == "minItems":
-        zh, en = f"{label_zh}至少 {limit} 项", f"{label_en} needs at least {limit} items"
-    elif rule == "maxItems":
-        zh, en = f"{label_zh}最多 {limit} 项", f"{label_en} allows at most {limit} items"
-    elif rule == "uniqueItems":
-        zh, en = f"{label_zh}不能有重复项", f"{label_en} has repeated items"
-    elif rule == "additionalProperties":
-        zh = f"{label_zh}含有表单未定义的字段"
-        en = f"{label_en} has fields the form does not define"
+    elif rule in _RULES:
+        zh_form, en_form = _RULES[rule]
+        zh = zh_form.format(label=label_zh, limit=limit)
+        en = en_form.format(label=label_en, limit=limit)
     else:
         zh, en = f"{label_zh}不符合表单要求", f"{label_en} breaks the form's rule '{rule}'"
     return {"zh-CN": zh, "en": en}

@@ -125,3 +125,11 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("critical", "serious")
             html = " ".join(node.get("html", "").split())[:160]
             found.append(f"{rule['id']} ({node['impact']}) at {target} {html}: {summary}")
     return found
+
+
+def complete(client: httpx.Client, instance_id: str, element: str, variables: dict) -> None:
+    """Complete the caller's one ready task at `element` of the instance, over REST."""
+    tasks = client.get("/tasks", params={"mine": True, "limit": 500}).json()["items"]
+    (task,) = [t for t in tasks if t["instance_id"] == instance_id and t["element_id"] == element]
+    response = client.post(f"/tasks/{task['id']}/complete", json={"variables": variables})
+    assert response.status_code == 200, response.text

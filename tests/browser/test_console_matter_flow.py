@@ -6,29 +6,13 @@ reviews and evaluates, and the matter page shows it closed. Screenshots go to va
 """
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from browser_helpers import chromium, console_service, require_browser, screenshot
+from browser_helpers import screenshot
 from serviceproc import ServiceProcess
 
 TITLE = "关于推进老旧小区改造民生实事的督办"
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    require_browser()
-    with console_service(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path) as browser_page:
-        yield browser_page
 
 
 def sign_in_as(page: Any, sub: str) -> None:

@@ -5,14 +5,15 @@ demo-user list); the console shows what the API says. Screenshots go to var/scre
 """
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from browser_helpers import as_user, chromium, console_service, require_browser, screenshot
+from browser_helpers import (
+    as_user,
+    complete,
+    screenshot,
+)
 from serviceproc import ROOT, ServiceProcess
 
 API = "/api/v1"
@@ -20,19 +21,6 @@ API = "/api/v1"
 
 def days_ago(n: int) -> str:
     return (date.today() - timedelta(days=n)).isoformat()
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    require_browser()
-    with console_service(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path) as browser_page:
-        yield browser_page
 
 
 def register(office: httpx.Client, **fields: Any) -> dict:
@@ -49,13 +37,6 @@ def register(office: httpx.Client, **fields: Any) -> dict:
     assert response.status_code == 201, response.text
     matter: dict = response.json()
     return matter
-
-
-def complete(client: httpx.Client, instance_id: str, element: str, variables: dict) -> None:
-    tasks = client.get("/tasks", params={"mine": True, "limit": 500}).json()["items"]
-    (task,) = [t for t in tasks if t["instance_id"] == instance_id and t["element_id"] == element]
-    response = client.post(f"/tasks/{task['id']}/complete", json={"variables": variables})
-    assert response.status_code == 200, response.text
 
 
 def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:

@@ -6,34 +6,14 @@ the ready task (sign_for) instead of shrinking every label to a few pixels.
 """
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-from browser_helpers import as_user, chromium, console_service, require_browser, screenshot
+from browser_helpers import (
+    as_user,
+    complete,
+    screenshot,
+)
 from serviceproc import ServiceProcess
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    require_browser()
-    with console_service(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path) as browser_page:
-        yield browser_page
-
-
-def complete(client: httpx.Client, instance_id: str, element: str, variables: dict) -> None:
-    tasks = client.get("/tasks", params={"mine": True, "limit": 500}).json()["items"]
-    (task,) = [t for t in tasks if t["instance_id"] == instance_id and t["element_id"] == element]
-    response = client.post(f"/tasks/{task['id']}/complete", json={"variables": variables})
-    assert response.status_code == 200, response.text
 
 
 def zoom_of(viewer: Any) -> float:

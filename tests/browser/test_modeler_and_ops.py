@@ -10,29 +10,14 @@ Screenshots go to var/screenshots/.
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browser_helpers import chromium, console_service, require_browser, screenshot
+from browser_helpers import screenshot
 from serviceproc import ROOT, ServiceProcess
 
 DIAGRAM = ROOT / "tests" / "engine" / "bpmn" / "exclusive_gateway.bpmn"
 KEY = "route_by_amount"
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    require_browser()
-    with console_service(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path) as browser_page:
-        yield browser_page
 
 
 def api(

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
 import pytest
-from browser_helpers import chromium, require_browser, screenshot
+from browser_helpers import require_browser, screenshot
 from cryptography.hazmat.primitives.asymmetric import rsa
 from serviceproc import ROOT, ServiceProcess, free_port
 
@@ -223,12 +223,6 @@ def service(provider: Provider, tmp_path: Path) -> Iterator[ServiceProcess]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path) as browser_page:
-        yield browser_page
 
 
 def start_at_matters(page: Any, service: ServiceProcess) -> None:

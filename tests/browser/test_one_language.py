@@ -10,13 +10,11 @@ English each line with Han characters outside the user data does.
 """
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browser_helpers import as_user, chromium, console_service, require_browser, screenshot
+from browser_helpers import as_user, chromium, screenshot
 from serviceproc import ServiceProcess
 
 TITLE = "关于加快推进城市燃气管道更新改造的督办"
@@ -43,13 +41,6 @@ VISIBLE_TEXT = """(skip) => {
   }
   return out.join("\\n");
 }"""
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    require_browser()
-    with console_service(tmp_path) as running:
-        yield running
 
 
 def matter_in_handling(service: ServiceProcess) -> dict:

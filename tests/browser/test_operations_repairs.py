@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_helpers import chromium, console_service, require_browser, screenshot
+from browser_helpers import console_service, require_browser, screenshot
 from serviceproc import ROOT, ServiceProcess
 
 API = "/api/v1"
@@ -28,12 +28,6 @@ def service(tmp_path: Path) -> Iterator[ServiceProcess]:
     # Workers on: a migration batch runs in the background as in production.
     with console_service(tmp_path, DUCHA_WORKERS_ENABLED="true") as running:
         yield running
-
-
-@pytest.fixture
-def page(service: ServiceProcess, tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path) as browser_page:
-        yield browser_page
 
 
 @pytest.fixture

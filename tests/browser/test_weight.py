@@ -8,26 +8,17 @@ from another host. The per-page figures: `python -m bench.console_pages` (docs/p
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
-from browser_helpers import CHROMIUM, FLAGS, VIEWPORT, console_service, require_browser
+from browser_helpers import CHROMIUM, FLAGS, VIEWPORT
 from serviceproc import ServiceProcess
 
 BUDGET = 300 * 1024
 # Strings only these libraries' code carries (minification keeps string literals).
 LIBRARIES = {"bpmn-js": "djs-container", "echarts": "ECharts"}
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    require_browser()
-    with console_service(tmp_path) as running:
-        yield running
 
 
 def loaded(service: ServiceProcess, path: str, token: str | None) -> list[dict[str, Any]]:
