@@ -4468,6 +4468,13 @@ export interface components {
             light?: string | null;
             /** Name */
             name: string | null;
+            /**
+             * Names
+             * @description the task's element name per language (zh-CN, en); the console shows its locale's
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** Process Key */
             process_key: string;
             /** State */
@@ -6824,6 +6831,13 @@ export interface components {
             light?: string | null;
             /** Name */
             name: string | null;
+            /**
+             * Names
+             * @description the task's element name per language (zh-CN, en); the console shows its locale's
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** Process Key */
             process_key: string;
             /** State */
@@ -6882,6 +6896,13 @@ export interface components {
             light?: string | null;
             /** Name */
             name: string | null;
+            /**
+             * Names
+             * @description the task's element name per language (zh-CN, en); the console shows its locale's
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** Process Key */
             process_key: string;
             /** State */
