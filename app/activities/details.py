@@ -31,7 +31,7 @@ from app.activities.schemas import (
     SurveyOut,
 )
 from app.activities.summaries import survey_aggregate
-from app.engine import TaskOut, TaskRecord
+from app.engine import TaskRecord, task_outs
 
 
 def survey(s: Session, activity: Activity) -> SurveyOut | None:
@@ -110,5 +110,5 @@ def detail(s: Session, activity: Activity) -> ActivityDetail:
         coverage=[CoverageOut.model_validate(c) for c in rows(Coverage, Coverage.published_on)],
         attachments=attachments(s, activity),
         objections=[ObjectionOut.model_validate(o) for o in objections],
-        ready_tasks=[TaskOut.model_validate(t) for t in tasks],
+        ready_tasks=task_outs(s, tasks),
     )

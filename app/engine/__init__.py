@@ -59,6 +59,7 @@ from app.engine.runtime.external_tasks import fetch_and_lock as fetch_external_t
 from app.engine.runtime.external_tasks import locked_clause as external_locked_clause
 from app.engine.runtime.external_tasks import set_retries as set_external_retries
 from app.engine.runtime.external_tasks import visible_variables as external_variables
+from app.engine.runtime.names import name_tasks, task_outs
 from app.engine.runtime.notices import Notice, NoticeListener, listen
 from app.engine.runtime.scheduler import Scheduler
 from app.engine.runtime.service import Outcome, find_task, get_task
@@ -124,6 +125,7 @@ __all__ = [
     "instance_to_control",
     "listen",
     "model_response",
+    "name_tasks",
     "raise_failure",
     "readable_instance_ids",
     "run",
@@ -132,5 +134,6 @@ __all__ = [
     "set_variables",
     "start_instance",
     "stepped",
+    "task_outs",
     "throw_bpmn_error",
 ]

@@ -122,6 +122,11 @@ class TaskOut(BaseModel):
     completed_at: datetime | None
     completed_by: str | None
     submitted: dict[str, Any] | None = None
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the task's element name per language (zh-CN, en); the console shows its "
+        "locale's",
+    )
 
 
 class TaskDetail(TaskOut):

@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import TaskOut, TaskRecord
+from app.engine import TaskOut, TaskRecord, task_outs
 from app.identity.policy import scope_of
 from app.identity.principal import Principal
 from app.planning import events, plans, proposals
@@ -31,7 +31,7 @@ def _ready_tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
         .where(TaskRecord.instance_id == instance_id, TaskRecord.state == "ready")
         .order_by(TaskRecord.created_at)
     )
-    return [TaskOut.model_validate(t) for t in rows]
+    return task_outs(s, rows)
 
 
 def plan_detail(s: Session, plan: AnnualPlan) -> PlanDetail:

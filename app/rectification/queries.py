@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from app.engine import TaskOut, TaskRecord
+from app.engine import TaskRecord, task_outs
 from app.identity import readable as base
 from app.identity.policy import Scope
 from app.org.models import Unit
@@ -124,6 +124,6 @@ def detail(session: Session, rectification: Rectification) -> RectificationDetai
             )
             for p in parts
         ],
-        ready_tasks=[TaskOut.model_validate(t) for t in tasks],
+        ready_tasks=task_outs(session, tasks),
         history=[EventOut.model_validate(e) for e in history],
     )

@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import TaskOut
+from app.engine import TaskOut, task_outs
 from app.results.common import ready_tasks
 from app.results.models import AccountabilityCase, Bulletin, BulletinEntry, SupervisionReport
 from app.results.schemas import (
@@ -21,7 +21,7 @@ from app.results.schemas import (
 
 
 def _tasks(s: Session, instance_id: uuid.UUID | None) -> list[TaskOut]:
-    return [TaskOut.model_validate(t) for t in ready_tasks(s, instance_id)]
+    return task_outs(s, ready_tasks(s, instance_id))
 
 
 def report_detail(s: Session, row: SupervisionReport) -> ReportDetail:

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import TaskOut, TaskRecord
+from app.engine import TaskRecord, task_outs
 from app.supervision.lights import worst
 from app.supervision.matter_lights import live_lights
 from app.supervision.models import (
@@ -77,6 +77,6 @@ def detail(s: Session, matter: Matter) -> MatterDetail:
             ExtensionOut.model_validate(e)
             for e in rows(ExtensionRequest, ExtensionRequest.requested_at)
         ],
-        ready_tasks=[TaskOut.model_validate(t) for t in tasks],
+        ready_tasks=task_outs(s, tasks),
         timeline=[TimelineOut.model_validate(t) for t in rows(TimelineEntry, TimelineEntry.at)],
     )

@@ -6,7 +6,8 @@ technical details (`[data-tech]`), what users typed (`[data-user-text]`: matter 
 units) and the diagram (`.djs-container`: the designer's labels as drawn, lanes named by role).
 The language switch names the other language in its own script ("English", "中文"). In zh-CN
 each Latin word ([A-Za-z]{2,}) outside ALLOWED fails the test, listed by page with its line; in
-English each line with Han characters outside the user data does.
+English each line with Han characters outside the user data does, on the office's pages and on a
+unit's inbox (its tasks named in English).
 """
 
 import re
@@ -121,4 +122,16 @@ def test_english_pages_show_no_chinese(service: ServiceProcess, tmp_path: Path) 
             bad = [line for line in text.splitlines() if HAN.search(line) and line != "中文"]
             if bad:
                 found[path] = bad
+    # The unit's inbox: its tasks by their English names (the matter's title is user data).
+    tasks = as_user(service, "sun.fgw").get("/tasks", params={"mine": True}).json()["items"]
+    assert tasks and all(HAN.search(t["names"]["zh-CN"]) for t in tasks), tasks
+    with chromium(tmp_path / "unit") as page:
+        sign_in(page, service, "sun.fgw", "en")
+        text = visible_text(page, service, "/tasks")
+        bad = [line for line in text.splitlines() if HAN.search(line) and line != "中文"]
+        if bad:
+            found["/tasks"] = bad
+        for task in tasks:
+            assert task["names"]["en"] in text.splitlines(), (task["names"], text)
+        screenshot(page, "console-one-language-inbox-en")
     assert found == {}, found

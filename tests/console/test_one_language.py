@@ -5,8 +5,9 @@ import ast
 import re
 from pathlib import Path
 
+from console.test_inbox import inbox as console_inbox
 from console.test_inbox import register
-from rest import API, as_, inbox
+from rest import API, as_, do, inbox
 
 from app.engine.parser.names import display_names
 from app.identity.actions import ACTIONS
@@ -113,6 +114,37 @@ def test_history_rows_are_named_by_their_elements(matter_client):
         "zh-CN": "事项已立项",
         "en": "Matter registered",
     }
+
+
+SIGN_FOR = {"zh-CN": "签收或退回", "en": "Sign for or return"}
+
+
+def test_tasks_carry_their_names_per_language_wherever_they_are_listed(matter_client):
+    client = matter_client
+    matter = register(client, "关于推进重点项目建设的督办事项")
+    fgw, office = as_(client, "fgw"), as_(client, "office")
+    (task,) = [t for t in inbox(client, "fgw") if t["element_id"] == "sign_for"]  # GET /tasks
+    assert task["names"] == SIGN_FOR
+    assert task["name"] == "签收或退回"  # the BPMN name, as before
+    listed = client.get(f"{API}/tasks", params={"limit": 500}, headers=office).json()["items"]
+    assert {t["element_id"]: t["names"] for t in listed}["sign_for"] == SIGN_FOR
+    one = client.get(f"{API}/tasks/{task['id']}", headers=fgw).json()
+    assert one["names"] == SIGN_FOR
+    (row,) = [t for t in console_inbox(client, "fgw")["items"] if t["element_id"] == "sign_for"]
+    assert row["names"] == SIGN_FOR and row["subject"]["title"] == matter["title"]
+    detail = client.get(f"{API}/process-instances/{matter['instance_id']}", headers=office)
+    assert [t["names"] for t in detail.json()["ready_tasks"]] == [SIGN_FOR]
+    page = client.get(f"{API}/matters/{matter['id']}", headers=office).json()
+    assert [t["names"] for t in page["ready_tasks"]] == [SIGN_FOR]
+    claimed = client.post(f"{API}/tasks/{task['id']}/claim", headers=fgw)
+    assert claimed.status_code == 200 and claimed.json()["names"] == SIGN_FOR
+    # The completion's answer names the tasks it leaves ready (from the names cache).
+    done = do(client, "fgw", "sign_for", {"decision": "sign"}, matter["instance_id"])
+    ready = done["ready_tasks"]
+    assert ready and all(
+        t["names"]["en"] and t["names"]["zh-CN"] != t["names"]["en"] for t in ready
+    )
+    assert {t["element_id"] for t in ready} <= {"report_progress", "submit_final_report"}
 
 
 def test_the_audit_trail_names_matter_step_action_and_changes(matter_client):

@@ -13,3 +13,14 @@ export function localName(names: Names, fallback: string): string {
 export function processName(d: { display_names?: Names; name?: string | null; key: string }): string {
   return localName(d.display_names, d.name ?? d.key);
 }
+
+/** A task's name in the console's language (its element's, from the service's `names`). */
+export function taskName(task: { names?: Names; name?: string | null; element_id: string }): string {
+  return localName(task.names, task.name ?? task.element_id);
+}
+
+/** A text the service has in Chinese only (a BPMN element's documentation): shown in zh-CN, left
+ * out in another language rather than mixed into it. */
+export function chineseOnly(text: string | null | undefined): string | null {
+  return (i18n.global.locale.value as string) === "zh-CN" && text ? text : null;
+}

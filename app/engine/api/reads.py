@@ -32,7 +32,9 @@ def task_page(
     """A page of the tasks `query` selects, oldest first, each lit; `candidate_group` and `mine`
     (the caller's roles) are matched on the rows."""
     if not (candidate_group or mine):
-        return _lit(engine, page(s, query, TaskRecord.created_at, TaskOut, limit, offset))
+        found = page(s, query, TaskRecord.created_at, TaskOut, limit, offset)
+        names.name_tasks(s, found.items)
+        return _lit(engine, found)
     # Candidate roles are a JSON list: narrowed by the indexed filters of `query`, matched here.
     rows = [
         r
@@ -40,7 +42,7 @@ def task_page(
         if (not candidate_group or candidate_group in r.candidate_groups)
         and (not mine or access.workable(principal, r))
     ]
-    items = [TaskOut.model_validate(r) for r in rows[offset : offset + limit]]
+    items = names.task_outs(s, rows[offset : offset + limit])
     return _lit(engine, Page(items=items, total=len(rows), limit=limit, offset=offset))
 
 
@@ -56,9 +58,10 @@ def task_detail(s: Session, record: TaskRecord, *, engine: Engine) -> TaskDetail
     """A task with its light, its input data and its form's JSON Schema."""
     detail = TaskDetail.model_validate(record)
     detail.light = engine.mark_due(detail.state, detail.due_at, clock.now())
-    if record.form:
-        instance = s.get(ProcessInstance, record.instance_id)
-        if instance is not None:
+    instance = s.get(ProcessInstance, record.instance_id)
+    if instance is not None:
+        names.name_tasks(s, [detail], {instance.id: instance.definition_id})
+        if record.form:
             cached = engine.specs.get(s, instance.definition_id, instance.bindings)
             detail.form_schema = cached.forms.get(record.form)
     return detail

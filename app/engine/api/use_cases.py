@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.engine.api import access
-from app.engine.runtime import decisions, deployment, details, modification, service
+from app.engine.runtime import decisions, deployment, details, modification, names, service
 from app.engine.runtime.correlation import Correlation
 from app.engine.runtime.engine import Engine
 from app.engine.runtime.service import Outcome
@@ -46,7 +46,7 @@ def claim_task(s: Session, *, actor: Principal, task_id: uuid.UUID) -> TaskOut:
         data={"element_id": record.element_id},
         unit_code=record.unit_code,
     )
-    return TaskOut.model_validate(record)
+    return names.task_outs(s, [record])[0]
 
 
 def unclaim_task(s: Session, *, actor: Principal, task_id: uuid.UUID) -> TaskOut:
@@ -62,7 +62,7 @@ def unclaim_task(s: Session, *, actor: Principal, task_id: uuid.UUID) -> TaskOut
         data={"element_id": record.element_id},
         unit_code=record.unit_code,
     )
-    return TaskOut.model_validate(record)
+    return names.task_outs(s, [record])[0]
 
 
 def assign_task(s: Session, *, actor: Principal, task_id: uuid.UUID, body: AssignTask) -> TaskOut:
@@ -82,7 +82,7 @@ def assign_task(s: Session, *, actor: Principal, task_id: uuid.UUID, body: Assig
         data=body.model_dump(),
         unit_code=record.unit_code,
     )
-    return TaskOut.model_validate(record)
+    return names.task_outs(s, [record])[0]
 
 
 def complete_task(

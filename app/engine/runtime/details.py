@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.engine import persist
 from app.engine.persist.models import ProcessInstance
+from app.engine.runtime import names
 from app.engine.runtime.engine import Loaded
 from app.engine.runtime.projection import OPEN_TASK_COLUMNS
 from app.engine.schemas import IncidentOut, InstanceDetail, JobOut, TaskOut
@@ -53,6 +54,8 @@ def _detail(
 ) -> InstanceDetail:
     connection = session.connection()
     params = {"row_id": row.id}
+    # The definition's names are cached: no query once it has been named (the completion path).
+    names.name_tasks(session, ready, {row.id: row.definition_id})
     return InstanceDetail(
         id=row.id,
         definition_id=row.definition_id,

@@ -5,14 +5,15 @@ reads the XML only of contents not seen yet, in one query.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.parser.names import Names, display_names, split_bilingual
-from app.engine.persist.models import ProcessDefinition
-from app.engine.schemas import DefinitionOut
+from app.engine.persist.models import ProcessDefinition, ProcessInstance
+from app.engine.schemas import DefinitionOut, TaskOut
 
 _BY_HASH: dict[str, dict[str, Names]] = {}
 
@@ -77,3 +78,56 @@ def definition_out(session: Session, definition: ProcessDefinition) -> Definitio
     out = DefinitionOut.model_validate(definition)
     out.display_names = process_names(session, definition)
     return out
+
+
+_BY_DEFINITION: dict[uuid.UUID, dict[str, Names]] = {}
+
+
+def definition_element_names(
+    session: Session, definition_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Names]]:
+    """`element_names`, kept by definition id (a deployed definition and the ones it calls never
+    change): once a definition has been named, naming its elements again reads nothing."""
+    ids = set(definition_ids)
+    missing = ids - set(_BY_DEFINITION)
+    if missing:
+        _BY_DEFINITION.update(element_names(session, missing))
+    return {d: _BY_DEFINITION.get(d, {}) for d in ids}
+
+
+def name_tasks(
+    session: Session,
+    tasks: Sequence[TaskOut],
+    definitions: Mapping[uuid.UUID, uuid.UUID] | None = None,
+) -> None:
+    """Give each task its element's name per language (`TaskOut.names`).
+
+    `definitions` maps instance id to definition id when the caller knows it; otherwise one
+    query reads it for all the tasks. The names themselves are a dict lookup per (definition,
+    element) once the definition has been named (`definition_element_names`)."""
+    if not tasks:
+        return
+    if definitions is None:
+        instance_ids = {t.instance_id for t in tasks}
+        rows = session.execute(
+            select(ProcessInstance.id, ProcessInstance.definition_id).where(
+                ProcessInstance.id.in_(instance_ids)
+            )
+        )
+        definitions = {instance_id: definition_id for instance_id, definition_id in rows}
+    by_definition = definition_element_names(
+        session, {d for d in definitions.values() if d is not None}
+    )
+    for task in tasks:
+        definition_id = definitions.get(task.instance_id)
+        found = by_definition.get(definition_id, {}) if definition_id else {}
+        task.names = dict(
+            found.get(task.element_id) or split_bilingual(task.name or task.element_id)
+        )
+
+
+def task_outs(session: Session, records: Iterable[Any]) -> list[TaskOut]:
+    """Task rows as their answer, each named per language (`name_tasks`)."""
+    tasks = [TaskOut.model_validate(r) for r in records]
+    name_tasks(session, tasks)
+    return tasks

@@ -4500,6 +4500,13 @@ export interface components {
             light?: string | null;
             /** Name */
             name: string | null;
+            /**
+             * Names
+             * @description the task's element name per language (zh-CN, en); the console shows its locale's
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** Process Key */
             process_key: string;
             /** State */
@@ -6856,6 +6863,13 @@ export interface components {
             light?: string | null;
             /** Name */
             name: string | null;
+            /**
+             * Names
+             * @description the task's element name per language (zh-CN, en); the console shows its locale's
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** Process Key */
             process_key: string;
             /** State */
@@ -6914,6 +6928,13 @@ export interface components {
             light?: string | null;
             /** Name */
             name: string | null;
+            /**
+             * Names
+             * @description the task's element name per language (zh-CN, en); the console shows its locale's
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** Process Key */
             process_key: string;
             /** State */
