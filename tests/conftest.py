@@ -24,6 +24,8 @@ from app.kit.clock import clock
 from app.main import create_app
 from app.migrate import upgrade
 
+pytest_plugins = ["browser.browser_fixtures"]  # `service` and `page` for tests/browser
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "DUCHA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -116,13 +116,18 @@ def pages(service: ServiceProcess, matter: dict) -> dict[str, list[str]]:
 ENGLISH = ("/tasks/", "/matters/", "/instances/", "/modeler/", "/ops/migrations", "/audit")
 
 
-def visit(page: Any, service: ServiceProcess, matter: dict, lang: str) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
+def use_language(page: Any, service: ServiceProcess, lang: str) -> None:
+    """On the sign-in page, switch to `lang` (the choice stays for the browser's later pages)."""
     page.goto(f"{service.url}/login")
     page.locator('[data-test="demo-wang.dc"]').wait_for()
     if page.evaluate("document.documentElement.lang") != lang:
         page.get_by_role("button", name="English" if lang == "en" else "中文").click()
         page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+
+
+def visit(page: Any, service: ServiceProcess, matter: dict, lang: str) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    use_language(page, service, lang)
     check(page, service, "/login", problems)
     for sub, paths in pages(service, matter).items():
         sign_in(page, service, sub)
@@ -159,6 +164,7 @@ def test_a_task_opens_fills_and_closes_from_the_keyboard(
 ) -> None:
     from playwright.sync_api import expect
 
+    use_language(page, service, "zh-CN")  # the page is the module's: English may be left on
     sign_in(page, service, "wang.dc")
     page.goto(f"{service.url}/tasks")
     link = page.locator(".task-link", has_text="拟订督查方案").first

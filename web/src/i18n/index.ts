@@ -12,6 +12,10 @@ export const i18n = createI18n({
   messages: { "zh-CN": zhCN, en },
 });
 
+// The page's language is the catalogue's from the start (screen readers and the browser read it),
+// not index.html's default when the user chose English earlier.
+document.documentElement.lang = i18n.global.locale.value;
+
 export function setLang(lang: Lang): void {
   i18n.global.locale.value = lang;
   localStorage.setItem(LANG_KEY, lang);

@@ -1,12 +1,15 @@
 """The browser tests' usual fixtures: the service on SQLite with the demo data, and a Chromium page
-(a test file that needs another service — OIDC, one shared per module — defines its own)."""
+(a test file that needs another service — OIDC, one shared per module — defines its own).
+
+A plugin of tests/conftest.py (`pytest_plugins`), not a conftest of its own: the tests import the
+top-level conftest by name, which a second `conftest` module would shadow."""
 
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import chromium, console_service, require_browser
+from browser.browser_helpers import chromium, console_service, require_browser
 from serviceproc import ServiceProcess
 
 
