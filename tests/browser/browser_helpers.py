@@ -5,6 +5,7 @@ Chromium, Playwright or an unbuilt console fails the run instead of skipping it.
 """
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,3 +134,12 @@ def complete(client: httpx.Client, instance_id: str, element: str, variables: di
     (task,) = [t for t in tasks if t["instance_id"] == instance_id and t["element_id"] == element]
     response = client.post(f"/tasks/{task['id']}/complete", json={"variables": variables})
     assert response.status_code == 200, response.text
+
+
+def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:
+    """Open a shared link signed out, click the demo user on the sign-in page, land on it."""
+    page.goto(f"{service.url}{path}")
+    page.wait_for_url(re.compile(r"/login\?redirect="))
+    page.locator(f'[data-test="demo-{sub}"]').click()
+    page.locator('[data-test="who"]').wait_for()
+    page.wait_for_url(re.compile(re.escape(path) + r"(\?.*)?$"))

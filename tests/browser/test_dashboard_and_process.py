@@ -13,6 +13,7 @@ from browser_helpers import (
     as_user,
     complete,
     screenshot,
+    sign_in_at,
 )
 from serviceproc import ROOT, ServiceProcess
 
@@ -37,15 +38,6 @@ def register(office: httpx.Client, **fields: Any) -> dict:
     assert response.status_code == 201, response.text
     matter: dict = response.json()
     return matter
-
-
-def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:
-    """Open a shared link signed out, click the demo user, land on it."""
-    page.goto(f"{service.url}{path}")
-    page.wait_for_url(re.compile(r"/login\?redirect="))
-    page.locator(f'[data-test="demo-{sub}"]').click()
-    page.locator('[data-test="who"]').wait_for()
-    page.wait_for_url(re.compile(re.escape(path) + r"(\?.*)?$"))
 
 
 def test_dashboard_counts_follow_a_registration(page: Any, service: ServiceProcess) -> None:

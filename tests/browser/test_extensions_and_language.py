@@ -16,6 +16,7 @@ from browser_helpers import (
     as_user,
     complete,
     screenshot,
+    sign_in_at,
 )
 from serviceproc import ServiceProcess
 
@@ -58,15 +59,6 @@ def matter_in_handling(service: ServiceProcess) -> dict:
     detail: dict = unit.get(f"/matters/{matter['id']}").json()
     assert detail["status"] == "handling"
     return detail
-
-
-def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:
-    """Open a shared link signed out, click the demo user, land on it."""
-    page.goto(f"{service.url}{path}")
-    page.wait_for_url(re.compile(r"/login\?redirect="))
-    page.locator(f'[data-test="demo-{sub}"]').click()
-    page.locator('[data-test="who"]').wait_for()
-    page.wait_for_url(re.compile(re.escape(path) + r"(\?.*)?$"))
 
 
 def pick_date(field: Any, value: str) -> None:

@@ -14,6 +14,7 @@ from browser_helpers import (
     as_user,
     complete,
     screenshot,
+    sign_in_at,
 )
 from serviceproc import ServiceProcess
 
@@ -48,12 +49,6 @@ def close(service: ServiceProcess, title: str) -> dict:
     state: dict = office.get(f"/matters/{matter['id']}").json()
     assert state["status"] == "closed", state["status"]
     return state
-
-
-def sign_in_at(page: Any, service: ServiceProcess, path: str, sub: str) -> None:
-    page.goto(f"{service.url}{path}")
-    page.locator(f'[data-test="demo-{sub}"]').click()
-    page.locator('[data-test="who"]').wait_for()
 
 
 def choose(page: Any, field: Any, option: str) -> None:
