@@ -9,8 +9,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import (
     DBAPIError,
@@ -87,6 +88,48 @@ def _answered_by_server(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) is not None
 
 
+# Statements that a transaction sends with its COMMIT (`send_last`), by connection.
+_LAST: WeakKeyDictionary[Connection, list[tuple[Any, dict[str, Any]]]] = WeakKeyDictionary()
+
+
+def send_last(session: Session, statement: Any, params: dict[str, Any]) -> None:
+    """Send `statement` as the last of the session's transaction.
+
+    On a `Database`'s PostgreSQL engine it goes in one round trip with the COMMIT (psycopg's
+    pipeline): a row lock it takes is then held only while the server commits, with no wait for
+    this process's next turn at the GIL in between — the audit chain's head row is such a lock,
+    taken by every change. Its errors are the COMMIT's. Elsewhere (SQLite, a bare engine) it is
+    executed at once.
+    """
+    connection = session.connection()
+    if event.contains(connection.engine, "commit", _commit_with_last):
+        _LAST.setdefault(connection, []).append((statement, params))
+    else:
+        connection.execute(statement, params)
+
+
+def _commit_with_last(connection: Connection) -> None:
+    """On the engine's commit event: the waiting statements, then COMMIT, in one pipeline."""
+    waiting = _LAST.pop(connection, None)
+    if not waiting:
+        return
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    try:
+        with raw.pipeline():
+            for statement, params in waiting:
+                connection.execute(statement, params)
+            raw.commit()  # sends COMMIT and syncs: every result, or the first error, is back
+    except BaseException as exc:
+        # As SQLAlchemy treats a failed COMMIT (its commit event runs outside that handling):
+        # the driver's error wrapped, a lost connection invalidated.
+        connection._handle_dbapi_exception(exc, None, None, None, None)
+
+
+def _forget_last(connection: Connection) -> None:
+    _LAST.pop(connection, None)
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, StaleDataError | Conflict):
         return True
@@ -124,6 +167,9 @@ class Database:
         # Set while the DBAPI COMMIT of this thread's transaction is under way.
         self._committing = threading.local()
         event.listen(self.engine, "commit", self._commit_starts)
+        if not self.is_sqlite:  # after _commit_starts: a fault there is an unknown outcome
+            event.listen(self.engine, "commit", _commit_with_last)
+            event.listen(self.engine, "rollback", _forget_last)
         self.watchdog: Watchdog | None = None
         if not self.is_sqlite:
             stall, connect_args = settings.db_stall_check_seconds, postgres_connect_args(settings)

@@ -11,7 +11,9 @@ the office registers a matter (立项) and drafts its plan (拟订方案), the o
 the lead unit signs for it (签收) and reports (办结报告), the office accepts the report (审核) and
 evaluates the unit (评价) — 7 requests that change something, each after a GET of the matter's
 ready tasks. Requests go round-robin to the service processes. It prints throughput (matters/s,
-requests/s), latency percentiles per request kind, and errors by status and code.
+requests/s), latency percentiles per request kind, errors by status and code, and where the
+machine's CPU went per matter — the service processes, this load client, and the rest (PostgreSQL,
+the kernel) — since on a small machine the three share the same cores.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import shutil
 import statistics
 import tempfile
@@ -53,6 +56,41 @@ def token(who: str) -> str:
     now = int(time.time())
     claims = {"sub": who, "name": who, "unit": unit, "roles": roles, "iat": now, "exp": now + 86400}
     return str(jwt.encode(claims, BENCH_SECRET, algorithm="HS256"))
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def machine_cpu() -> float:
+    """Seconds of CPU every core of the machine has spent busy (Linux /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / _TICKS  # all but idle and iowait
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds of the service processes, this client and the whole machine over a run."""
+
+    service: float
+    client: float
+    machine: float
+
+    @classmethod
+    def now(cls, service_pids: list[int]) -> CpuUse:
+        return cls(
+            sum(process_cpu(p) for p in service_pids), process_cpu(os.getpid()), machine_cpu()
+        )
+
+    def __sub__(self, other: CpuUse) -> CpuUse:
+        return CpuUse(
+            self.service - other.service, self.client - other.client, self.machine - other.machine
+        )
 
 
 @dataclass
@@ -163,7 +201,9 @@ async def run(urls: list[str], clients: int, matters: int) -> tuple[Tally, float
     return tally, elapsed
 
 
-def report(processes: int, clients: int, tally: Tally, elapsed: float) -> str:
+def report(
+    processes: int, clients: int, tally: Tally, elapsed: float, cpu: CpuUse | None = None
+) -> str:
     lines = [
         f"## {processes} service process(es), {clients} clients",
         "",
@@ -172,6 +212,16 @@ def report(processes: int, clients: int, tally: Tally, elapsed: float) -> str:
         f"- requests: {tally.requests} = **{tally.requests / elapsed:.0f} requests/s**",
         f"- errors: {sum(tally.errors.values())}"
         + (f" ({dict(tally.errors)})" if tally.errors else ""),
+    ]
+    if cpu is not None and tally.matters:
+        per = 1000 / tally.matters
+        rest = cpu.machine - cpu.service - cpu.client
+        lines.append(
+            f"- CPU per matter: service {cpu.service * per:.0f} ms, load client "
+            f"{cpu.client * per:.0f} ms, the rest (PostgreSQL, kernel) {rest * per:.0f} ms; the "
+            f"machine was {cpu.machine / elapsed:.2f} of {os.cpu_count()} cores busy"
+        )
+    lines += [
         "",
         "| request | n | p50 ms | p95 ms | p99 ms | mean ms |",
         "|---|---|---|---|---|---|",
@@ -209,10 +259,13 @@ def main(argv: list[str] | None = None) -> int:
                 servers.append(server)
             # Warm up every process (caches, connections), then measure.
             asyncio.run(run([s.base_url for s in servers], processes * 2, processes * 4))
+            pids = [s.proc.pid for s in servers if s.proc is not None]
+            before = CpuUse.now(pids)
             tally, elapsed = asyncio.run(
                 run([s.base_url for s in servers], args.clients, args.matters)
             )
-            print(report(processes, args.clients, tally, elapsed), flush=True)
+            cpu = CpuUse.now(pids) - before
+            print(report(processes, args.clients, tally, elapsed, cpu), flush=True)
             print()
     return 0
 

@@ -1,13 +1,14 @@
-"""Append to the audit chain (in the transaction of the change) and verify it.
+"""Append to the audit chain (with the commit of the change) and verify it.
 
 Each row carries the SHA-256 of its content and of the previous row's hash; the newest hash is
-also kept in a one-row table, `audit_chain_head`. An append is one statement on PostgreSQL: it
-updates the head — computing the new hash in the database from the old one, under the head row's
-lock — and inserts the row with both hashes. The lock serialises appends across processes until
-the appending transaction commits (so call `record` last in a transaction), and row ids follow
-the chain's order because the id is drawn under that lock. `verify` walks the rows in id order
-and checks that the chain reaches the recorded head, which also detects rows removed from the
-end.
+also kept in a one-row table, `audit_chain_head`. `record` computes a row's content where the
+change happens and the row is appended when its transaction commits: on PostgreSQL in one
+statement sent in the same round trip as the COMMIT (`app.db.send_last`) — it upserts the head,
+computing the new hash in the database from the old one under the head row's lock, and inserts
+the row with both hashes. The lock serialises appends across processes and is held only while
+the server commits; row ids follow the chain's order because the id is drawn under that lock.
+`verify` walks the rows in id order and checks that the chain reaches the recorded head, which
+also detects rows removed from the end.
 """
 
 import hashlib
@@ -16,12 +17,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.db import UTCDateTime
+from app.db import UTCDateTime, send_last
 from app.identity.models import HEAD_ID, AuditChainHead, AuditRecord
 from app.identity.principal import Principal
 from app.kit.clock import clock
@@ -67,23 +79,37 @@ def _advance_head(dialect: str) -> Any:
     )
 
 
+_LAST_HASH = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+
+
 def _append_postgresql() -> Any:
-    """One statement: advance the head and insert the row with the hashes it returned."""
-    head = _advance_head("postgresql").cte("head")
-    content: list[Any] = [bindparam(name, type_=_TYPES.get(name)) for name in _CONTENT]
-    return (
-        insert(AuditRecord)
-        .from_select(
-            [*_CONTENT, "prev_hash", "hash"], select(*content, head.c.prev_hash, head.c.hash)
+    """One statement: advance the head — or create it at the newest row, in a database whose
+    head is missing (an emptied one) — and insert the row with the hashes it returned."""
+    prefix, suffix = bindparam("prefix", type_=String()), bindparam("suffix", type_=String())
+    newest = func.coalesce(_LAST_HASH.scalar_subquery(), literal(GENESIS))
+    first = _new_hash(prefix + newest + suffix, "postgresql")
+    head = (
+        pg_insert(AuditChainHead)
+        .values(id=HEAD_ID, prev_hash=newest, hash=first)
+        .on_conflict_do_update(
+            index_elements=[AuditChainHead.id],
+            set_={
+                "prev_hash": AuditChainHead.hash,
+                "hash": _new_hash(prefix + AuditChainHead.hash + suffix, "postgresql"),
+            },
         )
-        .execution_options(preserve_rowcount=True)  # 0 rows inserted: there is no head row
+        .returning(AuditChainHead.prev_hash, AuditChainHead.hash)
+        .cte("head")
+    )
+    content: list[Any] = [bindparam(name, type_=_TYPES.get(name)) for name in _CONTENT]
+    return insert(AuditRecord).from_select(
+        [*_CONTENT, "prev_hash", "hash"], select(*content, head.c.prev_hash, head.c.hash)
     )
 
 
 _APPEND_POSTGRESQL = _append_postgresql()
 _ADVANCE_SQLITE = _advance_head("sqlite")  # SQLite has no UPDATE in WITH: two statements there
 _INSERT_ROW = insert(AuditRecord)
-_LAST_HASH = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
 _HEAD = select(AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
 
 
@@ -120,7 +146,8 @@ def record(
     unit_code: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append one row, chained to the last; call it last in the transaction it describes."""
+    """Add one row to the transaction: appended to the chain when it commits (never if it
+    rolls back), after everything else the transaction writes."""
     row = {
         "at": clock.now(),
         "actor_sub": principal.sub,
@@ -136,26 +163,46 @@ def record(
         "data": canonical(data) if data is not None else None,
     }
     prefix, suffix = _digest_parts(row)
-    connection = session.connection()
-    params = {**row, "prefix": prefix, "suffix": suffix}
-    if connection.dialect.name != "postgresql":
-        if not _append_sqlite(connection, params):
-            _create_head(connection)  # an empty (or truncated) database: start the head, once
-            if not _append_sqlite(connection, params):
-                raise RuntimeError("the audit chain head is missing and could not be created")
+    session.info.setdefault(PENDING, []).append({**row, "prefix": prefix, "suffix": suffix})
+
+
+PENDING = "ducha_audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    """Append the transaction's rows (a savepoint's commit leaves them to the outer one)."""
+    if session.in_nested_transaction():
         return
-    riding = []
-    for rider in _RIDERS:
-        taken = rider.take(session)
-        if taken is not None:
-            params.update(taken)
-            riding.append(rider)
-    # The riders' rows are written by this statement even when no head row exists (rowcount
-    # 0): the second attempt carries none of them.
-    if connection.execute(_with_riders(riding), params).rowcount != 1:
-        _create_head(connection)
-        if connection.execute(_APPEND_POSTGRESQL, params).rowcount != 1:
-            raise RuntimeError("the audit chain head is missing and could not be created")
+    rows = session.info.pop(PENDING, None)
+    if rows:
+        append(session, rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def append(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append `rows` (content, prefix and suffix) to the chain, in order, in the session's
+    transaction; the riders' rows go with the first on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for params in rows:
+            if not _append_sqlite(connection, params):
+                _create_head(connection)  # an empty (or emptied) database: start the head, once
+                if not _append_sqlite(connection, params):
+                    raise RuntimeError("the audit chain head is missing and could not be created")
+        return
+    for params in rows:
+        riding = []
+        for rider in _RIDERS:
+            taken = rider.take(session)
+            if taken is not None:
+                params = {**params, **taken}
+                riding.append(rider)
+        send_last(session, _with_riders(riding), params)
 
 
 def _with_riders(riding: list[Rider]) -> Any:
@@ -182,11 +229,10 @@ def _append_sqlite(connection: Connection, params: dict[str, Any]) -> bool:
 
 
 def _create_head(connection: Connection) -> None:
-    """The head row, pointing at the newest row (or the genesis hash); a no-op if it exists."""
+    """The head row on SQLite, pointing at the newest row (or the genesis hash)."""
     last = connection.execute(_LAST_HASH).scalar() or GENESIS
     values = {"id": HEAD_ID, "prev_hash": last, "hash": last}
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    connection.execute(dialect_insert(AuditChainHead).values(values).on_conflict_do_nothing())
+    connection.execute(sqlite_insert(AuditChainHead).values(values).on_conflict_do_nothing())
 
 
 def _digest_parts(row: dict[str, Any]) -> tuple[str, str]:
@@ -280,7 +326,7 @@ def record_change(
     instance_id: Any = None,
 ) -> None:
     """Audit a change of `row` (an object with an `id`) by `principal`: the one helper route
-    modules call, last in the transaction of the change.
+    modules call, in the transaction of the change.
 
     The instance is `instance_id` if given, else the row's own `instance_id` (if it has one).
     """

@@ -1,5 +1,6 @@
 """How a transaction's events reach the outbox: with the audit row's statement on PostgreSQL
-(one round trip), at commit otherwise — every event once, in the order emitted, with its units."""
+(sent last, with the COMMIT), at commit otherwise — every event once, in the order emitted, with
+its units."""
 
 from conftest import login
 from sqlalchemy import delete, event, select
@@ -50,7 +51,7 @@ def test_events_before_and_after_the_audit_row_are_written_once_in_order(client)
         _emit(session, 1, ["320000-DCS", "320100-DCS"])
         _emit(session, 2, [])
         audit.record(session, CALLER, "test.act", object_type="test", object_id="x")
-        _emit(session, 3, ["320100-DCS"])  # after the audit row: written at commit
+        _emit(session, 3, ["320100-DCS"])  # after the audit row: it is appended at commit
 
     statements = _statements(db, work)
     events = _events(db)[before:]
@@ -61,8 +62,8 @@ def test_events_before_and_after_the_audit_row_are_written_once_in_order(client)
     ]
     writes = [s for s in statements if "outbox_events" in s]
     if db.engine.dialect.name == "postgresql":
-        # events 1-2 and their units ride with the audit append; event 3 goes at commit
-        assert len(writes) == 2 and "audit_log" in writes[0] and "audit_log" not in writes[1]
+        # all three and their units ride with the audit append, the transaction's last statement
+        assert len(writes) == 1 and "audit_log" in writes[0] and writes[0] == statements[-1]
     else:
         assert writes and all("audit_log" not in s for s in writes)  # at commit, on their own
 

@@ -3,10 +3,13 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, login
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 
+from app.identity import audit
 from app.identity.models import AuditRecord
+from app.identity.principal import Principal
 
 UNIT = {
     "code": "320300-GOV",
@@ -129,3 +132,49 @@ def test_concurrent_appends_from_two_processes_keep_one_chain(client, settings):
         result = audit.verify(s)
     assert result.ok, result
     assert result.checked == 60
+
+
+class _Refused(Exception):
+    pass
+
+
+def test_a_row_is_appended_when_its_transaction_commits_never_when_it_rolls_back(client):
+    """`record` only adds the row; it is appended with the commit, as the transaction's last
+    statement (on PostgreSQL in the COMMIT's round trip), so the chain's lock is held only while
+    the server commits — and a transaction that fails after recording leaves no row."""
+    db = client.app.state.db
+    caller = Principal(sub="root", name="root", unit="320000-DCS", roles=frozenset({"admin"}))
+
+    def rows() -> int:
+        with db.session() as session:
+            return len(session.scalars(select(AuditRecord.id)).all())
+
+    before = rows()
+
+    def fails(session):
+        audit.record(session, caller, "test.act", object_type="test", object_id="a")
+        assert not session.scalars(select(AuditRecord.id).where(AuditRecord.object_id == "a")).all()
+        raise _Refused
+
+    with pytest.raises(_Refused):
+        db.transaction(fails)
+    assert rows() == before
+
+    seen: list[str] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        seen.append(text)
+
+    def commits(session):
+        audit.record(session, caller, "test.act", object_type="test", object_id="b")
+        session.execute(select(AuditRecord.id).limit(1))  # a statement after the record
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        db.transaction(commits)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert rows() == before + 1
+    assert "INSERT INTO audit_log" in seen[-1]  # the append went last, after the later SELECT
+    auditor = login(client, "chen", "320000-GO", ["auditor"])
+    assert client.get("/api/v1/audit/verify", headers=auditor).json()["ok"] is True

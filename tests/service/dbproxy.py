@@ -4,10 +4,11 @@ Modes: `pass` forwards; `refuse` resets the open connections and closes the list
 (connection refused, as from a server that went down); `reset`
 resets every open connection and each new one; `blackhole` accepts and forwards nothing (the
 bytes wait, as they would behind a partition, and flow again on `pass`); `cut_after_commit`
-forwards the next simple-query COMMIT, lets the server answer, then cuts the client off before
-the answer reaches it (committed, and the client cannot know); `cut_before_commit` cuts the
-connection instead of forwarding that COMMIT (rolled back, and the client cannot know). The two
-cut modes fire once, then the proxy turns to `after_cut` (`pass` unless set).
+forwards the next COMMIT (a simple query, or pipelined: a Parse of "COMMIT"), lets the server
+answer, then cuts the client off before the answer reaches it (committed, and the client cannot
+know); `cut_before_commit` cuts the connection instead of forwarding that COMMIT (rolled back,
+and the client cannot know). The two cut modes fire once, then the proxy turns to `after_cut`
+(`pass` unless set).
 """
 
 import socket
@@ -20,6 +21,9 @@ from contextlib import contextmanager, suppress
 from sqlalchemy.engine import make_url
 
 COMMIT = b"Q" + struct.pack("!I", 4 + len(b"COMMIT\0")) + b"COMMIT\0"
+# In a pipeline (the audit append sent with its COMMIT, app.db.send_last) COMMIT is a Parse of
+# the unnamed statement with no parameters.
+PIPELINED_COMMIT = b"P" + struct.pack("!I", 4 + 1 + len(b"COMMIT\0") + 2) + b"\0COMMIT\0\0\0"
 MODES = {"pass", "refuse", "reset", "blackhole", "cut_after_commit", "cut_before_commit"}
 
 
@@ -141,7 +145,7 @@ class DbProxy:
                     break
                 while self.mode == "blackhole" and not self._stop.is_set():
                     time.sleep(0.02)
-                if mute is not None and COMMIT in data and self._take_cut():
+                if mute is not None and _commits(data) and self._take_cut():
                     self._cut(source, target, data, mute)
                     return
                 if muted is not None and muted.is_set():
@@ -174,6 +178,10 @@ class DbProxy:
             time.sleep(0.2)  # the server commits and answers; the answer is dropped
         _reset(client, server)
         self.set(self.after_cut)
+
+
+def _commits(data: bytes) -> bool:
+    return COMMIT in data or PIPELINED_COMMIT in data
 
 
 def _reset(*sockets: socket.socket) -> None:

@@ -95,7 +95,6 @@ def complete_task(
         engine, s, task_id=task_id, variables=body.variables, actor=actor.sub
     )
     detail = None if outcome.failure else service.step_detail(s, outcome)
-    # Last: the audit chain's lock is then held only until the commit.
     audit.record(
         s,
         actor,
@@ -131,7 +130,6 @@ def start_instance(
         unit_code=unit,
     )
     detail = None if outcome.failure else service.step_detail(s, outcome)
-    # Last: the audit chain's lock is then held only until the commit.
     audit.record(
         s,
         actor,

@@ -120,7 +120,7 @@ def _audit(
     changes: list[dict[str, Any]],
     body: ChangeVariables,
 ) -> None:
-    """Last: the audit chain's lock is then held only until the commit."""
+    """Audit a change of the instance's variables (appended with the commit)."""
     audit.record(
         s,
         actor,
