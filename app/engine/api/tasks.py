@@ -47,7 +47,7 @@ def list_tasks(
     due_before: Instant | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[TaskOut]:
+) -> Response:
     """Tasks of units in your scope, oldest first; `mine=true` is your inbox (我的待办)."""
     query = queries.filtered_tasks(
         s,
@@ -61,7 +61,7 @@ def list_tasks(
         due_before=due_before,
         mine=mine,
     )
-    return reads.task_page(
+    found = reads.task_page(
         s,
         principal,
         query,
@@ -71,6 +71,7 @@ def list_tasks(
         limit=limit,
         offset=offset,
     )
+    return model_response(found)  # serialized once: no second validation in another thread
 
 
 @router.get("/{task_id}", response_model=TaskDetail)

@@ -1,0 +1,48 @@
+"""The benchmarks still run (issue: speed — a smoke run in CI that fails on a broken benchmark,
+never on a slow machine: no figure is asserted, only that each run completes without errors and
+prints what it promises)."""
+
+import os
+import subprocess
+import sys
+
+from conftest import POSTGRES_URL, ROOT
+
+
+def _bench(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return done.stdout
+
+
+def test_the_engine_benchmark_runs_quick_and_prints_its_verdicts(postgres_database):
+    out = _bench(
+        "bench.engine_bench", "--quick", "--backend", "postgresql", "--postgres-url", POSTGRES_URL
+    )
+    assert "Hand-written completion floor, this run" in out
+    assert "Summary against the aims" in out
+    assert "× the floor measured in this run" in out and "× the floor's" in out
+
+
+def test_the_lifecycle_load_runs_without_errors_and_accounts_for_the_cpu(postgres_database):
+    out = _bench(
+        "bench.load",
+        "--postgres-url",
+        POSTGRES_URL,
+        "--processes",
+        "1",
+        "--clients",
+        "4",
+        "--matters",
+        "8",
+    )
+    assert "matters through their lifecycle: 8 in" in out
+    assert "- errors: 0" in out
+    assert "CPU per matter: service" in out
