@@ -19,6 +19,37 @@ def main(argv: list[str] | None = None) -> int:
     return handler(args)
 
 
+# Each process holds up to DUCHA_DB_POOL_SIZE + DUCHA_DB_MAX_OVERFLOW connections (20 by default):
+# four stay well inside PostgreSQL's default max_connections (100).
+MAX_AUTO_WORKERS = 4
+
+
+def service_workers(
+    requested: int | None, database_url: str, cores: int | None, watch: bool
+) -> int:
+    """How many service processes `ducha serve` runs.
+
+    PostgreSQL: as asked, else one per core (Python runs one thread at a time per process; the
+    processes share the database safely), at most `MAX_AUTO_WORKERS`. SQLite has one writer: its
+    processes would wait on each other's locks, so it runs one and refuses more. `--watch` is a
+    designer's single machine: one process watching `processes/`.
+    """
+    if requested is not None and requested < 1:
+        raise ValueError("--workers must be at least 1")
+    if database_url.startswith("sqlite"):
+        if requested is not None and requested > 1:
+            raise ValueError(
+                "--workers > 1 needs PostgreSQL: SQLite has one writer, and its processes would "
+                "wait on each other's locks"
+            )
+        return 1
+    if requested is not None:
+        return requested
+    if watch:
+        return 1
+    return max(1, min(cores or 1, MAX_AUTO_WORKERS))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `ducha` command's arguments: one sub-command each."""
     parser = argparse.ArgumentParser(prog="ducha", description="Ducha (督查) workflow service")
@@ -26,7 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate, deploy processes/ and serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help=f"service processes (default: one per core, at most {MAX_AUTO_WORKERS}, on "
+        "PostgreSQL; 1 on SQLite and with --watch)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="load the demo unit tree and print demo users' tokens"
     )
@@ -113,14 +150,27 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ.setdefault("DUCHA_UNITS_FILE", str(DEMO_UNITS))
         get_settings.cache_clear()
     settings = get_settings()
-    print(f"Ducha on http://{args.host}:{args.port}/docs — database {settings.database_url}")
+    try:
+        workers = service_workers(args.workers, settings.database_url, os.cpu_count(), args.watch)
+    except ValueError as exc:
+        print(f"ducha serve: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Ducha on http://{args.host}:{args.port}/docs — database {settings.database_url}, "
+        f"{workers} process{'es' if workers > 1 else ''}"
+    )
     if args.demo and settings.auth_mode == "jwt":
         _print_demo_tokens()
+    own_secret = settings.jwks_file is None and settings.jwt_public_key_file is None
+    if workers > 1 and settings.auth_mode == "jwt" and own_secret:
+        from app.identity.auth import Authenticator
+
+        _ = Authenticator(settings).secret  # a generated one is made here, before the workers
     uvicorn.run(
         "app.main:app",
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=30,
     )

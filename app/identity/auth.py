@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+import os
 import secrets
 import threading
 import time
@@ -125,8 +126,18 @@ class Authenticator:
             return path.read_text().strip()
         path.parent.mkdir(parents=True, exist_ok=True)
         value = secrets.token_urlsafe(48)
-        path.write_text(value)
-        path.chmod(0o600)
+        # Written whole and private beside it, then published with a hard link, which fails if
+        # another process (a second worker starting at the same moment) published first: every
+        # process then signs with the one secret that won.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(value)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            value = path.read_text().strip()
+        finally:
+            draft.unlink(missing_ok=True)
         return value
 
     def mint(self, *, sub: str, name: str, unit: str, roles: list[str], hours: float = 12.0) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jwt
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.identity.auth import Authenticator
 from app.main import create_app
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
@@ -178,3 +180,20 @@ def test_minted_token_round_trips(tmp_path):
         status, body = _me(client, token)
     assert status == 200 and body["roles"] == ["office_head"]
     assert (tmp_path / "secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_generated_secret_is_one_for_every_process_that_starts_at_once(tmp_path):
+    """Workers of `ducha serve --workers N` start together: whichever writes the secret first
+    wins, and every other reads that one (never a secret of its own, never half a file)."""
+    path = tmp_path / "keys" / "secret"
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/auth.db",
+        jwt_secret_file=path,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    with ThreadPoolExecutor(8) as pool:
+        secrets = set(pool.map(lambda _: Authenticator(settings).secret, range(32)))
+    assert secrets == {path.read_text().strip()}
+    assert len(next(iter(secrets))) >= 48
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["secret"]  # no drafts left behind
