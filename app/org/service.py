@@ -77,6 +77,17 @@ def path_of(session: Session, code: str) -> str | None:
     return read() if cache is None else cache.lookup(("path", code), read)
 
 
+def name_of(session: Session, code: str) -> str | None:
+    """A unit's name (None if there is no unit), through the unit-tree cache: summaries name
+    units on every step, and a rename reaches them as it reaches scoping."""
+
+    def read() -> str | None:
+        return session.scalar(select(Unit.name).where(Unit.code == code))
+
+    cache = _tree_cache(session)
+    return read() if cache is None else cache.lookup(("name", code), read)
+
+
 def known_in_cache(session_info: dict[str, Any], code: str) -> bool | None:
     """Whether a unit exists, from the unit-tree cache alone (None: not cached, ask `path_of`)."""
     cache: UnitTreeCache | None = session_info.get(TREE_CACHE)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.kit.clock import clock
-from app.org.models import Unit
+from app.org.service import name_of
 from app.supervision.events import from_timeline
 from app.supervision.models import Matter, TimelineEntry
 
@@ -47,8 +47,7 @@ def unit_label(session: Session, code: str | None) -> str:
     """A unit as officials read it in a summary: its name (its code if unknown)."""
     if not code:
         return ""
-    unit = session.get(Unit, code)
-    return unit.name if unit is not None else code
+    return name_of(session, code) or code
 
 
 def light_word(light: object) -> str:

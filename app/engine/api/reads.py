@@ -14,7 +14,7 @@ from app.engine.runtime.engine import Engine
 from app.engine.schemas import HistoryOut, TaskDetail, TaskOut, VariablesOut
 from app.identity.principal import Principal
 from app.kit.clock import clock
-from app.kit.paging import page
+from app.kit.paging import page_rows
 from app.kit.shared import Page
 
 
@@ -32,9 +32,18 @@ def task_page(
     """A page of the tasks `query` selects, oldest first, each lit; `candidate_group` and `mine`
     (the caller's roles) are matched on the rows."""
     if not (candidate_group or mine):
-        found = page(s, query, TaskRecord.created_at, TaskOut, limit, offset)
-        names.name_tasks(s, found.items)
-        return _lit(engine, found)
+        # Each row with its instance's definition (for the names): one query, not two.
+        definition = (
+            select(ProcessInstance.definition_id)
+            .where(ProcessInstance.id == TaskRecord.instance_id)
+            .scalar_subquery()
+        )
+        rows, total = page_rows(
+            s, query.add_columns(definition), TaskRecord.created_at, limit, offset
+        )
+        items = [TaskOut.model_validate(task) for task, _ in rows]
+        names.name_tasks(s, items, {task.instance_id: d for task, d in rows})
+        return _lit(engine, Page(items=items, total=total, limit=limit, offset=offset))
     # Candidate roles are a JSON list: narrowed by the indexed filters of `query`, matched here.
     rows = [
         r
