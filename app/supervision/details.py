@@ -49,8 +49,9 @@ def detail(s: Session, matter: Matter) -> MatterDetail:
     children = list(
         s.scalars(select(Matter).where(Matter.parent_id == matter.id).order_by(Matter.created_at))
     )
+    deadlines = rows(MatterDeadline, MatterDeadline.due)
     # domain.md §7 by the clock now, as the task list shows it (stored lights follow the sweep).
-    light, deadline_lights = live_lights(s, matter)
+    light, deadline_lights = live_lights(s, matter, deadlines)
     child_lights = {c.id: live_lights(s, c)[0] for c in children}
     open_lights = [child_lights[c.id] for c in children if c.status != "closed"]
     return MatterDetail(
@@ -64,7 +65,7 @@ def detail(s: Session, matter: Matter) -> MatterDetail:
         rolled_up_light=worst([light, *open_lights]).value,
         deadlines=[
             DeadlineOut.model_validate(d).model_copy(update={"light": deadline_lights[d.id]})
-            for d in rows(MatterDeadline, MatterDeadline.due)
+            for d in deadlines
         ],
         assignments=[
             AssignmentOut.model_validate(a) for a in rows(Assignment, Assignment.sign_due)

@@ -32,10 +32,15 @@ def _lights(
     return lights.matter_light(by_deadline.values()), by_deadline
 
 
-def live_lights(session: Session, matter: Matter) -> tuple[lights.Light, dict[uuid.UUID, str]]:
+def live_lights(
+    session: Session, matter: Matter, deadlines: list[MatterDeadline] | None = None
+) -> tuple[lights.Light, dict[uuid.UUID, str]]:
     """The matter's light and each deadline's by the clock now, as the detail answers them
-    (nothing is written; the stored lights follow at the next step or sweep)."""
-    light, by_deadline = _lights(matter, _deadlines(session, matter))
+    (nothing is written; the stored lights follow at the next step or sweep). `deadlines` are
+    the matter's, when the caller has read them all."""
+    if deadlines is None:
+        deadlines = _deadlines(session, matter)
+    light, by_deadline = _lights(matter, deadlines)
     return light, {k: v.value for k, v in by_deadline.items()}
 
 

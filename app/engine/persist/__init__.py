@@ -35,6 +35,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -102,7 +104,8 @@ UPDATE_INSTANCE = (
     .returning(exists().where(Incident.instance_id == bindparam("row_id")))
 )
 SELECT_STATE = select(ProcessInstance.state).where(ProcessInstance.id == bindparam("row_id"))
-INSERT_UNIT = insert(InstanceUnit)
+# A unit involved again (a second task for it, a loop) is kept once: the step need not ask first.
+INSERT_UNIT = sqlite_insert(InstanceUnit).on_conflict_do_nothing()
 INSERT_HISTORY = insert(HistoryEvent)
 INSERT_TASK = insert(TaskRecord)
 # Parameter names of the step's one statement are never column names of a table one of its
@@ -380,8 +383,13 @@ def _one_statement(shape: tuple[Any, ...]) -> Any:
     ctes = []
     for columns, (prefix, model, attribute) in zip(kinds, _ROW_KINDS, strict=True):
         if columns:
-            rows = insert(model).from_select(list(columns), _recordset(prefix, model, columns))
-            ctes.append(rows.cte(f"new_{attribute}"))
+            records = _recordset(prefix, model, columns)
+            if model is InstanceUnit:  # kept once, as INSERT_UNIT
+                unit_rows = pg_insert(model).from_select(list(columns), records)
+                ctes.append(unit_rows.on_conflict_do_nothing().cte(f"new_{attribute}"))
+            else:
+                rows = insert(model).from_select(list(columns), records)
+                ctes.append(rows.cte(f"new_{attribute}"))
     if completed_task:
         ctes.append(COMPLETE_TASK.cte("completed_task"))
     if gone_jobs:

@@ -17,7 +17,6 @@ from app.engine import persist
 from app.engine.persist import Writes, history_row, state
 from app.engine.persist.data import data_problems, json_safe
 from app.engine.persist.models import (
-    InstanceUnit,
     Job,
     MessageSubscription,
     ProcessDefinition,
@@ -417,7 +416,7 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
         record = task_row(row.id, row.process_key, row.unit_code, task, meta, now)
         writes.new_tasks.append(record)
         created.append(record)
-        _involve(session, loaded, record["unit_code"])
+        _involve(loaded, record["unit_code"])
         writes.history.append(
             history_row(
                 row.id,
@@ -445,14 +444,14 @@ def _sync_activities(loaded: Loaded, ran: list[Any], now: datetime) -> None:
     )
 
 
-def _involve(session: Session, loaded: Loaded, unit_code: str | None) -> None:
+def _involve(loaded: Loaded, unit_code: str | None) -> None:
     """Record that a unit takes part in the instance (it then sees the instance)."""
     row = loaded.row
     if unit_code is None or unit_code == row.unit_code or unit_code in loaded.involved:
         return
     loaded.involved.add(unit_code)
-    if loaded.new or session.get(InstanceUnit, (row.id, unit_code)) is None:
-        loaded.writes.units.append({"instance_id": row.id, "unit_code": unit_code})
+    # Written with ON CONFLICT DO NOTHING: a unit already involved is not read first.
+    loaded.writes.units.append({"instance_id": row.id, "unit_code": unit_code})
 
 
 def _finish_if_done(loaded: Loaded, now: datetime, actor: str | None) -> None:
