@@ -27,7 +27,7 @@ from app.activities.schemas import (
 from app.engine import EngineDep, SessionDep, run, run_step
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.kit.bounds import Limit, Offset, Search, Text, Year
+from app.kit.bounds import Cursor, Limit, Offset, Search, Text, Year
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
 
@@ -80,12 +80,13 @@ def list_activities(
     q: Search | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Page[ActivityOut]:
     """Activities in your scope (run by, aimed at or involving your units), newest first."""
     query = queries.filtered(
         s, principal, method=method, kind=kind, status=status_, unit=unit, year=year, q=q
     )
-    return page(s, query, Activity.created_at.desc(), ActivityOut, limit, offset)
+    return page(s, query, Activity.created_at.desc(), ActivityOut, limit, offset, cursor)
 
 
 @router.get("/{activity_id}", response_model=ActivityDetail)

@@ -12,14 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
-    ColumnElement,
     FromClause,
     Integer,
     Select,
     String,
     case,
     cast,
-    false,
     func,
     literal,
     or_,
@@ -29,8 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity, LookBack, Objection
-from app.engine import TaskOut, TaskRecord, filtered_tasks
-from app.identity.policy import allowed
+from app.engine import TaskOut, TaskRecord, filtered_tasks, workable_clause
 from app.identity.principal import Principal
 from app.kit.timezone import CHINA
 from app.org.models import Unit
@@ -151,16 +148,6 @@ def _day_end(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=CHINA) + timedelta(
         microseconds=1
     )
-
-
-def workable_clause(principal: Principal) -> ColumnElement[bool]:
-    """`policy.can_work` on the rows' candidate roles, in SQL so that a page is a LIMIT: the roles
-    are a short JSON list of plain names, matched as `"role"` in its text on both backends."""
-    if not allowed(principal, "tasks.work"):
-        return false()
-    groups = cast(TaskRecord.candidate_groups, String)
-    open_to_all = or_(TaskRecord.candidate_groups.is_(None), groups.in_(["[]", "null"]))
-    return or_(open_to_all, *(groups.contains(f'"{r}"', autoescape=True) for r in principal.roles))
 
 
 def tasks_of(

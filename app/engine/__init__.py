@@ -30,7 +30,7 @@ from app.engine.api.deps import (
     run_step,
     stepped,
 )
-from app.engine.api.queries import filtered_tasks, readable_instance_ids
+from app.engine.api.queries import filtered_tasks, readable_instance_ids, workable_clause
 from app.engine.persist.external_tasks import ExternalTask
 from app.engine.persist.models import (
     HistoryEvent,
@@ -136,4 +136,5 @@ __all__ = [
     "stepped",
     "task_outs",
     "throw_bpmn_error",
+    "workable_clause",
 ]

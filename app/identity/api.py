@@ -13,7 +13,7 @@ from app.identity.actions import ACTIONS, action_names
 from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
 from app.identity.schemas import AuditActionOut, AuditOut, MeOut, VerificationOut
-from app.kit.bounds import Instant, Limit, Offset, Text
+from app.kit.bounds import Cursor, Instant, Limit, Offset, Text
 from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], responses=ERRORS)
@@ -40,6 +40,7 @@ def list_audit(
     until: Instant | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Page[AuditOut]:
     """Audit rows in the caller's scope (by the unit each change concerns), newest first."""
     return reads.audit_page(
@@ -55,6 +56,7 @@ def list_audit(
         until=until,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.identity import subjects
@@ -12,6 +12,7 @@ from app.identity.models import AuditRecord
 from app.identity.policy import PERMISSIONS, allowed, scope_of, sees_contact
 from app.identity.principal import Principal
 from app.identity.schemas import AuditChange, AuditMatter, AuditOut, MeOut
+from app.kit.paging import page_rows
 from app.kit.shared import Page
 
 # Contact data in a contact change's submitted data (app.notifications.schemas.ContactIn).
@@ -46,6 +47,7 @@ def audit_page(
     until: datetime | None,
     limit: int,
     offset: int,
+    cursor: str | None = None,
 ) -> Page[AuditOut]:
     """Audit rows in the caller's scope (by the unit each change concerns), newest first, with
     each filter given."""
@@ -65,15 +67,17 @@ def audit_page(
         query = query.where(AuditRecord.at >= since)
     if until is not None:
         query = query.where(AuditRecord.at < until)
-    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(s.scalars(query.order_by(AuditRecord.id.desc()).limit(limit).offset(offset)))
+    found = page_rows(s, query, AuditRecord.id.desc(), limit, offset, cursor)
+    rows = found.rows
     resolved = subjects.resolve(s, rows)
     items = [readable(AuditOut.model_validate(r), resolved.get(r.id, {})) for r in rows]
     return Page(
         items=[shown(s, principal, item) for item in items],
-        total=total,
+        total=found.total,
         limit=limit,
         offset=offset,
+        total_is_estimate=found.estimated,
+        next_cursor=found.next_cursor,
     )
 
 

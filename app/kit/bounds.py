@@ -58,6 +58,15 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 """How many items a page holds."""
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX)]
 """How many items a page skips."""
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="the `next_cursor` of the page before: the page after it, however deep "
+        "(instead of `offset`)",
+    ),
+]
+"""Where a page starts: after the last row of the page that gave this cursor."""
 
 
 Text = Annotated[str, StringConstraints(max_length=FILTER_MAX, pattern=NO_NUL)]

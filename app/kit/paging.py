@@ -1,32 +1,178 @@
-"""One page of a query: the items as a schema, with the total."""
+"""One page of a query: the items as a schema, with the total — at the cost of the page.
 
+Pages are read by offset (small lists, the console's pager) or by cursor (keyset: the rows after
+the last one seen, in the list's order and then by id — as cheap at page 1,000 as at page 1).
+The total is counted only when the page cannot tell it, and exactly only up to `COUNT_CAP`
+rows; past that it is the planner's estimate (PostgreSQL) or the cap (SQLite), said as such.
+"""
+
+import base64
+import json
+import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, inspect, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import desc_op
 
+from app.kit.errors import InvalidData
 from app.kit.shared import Page
 
+COUNT_CAP = 10_000
+"""Rows counted exactly for a list's total; past it, the total is an estimate."""
 
-def page(s: Session, query: Any, order: Any, schema: Any, limit: int, offset: int) -> Any:
-    """One page of `query` as `schema` items, with the total."""
-    rows, total = page_rows(s, query, order, limit, offset)
+
+def page(
+    s: Session,
+    query: Any,
+    order: Any,
+    schema: Any,
+    limit: int,
+    offset: int,
+    cursor: str | None = None,
+) -> Any:
+    """One page of `query` (one entity) as `schema` items, with the total and the next cursor."""
+    found = page_rows(s, query, order, limit, offset, cursor)
     return Page(
-        items=[schema.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        items=[schema.model_validate(r) for r in found.rows],
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        total_is_estimate=found.estimated,
+        next_cursor=found.next_cursor,
     )
 
 
-def page_rows(s: Session, query: Any, order: Any, limit: int, offset: int) -> tuple[list, int]:
-    """One page of `query`'s rows (its first column alone when it has one), with the total.
+class Found:
+    """A page's rows (the entity alone, or rows of the entity and added columns), its total,
+    whether the total is an estimate, and the cursor of the next page (None on the last)."""
 
-    The total is counted only when the page cannot tell it: a first page shorter than `limit`
-    holds everything there is (the common case of a list filtered to one instance or matter),
-    so it costs one query instead of two.
-    """
-    paged = query.order_by(order).limit(limit).offset(offset)
-    found = s.scalars(paged) if len(query.column_descriptions) == 1 else s.execute(paged)
+    def __init__(self, rows: list[Any], total: int, estimated: bool, next_cursor: str | None):
+        self.rows, self.total, self.estimated = rows, total, estimated
+        self.next_cursor = next_cursor
+
+
+def page_rows(
+    s: Session, query: Any, order: Any, limit: int, offset: int, cursor: str | None = None
+) -> Found:
+    """One page of `query`, ordered by `order` then by the entity's id (a total order, so pages
+    neither repeat nor skip rows that tie), after `cursor` when given."""
+    keys = _Keys(query, order)
+    paged = query.order_by(*keys.order)
+    if cursor is not None:
+        if offset:
+            raise InvalidData("give cursor or offset, not both", errors=[{"field": "offset"}])
+        paged = paged.where(keys.after(cursor))
+    single = len(query.column_descriptions) == 1
+    found = (
+        s.scalars(paged.limit(limit).offset(offset))
+        if single
+        else s.execute(paged.limit(limit).offset(offset))
+    )
     rows = list(found)
-    if offset == 0 and len(rows) < limit:
-        return rows, len(rows)
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    return rows, s.scalar(counted) or 0
+    entities = rows if single else [r[0] for r in rows]
+    next_cursor = keys.cursor(entities[-1]) if len(rows) == limit and keys.usable else None
+    if cursor is None and offset == 0 and len(rows) < limit:
+        return Found(rows, len(rows), False, None)  # the whole list is on this page
+    total, estimated = count(s, query)
+    return Found(rows, total, estimated, next_cursor)
+
+
+def count(s: Session, query: Select[Any]) -> tuple[int, bool]:
+    """The rows `query` selects: exact up to `COUNT_CAP`, else estimated (True)."""
+    bounded = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    exact = s.scalar(select(func.count()).select_from(bounded)) or 0
+    if exact <= COUNT_CAP:
+        return exact, False
+    return max(exact, _estimate(s, query.order_by(None))), True
+
+
+def _estimate(s: Session, query: Select[Any]) -> int:
+    """The planner's row estimate for `query` (PostgreSQL); 0 where there is none."""
+    connection = s.connection()
+    if connection.dialect.name != "postgresql":
+        return 0
+    compiled = query.compile(dialect=connection.dialect)
+    plan = connection.exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params()
+    ).scalar()
+    document: Any = json.loads(plan) if isinstance(plan, str) else plan
+    return int(document[0]["Plan"]["Plan Rows"])
+
+
+class _Keys:
+    """The keyset of a list: its order column (when it is a plain column of the entity) and the
+    entity's primary key, both in the order's direction."""
+
+    def __init__(self, query: Any, order: Any) -> None:
+        entity = query.column_descriptions[0].get("entity")
+        descending = isinstance(order, UnaryExpression) and order.modifier is desc_op
+        column = order.element if isinstance(order, UnaryExpression) else order
+        column = getattr(column, "expression", column)  # a mapped attribute: its column
+        mapper: Any = inspect(entity, raiseerr=False) if entity is not None else None
+        primary: tuple[Any, ...] = tuple(mapper.primary_key) if mapper is not None else ()
+        # A NULL in the order column has no place in a keyset comparison: such lists page by
+        # offset only.
+        self.usable = (
+            len(primary) == 1
+            and getattr(column, "table", None) is not None
+            and not getattr(column, "nullable", True)
+        )
+        if not self.usable:
+            self.order = [order]
+            return
+        pk = primary[0]
+        self.columns = [column] if column.name == pk.name else [column, pk]
+        by_name = {prop.columns[0].name: prop.key for prop in mapper.column_attrs}
+        self.attributes = [by_name[c.name] for c in self.columns]
+        self.descending = descending
+        self.order = [c.desc() if descending else c.asc() for c in self.columns]
+
+    def cursor(self, row: Any) -> str:
+        values = [_plain(getattr(row, name)) for name in self.attributes]
+        raw = json.dumps(values, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def after(self, cursor: str) -> Any:
+        if not self.usable:
+            raise InvalidData("this list is not read by cursor", errors=[{"field": "cursor"}])
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            values = json.loads(raw)
+            if not isinstance(values, list) or len(values) != len(self.columns):
+                raise ValueError("wrong shape")
+            typed = [_typed(c, v) for c, v in zip(self.columns, values, strict=True)]
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise InvalidData(
+                "the cursor is not one this list gave", errors=[{"field": "cursor"}]
+            ) from exc
+        key = tuple_(*self.columns)
+        return key < tuple_(*typed) if self.descending else key > tuple_(*typed)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _typed(column: Any, value: Any) -> Any:
+    """A cursor's value as the column's Python type (a time, an id, a number or a text)."""
+    type_ = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's stored type
+    kind = type_.python_type
+    if isinstance(value, bool):
+        raise ValueError("not a key")
+    if kind is datetime:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive time")
+        return parsed
+    if kind is uuid.UUID:
+        return uuid.UUID(value)
+    if kind in (int, str) and isinstance(value, kind):
+        return value
+    raise ValueError(f"a {kind.__name__} was expected")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, status
 from app.engine import EngineDep, SessionDep, run_step
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.kit.bounds import Limit, Offset, Text
+from app.kit.bounds import Cursor, Limit, Offset, Text
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
 from app.rectification import queries, use_cases
@@ -52,12 +52,13 @@ def list_rectifications(
     overdue: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Page[RectificationOut]:
     """Rectifications in your scope (owned by, or with a part for, your units), newest first."""
     query = queries.filtered(
         s, principal, status=status_, unit=unit, light=light, overdue=overdue, today=today()
     )
-    return page(s, query, Rectification.created_at.desc(), RectificationOut, limit, offset)
+    return page(s, query, Rectification.created_at.desc(), RectificationOut, limit, offset, cursor)
 
 
 @router.get("/{rectification_id}", response_model=RectificationDetail)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, status
 from app.engine import EngineDep, SessionDep, run, run_step
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.kit.bounds import Limit, Offset, Year
+from app.kit.bounds import Cursor, Limit, Offset, Year
 from app.kit.errors import InvalidData
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
@@ -57,10 +57,11 @@ def list_matters(
     filters: Annotated[MatterFilters, Depends()],
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Page[MatterOut]:
     """Matters in your scope, newest first."""
     query = queries.filtered(s, principal, filters)
-    return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset)
+    return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset, cursor)
 
 
 @router.get("/{matter_id}", response_model=MatterDetail)

@@ -19,6 +19,7 @@ class Matter(Base):
         Index("ix_matters_status_light", "status", "light"),
         Index("ix_matters_lead_unit", "lead_unit"),
         Index("ix_matters_final_due", "final_due"),
+        Index("ix_matters_created", "created_at", "id"),  # the list's order
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

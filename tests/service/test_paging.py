@@ -28,3 +28,68 @@ def test_the_total_is_exact_for_short_full_and_later_pages(client):
         "/api/v1/tasks", params={"process_instance_id": instances[0]["id"], "limit": 10}
     ).json()
     assert (one["total"], len(one["items"])) == (1, 1)
+
+
+def _walk(client, path: str, params: dict, limit: int) -> list[dict]:
+    """Every item of a list, page after page by `next_cursor`."""
+    items: list[dict] = []
+    cursor = None
+    for _ in range(50):
+        response = client.get(
+            path, params={**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+        assert len(body["items"]) == limit
+    raise AssertionError("the cursor never ended")
+
+
+def test_a_cursor_walks_every_list_in_its_order_without_repeats_or_gaps(client):
+    definition = deploy(client, "review_loop.bpmn")
+    for _ in range(5):
+        start(client, definition["key"])
+    for path, params in [
+        ("/api/v1/tasks", {"state": "ready"}),
+        ("/api/v1/process-instances", {}),
+        ("/api/v1/audit", {}),
+    ]:
+        whole = client.get(path, params={**params, "limit": 100}).json()
+        assert whole["next_cursor"] is None and len(whole["items"]) >= 5
+        walked = _walk(client, path, params, limit=2)
+        assert [i["id"] for i in walked] == [i["id"] for i in whole["items"]], path
+
+
+def test_a_cursor_is_refused_with_an_offset_or_when_it_is_not_one_the_list_gave(client):
+    definition = deploy(client, "review_loop.bpmn")
+    for _ in range(3):
+        start(client, definition["key"])
+    first = client.get("/api/v1/tasks", params={"limit": 1}).json()
+    both = client.get(
+        "/api/v1/tasks", params={"limit": 1, "offset": 1, "cursor": first["next_cursor"]}
+    )
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "offset"
+    for bad in ["not-a-cursor", "WyJ4Il0", "W10"]:  # garbage, ["x"], []
+        refused = client.get("/api/v1/tasks", params={"cursor": bad})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "cursor"
+
+
+def test_past_the_count_cap_the_total_is_an_estimate_and_says_so(client, monkeypatch):
+    from app.kit import paging
+
+    definition = deploy(client, "review_loop.bpmn")
+    for _ in range(5):
+        start(client, definition["key"])
+    exact = client.get("/api/v1/tasks", params={"limit": 2}).json()
+    assert (exact["total"], exact["total_is_estimate"]) == (5, False)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    capped = client.get("/api/v1/tasks", params={"limit": 2}).json()
+    # more than the cap: PostgreSQL's planner estimate (never below what was counted), SQLite's
+    # lower bound (the cap + 1)
+    assert capped["total_is_estimate"] is True and capped["total"] >= 4
+    short = client.get("/api/v1/tasks", params={"limit": 10}).json()
+    assert (short["total"], short["total_is_estimate"]) == (5, False)  # the page holds it all

@@ -24,7 +24,7 @@ from app.engine.schemas import (
 )
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.kit.bounds import Instant, Limit, Offset, Text
+from app.kit.bounds import Cursor, Instant, Limit, Offset, Text
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
 
@@ -49,6 +49,7 @@ def list_incidents(
     process_instance_id: uuid.UUID | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Page[IncidentDetail]:
     """Incidents of the instances you see, newest first: element, cause, kind, time, instance,
     process version, unit, job or external task, attempts, resolution."""
@@ -63,7 +64,7 @@ def list_incidents(
         since=since,
         instance_id=process_instance_id,
     ).order_by(Incident.created_at.desc())
-    return page(s, query, Incident.id.desc(), IncidentDetail, limit, offset)
+    return page(s, query, Incident.id.desc(), IncidentDetail, limit, offset, cursor)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail, tags=["incidents"])

@@ -16,7 +16,7 @@ from app.engine.runtime import details
 from app.engine.schemas import HistoryOut, InstanceDetail, InstanceOut, StartInstance
 from app.identity.policy import permission
 from app.identity.principal import Principal
-from app.kit.bounds import Limit, Offset, Text
+from app.kit.bounds import Cursor, Limit, Offset, Text
 from app.kit.paging import page
 from app.kit.shared import ERRORS, Page
 
@@ -56,12 +56,13 @@ def list_instances(
     unit: Text | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Page[InstanceOut]:
     """Instances in your scope, newest first, filtered by process, status, business key, unit."""
     query = queries.filtered_instances(
         s, principal, process_key=process_key, status=status_, business_key=business_key, unit=unit
     )
-    return page(s, query, ProcessInstance.created_at.desc(), InstanceOut, limit, offset)
+    return page(s, query, ProcessInstance.created_at.desc(), InstanceOut, limit, offset, cursor)
 
 
 @router.get("/{instance_id}", response_model=InstanceDetail)

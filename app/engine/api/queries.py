@@ -7,12 +7,22 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    exists,
+    false,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, contains_eager
 
 from app.engine.persist.models import Incident, InstanceUnit, Job, ProcessInstance, TaskRecord
 from app.identity import readable as base
-from app.identity.policy import Scope
+from app.identity.policy import Scope, allowed
 from app.identity.principal import Principal
 
 
@@ -70,6 +80,10 @@ def readable_tasks(session: Session, who: base.Who) -> Select[TaskRecord]:
     return select(TaskRecord).where(tasks_clause(base.scope(session, who)))
 
 
+# The states a task list filters on, as literals (the API takes only these).
+STATES = {state: state for state in ("ready", "completed", "cancelled")}
+
+
 def filtered_tasks(
     session: Session,
     principal: Principal,
@@ -86,8 +100,11 @@ def filtered_tasks(
     """The readable tasks that pass the list's indexed filters; `mine` keeps the caller's unit
     (their roles are matched on the rows: `access.workable`)."""
     query = readable_tasks(session, principal)
+    if state is not None:
+        # A literal, not a parameter: the open-task indexes are partial (`state = 'ready'`), and
+        # a prepared statement's generic plan cannot prove a parameter's value.
+        query = query.where(TaskRecord.state == literal_column(f"'{STATES[state]}'"))
     filters = {
-        TaskRecord.state: state,
         TaskRecord.assignee: assignee,
         TaskRecord.unit_code: unit,
         TaskRecord.instance_id: instance_id,
@@ -191,3 +208,18 @@ def filtered_incidents(
         )
         query = query.where(involved)
     return query
+
+
+def workable_clause(principal: Principal) -> ColumnElement[bool]:
+    """`policy.can_work` on the rows' candidate roles, in SQL so that a page is a LIMIT: the roles
+    are a short JSON list of plain names, matched as `"role"` in its text on both backends."""
+    if not allowed(principal, "tasks.work"):
+        return false()
+    groups = cast(TaskRecord.candidate_groups, String)
+    open_to_all = or_(TaskRecord.candidate_groups.is_(None), groups.in_(["[]", "null"]))
+    return or_(open_to_all, *(groups.contains(f'"{r}"', autoescape=True) for r in principal.roles))
+
+
+def in_candidate_group(group: str) -> ColumnElement[bool]:
+    """The task is offered to `group` (one of its candidate roles), in SQL as `workable_clause`."""
+    return cast(TaskRecord.candidate_groups, String).contains(f'"{group}"', autoescape=True)

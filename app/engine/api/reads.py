@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.engine.api import access
+from app.engine.api import queries
 from app.engine.persist.models import HistoryEvent, ProcessInstance, TaskRecord
 from app.engine.runtime import names, variables
 from app.engine.runtime.engine import Engine
@@ -28,31 +28,34 @@ def task_page(
     mine: bool,
     limit: int,
     offset: int,
+    cursor: str | None = None,
 ) -> Page[TaskOut]:
     """A page of the tasks `query` selects, oldest first, each lit; `candidate_group` and `mine`
-    (the caller's roles) are matched on the rows."""
-    if not (candidate_group or mine):
-        # Each row with its instance's definition (for the names): one query, not two.
-        definition = (
-            select(ProcessInstance.definition_id)
-            .where(ProcessInstance.id == TaskRecord.instance_id)
-            .scalar_subquery()
-        )
-        rows, total = page_rows(
-            s, query.add_columns(definition), TaskRecord.created_at, limit, offset
-        )
-        items = [TaskOut.model_validate(task) for task, _ in rows]
-        names.name_tasks(s, items, {task.instance_id: d for task, d in rows})
-        return _lit(engine, Page(items=items, total=total, limit=limit, offset=offset))
-    # Candidate roles are a JSON list: narrowed by the indexed filters of `query`, matched here.
-    rows = [
-        r
-        for r in s.scalars(query.order_by(TaskRecord.created_at))
-        if (not candidate_group or candidate_group in r.candidate_groups)
-        and (not mine or access.workable(principal, r))
-    ]
-    items = names.task_outs(s, rows[offset : offset + limit])
-    return _lit(engine, Page(items=items, total=len(rows), limit=limit, offset=offset))
+    (the caller's roles) are matched in SQL, so the page is the database's LIMIT."""
+    if mine:
+        query = query.where(queries.workable_clause(principal))
+    if candidate_group:
+        query = query.where(queries.in_candidate_group(candidate_group))
+    # Each row with its instance's definition (for the names): one query, not two.
+    definition = (
+        select(ProcessInstance.definition_id)
+        .where(ProcessInstance.id == TaskRecord.instance_id)
+        .scalar_subquery()
+    )
+    found = page_rows(
+        s, query.add_columns(definition), TaskRecord.created_at, limit, offset, cursor
+    )
+    items = [TaskOut.model_validate(task) for task, _ in found.rows]
+    names.name_tasks(s, items, {task.instance_id: d for task, d in found.rows})
+    lit: Page[TaskOut] = Page(
+        items=items,
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        total_is_estimate=found.estimated,
+        next_cursor=found.next_cursor,
+    )
+    return _lit(engine, lit)
 
 
 def _lit(engine: Engine, tasks: Page[TaskOut]) -> Page[TaskOut]:

@@ -15,7 +15,7 @@ from app.engine.persist.models import TaskRecord
 from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDetail, TaskOut
 from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
-from app.kit.bounds import Instant, Limit, Offset, Text
+from app.kit.bounds import Cursor, Instant, Limit, Offset, Text
 from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
@@ -47,6 +47,7 @@ def list_tasks(
     due_before: Instant | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Response:
     """Tasks of units in your scope, oldest first; `mine=true` is your inbox (我的待办)."""
     query = queries.filtered_tasks(
@@ -70,6 +71,7 @@ def list_tasks(
         mine=mine,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
     return model_response(found)  # serialized once: no second validation in another thread
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +105,22 @@ class TaskRecord(Base):
         Index("ix_tasks_state_due", "state", "due_at"),
         Index("ix_tasks_instance_state", "instance_id", "state"),
         Index("ix_tasks_assignee_state", "assignee", "state"),
+        # Open work only (partial): an inbox reads its page in order whatever the history holds.
+        Index(
+            "ix_tasks_ready_unit_created",
+            "unit_code",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
+        Index(
+            "ix_tasks_ready_created",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

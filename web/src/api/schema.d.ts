@@ -5556,10 +5556,17 @@ export interface components {
             items: components["schemas"]["AccountabilityOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[ActivityOut] */
         Page_ActivityOut_: {
@@ -5567,10 +5574,17 @@ export interface components {
             items: components["schemas"]["ActivityOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[AuditOut] */
         Page_AuditOut_: {
@@ -5578,10 +5592,17 @@ export interface components {
             items: components["schemas"]["AuditOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[BulletinOut] */
         Page_BulletinOut_: {
@@ -5589,10 +5610,17 @@ export interface components {
             items: components["schemas"]["BulletinOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[ContactOut] */
         Page_ContactOut_: {
@@ -5600,10 +5628,17 @@ export interface components {
             items: components["schemas"]["ContactOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[DecisionOut] */
         Page_DecisionOut_: {
@@ -5611,10 +5646,17 @@ export interface components {
             items: components["schemas"]["DecisionOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[DefinitionOut] */
         Page_DefinitionOut_: {
@@ -5622,10 +5664,17 @@ export interface components {
             items: components["schemas"]["DefinitionOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[DeliveryOut] */
         Page_DeliveryOut_: {
@@ -5633,10 +5682,17 @@ export interface components {
             items: components["schemas"]["DeliveryOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[ExternalTaskOut] */
         Page_ExternalTaskOut_: {
@@ -5644,10 +5700,17 @@ export interface components {
             items: components["schemas"]["ExternalTaskOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[HistoricActivityOut] */
         Page_HistoricActivityOut_: {
@@ -5655,10 +5718,17 @@ export interface components {
             items: components["schemas"]["HistoricActivityOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[IncidentDetail] */
         Page_IncidentDetail_: {
@@ -5666,10 +5736,17 @@ export interface components {
             items: components["schemas"]["IncidentDetail"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[InstanceOut] */
         Page_InstanceOut_: {
@@ -5677,10 +5754,17 @@ export interface components {
             items: components["schemas"]["InstanceOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[JobOut] */
         Page_JobOut_: {
@@ -5688,10 +5772,17 @@ export interface components {
             items: components["schemas"]["JobOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[MatterOut] */
         Page_MatterOut_: {
@@ -5699,10 +5790,17 @@ export interface components {
             items: components["schemas"]["MatterOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[MigrationBatchOut] */
         Page_MigrationBatchOut_: {
@@ -5710,10 +5808,17 @@ export interface components {
             items: components["schemas"]["MigrationBatchOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[MigrationItemOut] */
         Page_MigrationItemOut_: {
@@ -5721,10 +5826,17 @@ export interface components {
             items: components["schemas"]["MigrationItemOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[NotificationOut] */
         Page_NotificationOut_: {
@@ -5732,10 +5844,17 @@ export interface components {
             items: components["schemas"]["NotificationOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[PlanOut] */
         Page_PlanOut_: {
@@ -5743,10 +5862,17 @@ export interface components {
             items: components["schemas"]["PlanOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[ProposalOut] */
         Page_ProposalOut_: {
@@ -5754,10 +5880,17 @@ export interface components {
             items: components["schemas"]["ProposalOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[RectificationOut] */
         Page_RectificationOut_: {
@@ -5765,10 +5898,17 @@ export interface components {
             items: components["schemas"]["RectificationOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[ReportOut] */
         Page_ReportOut_: {
@@ -5776,10 +5916,17 @@ export interface components {
             items: components["schemas"]["app__results__schemas__ReportOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[TaskOut] */
         Page_TaskOut_: {
@@ -5787,10 +5934,17 @@ export interface components {
             items: components["schemas"]["TaskOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[UnitOut] */
         Page_UnitOut_: {
@@ -5798,10 +5952,17 @@ export interface components {
             items: components["schemas"]["UnitOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /** Page[WebhookOut] */
         Page_WebhookOut_: {
@@ -5809,10 +5970,17 @@ export interface components {
             items: components["schemas"]["WebhookOut"][];
             /** Limit */
             limit: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Is Estimate
+             * @default false
+             */
+            total_is_estimate?: boolean;
         };
         /**
          * PartOut
@@ -7895,6 +8063,8 @@ export interface operations {
                 q?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -8994,6 +9164,8 @@ export interface operations {
                 until?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -11594,6 +11766,8 @@ export interface operations {
                 process_instance_id?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -12466,6 +12640,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
                 status?: ("planning" | "handling" | "reviewing" | "evaluating" | "closed") | null;
                 light?: ("green" | "yellow" | "red") | null;
                 category?: ("reform" | "law" | "meeting_document_policy" | "key_work" | "efficiency" | "leader_instruction" | "proposal" | "performance_audit") | null;
@@ -14989,6 +15165,8 @@ export interface operations {
                 unit?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -16011,6 +16189,8 @@ export interface operations {
                 overdue?: boolean | null;
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -16945,6 +17125,8 @@ export interface operations {
                 due_before?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description the `next_cursor` of the page before: the page after it, however deep (instead of `offset`) */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
