@@ -167,6 +167,23 @@ class Settings(BaseSettings):
     workers_enabled: bool = Field(
         default=True, description="Run background workers (webhook delivery, notifications)"
     )
+    # --- retention (issue 19: years of data) ---
+    outbox_retention_days: int = Field(
+        default=90,
+        ge=0,
+        description="outbox events older than this, passed by every consumer and with no "
+        "delivery still to make, are removed (0: kept forever)",
+    )
+    delivered_retention_days: int = Field(
+        default=90,
+        ge=0,
+        description="delivered webhook deliveries (with their attempts) and sent notifications "
+        "older than this are removed (0: kept forever)",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the retention worker removes what expired"
+    )
+    # --- end retention ---
     # --- webhooks (issue 8: integration) ---
     webhook_allowed_networks: list[str] = Field(
         default=["127.0.0.0/8", "::1/128"],

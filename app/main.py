@@ -39,6 +39,7 @@ from app.engine.api.routes import router as engine_router
 from app.events import api as events_api
 from app.events import notices as events_notices
 from app.events import recorder as events_recorder
+from app.events.retention import Retention
 from app.external import api as external_api
 from app.faults import RETRY_AFTER, DatabaseFaults, fault_body, internal_error_body
 from app.idempotency import IdempotencyMiddleware, claim_in_transaction
@@ -51,6 +52,7 @@ from app.kit.errors import DomainError
 from app.kit.i18n import lang_of, localize, localize_detail, pydantic_messages
 from app.migrate import upgrade
 from app.notifications import api as notifications_api
+from app.notifications import retention as notifications_retention
 from app.notifications import worker as notifications_worker
 from app.org import service as units
 from app.planning import api as planning_api
@@ -69,6 +71,7 @@ from app.supervision.lights import task_light
 from app.watch import ProcessWatcher
 from app.web import mount_console
 from app.webhooks import api as webhooks_api
+from app.webhooks import retention as webhooks_retention
 from app.webhooks import worker as webhooks_worker
 from app.worker import Worker
 
@@ -165,9 +168,13 @@ def build_runtime(settings: Settings) -> Runtime:
     keep_keys = timedelta(hours=settings.idempotency_ttl_hours)
     scheduler.housekeeping.append(lambda: idempotency.purge(db, keep_keys))
     scheduler.housekeeping.append(lambda: sweep.sweep_lights(db))
+    webhooks_retention.register()
+    notifications_retention.register()
+    retention = Retention(db, settings)
     workers = [
         *webhooks_worker.workers(db, engine, settings),
         *notifications_worker.workers(db, engine, settings),
+        Worker("retention", retention.round, settings.retention_interval_seconds),
         migration_runs.worker(engine, settings),  # migration batches (实例迁移)
     ]
     watcher = None

@@ -1,0 +1,83 @@
+"""Retention (years of data): what need not be kept is removed, in small batches.
+
+Outbox events older than `DUCHA_OUTBOX_RETENTION_DAYS` are removed once every consumer of the
+outbox (webhook dispatch, notifications) has passed them and no package still needs them — a
+webhook delivery not yet made keeps its event (`keep_event_when`). Readers of the events feed
+(`GET /events?after=`) must read within the window: a cursor older than it continues at the
+oldest event kept. Higher packages add their own sweeps (`sweep`): delivered webhook deliveries
+with their attempts, sent notifications. Matters, their timelines, instances, history and the
+audit trail — what the seed requires to be traceable — are never removed here.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, not_, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import Database
+from app.events.models import EventConsumer, OutboxEvent
+from app.kit.clock import clock
+
+BATCH = 5_000
+"""Rows one statement removes: each batch is a short transaction of its own."""
+
+Sweep = Callable[[Session, datetime, Settings], int]
+"""Remove one batch of what expired by `now` under the settings; the rows removed."""
+
+_KEEPERS: list[Callable[[], ColumnElement[bool]]] = []
+_SWEEPS: list[Sweep] = []
+
+
+def keep_event_when(condition: Callable[[], ColumnElement[bool]]) -> None:
+    """Keep every outbox event for which `condition()` (SQL on `OutboxEvent`) holds."""
+    if condition not in _KEEPERS:
+        _KEEPERS.append(condition)
+
+
+def sweep(function: Sweep) -> None:
+    """Register a sweep of a higher package; run by `Retention.round` after the outbox's."""
+    if function not in _SWEEPS:
+        _SWEEPS.append(function)
+
+
+def remove_events(session: Session, now: datetime, settings: Settings) -> int:
+    """One batch of outbox events past the window, behind every consumer, needed by nobody."""
+    if settings.outbox_retention_days == 0:
+        return 0
+    passed = OutboxEvent.time < now - timedelta(days=settings.outbox_retention_days)
+    positions = session.execute(select(EventConsumer.txid, EventConsumer.last_id)).all()
+    conditions: list[ColumnElement[bool]] = [passed]
+    if positions:
+        slowest = min((txid, last_id) for txid, last_id in positions)
+        conditions.append(tuple_(OutboxEvent.txid, OutboxEvent.id) <= tuple_(*slowest))
+    conditions += [not_(keep()) for keep in _KEEPERS]
+    doomed = select(OutboxEvent.id).where(and_(*conditions)).order_by(OutboxEvent.id)
+    result: Any = session.execute(
+        delete(OutboxEvent).where(OutboxEvent.id.in_(doomed.limit(BATCH).scalar_subquery()))
+    )
+    return int(result.rowcount or 0)  # the events' units go with them (ON DELETE CASCADE)
+
+
+class Retention:
+    """Runs every sweep until each has nothing left, one batch per transaction."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db, self.settings = db, settings
+
+    def round(self) -> int:
+        """Everything expired now, batch after batch; the rows removed (0: nothing was due)."""
+        removed = 0
+        for function in [remove_events, *_SWEEPS]:
+            while True:
+                done = self._batch(function)
+                removed += done
+                if done < BATCH:
+                    break
+        return removed
+
+    def _batch(self, function: Sweep) -> int:
+        now = clock.now()
+        return self.db.transaction(lambda session: function(session, now, self.settings))
