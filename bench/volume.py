@@ -127,9 +127,11 @@ class Seeder:
         )
 
     async def matter(self, n: int, rng: random.Random) -> None:
-        """Register matter `n` and take it to stage n % 5 (see STAGES)."""
+        """Register matter `n` and take it to one of the STAGES."""
         office = list(OFFICES)[n % len(OFFICES)]
-        lead = OFFICES[office][(n // 2) % len(OFFICES[office])]
+        leads, k = OFFICES[office], n // len(OFFICES)
+        lead = leads[k % len(leads)]  # every lead unit gets matters at every stage
+        stage = (k // len(leads)) % len(STAGES)
         staff = headers(f"office-{office}", office, ["supervision_office"])
         head = headers(f"head-{office}", office, ["office_head"])
         handler = headers(f"handler-{lead}", lead, ["unit_handler"])
@@ -148,7 +150,7 @@ class Seeder:
                 "joint": False,
             },
         )
-        instance, stage = registered["instance_id"], n % len(STAGES)
+        instance = registered["instance_id"]
         if stage >= 1:
             plan = {"plan_title": "方案", "plan_content": "分工", "lead_unit": lead, "joint": False}
             await self.complete(staff, instance, "draft_plan", plan)
