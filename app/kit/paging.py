@@ -94,7 +94,9 @@ def _estimate(s: Session, query: Select[Any]) -> int:
     connection = s.connection()
     if connection.dialect.name != "postgresql":
         return 0
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     plan = connection.exec_driver_sql(
         "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params()
     ).scalar()

@@ -1,7 +1,9 @@
 """A list's total is exact whether or not it is counted: a short first page is its own count,
 a full page or a later one asks the database (app.kit.paging)."""
 
-from conftest import deploy, start
+from conftest import deploy, login, start
+
+from app.kit import paging
 
 
 def test_the_total_is_exact_for_short_full_and_later_pages(client):
@@ -79,8 +81,6 @@ def test_a_cursor_is_refused_with_an_offset_or_when_it_is_not_one_the_list_gave(
 
 
 def test_past_the_count_cap_the_total_is_an_estimate_and_says_so(client, monkeypatch):
-    from app.kit import paging
-
     definition = deploy(client, "review_loop.bpmn")
     for _ in range(5):
         start(client, definition["key"])
@@ -93,3 +93,26 @@ def test_past_the_count_cap_the_total_is_an_estimate_and_says_so(client, monkeyp
     assert capped["total_is_estimate"] is True and capped["total"] >= 4
     short = client.get("/api/v1/tasks", params={"limit": 10}).json()
     assert (short["total"], short["total_is_estimate"]) == (5, False)  # the page holds it all
+
+
+def test_an_estimate_holds_for_scoped_callers_and_every_capped_list(client, monkeypatch):
+    """The estimate is planned on the caller's own query: scope clauses (unit subtrees, lists of
+    units) and filters included — on each list whose total is capped."""
+    definition = deploy(client, "review_loop.bpmn")
+    for _ in range(4):
+        start(client, definition["key"])
+    monkeypatch.setattr(paging, "COUNT_CAP", 1)
+    auditor = login(client, "chen", "320000-GO", ["auditor"])
+    office = login(client, "wang", "320100-DCS", ["supervision_office"])
+    for headers, path, params in [
+        (auditor, "/api/v1/audit", {}),
+        (auditor, "/api/v1/audit", {"object_type": "process_instance"}),
+        (None, "/api/v1/process-instances", {"status": "running"}),
+        (None, "/api/v1/tasks", {"state": "ready", "mine": "true"}),
+        (office, "/api/v1/matters", {"q": "事项"}),
+    ]:
+        response = client.get(path, params={**params, "limit": 1}, headers=headers)
+        assert response.status_code == 200, (path, response.text)
+        body = response.json()
+        assert body["total"] >= len(body["items"]), path
+        assert body["total_is_estimate"] is (body["total"] > 1), (path, body["total"])
