@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, not_, select, tuple_
+from sqlalchemy import ColumnElement, delete, not_, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -45,20 +45,29 @@ def sweep(function: Sweep) -> None:
 
 def remove_events(session: Session, now: datetime, settings: Settings) -> int:
     """One batch of outbox events past the window, behind every consumer, needed by nobody."""
-    if settings.outbox_retention_days == 0:
+    before = window_start(now, settings.outbox_retention_days)
+    if before is None:
         return 0
-    passed = OutboxEvent.time < now - timedelta(days=settings.outbox_retention_days)
+    conditions: list[ColumnElement[bool]] = [OutboxEvent.time < before]
     positions = session.execute(select(EventConsumer.txid, EventConsumer.last_id)).all()
-    conditions: list[ColumnElement[bool]] = [passed]
     if positions:
         slowest = min((txid, last_id) for txid, last_id in positions)
         conditions.append(tuple_(OutboxEvent.txid, OutboxEvent.id) <= tuple_(*slowest))
     conditions += [not_(keep()) for keep in _KEEPERS]
-    doomed = select(OutboxEvent.id).where(and_(*conditions)).order_by(OutboxEvent.id)
-    result: Any = session.execute(
-        delete(OutboxEvent).where(OutboxEvent.id.in_(doomed.limit(BATCH).scalar_subquery()))
-    )
-    return int(result.rowcount or 0)  # the events' units go with them (ON DELETE CASCADE)
+    # The events' units go with them (ON DELETE CASCADE).
+    return remove_batch(session, OutboxEvent, *conditions)
+
+
+def remove_batch(session: Session, model: Any, *conditions: ColumnElement[bool]) -> int:
+    """Remove one batch of `model`'s rows (by its `id`) that meet `conditions`; the rows removed."""
+    doomed = select(model.id).where(*conditions).limit(BATCH)
+    result: Any = session.execute(delete(model).where(model.id.in_(doomed.scalar_subquery())))
+    return int(result.rowcount or 0)
+
+
+def window_start(now: datetime, days: int) -> datetime | None:
+    """The instant before which rows kept `days` days have expired (None: kept forever)."""
+    return None if days == 0 else now - timedelta(days=days)
 
 
 class Retention:

@@ -3,10 +3,8 @@
 row is the record that someone could not be reached). The matter's urgings and timeline, which
 say who was urged and when, are the supervision domain's and are kept."""
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -21,15 +19,9 @@ def register() -> None:
 
 def remove_sent(session: Session, now: datetime, settings: Settings) -> int:
     """One batch of messages sent before the window."""
-    if settings.delivered_retention_days == 0:
+    before = retention.window_start(now, settings.delivered_retention_days)
+    if before is None:
         return 0
-    before = now - timedelta(days=settings.delivered_retention_days)
-    doomed = (
-        select(Notification.id)
-        .where(Notification.status == "sent", Notification.sent_at < before)
-        .limit(retention.BATCH)
+    return retention.remove_batch(
+        session, Notification, Notification.status == "sent", Notification.sent_at < before
     )
-    result: Any = session.execute(
-        delete(Notification).where(Notification.id.in_(doomed.scalar_subquery()))
-    )
-    return int(result.rowcount or 0)

@@ -2,10 +2,9 @@
 to make (pending or failed) stays in the outbox; a delivered delivery and its attempts go after
 `DUCHA_DELIVERED_RETENTION_DAYS`."""
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, exists
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -28,15 +27,12 @@ def register() -> None:
 
 def remove_delivered(session: Session, now: datetime, settings: Settings) -> int:
     """One batch of deliveries delivered before the window (their attempts go with them)."""
-    if settings.delivered_retention_days == 0:
+    before = retention.window_start(now, settings.delivered_retention_days)
+    if before is None:
         return 0
-    before = now - timedelta(days=settings.delivered_retention_days)
-    doomed = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == "delivered", WebhookDelivery.delivered_at < before)
-        .limit(retention.BATCH)
+    return retention.remove_batch(
+        session,
+        WebhookDelivery,
+        WebhookDelivery.status == "delivered",
+        WebhookDelivery.delivered_at < before,
     )
-    result: Any = session.execute(
-        delete(WebhookDelivery).where(WebhookDelivery.id.in_(doomed.scalar_subquery()))
-    )
-    return int(result.rowcount or 0)
