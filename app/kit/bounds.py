@@ -61,7 +61,8 @@ Offset = Annotated[int, Query(ge=0, le=INT32_MAX)]
 Cursor = Annotated[
     str | None,
     Query(
-        max_length=200,
+        max_length=FILTER_MAX,
+        pattern=NO_NUL,
         description="the `next_cursor` of the page before: the page after it, however deep "
         "(instead of `offset`)",
     ),

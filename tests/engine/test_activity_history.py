@@ -263,6 +263,8 @@ def test_each_reader_sees_the_history_of_the_instances_it_may_read(
         "total": 0,
         "limit": 50,
         "offset": 0,
+        "total_is_estimate": False,
+        "next_cursor": None,
     }
     refused = client.get(path, headers=handler)
     assert refused.status_code == 403 and refused.json()["action"] == "history.read"

@@ -146,7 +146,7 @@ DELETE_SUBSCRIPTIONS = _gone(MessageSubscription, "gone_subscriptions")
 READY_TASKS = (
     select(*_columns(TaskRecord, TaskOut))
     .where(TaskRecord.instance_id == bindparam("row_id"), TaskRecord.state == "ready")
-    .order_by(TaskRecord.created_at)
+    .order_by(TaskRecord.created_at, TaskRecord.id)  # tasks of one step tie on created_at
 )
 INCIDENTS = (
     select(*_columns(Incident, IncidentOut))

@@ -33,6 +33,7 @@ def after_step(session: Session, loaded: Loaded) -> InstanceDetail:
     created = [r for r in loaded.created if r["id"] in loaded.ready_before]
     if len(created) == len(loaded.ready_before):
         ready = [TaskOut.model_validate({**OPEN_TASK_COLUMNS, **r}) for r in created]
+        ready.sort(key=lambda t: (t.created_at, t.id))  # as a read orders them
     else:
         ready = _ready_tasks(session, row.id)
     incidents = loaded.has_incidents if loaded.has_incidents is not None else not loaded.started
