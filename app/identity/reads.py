@@ -71,14 +71,7 @@ def audit_page(
     rows = found.rows
     resolved = subjects.resolve(s, rows)
     items = [readable(AuditOut.model_validate(r), resolved.get(r.id, {})) for r in rows]
-    return Page(
-        items=[shown(s, principal, item) for item in items],
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        total_is_estimate=found.estimated,
-        next_cursor=found.next_cursor,
-    )
+    return found.page([shown(s, principal, item) for item in items], limit, offset)
 
 
 def readable(row: AuditOut, resolved: dict[str, Any]) -> AuditOut:

@@ -9,6 +9,7 @@ rows; past that it is the planner's estimate (PostgreSQL) or the cap (SQLite), s
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,23 +36,29 @@ def page(
 ) -> Any:
     """One page of `query` (one entity) as `schema` items, with the total and the next cursor."""
     found = page_rows(s, query, order, limit, offset, cursor)
-    return Page(
-        items=[schema.model_validate(r) for r in found.rows],
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        total_is_estimate=found.estimated,
-        next_cursor=found.next_cursor,
-    )
+    return found.page([schema.model_validate(r) for r in found.rows], limit, offset)
 
 
+@dataclass(frozen=True)
 class Found:
     """A page's rows (the entity alone, or rows of the entity and added columns), its total,
     whether the total is an estimate, and the cursor of the next page (None on the last)."""
 
-    def __init__(self, rows: list[Any], total: int, estimated: bool, next_cursor: str | None):
-        self.rows, self.total, self.estimated = rows, total, estimated
-        self.next_cursor = next_cursor
+    rows: list[Any]
+    total: int
+    estimated: bool
+    next_cursor: str | None
+
+    def page(self, items: list[Any], limit: int, offset: int) -> Page[Any]:
+        """The page's answer: `items` (made from `rows`) with the total and the next cursor."""
+        return Page(
+            items=items,
+            total=self.total,
+            limit=limit,
+            offset=offset,
+            total_is_estimate=self.estimated,
+            next_cursor=self.next_cursor,
+        )
 
 
 def page_rows(

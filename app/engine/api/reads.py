@@ -47,15 +47,7 @@ def task_page(
     )
     items = [TaskOut.model_validate(task) for task, _ in found.rows]
     names.name_tasks(s, items, {task.instance_id: d for task, d in found.rows})
-    lit: Page[TaskOut] = Page(
-        items=items,
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        total_is_estimate=found.estimated,
-        next_cursor=found.next_cursor,
-    )
-    return _lit(engine, lit)
+    return _lit(engine, found.page(items, limit, offset))
 
 
 def _lit(engine: Engine, tasks: Page[TaskOut]) -> Page[TaskOut]:
