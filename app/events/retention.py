@@ -65,6 +65,17 @@ def remove_batch(session: Session, model: Any, *conditions: ColumnElement[bool])
     return int(result.rowcount or 0)
 
 
+def expiring(model: Any, at: Any, days: Callable[[Settings], int], *kept: Any) -> Sweep:
+    """A sweep of `model`'s rows whose time `at` is older than `days(settings)` (0: kept forever)
+    and which meet `kept`'s conditions of being done with (delivered, sent)."""
+
+    def remove(session: Session, now: datetime, settings: Settings) -> int:
+        before = window_start(now, days(settings))
+        return 0 if before is None else remove_batch(session, model, *kept, at < before)
+
+    return remove
+
+
 def window_start(now: datetime, days: int) -> datetime | None:
     """The instant before which rows kept `days` days have expired (None: kept forever)."""
     return None if days == 0 else now - timedelta(days=days)

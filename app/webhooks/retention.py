@@ -2,12 +2,8 @@
 to make (pending or failed) stays in the outbox; a delivered delivery and its attempts go after
 `DUCHA_DELIVERED_RETENTION_DAYS`."""
 
-from datetime import datetime
-
 from sqlalchemy import ColumnElement, exists
-from sqlalchemy.orm import Session
 
-from app.config import Settings
 from app.events import retention
 from app.events.models import OutboxEvent
 from app.webhooks.models import WebhookDelivery
@@ -25,14 +21,10 @@ def register() -> None:
     retention.sweep(remove_delivered)
 
 
-def remove_delivered(session: Session, now: datetime, settings: Settings) -> int:
-    """One batch of deliveries delivered before the window (their attempts go with them)."""
-    before = retention.window_start(now, settings.delivered_retention_days)
-    if before is None:
-        return 0
-    return retention.remove_batch(
-        session,
-        WebhookDelivery,
-        WebhookDelivery.status == "delivered",
-        WebhookDelivery.delivered_at < before,
-    )
+remove_delivered = retention.expiring(
+    WebhookDelivery,
+    WebhookDelivery.delivered_at,
+    lambda settings: settings.delivered_retention_days,
+    WebhookDelivery.status == "delivered",
+)
+"""One batch of deliveries delivered before the window (their attempts go with them)."""
