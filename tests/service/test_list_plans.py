@@ -53,7 +53,10 @@ def test_a_units_inbox_reads_the_partial_open_task_index_in_order(session):
     ).where(workable_clause(HANDLER))
     plan = _plan(session, query.order_by(TaskRecord.created_at, TaskRecord.id).limit(50))
     assert "Index Scan using ix_tasks_ready_" in plan and "Sort" not in plan, plan
-    assert "'ready'" in str(query.compile(dialect=session.get_bind().dialect)), "a literal"
+    rendered = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    assert "'ready'" in str(rendered), "a literal"
 
 
 def test_the_audit_trail_of_one_kind_reads_its_index_newest_first(session):

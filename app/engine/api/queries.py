@@ -11,10 +11,10 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    bindparam,
     cast,
     exists,
     false,
-    literal_column,
     or_,
     select,
 )
@@ -80,10 +80,6 @@ def readable_tasks(session: Session, who: base.Who) -> Select[TaskRecord]:
     return select(TaskRecord).where(tasks_clause(base.scope(session, who)))
 
 
-# The states a task list filters on, as literals (the API takes only these).
-STATES = {state: state for state in ("ready", "completed", "cancelled")}
-
-
 def filtered_tasks(
     session: Session,
     principal: Principal,
@@ -103,7 +99,7 @@ def filtered_tasks(
     if state is not None:
         # A literal, not a parameter: the open-task indexes are partial (`state = 'ready'`), and
         # a prepared statement's generic plan cannot prove a parameter's value.
-        query = query.where(TaskRecord.state == literal_column(f"'{STATES[state]}'"))
+        query = query.where(TaskRecord.state == bindparam("state", state, literal_execute=True))
     filters = {
         TaskRecord.assignee: assignee,
         TaskRecord.unit_code: unit,
