@@ -7,11 +7,13 @@ instance (`instance_id`). It lives in the console package, the one layer above e
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
+    ColumnElement,
     FromClause,
     Integer,
     Select,
@@ -84,8 +86,10 @@ class InboxPage(InboxCounts):
     offset: int
 
 
-def subjects() -> FromClause:
-    """Every domain row that owns a process instance, as (kind, id, code, title, instance_id)."""
+def subjects(of: Callable[[Any], ColumnElement[bool]]) -> FromClause:
+    """The domain rows that own a process instance, as (kind, id, code, title, instance_id): those
+    whose `instance_id` passes `of` (each part filtered on its own indexed column, so a page's
+    few instances are a few index probes, not a union of every matter, plan and activity)."""
 
     def rows(kind: str, model: Any, code: Any, title: Any) -> Select[Any]:
         return select(
@@ -94,7 +98,21 @@ def subjects() -> FromClause:
             cast(code, String).label("code"),
             cast(title, String).label("title"),
             model.instance_id.label("instance_id"),
-        ).where(model.instance_id.is_not(None))
+        ).where(of(model.instance_id))
+
+    def _linked(kind: str, model: Any, key: Any, named: Any, code: Any, title: Any) -> Select[Any]:
+        """A row without a number of its own, named by the row it belongs to."""
+        return (
+            select(
+                literal(kind, String).label("kind"),
+                named.id.label("id"),
+                cast(code, String).label("code"),
+                cast(title, String).label("title"),
+                model.instance_id.label("instance_id"),
+            )
+            .join(named, named.id == key)
+            .where(of(model.instance_id))
+        )
 
     parts = [
         rows("matter", Matter, Matter.code, Matter.title),
@@ -118,21 +136,6 @@ def subjects() -> FromClause:
     return union_all(*parts).subquery("subjects")
 
 
-def _linked(kind: str, model: Any, key: Any, named: Any, code: Any, title: Any) -> Select[Any]:
-    """A row without a number of its own, named by the row it belongs to."""
-    return (
-        select(
-            literal(kind, String).label("kind"),
-            named.id.label("id"),
-            cast(code, String).label("code"),
-            cast(title, String).label("title"),
-            model.instance_id.label("instance_id"),
-        )
-        .join(named, named.id == key)
-        .where(model.instance_id.is_not(None))
-    )
-
-
 def light_bounds(now: datetime) -> tuple[datetime, datetime]:
     """The instants before which an open task's due date lights red, and yellow: the SQL form of
     `lights.task_light` (a task due at `due_at` serves the day of `due_at - 1µs`, China time)."""
@@ -153,7 +156,8 @@ def _day_end(day: date) -> datetime:
 def tasks_of(
     s: Session, principal: Principal, *, scope: Scope, process_key: str | None, q: str | None
 ) -> Select[Any]:
-    """The open tasks of `scope` the caller may read, each with its subject's columns."""
+    """The open tasks of `scope` the caller may read (`q`: whose subject's number or title, or
+    whose unit's name, holds it)."""
     query = filtered_tasks(
         s,
         principal,
@@ -168,16 +172,15 @@ def tasks_of(
     )
     if scope == "mine":
         query = query.where(workable_clause(principal))
-    about = subjects()
-    query = query.add_columns(about.c.kind, about.c.id, about.c.code, about.c.title).outerjoin(
-        about, about.c.instance_id == TaskRecord.instance_id
-    )
     if q:
+        about = subjects(lambda instance_id: instance_id.is_not(None))
+        named = (about.c.code.icontains(q, autoescape=True)) | about.c.title.icontains(
+            q, autoescape=True
+        )
         named_units = select(Unit.code).where(Unit.name.icontains(q, autoescape=True))
         query = query.where(
             or_(
-                about.c.code.icontains(q, autoescape=True),
-                about.c.title.icontains(q, autoescape=True),
+                TaskRecord.instance_id.in_(select(about.c.instance_id).where(named)),
                 TaskRecord.unit_code.in_(named_units),
             )
         )
@@ -210,15 +213,21 @@ def urgency(now: datetime) -> list[Any]:
     return [bucket, due, TaskRecord.created_at, TaskRecord.id]
 
 
-def rows_of(s: Session, query: Select[Any], now: datetime, limit: int, offset: int) -> list[Any]:
-    """One page of `query` in urgency order, the LIMIT in the database."""
-    return list(s.execute(query.order_by(*urgency(now)).limit(limit).offset(offset)))
-
-
-def item(row: Any) -> InboxTask:
-    """A result row (the task, then its subject's columns) as an inbox task."""
-    record, kind, subject_id, code, title = row
-    task = InboxTask.model_validate(record)
-    if kind is not None:
-        task.subject = Subject(kind=kind, id=subject_id, code=code, title=title)
-    return task
+def page_of(
+    s: Session, query: Select[Any], now: datetime, limit: int, offset: int
+) -> list[InboxTask]:
+    """One page of `query` in urgency order (the LIMIT in the database), each task with its
+    subject, read for the page's instances only."""
+    records = list(s.scalars(query.order_by(*urgency(now)).limit(limit).offset(offset)))
+    ids = {r.instance_id for r in records if r.instance_id is not None}
+    about = subjects(lambda instance_id: instance_id.in_(ids)) if ids else None
+    named: dict[uuid.UUID, Subject] = {}
+    if about is not None:
+        for row in s.execute(select(about).order_by(about.c.kind, about.c.id)):
+            named.setdefault(row.instance_id, Subject.model_validate(row, from_attributes=True))
+    tasks = []
+    for record in records:
+        task = InboxTask.model_validate(record)
+        task.subject = named.get(record.instance_id)
+        tasks.append(task)
+    return tasks
