@@ -183,6 +183,12 @@ class Settings(BaseSettings):
     retention_interval_seconds: float = Field(
         default=3600.0, gt=0, description="how often the retention worker removes what expired"
     )
+    tally_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often closed matters are taken into the dashboard's summary (the "
+        "counts are exact whatever its age; an older summary leaves more to count live)",
+    )
     # --- end retention ---
     # --- webhooks (issue 8: integration) ---
     webhook_allowed_networks: list[str] = Field(

@@ -64,7 +64,7 @@ from app.results import api as results_api
 from app.results import recorder as results_recorder
 from app.scores import api as scores_api
 from app.supervision import audit_subjects as matter_subjects
-from app.supervision import holidays, recorder
+from app.supervision import holidays, recorder, tally
 from app.supervision.api import calendar_router
 from app.supervision.api import router as matters_router
 from app.supervision.lights import task_light
@@ -175,6 +175,9 @@ def build_runtime(settings: Settings) -> Runtime:
         *webhooks_worker.workers(db, engine, settings),
         *notifications_worker.workers(db, engine, settings),
         Worker("retention", retention.round, settings.retention_interval_seconds),
+        Worker(
+            "matter tally", lambda: db.transaction(tally.refresh), settings.tally_interval_seconds
+        ),
         migration_runs.worker(engine, settings),  # migration batches (实例迁移)
     ]
     watcher = None

@@ -4,8 +4,15 @@ The same matters `GET /api/v1/matters` lists with the same filters (the caller's
 per light, status, category, source, lead unit or month of assignment; each group also says how
 many are closed and how many are overdue (open with a deadline past due — red by the clock,
 `app.supervision.matter_lights.overdue`, the `overdue=true` filter of the list).
+
+Closed matters come from the summary (`app.supervision.tally`) when the caller's scope has a
+key there and the filters are the summary's (category, status, overdue); what it does not hold
+is counted live. Other filters (a unit and those below it, text, due dates, light, source)
+count every matter live. Exact either way.
 """
 
+from collections import Counter
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -13,8 +20,9 @@ from sqlalchemy import Integer, String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.identity.policy import scope_of
 from app.identity.principal import Principal
-from app.supervision import matters
+from app.supervision import matters, tally
 from app.supervision import queries as matter_queries
 from app.supervision.matter_lights import overdue
 from app.supervision.models import Matter
@@ -31,19 +39,30 @@ class MatterGroup(BaseModel):
 
 
 class MatterStats(BaseModel):
-    """Counts per group, largest first (months in order)."""
+    """Counts per group, largest first (months in order). `summary_as_of`: when closed
+    matters were last taken into the summary these counts used (null: counted live)."""
 
     group_by: str
     total: int
     groups: list[MatterGroup]
+    summary_as_of: datetime | None = None
 
 
 def matter_stats(
     s: Session, principal: Principal, filters: MatterFilters, group_by: GroupBy
 ) -> MatterStats:
     """The matters `principal` may read passing `filters`, counted per `group_by`."""
-    found = matter_queries.filtered(s, principal, filters).subquery()
-    key: ColumnElement[str] = {
+    live = matter_queries.filtered(s, principal, filters)
+    key = tally.key_of(s, scope_of(s, principal)) if _summarised(filters) else None
+    tallies: Counter[str] = Counter()
+    as_of = None
+    if key is not None:
+        live = live.where(~Matter.tallied)  # the summary holds the rest
+        as_of = tally.refreshed_at(s)
+        if filters.status_ in (None, "closed") and not filters.overdue:
+            tallies = tally.held(s, key, group_by, filters.category)
+    found = live.subquery()
+    column: ColumnElement[str] = {
         "light": found.c.light,
         "status": found.c.status,
         "category": found.c.category,
@@ -55,18 +74,45 @@ def matter_stats(
     late = found.c.id.in_(select(Matter.id).where(overdue(matters.today())))
     rows = s.execute(
         select(
-            key.label("key"),
+            column.label("key"),
             func.count().label("count"),
             func.sum(cast(case((closed, 1), else_=0), Integer)).label("closed"),
             func.sum(cast(case((late, 1), else_=0), Integer)).label("overdue"),
-        ).group_by(key)
+        ).group_by(column)
     ).all()
-    groups = [
-        MatterGroup(key=str(r.key), count=r.count, closed=r.closed or 0, overdue=r.overdue or 0)
+    groups = {
+        str(r.key): MatterGroup(
+            key=str(r.key), count=r.count, closed=r.closed or 0, overdue=r.overdue or 0
+        )
         for r in rows
-    ]
+    }
+    for value, n in tallies.items():  # every matter the summary holds is closed, none overdue
+        group = groups.setdefault(value, MatterGroup(key=value, count=0, closed=0, overdue=0))
+        group.count += n
+        group.closed += n
+    ordered = list(groups.values())
     if group_by == "month":
-        groups.sort(key=lambda g: g.key)
+        ordered.sort(key=lambda g: g.key)
     else:
-        groups.sort(key=lambda g: (-g.count, g.key))
-    return MatterStats(group_by=group_by, total=sum(g.count for g in groups), groups=groups)
+        ordered.sort(key=lambda g: (-g.count, g.key))
+    return MatterStats(
+        group_by=group_by,
+        total=sum(g.count for g in ordered),
+        groups=ordered,
+        summary_as_of=as_of,
+    )
+
+
+def _summarised(filters: MatterFilters) -> bool:
+    """Whether the summary can count these filters: it groups closed matters by category only."""
+    return all(
+        value is None
+        for value in (
+            filters.light,
+            filters.source_type,
+            filters.unit or None,
+            filters.q or None,
+            filters.due_before,
+            filters.due_after,
+        )
+    )

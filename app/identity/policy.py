@@ -1,7 +1,7 @@
 """Authorization in one place: which role may do what, and which units a caller may see."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -120,18 +120,29 @@ def permission(action: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
+EXPANDED_UNITS = 1_000
+"""Subtrees of at most this many units go into SQL as their unit codes; larger ones as a
+subquery on the units' paths."""
+
+
 @dataclass(frozen=True)
 class Scope:
-    """The units whose data a caller may see: everything, some subtrees, or exact units."""
+    """The units whose data a caller may see: everything, some subtrees, or exact units.
+    `below`, when known, holds the codes of every unit in the subtrees (expanded once from the
+    unit-tree cache), and the scope is written into SQL as that list."""
 
     everything: bool
     subtrees: tuple[str, ...] = ()
     units: frozenset[str] = frozenset()
+    below: frozenset[str] | None = None
 
     def clause(self, column: Any) -> ColumnElement[bool]:
         """A SQL condition: `column` (a unit code) is in scope."""
         if self.everything:
             return true()
+        if self.below is not None:
+            codes = self.units | self.below
+            return column.in_(sorted(codes)) if codes else false()
         conditions: list[ColumnElement[bool]] = []
         if self.units:
             conditions.append(column.in_(sorted(self.units)))
@@ -140,13 +151,24 @@ class Scope:
             conditions.append(column.in_(below))
         return or_(*conditions) if conditions else false()
 
+    def expanded(self, session: Session) -> "Scope":
+        """The same scope with its subtrees' unit codes (`below`), when they are few enough."""
+        if self.everything or self.below is not None or not self.subtrees:
+            return self
+        codes: set[str] = set()
+        for path in self.subtrees:
+            codes |= units.codes_below(session, path)
+            if len(codes) > EXPANDED_UNITS:
+                return self
+        return replace(self, below=frozenset(codes))
+
     def contains(self, session: Session, unit_code: str | None) -> bool:
         """True when one unit is in scope."""
         if self.everything:
             return True
         if unit_code is None:
             return False
-        if unit_code in self.units:
+        if unit_code in self.units or (self.below is not None and unit_code in self.below):
             return True
         path = units.path_of(session, unit_code)
         return path is not None and any(path.startswith(p) for p in self.subtrees)
@@ -163,7 +185,8 @@ def scope_of(session: Session, principal: Principal) -> Scope:
     if not principal.has(*SUBTREE_ROLES):
         return Scope(everything=False, units=own)
     anchor = units.government_path(session, principal.unit)
-    return Scope(everything=False, subtrees=(anchor,) if anchor else (), units=own)
+    scope = Scope(everything=False, subtrees=(anchor,) if anchor else (), units=own)
+    return scope.expanded(session)
 
 
 def can_work(principal: Principal, *, unit_code: str | None, candidate_groups: list[str]) -> bool:

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import event, select
@@ -17,6 +17,8 @@ from app.kit.clock import clock
 from app.kit.errors import InvalidData, NotFound
 from app.org.models import Unit
 from app.org.schemas import UnitIn
+
+T = TypeVar("T")
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
 # Where a database's UnitTreeCache sits in Session.info (app.main gives each database one).
@@ -33,15 +35,16 @@ class UnitTreeCache:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._items: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._items: dict[tuple[str, str], tuple[float, Any]] = {}
         self._generation = 0
         self._lock = threading.Lock()
 
-    def lookup(self, key: tuple[str, str], read: Callable[[], str | None]) -> str | None:
+    def lookup(self, key: tuple[str, str], read: Callable[[], T]) -> T:
         """The cached value of `key`, or `read()` kept for next time."""
         found = self._items.get(key)
         if found is not None and found[0] > time.monotonic():
-            return found[1]
+            value: T = found[1]
+            return value
         generation = self._generation
         value = read()
         with self._lock:
@@ -49,7 +52,7 @@ class UnitTreeCache:
                 self._items[key] = (time.monotonic() + self.seconds, value)
         return value
 
-    def cached(self, key: tuple[str, str]) -> tuple[bool, str | None]:
+    def cached(self, key: tuple[str, str]) -> tuple[bool, Any]:
         """(True, value) when `key` is cached and fresh; (False, None) otherwise. Reads no table."""
         found = self._items.get(key)
         if found is not None and found[0] > time.monotonic():
@@ -86,6 +89,19 @@ def name_of(session: Session, code: str) -> str | None:
 
     cache = _tree_cache(session)
     return read() if cache is None else cache.lookup(("name", code), read)
+
+
+def codes_below(session: Session, path: str) -> frozenset[str]:
+    """The codes of the units at and below `path` (a subtree), through the unit-tree cache: a
+    scope's subtree is written into SQL as these codes, which the planner can estimate and an
+    index on a unit column can serve (a `path LIKE` subquery is neither)."""
+
+    def read() -> frozenset[str]:
+        below = select(Unit.code).where(Unit.path.startswith(path, autoescape=True))
+        return frozenset(session.scalars(below))
+
+    cache = _tree_cache(session)
+    return read() if cache is None else cache.lookup(("below", path), read)
 
 
 def known_in_cache(session_info: dict[str, Any], code: str) -> bool | None:

@@ -42,7 +42,8 @@ def office_of(session: Session, code: str) -> str | None:
 def government_scope(session: Session, code: str) -> Scope:
     """Everything under a unit's government: what its office may supervise and see."""
     path = org.government_path(session, code)
-    return Scope(everything=False, subtrees=(path,) if path else (), units=frozenset({code}))
+    scope = Scope(everything=False, subtrees=(path,) if path else (), units=frozenset({code}))
+    return scope.expanded(session)
 
 
 def check_named(session: Session, principal: Principal, named: list[tuple[str, str]]) -> None:

@@ -83,7 +83,9 @@ def government_of(session: Session, unit_code: str) -> str:
 def office_scope(session: Session, office_unit: str) -> Scope:
     """What an office sees: its government's subtree (used where no caller is at hand)."""
     path = units.government_path(session, office_unit)
-    return Scope(everything=False, subtrees=(path,) if path else (), units=frozenset({office_unit}))
+    own = frozenset({office_unit})
+    scope = Scope(everything=False, subtrees=(path,) if path else (), units=own)
+    return scope.expanded(session)
 
 
 def publish(session: Session, object_type: str, object_id: uuid.UUID, codes: Iterable[str]) -> None:

@@ -20,7 +20,7 @@ def readable_scope(session: Session, principal: Principal) -> Scope:
             everything=False,
             subtrees=(anchor,) if anchor else (),
             units=frozenset({principal.unit}),
-        )
+        ).expanded(session)
     return scope_of(session, principal)
 
 

@@ -4,7 +4,7 @@ the worst of its open ones — stored (for lists, filters and the dashboard) and
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -13,6 +13,10 @@ from app.kit.timezone import CHINA
 from app.supervision import lights
 from app.supervision.models import Matter, MatterDeadline
 from app.supervision.timeline import light_word, note
+
+# Open, as a literal: the open-matter index is partial (`status <> 'closed'`), and a prepared
+# statement's generic plan cannot prove a parameter's value.
+OPEN = Matter.status != literal_column("'closed'")
 
 
 def _deadlines(session: Session, matter: Matter) -> list[MatterDeadline]:
@@ -70,4 +74,4 @@ def overdue(today: date) -> ColumnElement[bool]:
     red = select(MatterDeadline.matter_id).where(
         lights.past_due(MatterDeadline.due, MatterDeadline.done_on, today)
     )
-    return (Matter.status != "closed") & Matter.id.in_(red)
+    return OPEN & Matter.id.in_(red)

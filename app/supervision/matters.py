@@ -14,6 +14,7 @@ from app.kit.timezone import CHINA
 from app.org.models import Unit
 from app.sequences import next_code
 from app.supervision import deadlines as rules
+from app.supervision import reach, tally  # noqa: F401 (kept with every matter written)
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
 from app.supervision.matter_lights import refresh_light

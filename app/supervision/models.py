@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -20,6 +20,29 @@ class Matter(Base):
         Index("ix_matters_lead_unit", "lead_unit"),
         Index("ix_matters_final_due", "final_due"),
         Index("ix_matters_created", "created_at", "id"),  # the list's order
+        # Open work only (partial): the overdue list and counts read open matters, however
+        # many closed ones the years keep.
+        Index(
+            "ix_matters_open_created",
+            "created_at",
+            "id",
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
+        # What the dashboard's summary does not hold (open, or closed since its last refresh),
+        # and what left it since (changed after it was counted): both few, whatever the years.
+        Index(
+            "ix_matters_untallied",
+            "id",
+            postgresql_where=text("NOT tallied"),
+            sqlite_where=text("NOT tallied"),
+        ),
+        Index(
+            "ix_matters_left_tally",
+            "id",
+            postgresql_where=text("NOT tallied AND tallied_as IS NOT NULL"),
+            sqlite_where=text("NOT tallied AND tallied_as IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -44,6 +67,51 @@ class Matter(Base):
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The dashboard's summary (app.supervision.tally): `tallied` — this closed matter is counted
+    # in `matter_tally`, as `tallied_as` says (its groups and the scopes that see it). A change
+    # of a tallied matter clears `tallied` in the same flush; `tallied_as` stays until the next
+    # refresh takes the matter out of the summary, so readers subtract it meanwhile.
+    tallied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tallied_as: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+class MatterTally(Base):
+    """督查看板 summary: closed matters counted per scope that sees them and per group of one
+    dimension (light, status, category, source, lead unit, month), by category. Kept by
+    `app.supervision.tally.refresh`; the dashboard adds what it does not hold, counted live."""
+
+    __tablename__ = "matter_tally"
+
+    scope_key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class MatterTallyState(Base):
+    """The summary's one state row: when it was last refreshed, and the unit tree it was built
+    on (a moved unit changes which scopes see a matter: the summary is then built anew)."""
+
+    __tablename__ = "matter_tally_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    units_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class MatterUnit(Base):
+    """A unit through which a matter is read: its owner (the office that registered it) and every
+    unit it was ever assigned to (domain.md §8). The scope of every matter read is one indexed
+    semi-join on this relation (`queries.readable_clause`) instead of an `OR` of the owner and a
+    subquery of assignments, which no index serves. Kept with the matter and its assignments
+    (`app.supervision.reach`), never removed."""
+
+    __tablename__ = "matter_units"
+    __table_args__ = (Index("ix_matter_units_unit_matter", "unit_code", "matter_id"),)
+
+    matter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matters.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Assignment(Base):
@@ -70,7 +138,17 @@ class MatterDeadline(Base):
 
     __tablename__ = "matter_deadlines"
     # Loading a year's schedule looks up the open deadlines decided on a provisional calendar.
-    __table_args__ = (Index("ix_matter_deadlines_calendar_basis", "calendar_basis"),)
+    __table_args__ = (
+        Index("ix_matter_deadlines_calendar_basis", "calendar_basis"),
+        # Open deadlines only (partial): what can be red by the clock.
+        Index(
+            "ix_matter_deadlines_open",
+            "matter_id",
+            "due",
+            postgresql_where=text("done_on IS NULL"),
+            sqlite_where=text("done_on IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     matter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matters.id"), index=True)

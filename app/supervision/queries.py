@@ -5,25 +5,26 @@ matters and the notices all start from `readable` (docs/access.md).
 """
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from app.identity import readable as base
-from app.identity.policy import Scope
+from app.identity.policy import EXPANDED_UNITS, Scope
+from app.org import service as org
 from app.org.models import Unit
 from app.supervision import matters
 from app.supervision.matter_lights import overdue
-from app.supervision.models import Assignment, Matter
+from app.supervision.models import Assignment, Matter, MatterUnit
 from app.supervision.schemas import MatterFilters
 
 
 def readable_clause(scope: Scope) -> ColumnElement[bool]:
     """Matters owned by, or assigned to, a unit in scope (domain.md §8: every level sees its own
-    and its subordinates' matters, and the matters assigned to them)."""
-    return base.any_unit(scope, Matter.owner_unit) | base.linked(
-        scope, Matter.id, Assignment.matter_id, Assignment.unit_code
-    )
+    and its subordinates' matters, and the matters assigned to them): one semi-join through the
+    units a matter is read by (`MatterUnit`), which an index serves from either side."""
+    return base.linked(scope, Matter.id, MatterUnit.matter_id, MatterUnit.unit_code)
 
 
 def readable(session: Session, who: base.Who) -> Select[Matter]:
@@ -49,10 +50,10 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
         if value is not None:
             query = query.where(column == value)
     if f.unit:
-        below = select(Unit.code).where(Unit.path.contains(f"{f.unit}/", autoescape=True))
-        query = query.where(
-            Matter.id.in_(select(Assignment.matter_id).where(Assignment.unit_code.in_(below)))
+        assigned = select(Assignment.matter_id).where(
+            Assignment.unit_code.in_(_below(session, f.unit))
         )
+        query = query.where(Matter.id.in_(assigned))
     if f.overdue is not None:
         late = overdue(matters.today())  # domain.md §7: red by the clock, not as last stored
         query = query.where(late if f.overdue else ~late)
@@ -63,6 +64,18 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
     if f.q:
         query = query.where(searched(f.q))
     return query
+
+
+def _below(session: Session, unit: str) -> Any:
+    """A unit and the units below it: their codes from the unit-tree cache (which the planner
+    can estimate), or a subquery on the paths when the subtree is large."""
+    path = org.path_of(session, unit)
+    if path is None:
+        return []
+    codes = org.codes_below(session, path)
+    if len(codes) > EXPANDED_UNITS:
+        return select(Unit.code).where(Unit.path.startswith(path, autoescape=True))
+    return sorted(codes)
 
 
 def searched(q: str) -> ColumnElement[bool]:

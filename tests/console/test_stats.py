@@ -88,6 +88,7 @@ def test_counts_per_group_match_the_list(matter_client):
         "group_by": "light",
         "total": 0,
         "groups": [],
+        "summary_as_of": None,  # a text filter: counted live
     }
 
     # Scope: the city's office counts only its own; a unit handler only what it was assigned.

@@ -5,6 +5,8 @@ disabled, so that a query the index cannot serve (a missing index, a filter it c
 here instead of slowing down at volume. The open state is a literal in the SQL: a prepared
 statement's generic plan could not prove a parameter's value for the partial index."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
@@ -13,6 +15,9 @@ from app.engine import filtered_tasks, workable_clause
 from app.engine.persist.models import TaskRecord
 from app.identity.models import AuditRecord
 from app.identity.principal import Principal
+from app.supervision import queries as matter_queries
+from app.supervision.matter_lights import overdue
+from app.supervision.models import Matter
 
 HANDLER = Principal(sub="li", name="李", unit="320000-FGW", roles=frozenset({"unit_handler"}))
 
@@ -68,3 +73,28 @@ def test_the_audit_trail_of_one_kind_reads_its_index_newest_first(session):
     )
     plan = _plan(session, query)
     assert "ix_audit_log_object_type_id" in plan and "Sort" not in plan, plan
+
+
+def test_a_units_matters_are_read_through_the_matter_units_index(session):
+    # domain.md §8: a unit reads its own matters and those assigned to it — one semi-join
+    # through `matter_units`, not `owner_unit … OR id IN (assignments …)`, which no index serves.
+    query = matter_queries.readable(session, HANDLER).order_by(Matter.created_at.desc()).limit(50)
+    plan = _plan(session, query)
+    assert "matter_units" in plan and ("ix_matter_units" in plan or "matter_units_pkey" in plan)
+    assert "assignments" not in plan, plan
+
+
+def test_overdue_matters_are_read_from_open_work_only(session):
+    query = matter_queries.readable(session, HANDLER).where(overdue(date(2026, 12, 6)))
+    plan = _plan(session, query.limit(50))
+    assert "ix_matter_deadlines_open" in plan, plan
+    assert "'closed'" in str(
+        query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    )
+
+
+def test_the_dashboard_reads_what_its_summary_does_not_hold_through_partial_indexes(session):
+    live = _plan(session, select(Matter.id).where(~Matter.tallied))
+    assert "ix_matters_untallied" in live, live
+    left = select(Matter.tallied_as).where(~Matter.tallied, Matter.tallied_as.is_not(None))
+    assert "ix_matters_left_tally" in _plan(session, left)

@@ -5085,13 +5085,16 @@ export interface components {
         };
         /**
          * MatterStats
-         * @description Counts per group, largest first (months in order).
+         * @description Counts per group, largest first (months in order). `summary_as_of`: when closed
+         *     matters were last taken into the summary these counts used (null: counted live).
          */
         MatterStats: {
             /** Group By */
             group_by: string;
             /** Groups */
             groups: components["schemas"]["MatterGroup"][];
+            /** Summary As Of */
+            summary_as_of?: string | null;
             /** Total */
             total: number;
         };
