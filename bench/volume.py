@@ -6,6 +6,8 @@ Run from the project root (PostgreSQL; a database is created for the run and dro
     .venv/bin/python -m bench.volume                         # ~400 real matters, 10%, 100,000
     .venv/bin/python -m bench.volume --full-matters 50000 --plans
     .venv/bin/python -m bench.volume --quick                 # ~1–2 minutes: 40 real, full 2,000
+    .venv/bin/python -m bench.volume --keep                  # the database is left in place…
+    .venv/bin/python -m bench.volume --reuse ducha_vol_…     # …and timed again after a change
     .venv/bin/python -m bench.volume --postgres-url postgresql+psycopg://postgres@127.0.0.1/test
 
 1. Real rows: one service process (uvicorn, JWT mode) and a few asyncio + httpx clients register
@@ -335,6 +337,14 @@ class Multiplier:
                     self._copy_batch(params)
                 self.next_round += rounds
                 need -= rounds * size
+        # Copies carry their sources' marks of the dashboard's summary but are not in it: the
+        # summary starts over (the service's tally worker takes every closed matter in again).
+        with self.conn.transaction():
+            self.conn.execute("DELETE FROM matter_tally")
+            self.conn.execute(
+                "UPDATE matters SET tallied = false, tallied_as = NULL"
+                " WHERE tallied OR tallied_as IS NOT NULL"
+            )
 
     def _copy_batch(self, params: dict[str, Any]) -> None:
         for table, (key, cols) in self.tables.items():
@@ -659,6 +669,47 @@ def kept_database(admin_url: str) -> Iterator[str]:
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+def work_directory(stack: ExitStack) -> Path:
+    """A directory with the processes the service deploys: the project's and the benchmarks'."""
+    work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ducha-volume-")))
+    shutil.copytree(ROOT / "processes", work / "processes")
+    shutil.copy(FIVE_STEPS, work / "processes")
+    for bpmn in (ROOT / "bench" / "bpmn").glob("*.bpmn"):
+        shutil.copy(bpmn, work / "processes")
+    return work
+
+
+def time_kept(admin_url: str, database: str, explain: bool) -> int:
+    """`--reuse`: every read of a kept database timed once more (after a change of the code),
+    one table per user kind; with `--plans`, the slowest statements explained."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+    with ExitStack() as stack:
+        work = work_directory(stack)
+        conn = stack.enter_context(psycopg.connect(_libpq_url(url), autocommit=True))
+        if explain:
+            conn.execute(f'ALTER DATABASE "{database}" SET log_min_duration_statement = 0')
+        since = log_size(conn) if explain else -1
+        try:
+            server = start_server(url, work, stack)
+            volume = measure(conn, server.base_url, database, 0.0)
+        finally:
+            if explain:
+                conn.execute(f'ALTER DATABASE "{database}" RESET log_min_duration_statement')
+        lines = [f"{volume.counts['matters']:,} matters, p50/p95 ms", ""]
+        lines.append("| read | " + " | ".join(READERS) + " |")
+        lines.append("|---|" + "---|" * len(READERS))
+        for read in READS:
+            cells = [str(volume.timings[kind][read]) for kind in READERS]
+            lines.append(f"| {read} | " + " | ".join(cells) + " |")
+        print("\n".join(lines), flush=True)
+        if explain:
+            print("\n## Plans of the slowest statements")
+            print(plans(conn, logged_statements(conn, since, database)))
+    return 0
+
+
 def start_server(url: str, work: Path, stack: ExitStack) -> Server:
     server = Server(url, work / "processes", work, cache_size=None)
     server.start()
@@ -666,9 +717,26 @@ def start_server(url: str, work: Path, stack: ExitStack) -> Server:
     return server
 
 
+def wait_for_tally(conn: psycopg.Connection, limit_s: float = 900.0) -> None:
+    """Until the service's tally worker has taken every closed matter into the dashboard's
+    summary (the counts are exact before, but count those matters live)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_s:
+        row = conn.execute(
+            "SELECT count(*) FROM matters WHERE status = 'closed' AND NOT tallied"
+        ).fetchone()
+        if row is None or row[0] == 0:
+            return
+        time.sleep(1)
+    log("the dashboard's summary is still being built; timing anyway")
+
+
 def measure(conn: psycopg.Connection, base_url: str, label: str, build_s: float) -> Volume:
-    """ANALYZE, count the rows, time every read."""
-    conn.execute("ANALYZE")
+    """Wait for the dashboard's summary, ANALYZE, count the rows, time every read."""
+    wait_for_tally(conn)
+    # What autovacuum does to a table in steady state: statistics and the visibility map (an
+    # index-only scan can then skip the rows of an all-visible page).
+    conn.execute("VACUUM (ANALYZE)")
     volume = Volume(label, counts_of(conn), build_s)
     log(f"{label}: {volume.counts['matters']:,} matters; timing the reads")
     volume.timings = time_reads(base_url)
@@ -687,7 +755,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database after the run")
     parser.add_argument("--plans", action="store_true", help="EXPLAIN the slowest at full volume")
     parser.add_argument("--no-rechain", action="store_true", help="leave the audit chain broken")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="time a database kept by --keep as it is (migrated by the service first), no build",
+    )
     args = parser.parse_args(argv)
+    if args.reuse:
+        return time_kept(args.postgres_url, args.reuse, args.plans)
     if args.quick:
         args.full_matters, args.real_matters = 2_000, 40
     volumes: list[Volume] = []
@@ -695,11 +770,7 @@ def main(argv: list[str] | None = None) -> int:
         make = kept_database if args.keep else postgres_database
         url = stack.enter_context(make(args.postgres_url))
         database = url.rsplit("/", 1)[1].split("?")[0]
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ducha-volume-")))
-        shutil.copytree(ROOT / "processes", work / "processes")
-        shutil.copy(FIVE_STEPS, work / "processes")
-        for bpmn in (ROOT / "bench" / "bpmn").glob("*.bpmn"):
-            shutil.copy(bpmn, work / "processes")
+        work = work_directory(stack)
         server = start_server(url, work, stack)
         conn = stack.enter_context(psycopg.connect(_libpq_url(url), autocommit=True))
 
