@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import (
     ColumnElement,
     FromClause,
-    Integer,
     Select,
     String,
     case,
@@ -203,22 +202,18 @@ def counts(s: Session, query: Select[Any], now: datetime) -> InboxCounts:
     return InboxCounts(total=total, overdue=overdue, due_soon=due_soon)
 
 
-def urgency(now: datetime) -> list[Any]:
-    """Overdue first, then due soon, then the rest by due date (no due date last), oldest first."""
-    red_before, yellow_before = light_bounds(now)
-    due = TaskRecord.due_at
-    bucket = case(
-        (due.is_(None), 3), (due < red_before, 0), (due < yellow_before, 1), else_=2
-    ).cast(Integer)
-    return [bucket, due, TaskRecord.created_at, TaskRecord.id]
+def urgency() -> list[Any]:
+    """Overdue first, then due soon, then the rest by due date (no due date last), oldest
+    first. The lights' buckets follow the due date (red is due before yellow, yellow before
+    green), so the order is the due date's, which the open-task index by unit and due date
+    serves: the page is read in order, not sorted out of every open task in scope."""
+    return [TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at, TaskRecord.id]
 
 
-def page_of(
-    s: Session, query: Select[Any], now: datetime, limit: int, offset: int
-) -> list[InboxTask]:
+def page_of(s: Session, query: Select[Any], limit: int, offset: int) -> list[InboxTask]:
     """One page of `query` in urgency order (the LIMIT in the database), each task with its
     subject, read for the page's instances only."""
-    records = list(s.scalars(query.order_by(*urgency(now)).limit(limit).offset(offset)))
+    records = list(s.scalars(query.order_by(*urgency()).limit(limit).offset(offset)))
     ids = {r.instance_id for r in records if r.instance_id is not None}
     about = subjects(lambda instance_id: instance_id.in_(ids)) if ids else None
     named: dict[uuid.UUID, Subject] = {}

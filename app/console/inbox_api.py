@@ -41,7 +41,7 @@ def list_inbox(
     now = clock.now()
     query = inbox.tasks_of(s, principal, scope=scope, process_key=process_key, q=q)
     tally = inbox.counts(s, query, now)
-    items = inbox.page_of(s, query, now, limit, offset)
+    items = inbox.page_of(s, query, limit, offset)
     name_tasks(s, items)
     for task in items:
         task.light = engine.mark_due(task.state, task.due_at, now)

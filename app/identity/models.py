@@ -20,6 +20,7 @@ class AuditRecord(Base):
         Index("ix_audit_log_unit", "unit_code", "id"),
         Index("ix_audit_log_object", "object_type", "object_id"),
         Index("ix_audit_log_object_type_id", "object_type", "id"),  # a kind, newest first
+        Index("ix_audit_log_action_id", "action", "id"),  # one action, newest first
         Index("ix_audit_log_at", "at"),
     )
 

@@ -1,9 +1,13 @@
 """GET /api/v1/console/inbox: each open task names what it is about (a matter's number and
 title, a plan, a rectification), most urgent first, searchable, within the caller's scope."""
 
+from datetime import UTC, datetime, timedelta
+
 from planning.planning_helpers import draft_plan, matter_item
 from rectification.rectification_helpers import open_rectification
 from rest import API, as_, do
+
+from app.console.inbox import light_bounds
 
 PROJECTS = "关于推进重点项目建设的督办事项"
 BUSINESS = "关于优化营商环境的督办事项"
@@ -180,3 +184,13 @@ def test_the_matter_board_searches_number_title_and_lead_unit(matter_client):
     assert board("营商环境") == [business["code"]]
     assert board("住房和城乡建设") == [business["code"]]
     assert board("发展和改革") == [projects["code"]]
+
+
+def test_the_lights_buckets_follow_the_due_date():
+    # domain.md §7: a task due earlier is never in a greener bucket than one due later (red
+    # before yellow before green), so the inbox's urgency order is the due date's, which an
+    # index serves (inbox.urgency).
+    start = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+    for day in range(400):
+        red_before, yellow_before = light_bounds(start + timedelta(days=day))
+        assert red_before <= yellow_before

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from app.console import inbox
 from app.engine import filtered_tasks, workable_clause
 from app.engine.persist.models import TaskRecord
 from app.identity.models import AuditRecord
@@ -98,3 +99,22 @@ def test_the_dashboard_reads_what_its_summary_does_not_hold_through_partial_inde
     assert "ix_matters_untallied" in live, live
     left = select(Matter.tallied_as).where(~Matter.tallied, Matter.tallied_as.is_not(None))
     assert "ix_matters_left_tally" in _plan(session, left)
+
+
+def test_the_inbox_page_is_read_in_urgency_order_from_its_index(session):
+    # The lights' buckets follow the due date, so the inbox's order is the due date's: one
+    # unit's open tasks are read in order, not sorted out of every open task.
+    query = filtered_tasks(
+        session,
+        HANDLER,
+        state="ready",
+        assignee=None,
+        unit=None,
+        instance_id=None,
+        process_key=None,
+        element_id=None,
+        due_before=None,
+        mine=True,
+    ).where(workable_clause(HANDLER))
+    plan = _plan(session, query.order_by(*inbox.urgency()).limit(50))
+    assert "ix_tasks_ready_unit_due" in plan and "Sort" not in plan, plan

@@ -114,6 +114,25 @@ class TaskRecord(Base):
             postgresql_where=text("state = 'ready'"),
             sqlite_where=text("state = 'ready'"),
         ),
+        # The inbox's order (due date, then age) for one unit's open tasks.
+        Index(
+            "ix_tasks_ready_unit_due",
+            "unit_code",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
+        # A process's open tasks (the task list's `process_key` filter), in age order.
+        Index(
+            "ix_tasks_ready_process_created",
+            "process_key",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
         Index(
             "ix_tasks_ready_created",
             "created_at",
