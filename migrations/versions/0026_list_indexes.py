@@ -6,7 +6,8 @@ Create Date: 2026-12-06 20:00:00
 
 Years of data (issue 19): the inbox lists a unit's open tasks overdue first, then due soon, then by
 due date — the due date's own order — so this partial index (`state = 'ready'`) serves its page
-in order instead of a sort of every open task in scope. The task list's `process_key` filter and
+in order instead of a sort of every open task in scope; it includes the candidate roles
+(PostgreSQL), so the inbox's counts and role filter read the index alone. The task list's `process_key` filter and
 the audit trail's `action` filter get an index in their list's order.
 """
 
@@ -28,6 +29,7 @@ def upgrade() -> None:
         "ix_tasks_ready_unit_due",
         "tasks",
         ["unit_code", "due_at", "created_at", "id"],
+        postgresql_include=["candidate_groups"],
         postgresql_where=READY,
         sqlite_where=READY,
     )

@@ -114,13 +114,15 @@ class TaskRecord(Base):
             postgresql_where=text("state = 'ready'"),
             sqlite_where=text("state = 'ready'"),
         ),
-        # The inbox's order (due date, then age) for one unit's open tasks.
+        # The inbox's order (due date, then age) for one unit's open tasks; with the candidate
+        # roles (PostgreSQL: INCLUDE), its counts and role filter read the index alone.
         Index(
             "ix_tasks_ready_unit_due",
             "unit_code",
             "due_at",
             "created_at",
             "id",
+            postgresql_include=["candidate_groups"],
             postgresql_where=text("state = 'ready'"),
             sqlite_where=text("state = 'ready'"),
         ),
