@@ -2,6 +2,7 @@
 whether a closed matter is counted live or from the summary, the moment a look-back reopens one
 (seed 四(一)) and after the summary is built anew."""
 
+from console.test_stats import stats
 from rest import API, as_, do
 from sqlalchemy import select
 
@@ -48,16 +49,6 @@ def refresh(client) -> int:
     while done := db.transaction(tally.refresh):
         moved += done
     return moved
-
-
-def stats(client, who: str, group_by: str, **filters) -> dict:
-    response = client.get(
-        f"{API}/console/matter-stats",
-        params={"group_by": group_by, **filters},
-        headers=as_(client, who),
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def every_count(client) -> dict:

@@ -34,18 +34,9 @@ def _plan(session: Session, query) -> str:
     return "\n".join(r[0] for r in rows)
 
 
-@pytest.fixture
-def session(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("query plans are PostgreSQL's")
-    engine = create_engine(database_url)
-    with Session(engine) as s:
-        yield s
-    engine.dispose()
-
-
-def test_a_units_inbox_reads_the_partial_open_task_index_in_order(session):
-    query = filtered_tasks(
+def _mine(session: Session):
+    """The handler's open tasks they may work on: the inbox's `mine`."""
+    return filtered_tasks(
         session,
         HANDLER,
         state="ready",
@@ -57,6 +48,20 @@ def test_a_units_inbox_reads_the_partial_open_task_index_in_order(session):
         due_before=None,
         mine=True,
     ).where(workable_clause(HANDLER))
+
+
+@pytest.fixture
+def session(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("query plans are PostgreSQL's")
+    engine = create_engine(database_url)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def test_a_units_inbox_reads_the_partial_open_task_index_in_order(session):
+    query = _mine(session)
     plan = _plan(session, query.order_by(TaskRecord.created_at, TaskRecord.id).limit(50))
     assert "Index Scan using ix_tasks_ready_" in plan and "Sort" not in plan, plan
     rendered = query.compile(
@@ -104,17 +109,6 @@ def test_the_dashboard_reads_what_its_summary_does_not_hold_through_partial_inde
 def test_the_inbox_page_is_read_in_urgency_order_from_its_index(session):
     # The lights' buckets follow the due date, so the inbox's order is the due date's: one
     # unit's open tasks are read in order, not sorted out of every open task.
-    query = filtered_tasks(
-        session,
-        HANDLER,
-        state="ready",
-        assignee=None,
-        unit=None,
-        instance_id=None,
-        process_key=None,
-        element_id=None,
-        due_before=None,
-        mine=True,
-    ).where(workable_clause(HANDLER))
+    query = _mine(session)
     plan = _plan(session, query.order_by(*inbox.urgency()).limit(50))
     assert "ix_tasks_ready_unit_due" in plan and "Sort" not in plan, plan
