@@ -7,8 +7,9 @@ from sqlalchemy import select
 from app.supervision.models import Assignment, Matter, MatterUnit
 
 
-def listed(client, who: str) -> set[str]:
-    response = client.get(f"{API}/matters", headers=as_(client, who), params={"limit": 200})
+def listed(client, who: str, **filters) -> set[str]:
+    params = {"limit": 200, **filters}
+    response = client.get(f"{API}/matters", headers=as_(client, who), params=params)
     assert response.status_code == 200, response.text
     return {m["id"] for m in response.json()["items"]}
 
@@ -57,6 +58,13 @@ def test_a_reassigned_unit_reads_the_matter_and_the_relation_follows(matter_clie
     assert mid in listed(client, "jyt")
     assert client.get(f"{API}/matters/{mid}", headers=as_(client, "jyt")).status_code == 200
     assert mid in listed(client, "zjt")  # a unit that returned its part keeps reading it
+    # "Assigned to a unit or below": read without the scope's join when every such unit is in
+    # the caller's scope (being assigned makes it readable), through it otherwise.
+    for who in ("office", "jyt", "fgw", "admin"):
+        assert listed(client, who, unit="320000-JYT") == {mid}, who
+    assert listed(client, "city_office", unit="320000-JYT") == set()  # not the city's matter
+    assert listed(client, "fgw", unit="320000-GOV") == {mid}  # the province's whole subtree
+    assert listed(client, "office", unit="320100-GOV") == set()  # assigned to none below it
     reach = reach_of_every_matter(client)
     assert reach[mid][0] == {"320000-DCS", "320000-FGW", "320000-ZJT", "320000-JYT"}
     assert all(kept == expected for kept, expected in reach.values()), reach
