@@ -7,8 +7,8 @@ Create Date: 2026-12-06 20:00:00
 Years of data (issue 19): the inbox lists a unit's open tasks overdue first, then due soon, then by
 due date — the due date's own order — so this partial index (`state = 'ready'`) serves its page
 in order instead of a sort of every open task in scope; it includes the candidate roles
-(PostgreSQL), so the inbox's counts and role filter read the index alone. The task list's `process_key` filter and
-the audit trail's `action` filter get an index in their list's order.
+(PostgreSQL), so the inbox's counts and role filter read the index alone. The task list's
+`process_key` filter and the audit trail's `action` filter get an index in their list's order.
 """
 
 from collections.abc import Sequence
