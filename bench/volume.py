@@ -730,6 +730,9 @@ def wait_for_tally(conn: psycopg.Connection, limit_s: float = 900.0) -> None:
             "SELECT count(*) FROM matters WHERE status = 'closed' AND NOT tallied"
         ).fetchone()
         if row is None or row[0] == 0:
+            waited = time.perf_counter() - started
+            if waited > 1:
+                log(f"the dashboard's summary took the closed matters in {waited:.0f} s")
             return
         time.sleep(1)
     log("the dashboard's summary is still being built; timing anyway")
