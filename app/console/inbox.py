@@ -17,6 +17,9 @@ from sqlalchemy import (
     FromClause,
     Select,
     String,
+    Uuid,
+    any_,
+    bindparam,
     case,
     cast,
     func,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.activities.models import Activity, LookBack, Objection
@@ -210,12 +214,21 @@ def urgency() -> list[Any]:
     return [TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at, TaskRecord.id]
 
 
+def _among(s: Session, ids: list[uuid.UUID]) -> Callable[[Any], ColumnElement[bool]]:
+    """`instance_id` is one of `ids`: on PostgreSQL one array parameter shared by every part
+    of the union (`= ANY`), elsewhere an IN list."""
+    if s.get_bind().dialect.name == "postgresql":
+        array = bindparam("page_instances", ids, type_=postgresql.ARRAY(Uuid))
+        return lambda instance_id: instance_id == any_(array)
+    return lambda instance_id: instance_id.in_(ids)
+
+
 def page_of(s: Session, query: Select[Any], limit: int, offset: int) -> list[InboxTask]:
     """One page of `query` in urgency order (the LIMIT in the database), each task with its
     subject, read for the page's instances only."""
     records = list(s.scalars(query.order_by(*urgency()).limit(limit).offset(offset)))
-    ids = {r.instance_id for r in records if r.instance_id is not None}
-    about = subjects(lambda instance_id: instance_id.in_(ids)) if ids else None
+    ids = sorted({r.instance_id for r in records if r.instance_id is not None})
+    about = subjects(_among(s, ids)) if ids else None
     named: dict[uuid.UUID, Subject] = {}
     if about is not None:
         for row in s.execute(select(about).order_by(about.c.kind, about.c.id)):

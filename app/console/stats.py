@@ -13,10 +13,10 @@ count every matter live. Exact either way.
 
 from collections import Counter
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, case, cast, func, select
+from sqlalchemy import Integer, Select, String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,13 +54,25 @@ def matter_stats(
     """The matters `principal` may read passing `filters`, counted per `group_by`."""
     live = matter_queries.filtered(s, principal, filters)
     key = tally.key_of(s, scope_of(s, principal)) if _summarised(filters) else None
-    tallies: Counter[str] = Counter()
-    as_of = None
-    if key is not None:
-        live = live.where(~Matter.tallied)  # the summary holds the rest
+    if key is None:
+        return _stats(group_by, _live_rows(s, live, group_by), Counter(), None)
+    unheld = live.where(~Matter.tallied)  # the summary holds the rest
+    for _attempt in range(3):
+        # The summary's rows, what left it and the live count are three reads: a refresh that
+        # commits between them would count a matter twice or not at all (PostgreSQL reads
+        # each statement's own snapshot), so they are read again when one came in between.
         as_of = tally.refreshed_at(s)
+        tallies: Counter[str] = Counter()
         if filters.status_ in (None, "closed") and not filters.overdue:
             tallies = tally.held(s, key, group_by, filters.category)
+        rows = _live_rows(s, unheld, group_by)
+        if tally.refreshed_at(s) == as_of:
+            return _stats(group_by, rows, tallies, as_of)
+    return _stats(group_by, _live_rows(s, live, group_by), Counter(), None)  # all live
+
+
+def _live_rows(s: Session, live: Select[Matter], group_by: GroupBy) -> list[Any]:
+    """The matters of `live` counted per group, with the closed and the overdue."""
     found = live.subquery()
     column: ColumnElement[str] = {
         "light": found.c.light,
@@ -72,14 +84,22 @@ def matter_stats(
     }[group_by]
     closed = found.c.status == "closed"
     late = found.c.id.in_(select(Matter.id).where(overdue(matters.today())))
-    rows = s.execute(
-        select(
-            column.label("key"),
-            func.count().label("count"),
-            func.sum(cast(case((closed, 1), else_=0), Integer)).label("closed"),
-            func.sum(cast(case((late, 1), else_=0), Integer)).label("overdue"),
-        ).group_by(column)
-    ).all()
+    return list(
+        s.execute(
+            select(
+                column.label("key"),
+                func.count().label("count"),
+                func.sum(cast(case((closed, 1), else_=0), Integer)).label("closed"),
+                func.sum(cast(case((late, 1), else_=0), Integer)).label("overdue"),
+            ).group_by(column)
+        )
+    )
+
+
+def _stats(
+    group_by: GroupBy, rows: list[Any], tallies: Counter[str], as_of: datetime | None
+) -> MatterStats:
+    """The live groups and the summary's, added up and ordered."""
     groups = {
         str(r.key): MatterGroup(
             key=str(r.key), count=r.count, closed=r.closed or 0, overdue=r.overdue or 0

@@ -115,3 +115,22 @@ def test_scope_keys_name_everyone_who_sees_a_matter():
         "unit:320000-DCS",  # a unit outside the tree: seen by its own unit only
         "unit:320102-FGJ",
     ]
+
+
+def test_a_refresh_between_the_reads_neither_doubles_nor_drops_a_matter(matter_client, monkeypatch):
+    client = matter_client
+    close(client)
+    db = client.app.state.db
+    real = tally.held
+    refreshed = []
+
+    def held_then_refresh(*args, **kwargs):
+        counts = real(*args, **kwargs)
+        if not refreshed:  # the worker commits while the request counts
+            refreshed.append(db.transaction(tally.refresh))
+        return counts
+
+    monkeypatch.setattr(tally, "held", held_then_refresh)
+    status = stats(client, "office", "status")
+    assert refreshed == [1]
+    assert {g["key"]: g["count"] for g in status["groups"]} == {"closed": 1}
