@@ -94,36 +94,26 @@ def subjects(of: Callable[[Any], ColumnElement[bool]]) -> FromClause:
     whose `instance_id` passes `of` (each part filtered on its own indexed column, so a page's
     few instances are a few index probes, not a union of every matter, plan and activity)."""
 
-    def rows(kind: str, model: Any, code: Any, title: Any) -> Select[Any]:
+    def rows(kind: str, model: Any, code: Any, title: Any, ident: Any = None) -> Select[Any]:
         return select(
             literal(kind, String).label("kind"),
-            model.id.label("id"),
+            (model.id if ident is None else ident).label("id"),
             cast(code, String).label("code"),
             cast(title, String).label("title"),
             model.instance_id.label("instance_id"),
         ).where(of(model.instance_id))
 
-    def _linked(kind: str, model: Any, key: Any, named: Any, code: Any, title: Any) -> Select[Any]:
+    def linked(kind: str, model: Any, key: Any, named: Any, code: Any, title: Any) -> Select[Any]:
         """A row without a number of its own, named by the row it belongs to."""
-        return (
-            select(
-                literal(kind, String).label("kind"),
-                named.id.label("id"),
-                cast(code, String).label("code"),
-                cast(title, String).label("title"),
-                model.instance_id.label("instance_id"),
-            )
-            .join(named, named.id == key)
-            .where(of(model.instance_id))
-        )
+        return rows(kind, model, code, title, named.id).join(named, named.id == key)
 
     parts = [
         rows("matter", Matter, Matter.code, Matter.title),
-        _linked("look_back", LookBack, LookBack.matter_id, Matter, Matter.code, Matter.title),
+        linked("look_back", LookBack, LookBack.matter_id, Matter, Matter.code, Matter.title),
         rows("plan", AnnualPlan, AnnualPlan.year, AnnualPlan.title),
         rows("proposal", ActivityProposal, ActivityProposal.code, ActivityProposal.title),
         rows("activity", Activity, Activity.code, Activity.title),
-        _linked(
+        linked(
             "objection", Objection, Objection.activity_id, Activity, Activity.code, Activity.title
         ),
         rows("rectification", Rectification, Rectification.code, Rectification.title),

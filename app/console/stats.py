@@ -52,8 +52,9 @@ def matter_stats(
     s: Session, principal: Principal, filters: MatterFilters, group_by: GroupBy
 ) -> MatterStats:
     """The matters `principal` may read passing `filters`, counted per `group_by`."""
-    live = matter_queries.filtered(s, principal, filters)
-    key = tally.key_of(s, scope_of(s, principal)) if _summarised(filters) else None
+    scope = scope_of(s, principal)
+    live = matter_queries.filtered(s, scope, filters)
+    key = tally.key_of(s, scope) if _summarised(filters) else None
     if key is None:
         return _stats(group_by, _live_rows(s, live, group_by), Counter(), None)
     unheld = live.where(~Matter.tallied)  # the summary holds the rest

@@ -162,6 +162,16 @@ class Scope:
                 return self
         return replace(self, below=frozenset(codes))
 
+    def covers(self, other: "Scope") -> bool:
+        """Every unit of `other` is in this scope, as far as the expanded codes tell (a subtree
+        not expanded: False)."""
+        if self.everything:
+            return True
+        if other.everything or (other.subtrees and other.below is None):
+            return False
+        known = self.units | (self.below or frozenset())
+        return other.units <= known and (other.below or frozenset()) <= known
+
     def contains(self, session: Session, unit_code: str | None) -> bool:
         """True when one unit is in scope."""
         if self.everything:

@@ -5,13 +5,12 @@ matters and the notices all start from `readable` (docs/access.md).
 """
 
 import uuid
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from app.identity import readable as base
-from app.identity.policy import EXPANDED_UNITS, Scope
+from app.identity.policy import Scope
 from app.org import service as org
 from app.org.models import Unit
 from app.supervision import matters
@@ -42,7 +41,7 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
     """The readable matters that pass the list's filters (list, ledger and stats share it)."""
     scope = base.scope(session, who)
     below = _below(session, f.unit) if f.unit else None
-    if isinstance(below, list) and _covers(scope, below):
+    if below is not None and scope.covers(below):
         # Assigned to a unit in scope is readable (every assigned unit reads the matter through
         # `matter_units`): the scope's semi-join would repeat the filter's, and the planner,
         # taking the two for independent, misjudges how many matters pass both.
@@ -58,7 +57,7 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
         if value is not None:
             query = query.where(column == value)
     if below is not None:
-        assigned = select(Assignment.matter_id).where(Assignment.unit_code.in_(below))
+        assigned = select(Assignment.matter_id).where(below.clause(Assignment.unit_code))
         query = query.where(Matter.id.in_(assigned))
     if f.overdue is not None:
         late = overdue(matters.today())  # domain.md §7: red by the clock, not as last stored
@@ -72,24 +71,10 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
     return query
 
 
-def _below(session: Session, unit: str) -> Any:
-    """A unit and the units below it: their codes from the unit-tree cache (which the planner
-    can estimate), or a subquery on the paths when the subtree is large."""
+def _below(session: Session, unit: str) -> Scope:
+    """A unit and the units below it, as a scope (none when there is no such unit)."""
     path = org.path_of(session, unit)
-    if path is None:
-        return []
-    codes = org.codes_below(session, path)
-    if len(codes) > EXPANDED_UNITS:
-        return select(Unit.code).where(Unit.path.startswith(path, autoescape=True))
-    return sorted(codes)
-
-
-def _covers(scope: Scope, codes: list[str]) -> bool:
-    """Every one of these units is in scope."""
-    if scope.everything:
-        return True
-    known = scope.units | (scope.below or frozenset())
-    return all(code in known for code in codes)
+    return Scope(everything=False, subtrees=(path,) if path else ()).expanded(session)
 
 
 def searched(q: str) -> ColumnElement[bool]:

@@ -120,12 +120,13 @@ def refresh(session: Session) -> int:
     summary out of it, then closed matters not yet in it into it, a batch of each; the matters
     moved (0: the summary is up to date)."""
     state = _lock(session)
-    fingerprint = _units_fingerprint(session)
+    paths = dict(session.execute(select(Unit.code, Unit.path)).tuples().all())
+    fingerprint = _units_fingerprint(paths)
     if state.units_fingerprint != fingerprint:
         _start_over(session)
         state.units_fingerprint = fingerprint
     delta: Counter[tuple[str, str, str, str]] = Counter()
-    moved = _take_out(session, delta) + _take_in(session, delta)
+    moved = _take_out(session, delta) + _take_in(session, delta, paths)
     _apply(session, delta)
     state.refreshed_at = clock.now()
     return moved
@@ -156,10 +157,10 @@ def _lock(session: Session) -> MatterTallyState:
     return state
 
 
-def _units_fingerprint(session: Session) -> str:
-    rows = session.execute(select(Unit.code, Unit.path).order_by(Unit.code))
+def _units_fingerprint(paths: dict[str, str]) -> str:
+    """The unit tree as a digest of (code, path), in code order."""
     digest = hashlib.sha256()
-    for code, path in rows:
+    for code, path in sorted(paths.items()):
         digest.update(f"{code}\t{path}\n".encode())
     return digest.hexdigest()
 
@@ -195,7 +196,9 @@ def _take_out(session: Session, delta: Counter[tuple[str, str, str, str]]) -> in
     return len(rows)
 
 
-def _take_in(session: Session, delta: Counter[tuple[str, str, str, str]]) -> int:
+def _take_in(
+    session: Session, delta: Counter[tuple[str, str, str, str]], paths: dict[str, str]
+) -> int:
     """Closed matters not yet counted: counted, and marked with what they were counted as."""
     chosen = session.execute(
         select(
@@ -220,7 +223,6 @@ def _take_in(session: Session, delta: Counter[tuple[str, str, str, str]]) -> int
         select(MatterUnit.matter_id, MatterUnit.unit_code).where(MatterUnit.matter_id.in_(ids))
     ):
         reach.setdefault(matter_id, []).append(code)
-    paths = dict(session.execute(select(Unit.code, Unit.path)).tuples().all())
     marks = []
     for matter in chosen:
         counted = {
