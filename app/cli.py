@@ -1,4 +1,4 @@
-"""Command line: `ducha serve | migrate | deploy | lint | test | scheduler | openapi`."""
+"""Command line: `ducha serve | migrate | deploy | lint | test | scheduler | openapi | archive`."""
 
 import argparse
 import logging
@@ -80,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     load_units = commands.add_parser("units", help="load a unit tree from a CSV or JSON file")
     load_units.add_argument("file", type=Path)
     commands.add_parser("verify-audit", help="verify the audit trail's hash chain")
+    commands.add_parser(
+        "partitions", help="list the months of history and audit kept as partitions (PostgreSQL)"
+    )
+    archive = commands.add_parser(
+        "archive",
+        help="detach one month of history_events or audit_log (PostgreSQL); the audit chain "
+        "keeps an anchor; the detached table stays for pg_dump unless --drop",
+    )
+    archive.add_argument("table", help="history_events or audit_log")
+    archive.add_argument("month", help="YYYY-MM, before the current month")
+    archive.add_argument("--drop", action="store_true", help="drop the month's table at once")
     commands.add_parser(
         "scheduler",
         help="run only the timer loop and the workers (for service processes run without them)",
@@ -241,10 +252,52 @@ def _verify_audit(_args: argparse.Namespace) -> int:
     with Database(get_settings()).session() as session:
         result = audit.verify(session)
     if result.ok:
-        print(f"audit trail intact: {result.checked} rows")
+        anchored = f" (and {result.archived} of archived months, by anchors)"
+        print(f"audit trail intact: {result.checked} rows" + (anchored if result.archived else ""))
         return 0
     print(f"audit trail BROKEN at row {result.first_bad_id}: {result.reason}", file=sys.stderr)
     return 2
+
+
+def _partitions(_args: argparse.Namespace) -> int:
+    from sqlalchemy import text
+
+    from app import partitions
+    from app.db import Database
+
+    with Database(get_settings()).session() as session:
+        connection = session.connection()
+        if not partitions.partitioned(connection):
+            print("this database keeps plain tables (months are partitions on PostgreSQL only)")
+            return 0
+        for table in partitions.MONTHLY:
+            found = partitions.months(connection, table)
+            strays = connection.execute(text(f"SELECT count(*) FROM {table}_default")).scalar()
+            span = f"{found[0]} .. {found[-1]}" if found else "none"
+            print(f"{table}: {len(found)} months ({span}); {strays} rows in {table}_default")
+    return 0
+
+
+def _archive(args: argparse.Namespace) -> int:
+    from app import partitions
+    from app.db import Database
+    from app.identity import audit  # noqa: F401 - its anchors are taken before a month leaves
+
+    try:
+        month = partitions.Month.parse(args.month)
+        name = Database(get_settings()).transaction(
+            lambda session: partitions.archive(session, args.table, month, drop=args.drop)
+        )
+    except partitions.PartitionError as exc:
+        print(f"not archived: {exc}", file=sys.stderr)
+        return 2
+    if args.drop:
+        print(f"{args.table} {month}: detached and dropped ({name})")
+    else:
+        print(f"{args.table} {month}: detached as table {name}; keep it with")
+        print(f"  pg_dump --table={name} --format=custom --file={name}.dump <database>")
+        print(f"and then remove it with DROP TABLE {name};")
+    return 0
 
 
 def openapi_document() -> str:
@@ -348,6 +401,8 @@ def _test(args: argparse.Namespace) -> int:
 
 
 HANDLERS = {
+    "partitions": _partitions,
+    "archive": _archive,
     "serve": _serve,
     "migrate": _migrate,
     "deploy": _deploy,

@@ -55,6 +55,7 @@ from app.notifications import api as notifications_api
 from app.notifications import retention as notifications_retention
 from app.notifications import worker as notifications_worker
 from app.org import service as units
+from app.partitions import Partitions
 from app.planning import api as planning_api
 from app.planning import recorder as planning_recorder
 from app.rectification import api as rectification_api
@@ -175,6 +176,8 @@ def build_runtime(settings: Settings) -> Runtime:
         *webhooks_worker.workers(db, engine, settings),
         *notifications_worker.workers(db, engine, settings),
         Worker("retention", retention.round, settings.retention_interval_seconds),
+        # the coming months' partitions of history and audit (PostgreSQL)
+        Worker("partitions", Partitions(db).round, settings.retention_interval_seconds),
         Worker(
             "matter tally", lambda: db.transaction(tally.refresh), settings.tally_interval_seconds
         ),

@@ -205,6 +205,7 @@ CREATE OR REPLACE FUNCTION vol_days(u uuid, r int, open boolean) RETURNS int
   SELECT 1 + (hashtext(u::text || ':' || r) & 2147483647) % (CASE WHEN open THEN 45 ELSE 1825 END)
 $$;
 """
+MAX_SHIFT_DAYS = 1825  # copies of closed matters move back up to five years (vol_days)
 UUID_RE = r"(^id$|_id$)"
 TEXT_ID_COLUMNS = {"business_key", "subject", "object_id"}
 # Tables whose rows are copied with the matter, by the column that ties them to it; the rest
@@ -218,6 +219,49 @@ class Source:
 
     closed: int
     open: int
+
+
+def months_back(url: str, days: int) -> None:
+    """Make the monthly partitions of history and audit for the months the copies move back to
+    (the service's partitions worker makes only the coming months)."""
+    from sqlalchemy import create_engine
+
+    from app import partitions
+    from app.kit.clock import clock
+
+    now = clock.now()
+    first = partitions.Month.of(now - dt.timedelta(days=days + 31))
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        partitions.ensure(connection, partitions.between(first, partitions.Month.of(now)))
+    engine.dispose()
+
+
+def archive_oldest(url: str) -> str:
+    """Archive the oldest month of history and of the audit trail (`ducha archive … --drop`),
+    timed; what it took, to print."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from app import partitions
+    from app.identity import audit  # noqa: F401 - its anchors are taken before a month leaves
+
+    engine = create_engine(url)
+    said = []
+    for table in partitions.MONTHLY:
+        with Session(engine) as session, session.begin():
+            connection = session.connection()
+            month, rows = next(
+                (m, n)
+                for m in partitions.months(connection, table)
+                if (n := connection.scalar(text(f"SELECT count(*) FROM {table}_{m.suffix()}")))
+            )
+            started = time.perf_counter()
+            partitions.archive(session, table, month, drop=True)
+        took = (time.perf_counter() - started) * 1000
+        said.append(f"{table} {month}: {rows:,} rows archived in {took:.0f} ms")
+    engine.dispose()
+    return "Archiving the oldest month (detach and drop, anchors taken): " + "; ".join(said)
 
 
 class Multiplier:
@@ -253,7 +297,9 @@ class Multiplier:
         rows = self.conn.execute(
             "SELECT table_name, column_name, data_type, coalesce(column_default, '') LIKE"
             " 'nextval%%' OR column_name = 'txid' FROM information_schema.columns"
-            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+            " WHERE table_schema = 'public' AND table_name NOT IN"  # a month's rows go by its table
+            " (SELECT relname FROM pg_class WHERE relispartition)"
+            " ORDER BY table_name, ordinal_position"
         ).fetchall()
         columns: dict[str, list[tuple[str, str, bool]]] = {}
         for table, column, kind, generated in rows:
@@ -805,6 +851,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         volumes.append(measure(conn, server.base_url, "real", time.perf_counter() - started))
 
+        months_back(url, MAX_SHIFT_DAYS)
         multiplier = Multiplier(conn)
         full, ten = args.full_matters, args.full_matters // 10
         source = multiplier.source
@@ -840,6 +887,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n## Plans of the slowest statements at full volume")
             print(plans(conn, slowest))
         if not args.no_rechain:
+            print("\n" + archive_oldest(url))
             with httpx.Client(base_url=server.base_url, timeout=900) as client:
                 auditor = headers("verifier", "320000-DCS", ["auditor"])
                 started = time.perf_counter()

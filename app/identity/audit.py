@@ -27,14 +27,16 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app import partitions
 from app.db import UTCDateTime, send_last
-from app.identity.models import HEAD_ID, AuditChainHead, AuditRecord
+from app.identity.models import HEAD_ID, AuditAnchor, AuditChainHead, AuditRecord
 from app.identity.principal import Principal
 from app.kit.clock import clock
 from app.kit.columns import Json
@@ -278,35 +280,129 @@ def digest(row: AuditRecord) -> str:
 
 @dataclass
 class Verification:
-    """The result of walking the chain: ok, or the first row that breaks it and why."""
+    """The result of walking the chain: ok, or the first row that breaks it and why.
+
+    `checked` counts the rows kept and checked; `archived` the rows of archived months that the
+    walk stepped over through their anchors.
+    """
 
     ok: bool
     checked: int
     first_bad_id: int | None = None
     reason: str | None = None
+    archived: int = 0
 
 
 def verify(session: Session) -> Verification:
-    """Walk the whole chain in order; any edited, deleted or inserted row breaks it."""
+    """Walk the whole chain in order; any edited, deleted or inserted row breaks it.
+
+    The runs of rows that archived months took away (`AuditAnchor`) are stepped over by their
+    edges' hashes, in their place in id order: a row removed any other way still breaks it.
+    """
     head = session.scalar(_HEAD)  # first: rows appended later come after it in the walk
+    anchors = list(session.scalars(select(AuditAnchor).order_by(AuditAnchor.first_id)))
     previous = GENESIS
-    checked = 0
+    checked = archived = 0
     reached_head = head is None or head == GENESIS
+
+    def step_over(anchor: AuditAnchor) -> bool:
+        nonlocal previous, archived, reached_head
+        if anchor.prev_hash != previous:
+            return False
+        previous, archived = anchor.hash, archived + anchor.rows
+        reached_head = reached_head or anchor.hash == head
+        return True
+
+    upcoming = iter(anchors)
+    anchor = next(upcoming, None)
     for row in session.scalars(
         select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
     ):
+        while anchor is not None and anchor.first_id < row.id:
+            if not step_over(anchor):
+                return _broken_at_anchor(anchor, checked, archived)
+            anchor = next(upcoming, None)
         if row.prev_hash != previous:
-            return Verification(False, checked, row.id, "the previous row was changed or removed")
+            return Verification(
+                False, checked, row.id, "the previous row was changed or removed", archived
+            )
         if digest(row) != row.hash:
-            return Verification(False, checked, row.id, "the row's content was changed")
+            return Verification(False, checked, row.id, "the row's content was changed", archived)
         previous = row.hash
         reached_head = reached_head or row.hash == head
         checked += 1
+    while anchor is not None:
+        if not step_over(anchor):
+            return _broken_at_anchor(anchor, checked, archived)
+        anchor = next(upcoming, None)
     if not reached_head:
         return Verification(
-            False, checked, None, "the chain ends before its recorded head: newest rows removed"
+            False,
+            checked,
+            None,
+            "the chain ends before its recorded head: newest rows removed",
+            archived,
         )
-    return Verification(True, checked)
+    return Verification(True, checked, archived=archived)
+
+
+def _broken_at_anchor(anchor: AuditAnchor, checked: int, archived: int) -> Verification:
+    reason = (
+        f"the rows before the archived rows {anchor.first_id}..{anchor.last_id}"
+        f" ({anchor.partition}) were changed or removed"
+    )
+    return Verification(False, checked, anchor.first_id, reason, archived)
+
+
+def anchor_archived(session: Session, partition: str) -> None:
+    """Record the runs of chain rows that `partition` (a month of `audit_log` about to be
+    archived) holds, as anchors; see `AuditAnchor`. A run ends where a row of another month, or
+    an earlier anchor, comes between two of the partition's rows."""
+    table = AuditRecord.__table__
+    edges = session.execute(text(f"SELECT min(id), max(id) FROM {partition}")).one()
+    if edges[0] is None:
+        return
+    rows = session.execute(
+        select(table.c.id, table.c.prev_hash, table.c.hash, text("tableoid::regclass::text")).where(
+            table.c.id.between(*edges)
+        )
+    ).all()
+    # what else sits in that stretch of the chain: other months' rows, earlier anchors
+    others = session.scalars(
+        select(AuditAnchor.first_id).where(AuditAnchor.first_id.between(*edges))
+    )
+    chain = sorted(
+        [(row_id, (prev, h) if where == partition else None) for row_id, prev, h, where in rows]
+        + [(first_id, None) for first_id in others],
+        key=lambda item: item[0],
+    )
+    now, runs, run = clock.now(), [], None
+    for row_id, hashes in chain:
+        if hashes is None:  # the run ends here
+            run = None
+        elif run is None:
+            run = [row_id, row_id, hashes[0], hashes[1], 1]
+            runs.append(run)
+        else:
+            run[1], run[3], run[4] = row_id, hashes[1], run[4] + 1
+    session.add_all(_anchor(run, partition, now) for run in runs)
+    session.flush()
+
+
+partitions.before_archive("audit_log", anchor_archived)
+
+
+def _anchor(run: list[Any], partition: str, now: Any) -> AuditAnchor:
+    first_id, last_id, prev_hash, hash_, rows = run
+    return AuditAnchor(
+        first_id=first_id,
+        last_id=last_id,
+        prev_hash=prev_hash,
+        hash=hash_,
+        rows=rows,
+        partition=partition,
+        archived_at=now,
+    )
 
 
 def canonical(value: Any) -> str:

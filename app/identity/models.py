@@ -57,3 +57,26 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """A run of audit rows that left the table with an archived month (存档), by its edges.
+
+    The rows `first_id`..`last_id` were consecutive in the chain (no kept row between them):
+    `prev_hash` is the first one's predecessor's hash and `hash` the last one's, so that
+    verification steps over the run as if it were one row. A month leaves one run per stretch
+    of the chain it held — more than one where its edges interleave with the next month's rows
+    (a row's `at` is its change's time, its id the order of its commit).
+    """
+
+    __tablename__ = "audit_anchors"
+    __table_args__ = (Index("ix_audit_anchors_first_id", "first_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    first_id: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    partition: Mapped[str] = mapped_column(String(64))
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime)

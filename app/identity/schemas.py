@@ -81,3 +81,6 @@ class VerificationOut(BaseModel):
     checked: int
     first_bad_id: int | None
     reason: str | None
+    archived: int = Field(
+        0, description="rows of archived months stepped over by their anchors (not re-hashed)"
+    )

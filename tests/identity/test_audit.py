@@ -47,7 +47,13 @@ def test_changes_are_recorded_with_who_when_where_and_what(client):
     assert newest["data"]["name"] == "徐州市人民政府督查室"
     assert newest["address"] == "testclient"
     verification = client.get("/api/v1/audit/verify", headers=auditor).json()
-    assert verification == {"ok": True, "checked": 3, "first_bad_id": None, "reason": None}
+    assert verification == {
+        "ok": True,
+        "checked": 3,
+        "archived": 0,
+        "first_bad_id": None,
+        "reason": None,
+    }
 
 
 def test_editing_one_row_in_the_database_is_detected(client):

@@ -7329,6 +7329,12 @@ export interface components {
         };
         /** VerificationOut */
         VerificationOut: {
+            /**
+             * Archived
+             * @description rows of archived months stepped over by their anchors (not re-hashed)
+             * @default 0
+             */
+            archived?: number;
             /** Checked */
             checked: number;
             /** First Bad Id */
