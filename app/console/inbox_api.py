@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.console import inbox
-from app.engine import EngineDep, SessionDep, name_tasks
+from app.engine import EngineDep, SessionDep
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Search, Text
@@ -42,7 +42,6 @@ def list_inbox(
     query = inbox.tasks_of(s, principal, scope=scope, process_key=process_key, q=q)
     tally = inbox.counts(s, query, now)
     items = inbox.page_of(s, query, limit, offset)
-    name_tasks(s, items)
     for task in items:
         task.light = engine.mark_due(task.state, task.due_at, now)
     return inbox.InboxPage(**tally.model_dump(), items=items, limit=limit, offset=offset)
