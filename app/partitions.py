@@ -18,7 +18,8 @@ the chain stays verifiable across what is kept (`app.identity.audit`).
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -47,7 +48,7 @@ class PartitionError(ValueError):
     """What cannot be done with a table's partitions, said so that an operator can act."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     """A calendar month (UTC): the range [first day, first day of the next)."""
 
@@ -126,7 +127,7 @@ def months(connection: Connection, table: str) -> list[Month]:
         match = _NAME.match(name)
         if match and match["year"]:
             found.append(Month(int(match["year"]), int(match["month"])))
-    return sorted(found, key=lambda m: (m.year, m.month))
+    return sorted(found)
 
 
 def ensure(connection: Connection, wanted: list[Month], table: str | None = None) -> int:
@@ -138,7 +139,7 @@ def ensure(connection: Connection, wanted: list[Month], table: str | None = None
         if table not in (None, name):
             continue
         have = set(months(connection, name))
-        for month in sorted(set(wanted) - have, key=lambda m: (m.year, m.month)):
+        for month in sorted(set(wanted) - have):
             _make(connection, name, column, month)
             made += 1
     return made
@@ -147,7 +148,7 @@ def ensure(connection: Connection, wanted: list[Month], table: str | None = None
 def between(first: Month, last: Month) -> list[Month]:
     """The months from `first` to `last`, both included."""
     found, month = [], first
-    while (month.year, month.month) <= (last.year, last.month):
+    while month <= last:
         found.append(month)
         month = month.next()
     return found
@@ -194,7 +195,7 @@ def archive(session: Session, table: str, month: Month, *, drop: bool = False) -
     if not partitioned(connection):
         raise PartitionError("months are archived on PostgreSQL only (SQLite keeps plain tables)")
     current = Month.of(clock.now())
-    if (month.year, month.month) >= (current.year, current.month):
+    if month >= current:
         raise PartitionError(f"month {month}: only months before the current one ({current})")
     _lock(connection)
     if month not in months(connection, table):
@@ -206,6 +207,21 @@ def archive(session: Session, table: str, month: Month, *, drop: bool = False) -
     if drop:
         connection.execute(text(f"DROP TABLE {name}"))
     return name
+
+
+@contextmanager
+def planned_once(session: Session) -> Iterator[None]:
+    """Reads of a monthly table inside: PostgreSQL plans a query over every month's partition
+    (~3 ms at five years of months) each time it is planned for its parameters; a prepared
+    statement's generic plan is made once per connection and skips the months at run time."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    try:
+        yield
+    finally:
+        if postgresql:
+            session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
 class Partitions:

@@ -14,6 +14,7 @@ from app.identity.principal import Principal
 from app.identity.schemas import AuditChange, AuditMatter, AuditOut, MeOut
 from app.kit.paging import page_rows
 from app.kit.shared import Page
+from app.partitions import planned_once
 
 # Contact data in a contact change's submitted data (app.notifications.schemas.ContactIn).
 CONTACT_FIELDS = ("email", "im_id")
@@ -67,7 +68,8 @@ def audit_page(
         query = query.where(AuditRecord.at >= since)
     if until is not None:
         query = query.where(AuditRecord.at < until)
-    found = page_rows(s, query, AuditRecord.id.desc(), limit, offset, cursor)
+    with planned_once(s):
+        found = page_rows(s, query, AuditRecord.id.desc(), limit, offset, cursor)
     rows = found.rows
     resolved = subjects.resolve(s, rows)
     items = [readable(AuditOut.model_validate(r), resolved.get(r.id, {})) for r in rows]

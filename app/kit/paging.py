@@ -4,11 +4,16 @@ Pages are read by offset (small lists, the console's pager) or by cursor (keyset
 the last one seen, in the list's order and then by id — as cheap at page 1,000 as at page 1).
 The total is counted only when the page cannot tell it, and exactly only up to `COUNT_CAP`
 rows; past that it is the planner's estimate (PostgreSQL) or the cap (SQLite), said as such.
+An estimate is kept `ESTIMATE_SECONDS` per process for the same query (planning a query over
+five years of monthly partitions to estimate it costs more than reading its page).
 """
 
 import base64
 import json
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +28,10 @@ from app.kit.shared import Page
 
 COUNT_CAP = 1_000
 """Rows counted exactly for a list's total; past it, the total is an estimate."""
+
+ESTIMATE_SECONDS = 60.0
+"""How long a query's estimate is reused: the planner's statistics change only when the table is
+analysed (every few thousand changed rows), so a minute-old estimate is as good as a new one."""
 
 
 def page(
@@ -107,11 +116,42 @@ def _estimate(s: Session, query: Select[Any]) -> int:
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
-    plan = connection.exec_driver_sql(
-        "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params()
-    ).scalar()
+    sql, params = "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params()
+    key = (connection.engine.url, sql, repr(sorted(params.items())))
+    known = _ESTIMATES.get(key)
+    if known is not None:
+        return known
+    plan = connection.exec_driver_sql(sql, params).scalar()
     document: Any = json.loads(plan) if isinstance(plan, str) else plan
-    return int(document[0]["Plan"]["Plan Rows"])
+    rows = int(document[0]["Plan"]["Plan Rows"])
+    _ESTIMATES.put(key, rows)
+    return rows
+
+
+class _Recent:
+    """A bounded map whose entries expire `ESTIMATE_SECONDS` after they were put."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[Any, tuple[float, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> int | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry[0] > ESTIMATE_SECONDS:
+                return None
+            return entry[1]
+
+    def put(self, key: Any, value: int) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+_ESTIMATES = _Recent()
 
 
 class _Keys:

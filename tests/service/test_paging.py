@@ -116,3 +116,19 @@ def test_an_estimate_holds_for_scoped_callers_and_every_capped_list(client, monk
         body = response.json()
         assert body["total"] >= len(body["items"]), path
         assert body["total_is_estimate"] is (body["total"] > 1), (path, body["total"])
+
+
+def test_an_estimate_is_reused_for_a_minute_and_no_longer(monkeypatch):
+    from app.kit import paging
+
+    now = [1000.0]
+    monkeypatch.setattr(paging.time, "monotonic", lambda: now[0])
+    recent = paging._Recent(size=2)
+    recent.put("a", 5)
+    assert recent.get("a") == 5
+    now[0] += paging.ESTIMATE_SECONDS + 1
+    assert recent.get("a") is None  # expired: planned again
+    recent.put("a", 6)
+    recent.put("b", 7)
+    recent.put("c", 8)  # bounded: the oldest goes
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (None, 7, 8)
