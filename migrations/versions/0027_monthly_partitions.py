@@ -17,6 +17,7 @@ tables.
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -71,33 +72,42 @@ def _bound(year: int, month: int) -> str:
     return datetime(year, month, 1, tzinfo=UTC).isoformat()
 
 
-def _partition(table: str, foreign_keys: list[tuple[str, str]]) -> None:
-    bind = op.get_bind()
-    old = f"{table}_unpartitioned"
-    indexes = bind.execute(
-        sa.text(
-            "SELECT indexname, indexdef FROM pg_indexes"
-            " WHERE schemaname = current_schema() AND tablename = :t"
-        ),
-        {"t": table},
-    ).all()
+def _set_aside(table: str, old: str, foreign_keys: list[tuple[str, str]]) -> list[Any]:
+    """Rename `table` to `old` and free the names of its key, foreign keys and indexes for the
+    new table; its indexes' definitions (which name `table`), to make them again."""
+    indexes = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes"
+                " WHERE schemaname = current_schema() AND tablename = :t"
+            ),
+            {"t": table},
+        )
+        .all()
+    )
     op.execute(f"ALTER TABLE {table} RENAME TO {old}")
     op.execute(f"ALTER TABLE {old} RENAME CONSTRAINT {table}_pkey TO {old}_pkey")
     for name, _definition in foreign_keys:
         op.execute(f"ALTER TABLE {old} DROP CONSTRAINT {name}")
-    for name, _ in indexes:
-        if name != f"{table}_pkey":
-            op.execute(f"DROP INDEX {name}")
+    kept = [(name, definition) for name, definition in indexes if name != f"{table}_pkey"]
+    for name, _ in kept:
+        op.execute(f"DROP INDEX {name}")
+    return kept
+
+
+def _partition(table: str, foreign_keys: list[tuple[str, str]]) -> None:
+    old = f"{table}_unpartitioned"
+    indexes = _set_aside(table, old, foreign_keys)
     op.execute(f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS) PARTITION BY RANGE (at)")
     op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, at)")
     op.execute(f"ALTER SEQUENCE {table}_id_seq OWNED BY {table}.id")
     for name, definition in foreign_keys:
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-    for name, definition in indexes:
-        if name != f"{table}_pkey":
-            op.execute(definition)  # read before the rename: it names the table
+    for _name, definition in indexes:
+        op.execute(definition)
     op.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
-    oldest = bind.execute(sa.text(f"SELECT min(at) FROM {old}")).scalar()
+    oldest = op.get_bind().execute(sa.text(f"SELECT min(at) FROM {old}")).scalar()
     for year, month in _months(oldest):
         after = (year, month + 1) if month < 12 else (year + 1, 1)
         op.execute(
@@ -109,31 +119,16 @@ def _partition(table: str, foreign_keys: list[tuple[str, str]]) -> None:
 
 
 def _unpartition(table: str, foreign_keys: list[tuple[str, str]]) -> None:
-    bind = op.get_bind()
     old = f"{table}_partitioned"
-    indexes = bind.execute(
-        sa.text(
-            "SELECT indexname, indexdef FROM pg_indexes"
-            " WHERE schemaname = current_schema() AND tablename = :t"
-        ),
-        {"t": table},
-    ).all()
-    op.execute(f"ALTER TABLE {table} RENAME TO {old}")
-    op.execute(f"ALTER TABLE {old} RENAME CONSTRAINT {table}_pkey TO {old}_pkey")
-    for name, _definition in foreign_keys:
-        op.execute(f"ALTER TABLE {old} DROP CONSTRAINT {name}")
-    for name, _ in indexes:
-        if name != f"{table}_pkey":
-            op.execute(f"DROP INDEX {name}")
+    indexes = _set_aside(table, old, foreign_keys)
     op.execute(f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS)")
     op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id)")
     op.execute(f"ALTER SEQUENCE {table}_id_seq OWNED BY {table}.id")
     op.execute(f"INSERT INTO {table} SELECT * FROM {old}")
     for name, definition in foreign_keys:
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-    for name, definition in indexes:
-        if name != f"{table}_pkey":
-            op.execute(definition.replace(f" ON ONLY public.{table} ", f" ON public.{table} "))
+    for _name, definition in indexes:  # a partitioned table's index is made ON ONLY it
+        op.execute(definition.replace(f" ON ONLY public.{table} ", f" ON public.{table} "))
     op.execute(f"DROP TABLE {old}")  # with its partitions (archived months stay as tables)
 
 
