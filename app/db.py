@@ -286,6 +286,11 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
+        # The most recently used connection first: the connections in use stay warm (the
+        # server's catalogue cache, statements psycopg prepared after five runs and their
+        # plans — a query over five years of monthly partitions costs ~3 ms to plan, a cold
+        # connection's first ~28 ms); the others idle, instead of a light load visiting all.
+        pool_use_lifo=True,
         pool_pre_ping=settings.db_ping_idle_seconds == 0,
         connect_args=postgres_connect_args(settings),
     )
