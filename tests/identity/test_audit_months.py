@@ -192,3 +192,25 @@ def test_the_cli_lists_months_and_archives_one(pg_client, settings):
     verified = ducha("verify-audit")
     assert verified.returncode == 0
     assert "(and 1 of archived months, by anchors)" in verified.stdout
+
+
+def test_months_are_calendar_months_in_utc():
+    assert Month.parse("2021-03") == Month(2021, 3) and str(Month(2021, 3)) == "2021-03"
+    assert Month(2021, 3).next(10) == Month(2022, 1) and Month(2022, 1).next(-1) == Month(2021, 12)
+    assert Month.of(datetime(2021, 12, 31, 23, 59, tzinfo=UTC)).next().start == datetime(
+        2022, 1, 1, tzinfo=UTC
+    )
+    assert partitions.between(Month(2021, 11), Month(2022, 2)) == [
+        Month(2021, 11),
+        Month(2021, 12),
+        Month(2022, 1),
+        Month(2022, 2),
+    ]
+    for wrong in ("2021-13", "2021-3", "March", ""):
+        with pytest.raises(PartitionError, match="expected YYYY-MM"):
+            Month.parse(wrong)
+    assert partitions.is_partition("audit_log_2021_03") and partitions.is_partition(
+        "history_events_default"
+    )
+    assert not partitions.is_partition("matters_2021_03")
+    assert not partitions.is_partition("audit_log")
