@@ -217,11 +217,9 @@ def planned_once(session: Session) -> Iterator[None]:
     postgresql = session.get_bind().dialect.name == "postgresql"
     if postgresql:
         session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
-    try:
-        yield
-    finally:
-        if postgresql:
-            session.execute(text("SET LOCAL plan_cache_mode = auto"))
+    yield  # on an error the transaction rolls back, and the setting with it
+    if postgresql:
+        session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
 class Partitions:
