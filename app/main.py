@@ -176,13 +176,15 @@ def build_runtime(settings: Settings) -> Runtime:
         *webhooks_worker.workers(db, engine, settings),
         *notifications_worker.workers(db, engine, settings),
         Worker("retention", retention.round, settings.retention_interval_seconds),
-        # the coming months' partitions of history and audit (PostgreSQL)
-        Worker("partitions", Partitions(db).round, settings.retention_interval_seconds),
         Worker(
             "matter tally", lambda: db.transaction(tally.refresh), settings.tally_interval_seconds
         ),
         migration_runs.worker(engine, settings),  # migration batches (实例迁移)
     ]
+    if not db.is_sqlite:  # the coming months' partitions of history and audit
+        workers.append(
+            Worker("partitions", Partitions(db).round, settings.retention_interval_seconds)
+        )
     watcher = None
     if settings.watch_processes and settings.processes_dir.is_dir():
         watcher = ProcessWatcher(engine, settings.processes_dir, settings.max_bpmn_bytes)
