@@ -34,12 +34,15 @@ def any_unit(scope: Scope, *unit_columns: Any) -> ColumnElement[bool]:
     return or_(*(scope.clause(column) for column in unit_columns))
 
 
-def linked(scope: Scope, id_column: Any, link_id: Any, link_unit: Any) -> ColumnElement[bool]:
+def linked(
+    scope: Scope, id_column: Any, link_id: Any, link_unit: Any, *also: ColumnElement[bool]
+) -> ColumnElement[bool]:
     """The row's id appears in a link table (`link_id`, `link_unit`) with a unit in scope: the
-    units a matter is assigned to, the units an activity or an instance involves."""
+    units a matter is assigned to, the units an activity or an instance involves. `also`: what
+    the link's row must meet besides (only the rows a partial index holds, say)."""
     if scope.everything:
         return true()
-    return id_column.in_(select(link_id).where(scope.clause(link_unit)))
+    return id_column.in_(select(link_id).where(scope.clause(link_unit), *also))
 
 
 def one(session: Session, statement: Select[T], label: str, object_id: object) -> T:

@@ -4,7 +4,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid, false, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -105,13 +117,27 @@ class MatterUnit(Base):
     unit it was ever assigned to (domain.md §8). The scope of every matter read is one indexed
     semi-join on this relation (`queries.readable_clause`) instead of an `OR` of the owner and a
     subquery of assignments, which no index serves. Kept with the matter and its assignments
-    (`app.supervision.reach`), never removed."""
+    (`app.supervision.reach`), never removed.
+
+    `open` mirrors the matter's status (not closed), kept in the flush that closes or reopens it:
+    a unit's open matters are their own index, however many closed ones the years add (the
+    overdue list reads a unit's open matters, not every matter it ever read)."""
 
     __tablename__ = "matter_units"
-    __table_args__ = (Index("ix_matter_units_unit_matter", "unit_code", "matter_id"),)
+    __table_args__ = (
+        Index("ix_matter_units_unit_matter", "unit_code", "matter_id"),
+        Index(
+            "ix_matter_units_open",
+            "unit_code",
+            "matter_id",
+            postgresql_where=text("open"),
+            sqlite_where=text("open"),
+        ),
+    )
 
     matter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matters.id"), primary_key=True)
     unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    open: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True)
 
 
 class Assignment(Base):

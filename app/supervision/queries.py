@@ -19,11 +19,14 @@ from app.supervision.models import Assignment, Matter, MatterUnit
 from app.supervision.schemas import MatterFilters
 
 
-def readable_clause(scope: Scope) -> ColumnElement[bool]:
+def readable_clause(scope: Scope, open_only: bool = False) -> ColumnElement[bool]:
     """Matters owned by, or assigned to, a unit in scope (domain.md §8: every level sees its own
     and its subordinates' matters, and the matters assigned to them): one semi-join through the
-    units a matter is read by (`MatterUnit`), which an index serves from either side."""
-    return base.linked(scope, Matter.id, MatterUnit.matter_id, MatterUnit.unit_code)
+    units a matter is read by (`MatterUnit`), which an index serves from either side.
+    `open_only`: of those, the open ones, through the units' open matters alone (their own
+    partial index: a unit's open work, not every matter of its years)."""
+    also = (MatterUnit.open,) if open_only else ()
+    return base.linked(scope, Matter.id, MatterUnit.matter_id, MatterUnit.unit_code, *also)
 
 
 def readable(session: Session, who: base.Who) -> Select[Matter]:
@@ -47,7 +50,7 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
         # taking the two for independent, misjudges how many matters pass both.
         query = select(Matter)
     else:
-        query = select(Matter).where(readable_clause(scope))
+        query = select(Matter).where(readable_clause(scope, open_only=_open_only(f)))
     for column, value in (
         (Matter.status, f.status_),
         (Matter.light, f.light),
@@ -69,6 +72,11 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
     if f.q:
         query = query.where(searched(f.q))
     return query
+
+
+def _open_only(f: MatterFilters) -> bool:
+    """Whether the filters pass open matters only (overdue is open and past due)."""
+    return bool(f.overdue) or (f.status_ is not None and f.status_ != "closed")
 
 
 def _below(session: Session, unit: str) -> Scope:

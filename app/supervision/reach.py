@@ -4,21 +4,34 @@ Written when the session flushes a new matter (its owner unit) or a new assignme
 whoever wrote it — registration, reassignment, a split — so the relation cannot fall behind the
 rows it mirrors. Written with ON CONFLICT DO NOTHING: a unit that already reads the matter (the
 owner assigned its own matter, a unit assigned again after a return) is not read first.
+
+Each row's `open` mirrors its matter's status: taken from the matter when the row is written, and
+set on every row of a matter in the flush that closes or reopens it (`status` across "closed").
 """
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from app.supervision.models import Assignment, Matter, MatterUnit
 
+CLOSED = "closed"
+
+# The matter's own row says whether it is open (a new assignment's matter need not be loaded).
+_OPEN_NOW = select(Matter.status != CLOSED).where(Matter.id == bindparam("m_id")).scalar_subquery()
+_ROW = {"matter_id": bindparam("m_id"), "unit_code": bindparam("u_code"), "open": _OPEN_NOW}
 INSERT_REACH = {
-    "postgresql": pg_insert(MatterUnit).on_conflict_do_nothing(),
-    "sqlite": sqlite_insert(MatterUnit).on_conflict_do_nothing(),
+    "postgresql": pg_insert(MatterUnit).values(_ROW).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(MatterUnit).values(_ROW).on_conflict_do_nothing(),
 }
+SET_OPEN = (
+    update(MatterUnit)
+    .where(MatterUnit.matter_id == bindparam("m_id"))
+    .values(open=bindparam("is_open"))
+)
 
 
 def reached(new: Any) -> list[dict[str, Any]]:
@@ -29,14 +42,34 @@ def reached(new: Any) -> list[dict[str, Any]]:
             pairs[(obj.id, obj.owner_unit)] = None
         elif isinstance(obj, Assignment):
             pairs[(obj.matter_id, obj.unit_code)] = None
-    return [{"matter_id": matter, "unit_code": unit} for matter, unit in pairs]
+    return [{"m_id": matter, "u_code": unit} for matter, unit in pairs]
+
+
+def opened_or_closed(dirty: Any) -> list[dict[str, Any]]:
+    """The matters among `dirty` whose flushed status crossed "closed", with whether now open."""
+    changed = []
+    for obj in dirty:
+        if not isinstance(obj, Matter):
+            continue
+        history = attributes.get_history(obj, "status")
+        if not history.added or not history.deleted:
+            continue
+        was_open, is_open = history.deleted[0] != CLOSED, history.added[0] != CLOSED
+        if was_open != is_open:
+            changed.append({"m_id": obj.id, "is_open": is_open})
+    return changed
 
 
 @event.listens_for(Session, "after_flush")
 def _keep_reach(session: Session, _flush: UOWTransaction) -> None:
-    # After the flush the matters exist (the foreign key holds); `session.new` still lists
-    # what the flush inserted.
+    # After the flush the matters exist (the foreign key holds) with the status just written;
+    # `session.new` and `session.dirty` still list what the flush wrote, with its history.
     rows = reached(session.new)
+    changed = opened_or_closed(session.dirty)
+    if not rows and not changed:
+        return
+    connection = session.connection()
     if rows:
-        connection = session.connection()
         connection.execute(INSERT_REACH[connection.dialect.name], rows)
+    if changed:
+        connection.execute(SET_OPEN, changed)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import login
-from matter_helpers import API, as_, do, fire_due_timers, inbox, matter
+from matter_helpers import API, as_, do, fire_due_timers, inbox, matter, open_flags
 
 BASE = {"title": "测试事项", "content": "内容", "lead_unit": "320000-FGW"}
 
@@ -363,6 +363,8 @@ def test_look_back_at_a_closed_matter_reopens_it_when_the_check_fails(matter_cli
         {"evaluations": [{"unit": "320000-FGW", "timeliness": "good", "quality": "good"}]},
     )
     assert matter(client, mid)["status"] == "closed"
+    # The units reading it hold it as closed (their open matters' index leaves it out) …
+    assert open_flags(client, mid) == {False}
     scheduled = client.post(
         f"{API}/matters/{mid}/look-back", json={"check_days": 10}, headers=as_(client, "office")
     )
@@ -375,12 +377,14 @@ def test_look_back_at_a_closed_matter_reopens_it_when_the_check_fails(matter_cli
     )
     state = matter(client, mid)
     assert state["status"] == "handling"
+    assert open_flags(client, mid) == {True}  # … open again when it reopens …
     (rectify,) = [d for d in state["deadlines"] if d["kind"] == "look_back_report"]
     assert rectify["due"] == "2026-04-11"  # 2 March + 10 days, + 30 days
     do(client, "fgw", "rectify_and_report", {"report": "已整改", "finished": True})
     do(client, "office", "review_rectification", {"decision": "accept"})
     state = matter(client, mid)
     assert state["status"] == "closed"
+    assert open_flags(client, mid) == {False}  # … and closed with it
     events = [t["event"] for t in state["timeline"]]
     assert events.count("closed") == 2 and "reopened" in events
 

@@ -68,10 +68,11 @@ def test_a_task_and_its_matter_show_one_light(matter_client):
     _at("2026-03-06")  # past due: red on the task, the deadline, the matter and the dashboard
     assert _lights(client, mid, "sign_for", "sign_for") == ("red",) * 3
     assert _overdue_count(client) == 1
-    overdue = client.get(
-        f"{API}/matters", params={"overdue": True}, headers=as_(client, "office")
-    ).json()
-    assert [m["id"] for m in overdue["items"]] == [mid]
+    for who in ("office", "fgw"):  # everything in scope; one unit's open matters
+        overdue = client.get(
+            f"{API}/matters", params={"overdue": True}, headers=as_(client, who)
+        ).json()
+        assert [m["id"] for m in overdue["items"]] == [mid], who
 
     do(client, "fgw", "sign_for", {"decision": "sign"})  # late; the final report is far ahead
     assert _lights(client, mid, "submit_final_report", "final_report") == ("green",) * 3
