@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         default=30_000, ge=0, description="PostgreSQL: longest statement, then 503 (0: none)"
     )
+    db_parallel_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="PostgreSQL: parallel workers one statement may launch"
+        " (max_parallel_workers_per_gather; 0: each statement on its own core)",
+    )
     db_connect_timeout_seconds: int = Field(
         default=2, ge=1, le=60, description="PostgreSQL: give up opening a connection after this"
     )
@@ -166,6 +173,11 @@ class Settings(BaseSettings):
     )
     workers_enabled: bool = Field(
         default=True, description="Run background workers (webhook delivery, notifications)"
+    )
+    gc_freeze: bool = Field(
+        default=True,
+        description="After start-up, keep what it made out of the garbage collector's full"
+        " passes (each ~150 ms, on whichever request runs)",
     )
     # --- retention (issue 19: years of data) ---
     outbox_retention_days: int = Field(

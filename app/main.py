@@ -1,5 +1,6 @@
 """The ASGI application: routers, error handling, health, metrics and the start-up sequence."""
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -191,6 +192,17 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(settings, db, engine, scheduler, workers, watcher)
 
 
+def settle_the_heap() -> None:
+    """Keep what start-up made out of the garbage collector's full passes.
+
+    Start-up leaves ~350,000 objects that live as long as the process (parsed diagrams, models,
+    mappers, routes). CPython's full collection walks every one of them: ~150 ms, a pause that
+    lands on whichever request is running (the inbox's p95 at full volume). Frozen after a last
+    collection, they are skipped; a full pass walks only what requests made since (<1 ms)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: one database, one engine, one optional scheduler."""
     settings = settings or get_settings()
@@ -200,10 +212,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.prepare()
+        if settings.gc_freeze:
+            settle_the_heap()
         runtime.start_background()
         yield
         runtime.stop_background()  # after uvicorn let in-flight requests finish
         db.close()
+        if settings.gc_freeze:
+            gc.unfreeze()  # what this service held may be collected again
 
     app = FastAPI(
         title="Ducha",

@@ -40,8 +40,12 @@ def readable_matter(session: Session, who: base.Who, matter_id: uuid.UUID) -> Ma
     return base.one(session, statement, "matter", matter_id)
 
 
-def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter]:
-    """The readable matters that pass the list's filters (list, ledger and stats share it)."""
+def filtered(
+    session: Session, who: base.Who, f: MatterFilters, *, open_only: bool = False
+) -> Select[Matter]:
+    """The readable matters that pass the list's filters (list, ledger and stats share it).
+    `open_only`: the caller keeps open matters only (it filters them itself): the scope is read
+    through the units' open matters."""
     scope = base.scope(session, who)
     below = _below(session, f.unit) if f.unit else None
     if below is not None and scope.covers(below):
@@ -50,7 +54,7 @@ def filtered(session: Session, who: base.Who, f: MatterFilters) -> Select[Matter
         # taking the two for independent, misjudges how many matters pass both.
         query = select(Matter)
     else:
-        query = select(Matter).where(readable_clause(scope, open_only=_open_only(f)))
+        query = select(Matter).where(readable_clause(scope, open_only=open_only or _open_only(f)))
     for column, value in (
         (Matter.status, f.status_),
         (Matter.light, f.light),

@@ -9,17 +9,19 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from app.console import inbox
+from app.console import inbox, stats
 from app.engine import filtered_tasks, workable_clause
 from app.engine.persist.models import TaskRecord
 from app.identity.models import AuditRecord
+from app.identity.policy import scope_of
 from app.identity.principal import Principal
 from app.supervision import queries as matter_queries
 from app.supervision.matter_lights import overdue
 from app.supervision.models import Matter
+from app.supervision.schemas import MatterFilters
 
 HANDLER = Principal(sub="li", name="李", unit="320000-FGW", roles=frozenset({"unit_handler"}))
 
@@ -100,6 +102,22 @@ def test_overdue_matters_are_read_from_open_work_only(session):
     assert "'closed'" in str(
         query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
     )
+
+
+def test_a_units_overdue_list_reads_its_open_matters_only(session):
+    # The unit's open matters are their own partial index (`matter_units.open`): the list does
+    # not read every matter the unit read over the years.
+    listed = matter_queries.filtered(session, HANDLER, MatterFilters(overdue=True))
+    plan = _plan(session, listed.order_by(Matter.created_at.desc()).limit(50))
+    assert "ix_matter_units_open" in plan and "ix_matter_deadlines_open" in plan, plan
+    # The dashboard's live part, likewise: the unit's open matters, and those closed since the
+    # summary's refresh (few: through the untallied index, not every matter of the unit).
+    scope, everything = scope_of(session, HANDLER), MatterFilters()
+    live = stats.unheld(
+        session, scope, everything, matter_queries.filtered(session, scope, everything)
+    )
+    counted = _plan(session, select(func.count()).select_from(live.subquery()))
+    assert "ix_matter_units_open" in counted and "ix_matters_untallied" in counted, counted
 
 
 def test_the_dashboard_reads_what_its_summary_does_not_hold_through_partial_indexes(session):

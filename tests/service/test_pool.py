@@ -1,4 +1,5 @@
-"""Pooled connections are pinged only after sitting idle; a dead idle one is replaced unseen."""
+"""Pooled connections are pinged only after sitting idle; a dead idle one is replaced unseen;
+the parallel workers a statement may launch follow the setting."""
 
 import time
 
@@ -60,3 +61,27 @@ def test_only_an_idle_connection_is_pinged(database_url, monkeypatch):
         assert len(pings) == 1
     finally:
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_statement_launches_the_parallel_workers_the_setting_allows(database_url, workers):
+    # Page-sized reads: starting workers costs more than they save (docs/performance.md), so
+    # the service's connections launch none unless DUCHA_DB_PARALLEL_WORKERS says otherwise.
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs no parallel workers")
+    settings = Settings(
+        database_url=database_url,
+        db_parallel_workers=workers,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    db = Database(settings)
+    try:
+        with db.session() as s:
+            shown = s.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+        assert shown == str(workers)
+    finally:
+        db.engine.dispose()
+
+
+def test_the_parallel_workers_default_to_none():
+    assert Settings(_env_file=None).db_parallel_workers == 0  # type: ignore[call-arg]
