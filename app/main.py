@@ -198,7 +198,8 @@ def settle_the_heap() -> None:
     Start-up leaves ~350,000 objects that live as long as the process (parsed diagrams, models,
     mappers, routes). CPython's full collection walks every one of them: ~150 ms, a pause that
     lands on whichever request is running (the inbox's p95 at full volume). Frozen after a last
-    collection, they are skipped; a full pass walks only what requests made since (<1 ms)."""
+    collection, they are skipped; a full pass walks only what requests made since (0.01 ms after
+    start-up, ~19 ms once 150 inbox calls had filled the caches)."""
     gc.collect()
     gc.freeze()
 

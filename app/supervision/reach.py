@@ -46,17 +46,20 @@ def reached(new: Any) -> list[dict[str, Any]]:
 
 
 def opened_or_closed(dirty: Any) -> list[dict[str, Any]]:
-    """The matters among `dirty` whose flushed status crossed "closed", with whether now open."""
+    """The matters among `dirty` whose flushed status crossed "closed", with whether now open.
+    A status written without the old one loaded (an expired matter) may have crossed: its
+    links are set too."""
     changed = []
     for obj in dirty:
         if not isinstance(obj, Matter):
             continue
         history = attributes.get_history(obj, "status")
-        if not history.added or not history.deleted:
+        if not history.added:
             continue
-        was_open, is_open = history.deleted[0] != CLOSED, history.added[0] != CLOSED
-        if was_open != is_open:
-            changed.append({"m_id": obj.id, "is_open": is_open})
+        is_open = history.added[0] != CLOSED
+        if history.deleted and (history.deleted[0] != CLOSED) == is_open:
+            continue
+        changed.append({"m_id": obj.id, "is_open": is_open})
     return changed
 
 

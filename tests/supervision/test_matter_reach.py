@@ -1,8 +1,11 @@
 """The units a matter is read through (`matter_units`) follow its owner and every unit it is
 assigned to, reassignment included; every matter read is scoped through them (domain.md §8)."""
 
-from matter_helpers import API, as_, do
+import uuid
+
+from matter_helpers import API, as_, do, open_flags
 from sqlalchemy import select
+from sqlalchemy.orm import attributes
 
 from app.supervision.models import Assignment, Matter, MatterUnit
 
@@ -68,3 +71,24 @@ def test_a_reassigned_unit_reads_the_matter_and_the_relation_follows(matter_clie
     reach = reach_of_every_matter(client)
     assert reach[mid][0] == {"320000-DCS", "320000-FGW", "320000-ZJT", "320000-JYT"}
     assert all(kept == expected for kept, expected in reach.values()), reach
+
+
+def test_a_status_written_over_an_expired_matter_still_moves_its_links(matter_client):
+    # The links' `open` follows the flushed status even when the old one was never loaded (an
+    # expired matter, status set without reading it): no stale mark in the open matters' index.
+    client = matter_client
+    body = {"title": "事项", "content": "内容", "category": "key_work"}
+    body |= {"source_type": "major_decision", "lead_unit": "320000-FGW"}
+    body |= {"explicit_due": "2026-04-30"}
+    response = client.post(f"{API}/matters", json=body, headers=as_(client, "office"))
+    assert response.status_code == 201, response.text
+    mid = response.json()["id"]
+    assert open_flags(client, mid) == {True}
+    for status, expected in (("closed", {False}), ("handling", {True})):
+        with client.app.state.db.session() as s:
+            matter = s.get(Matter, uuid.UUID(mid))
+            assert matter is not None
+            s.expire(matter)  # its old status is not loaded when written
+            matter.status = status
+            assert not attributes.get_history(matter, "status").deleted
+        assert open_flags(client, mid) == expected, status
