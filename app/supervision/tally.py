@@ -51,6 +51,8 @@ DIMENSIONS = ("light", "status", "category", "source_type", "unit", "month")
 # A change to any of these moves a matter between groups (or out of "closed").
 _COUNTED = ("status", "light", "category", "source_type", "lead_unit", "assigned_on")
 STATE_ID = 1
+_INSERTED = "ducha_matters_inserted"
+"""`session.info`: the matters the session's transaction inserted."""
 EVERYTHING = "*"
 
 
@@ -266,17 +268,36 @@ def _apply(session: Session, delta: Counter[tuple[str, str, str, str]]) -> None:
 @event.listens_for(Session, "before_flush")
 def _leave(session: Session, _context: Any, _instances: Any) -> None:
     """A tallied matter that changes leaves the summary in the same flush (`tallied` is
-    written false whatever this session read, so a refresh committed since cannot be missed)."""
-    leaving = [m for m in session.dirty if isinstance(m, Matter) and _changes_counts(m)]
+    written false whatever this session read, so a refresh committed since cannot be missed).
+    A matter this transaction inserted is in no summary, and no refresh can see it yet."""
+    inserted = session.info.get(_INSERTED, ())
+    leaving = [
+        m
+        for m in session.dirty
+        if isinstance(m, Matter) and m.id not in inserted and _changes_counts(m)
+    ]
     with session.no_autoflush:
         for assignment in session.new:
             if isinstance(assignment, Assignment):
                 matter = session.get(Matter, assignment.matter_id)
-                if matter is not None and matter not in session.new:
+                if matter is not None and matter not in session.new and matter.id not in inserted:
                     leaving.append(matter)  # a unit more: more scopes see it
     for matter in leaving:
         matter.tallied = False
         attributes.flag_modified(matter, "tallied")
+
+
+@event.listens_for(Session, "after_flush")
+def _note_inserted(session: Session, _flush: Any) -> None:
+    inserted = [m.id for m in session.new if isinstance(m, Matter)]
+    if inserted:
+        session.info.setdefault(_INSERTED, set()).update(inserted)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_inserted(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # committed or rolled back: other transactions may see them
+        session.info.pop(_INSERTED, None)
 
 
 def _changes_counts(matter: Matter) -> bool:

@@ -2,9 +2,11 @@
 whether a closed matter is counted live or from the summary, the moment a look-back reopens one
 (seed 四(一)) and after the summary is built anew."""
 
+import uuid
+
 from console.test_stats import stats
 from rest import API, as_, do
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.supervision import tally
 from app.supervision.models import Matter, MatterTally
@@ -134,3 +136,26 @@ def test_a_refresh_between_the_reads_neither_doubles_nor_drops_a_matter(matter_c
     status = stats(client, "office", "status")
     assert refreshed == [1]
     assert {g["key"]: g["count"] for g in status["groups"]} == {"closed": 1}
+
+
+def test_a_new_matter_is_not_marked_to_leave_a_summary_it_was_never_in(matter_client):
+    # Registration inserts the matter, then its assignments and lights in later flushes of the
+    # same transaction: no refresh can have counted it, so none of them writes `tallied`.
+    client = matter_client
+    written: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if statement.startswith("UPDATE matters"):
+            written.append(statement)
+
+    engine = client.app.state.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        mid = register(client)["id"]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert written and not [s for s in written if "tallied" in s], written
+    with client.app.state.db.session() as s:
+        assert s.get(Matter, uuid.UUID(mid)).tallied is False  # open: counted live
+    groups = stats(client, "office", "status")["groups"]
+    assert [(g["key"], g["count"]) for g in groups] == [("planning", 1)]
