@@ -58,7 +58,15 @@ def choose(page: Any, field: Any, option: str) -> None:
     field.locator(".el-select__wrapper").click()
     page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
     # The list fades out: wait until it is gone, or the next select's search finds this one's.
-    expect(page.locator(".el-select-dropdown:visible")).to_have_count(0)
+    # On a loaded machine a click that lands while the list is still opening can leave it open
+    # after choosing: it is closed by hand, and the field must show the option either way.
+    listed = page.locator(".el-select-dropdown:visible")
+    try:
+        expect(listed).to_have_count(0, timeout=3000)
+    except AssertionError:
+        page.keyboard.press("Escape")
+        expect(listed).to_have_count(0)
+    expect(field).to_contain_text(option)
 
 
 def test_the_office_schedules_a_look_back_from_the_matter_page(
