@@ -24,11 +24,10 @@ from app.identity.policy import Scope, scope_of
 from app.identity.principal import Principal
 from app.supervision import matters, tally
 from app.supervision import queries as matter_queries
-from app.supervision.matter_lights import OPEN, overdue
+from app.supervision.matter_lights import CLOSED, OPEN, overdue
 from app.supervision.models import Matter
 from app.supervision.schemas import MatterFilters
 
-CLOSED = "closed"
 GroupBy = Literal["light", "status", "category", "source_type", "unit", "month"]
 
 

@@ -16,7 +16,8 @@ from app.supervision.timeline import light_word, note
 
 # Open, as a literal: the open-matter index is partial (`status <> 'closed'`), and a prepared
 # statement's generic plan cannot prove a parameter's value.
-OPEN = Matter.status != literal_column("'closed'")
+CLOSED = "closed"
+OPEN = Matter.status != literal_column(f"'{CLOSED}'")
 
 
 def _deadlines(session: Session, matter: Matter) -> list[MatterDeadline]:

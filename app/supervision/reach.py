@@ -16,9 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
+from app.supervision.matter_lights import CLOSED
 from app.supervision.models import Assignment, Matter, MatterUnit
-
-CLOSED = "closed"
 
 # The matter's own row says whether it is open (a new assignment's matter need not be loaded).
 _OPEN_NOW = select(Matter.status != CLOSED).where(Matter.id == bindparam("m_id")).scalar_subquery()
