@@ -270,7 +270,9 @@ def _partitions(_args: argparse.Namespace) -> int:
         if not partitions.partitioned(connection):
             print("this database keeps plain tables (months are partitions on PostgreSQL only)")
             return 0
-        for table in partitions.MONTHLY:
+        for table in [*partitions.MONTHLY, *partitions.BLOCKS]:
+            if not partitions.partitioned(connection, table):
+                continue
             found = partitions.months(connection, table)
             strays = connection.execute(text(f"SELECT count(*) FROM {table}_default")).scalar()
             span = f"{found[0]} .. {found[-1]}" if found else "none"

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, create_engine
 from app.config import get_settings
 from app.db import Base
 from app.models import load_all
-from app.partitions import is_partition
+from app.partitions import modelled, modelled_object
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):
@@ -34,7 +34,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         # the monthly partitions are made by the partitions worker, not by a model
-        include_name=lambda name, type_, _: not (type_ == "table" and is_partition(name or "")),
+        include_name=modelled,
+        include_object=modelled_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -26,7 +26,10 @@ class OutboxEvent(Base):
     txid: Mapped[int] = mapped_column(
         BigInteger, server_default=text("0"), default=None, nullable=False
     )
-    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    # Indexed, not a unique key: on PostgreSQL the table is partitioned by blocks of `id`
+    # (`app.partitions`), and a partitioned table's unique key must hold `id`. A random UUID
+    # made by `emit`, never taken from input.
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True, default=uuid.uuid4)
     type: Mapped[str] = mapped_column(String(100), index=True)
     source: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str | None] = mapped_column(String(255))

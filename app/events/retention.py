@@ -2,27 +2,40 @@
 
 Outbox events older than `DUCHA_OUTBOX_RETENTION_DAYS` are removed once every consumer of the
 outbox (webhook dispatch, notifications) has passed them and no package still needs them — a
-webhook delivery not yet made keeps its event (`keep_event_when`). Readers of the events feed
-(`GET /events?after=`) must read within the window: a cursor older than it continues at the
-oldest event kept. Higher packages add their own sweeps (`sweep`): delivered webhook deliveries
-with their attempts, sent notifications. Matters, their timelines, instances, history and the
-audit trail — what the seed requires to be traceable — are never removed here.
+webhook delivery not yet made keeps its event (`keep_event_when`). On PostgreSQL a whole month
+of them goes by dropping its partition (`drop_months`), the rest by batches. Readers of the
+events feed (`GET /events?after=`) must read within the window: a cursor older than it
+continues at the oldest event kept. Higher packages add their own sweeps (`sweep`): delivered
+webhook deliveries with their attempts, sent notifications. Matters, their timelines,
+instances, history and the audit trail — what the seed requires to be traceable — are never
+removed here.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, not_, select, tuple_
+from psycopg.errors import LockNotAvailable
+from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, select, text, true, tuple_
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app import partitions
 from app.config import Settings
 from app.db import Database
 from app.events.models import EventConsumer, OutboxEvent
 from app.kit.clock import clock
+from app.partitions import Month
 
 BATCH = 5_000
 """Rows one statement removes: each batch is a short transaction of its own."""
+
+LOCK_WAIT = 2.0
+"""Seconds a month's drop waits for the outbox's lock (every change writes events) before it
+gives way until the next round."""
+
+log = logging.getLogger(__name__)
 
 Sweep = Callable[[Session, datetime, Settings], int]
 """Remove one batch of what expired by `now` under the settings; the rows removed."""
@@ -48,14 +61,52 @@ def remove_events(session: Session, now: datetime, settings: Settings) -> int:
     before = window_start(now, settings.outbox_retention_days)
     if before is None:
         return 0
+    # The events' units go with them (ON DELETE CASCADE).
+    return remove_batch(session, OutboxEvent, *_removable(session, before))
+
+
+def drop_months(session: Session, now: datetime, settings: Settings) -> int:
+    """The outbox's months (PostgreSQL: partitions by month's block of ids) before the current
+    one whose every event may go (`remove_events`' conditions), each dropped as a partition; the
+    events removed. A month a lock holds up (`LOCK_WAIT`) waits for the next round; a month
+    with an event still needed keeps its partition, and its other events go by batches."""
+    before = window_start(now, settings.outbox_retention_days)
+    connection = session.connection()
+    if before is None or not partitions.partitioned(connection, partitions.OUTBOX):
+        return 0
+    removable = and_(*_removable(session, before))
+    removed = 0
+    for month, lo, hi in partitions.blocks(connection):
+        if month >= Month.of(now):
+            break
+        within = and_(OutboxEvent.id < hi, true() if lo is None else OutboxEvent.id >= lo)
+        if session.scalar(select(exists().where(within, not_(removable)))):
+            continue
+        rows = session.scalar(select(func.count()).where(within)) or 0
+        try:
+            with session.begin_nested():
+                session.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_WAIT * 1000)}"))
+                dropped = partitions.drop_block(connection, month)
+        except OperationalError as exc:
+            if not isinstance(exc.orig, LockNotAvailable):
+                raise
+            log.info("outbox month %s waits: its partition was locked for %s s", month, LOCK_WAIT)
+            continue
+        if dropped:
+            log.info("outbox month %s dropped: %s events", month, rows)
+            removed += rows
+    return removed
+
+
+def _removable(session: Session, before: datetime) -> list[ColumnElement[bool]]:
+    """What makes an outbox event removable: past the window, behind every consumer, needed by
+    no package."""
     conditions: list[ColumnElement[bool]] = [OutboxEvent.time < before]
     positions = session.execute(select(EventConsumer.txid, EventConsumer.last_id)).all()
     if positions:
         slowest = min((txid, last_id) for txid, last_id in positions)
         conditions.append(tuple_(OutboxEvent.txid, OutboxEvent.id) <= tuple_(*slowest))
-    conditions += [not_(keep()) for keep in _KEEPERS]
-    # The events' units go with them (ON DELETE CASCADE).
-    return remove_batch(session, OutboxEvent, *conditions)
+    return conditions + [not_(keep()) for keep in _KEEPERS]
 
 
 def remove_batch(session: Session, model: Any, *conditions: ColumnElement[bool]) -> int:
@@ -90,7 +141,7 @@ class Retention:
     def round(self) -> int:
         """Everything expired now, batch after batch; the rows removed (0: nothing was due)."""
         removed = 0
-        for function in [remove_events, *_SWEEPS]:
+        for function in [drop_months, remove_events, *_SWEEPS]:
             while True:
                 done = self._batch(function)
                 removed += done

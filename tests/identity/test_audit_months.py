@@ -185,6 +185,10 @@ def test_the_cli_lists_months_and_archives_one(pg_client, settings):
     listed = ducha("partitions")
     assert listed.returncode == 0, listed.stderr
     assert "rows in audit_log_default" in listed.stdout
+    assert "rows in outbox_events_default" in listed.stdout
+    refused = ducha("archive", "outbox_events", "2020-09")
+    assert refused.returncode != 0
+    assert "the outbox's months go by its retention window" in refused.stderr
     pg_client.app.state.db.transaction(lambda s: Partitions.keep_ahead(s.connection()))
     archived = ducha("archive", "audit_log", "2020-09", "--drop")
     assert archived.returncode == 0, archived.stderr
@@ -213,4 +217,13 @@ def test_months_are_calendar_months_in_utc():
         "history_events_default"
     )
     assert not partitions.is_partition("matters_2021_03")
+    assert partitions.is_partition("outbox_event_units_2027_01")
+
+
+def test_a_months_outbox_ids_are_a_block_of_its_own_after_the_months_before():
+    # issue 19: the outbox is partitioned by the month's block of ids
+    assert partitions.block_start(Month(2026, 12)) == (2026 * 12 + 11) * 2**32
+    for month in partitions.between(Month(2026, 11), Month(2027, 2)):
+        assert partitions.block_start(month.next()) - partitions.block_start(month) == 2**32
+    assert partitions.block_start(Month(9999, 12).next()) < 2**63  # a bigint holds them all
     assert not partitions.is_partition("audit_log")

@@ -58,3 +58,10 @@ def test_the_volume_benchmark_runs_quick_and_prints_its_tables_and_verdict(postg
     assert "## Verdict against the issue's aims (full volume)" in out
     assert "- inbox p95 ≤ 20 ms for every user:" in out
     assert "Audit chain at full volume: {'ok': True" in out
+
+
+def test_the_retention_benchmark_removes_a_month_both_ways(postgres_database):
+    # the benchmark exits non-zero when a way removed or left other than what it should
+    out = _bench("bench.retention", "--events", "2000", "--postgres-url", POSTGRES_URL)
+    assert "| by batches (one event held) |" in out and "| 1,999 | 1 |" in out
+    assert "| by its partition |" in out and "| 2,000 | 0 |" in out

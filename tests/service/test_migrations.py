@@ -1,6 +1,8 @@
 """The schema comes only from Alembic: migrations and models must agree on every backend."""
 
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -8,16 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import POSTGRES_URL
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import Base
 from app.migrate import alembic_config, upgrade
 from app.models import load_all
-from app.partitions import is_partition
-
-
-def _modelled(name: str | None, type_: str, _parent: object) -> bool:
-    """Every table but the monthly partitions (made by the partitions worker, not by a model)."""
-    return not (type_ == "table" and name is not None and is_partition(name))
+from app.partitions import Month, modelled, modelled_object
 
 
 def test_models_and_migrations_agree(database_url):
@@ -25,7 +23,12 @@ def test_models_and_migrations_agree(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_name": _modelled}
+            connection,
+            opts={
+                "compare_type": True,
+                "include_name": modelled,
+                "include_object": modelled_object(connection.dialect.name),
+            },
         )
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
@@ -83,3 +86,69 @@ _AUDIT_ROWS = (
     " '[]', 'a', 't', 'p', 'h' FROM generate_series(1, 40) g"
 )
 _WHERE = "SELECT DISTINCT tableoid::regclass::text FROM audit_log"
+
+
+def _fresh(database_url: str, tmp_path) -> tuple[str, Callable[[], None]]:
+    """A new, empty database of the backend of `database_url`, and how to drop it."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'fresh.db'}", lambda: None
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"ducha_rt_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), drop
+
+
+_EVENT = (
+    "INSERT INTO outbox_events (id, event_id, type, source, time, data, units)"
+    " VALUES (:id, :event_id, 't', 's', CURRENT_TIMESTAMP, '{}', '[]')"
+)
+
+
+def test_the_outbox_keeps_every_row_into_its_months_and_back(database_url, tmp_path):
+    """Migration 0029: on PostgreSQL the outbox moves into its months' partitions with its ids,
+    its units and what references it; `event_id` is indexed instead of unique (both backends),
+    and the downgrade gives back the plain tables and the unique key."""
+    url, drop = _fresh(database_url, tmp_path)
+    engine = create_engine(url)
+    twice = str(uuid.uuid4())
+    try:
+        upgrade(url, "0028")
+        with engine.begin() as connection:
+            for row_id in (1, 2, 3):
+                connection.execute(text(_EVENT), {"id": row_id, "event_id": str(uuid.uuid4())})
+                connection.execute(
+                    text("INSERT INTO outbox_event_units VALUES (:id, 'U')"), {"id": row_id}
+                )
+        upgrade(url)
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM outbox_event_units")).scalar() == 3
+            connection.execute(text(_EVENT), {"id": 4, "event_id": twice})
+            connection.execute(text(_EVENT), {"id": 5, "event_id": twice})  # indexed, not unique
+            if url.startswith("postgresql"):
+                where = "SELECT DISTINCT tableoid::regclass::text FROM outbox_events"
+                assert connection.execute(text(where)).scalars().all() == [
+                    f"outbox_events_{Month.of(datetime.now(UTC)).suffix()}"
+                ]
+        if url.startswith("postgresql"):  # a unit of no event is refused, month to month
+            with pytest.raises(IntegrityError), engine.begin() as connection:
+                connection.execute(text("INSERT INTO outbox_event_units VALUES (99, 'U')"))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM outbox_events WHERE id = 5"))
+        command.downgrade(alembic_config(url), "0028")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM outbox_events")).scalar() == 4
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(_EVENT), {"id": 6, "event_id": twice})
+        upgrade(url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM outbox_event_units")).scalar() == 3
+    finally:
+        engine.dispose()
+        drop()
