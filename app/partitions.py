@@ -320,11 +320,24 @@ def blocks(connection: Connection) -> list[tuple[Month, int | None, int]]:
     return sorted(found, key=lambda block: block[0])
 
 
+def lock_block(connection: Connection, month: Month) -> bool:
+    """Lock the outbox's partitions of `month` against any change until the transaction ends
+    (readers go on, and writers of other months); False: they are gone (another process
+    dropped them)."""
+    _lock(connection)
+    if month not in months(connection, OUTBOX):
+        return False
+    names = ", ".join(partition_name(table, month) for table in BLOCKS)
+    connection.execute(text(f"LOCK TABLE {names} IN SHARE MODE"))
+    return True
+
+
 def drop_block(connection: Connection, month: Month) -> bool:
     """Drop the outbox's partitions of `month` (its units' first); False: another process did.
-    The caller has checked that every event in it may go; what references them from elsewhere
-    (webhook deliveries) goes as their ON DELETE CASCADE takes it, and a reference that would
-    not cascade refuses the drop."""
+    The caller has checked that every event in it may go, under `lock_block`; what references
+    them from elsewhere (webhook deliveries) goes as their ON DELETE CASCADE takes it, and a
+    reference that would not cascade refuses the drop. Detaching locks the whole outbox for
+    the moment of the catalogue change."""
     _lock(connection)
     found = [(lo, hi) for held, lo, hi in blocks(connection) if held == month]
     if not found:

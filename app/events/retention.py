@@ -14,10 +14,23 @@ removed here.
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, select, text, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    not_,
+    select,
+    text,
+    true,
+    tuple_,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -31,9 +44,11 @@ from app.partitions import Month
 BATCH = 5_000
 """Rows one statement removes: each batch is a short transaction of its own."""
 
-LOCK_WAIT = 2.0
-"""Seconds a month's drop waits for the outbox's lock (every change writes events) before it
-gives way until the next round."""
+LOCK_WAIT = 0.5
+"""Seconds a month's drop waits for a lock before it gives way until the next round. Detaching
+a month locks the whole outbox (every change writes events) for the moment of the catalogue
+change: other changes wait behind the drop at most this long. Below PostgreSQL's deadlock check
+(1 s), so that the drop, not a change, is what gives way."""
 
 log = logging.getLogger(__name__)
 
@@ -65,37 +80,51 @@ def remove_events(session: Session, now: datetime, settings: Settings) -> int:
     return remove_batch(session, OutboxEvent, *_removable(session, before))
 
 
-def drop_months(session: Session, now: datetime, settings: Settings) -> int:
+def drop_months(db: Database, now: datetime, settings: Settings) -> int:
     """The outbox's months (PostgreSQL: partitions by month's block of ids) before the current
-    one whose every event may go (`remove_events`' conditions), each dropped as a partition; the
-    events removed. A month a lock holds up (`LOCK_WAIT`) waits for the next round; a month
-    with an event still needed keeps its partition, and its other events go by batches."""
+    one whose every event may go (`remove_events`' conditions), each dropped as its partitions
+    in a transaction of its own; the events removed. A month with an event still needed keeps
+    its partition, and its other events go by batches; a month a lock holds up for `LOCK_WAIT`
+    waits for the next round."""
     before = window_start(now, settings.outbox_retention_days)
-    connection = session.connection()
-    if before is None or not partitions.partitioned(connection, partitions.OUTBOX):
+    if before is None:
         return 0
-    removable = and_(*_removable(session, before))
+    months = db.transaction(lambda session: _past_months(session.connection(), now))
     removed = 0
-    for month, lo, hi in partitions.blocks(connection):
-        if month >= Month.of(now):
-            break
-        within = and_(OutboxEvent.id < hi, true() if lo is None else OutboxEvent.id >= lo)
-        if session.scalar(select(exists().where(within, not_(removable)))):
-            continue
-        rows = session.scalar(select(func.count()).where(within)) or 0
+    for month, lo, hi in months:
         try:
-            with session.begin_nested():
-                session.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_WAIT * 1000)}"))
-                dropped = partitions.drop_block(connection, month)
+            removed += db.transaction(
+                partial(_drop_month, month=month, lo=lo, hi=hi, before=before)
+            )
         except OperationalError as exc:
             if not isinstance(exc.orig, LockNotAvailable):
                 raise
-            log.info("outbox month %s waits: its partition was locked for %s s", month, LOCK_WAIT)
-            continue
-        if dropped:
-            log.info("outbox month %s dropped: %s events", month, rows)
-            removed += rows
+            log.info("outbox month %s waits: a lock held it for %s s", month, LOCK_WAIT)
     return removed
+
+
+def _past_months(connection: Connection, now: datetime) -> list[tuple[Month, int | None, int]]:
+    if not partitions.partitioned(connection, partitions.OUTBOX):
+        return []
+    return [block for block in partitions.blocks(connection) if block[0] < Month.of(now)]
+
+
+def _drop_month(session: Session, month: Month, lo: int | None, hi: int, before: datetime) -> int:
+    """Drop `month` if every event in it may go, checked under the lock of its partitions (an
+    event committed meanwhile counts; readers, and writers of other months, go on); the events
+    removed."""
+    session.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_WAIT * 1000)}"))
+    connection = session.connection()
+    if not partitions.lock_block(connection, month):
+        return 0  # another process dropped it
+    within = and_(OutboxEvent.id < hi, true() if lo is None else OutboxEvent.id >= lo)
+    removable = and_(*_removable(session, before))
+    if session.scalar(select(exists().where(within, not_(removable)))):
+        return 0
+    rows = session.scalar(select(func.count()).where(within)) or 0
+    partitions.drop_block(connection, month)
+    log.info("outbox month %s dropped: %s events", month, rows)
+    return rows
 
 
 def _removable(session: Session, before: datetime) -> list[ColumnElement[bool]]:
@@ -140,8 +169,8 @@ class Retention:
 
     def round(self) -> int:
         """Everything expired now, batch after batch; the rows removed (0: nothing was due)."""
-        removed = 0
-        for function in [drop_months, remove_events, *_SWEEPS]:
+        removed = drop_months(self.db, clock.now(), self.settings)
+        for function in [remove_events, *_SWEEPS]:
             while True:
                 done = self._batch(function)
                 removed += done

@@ -215,3 +215,18 @@ def test_a_month_whose_partition_is_locked_waits_for_the_next_round(client, monk
         s.rollback()
     assert Retention(db, settings).round() == 0  # the month's partition, empty, goes
     assert _months(db, "outbox_events")[0] == now.next(5)
+
+
+def test_a_past_month_locked_for_its_drop_keeps_no_reader_or_change_of_this_month_waiting(
+    client,
+):
+    db = client.app.state.db
+    now = Month.of(clock.now())
+    _emit(db, 1)
+    clock.freeze(_at(now.next(1)))
+    Partitions(db).round()
+    with db.session() as s:  # the retention worker's lock on last month, held
+        assert partitions.lock_block(s.connection(), now)
+        ids = _emit(db, 2)  # a change of this month commits meanwhile, and the outbox is read
+        assert all(i >= block_start(now.next(1)) for i in ids)
+        s.rollback()
