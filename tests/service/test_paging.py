@@ -1,6 +1,7 @@
 """A list's total is exact whether or not it is counted: a short first page is its own count,
 a full page or a later one asks the database (app.kit.paging)."""
 
+import pytest
 from conftest import deploy, login, start
 
 from app.kit import paging
@@ -132,3 +133,45 @@ def test_an_estimate_is_reused_for_a_minute_and_no_longer(monkeypatch):
     recent.put("b", 7)
     recent.put("c", 8)  # bounded: the oldest goes
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (None, 7, 8)
+
+
+def test_an_estimate_is_known_by_its_query_and_values_without_compiling_it():
+    from sqlalchemy import select
+
+    from app.supervision.models import Matter
+
+    def key(*where):
+        return paging._estimate_key("db", select(Matter.id).where(*where))
+
+    assert key(Matter.status == "closed") == key(Matter.status == "closed")
+    assert key(Matter.status == "closed") != key(Matter.status == "handling")  # its values
+    assert key(Matter.status == "closed") != key(Matter.light == "closed")  # its shape
+    assert key(Matter.owner_unit.in_(["a", "b"])) == key(Matter.owner_unit.in_(["a", "b"]))
+    assert key(Matter.owner_unit.in_(["a", "b"])) != key(Matter.owner_unit.in_(["a", "c"]))
+    assert paging._estimate_key("other db", select(Matter.id)) != key()
+
+
+def test_a_capped_list_plans_its_estimate_once_a_minute(client, monkeypatch):
+    if client.app.state.db.is_sqlite:
+        pytest.skip("SQLite gives the cap, not an estimate")
+    from sqlalchemy import event
+
+    definition = deploy(client, "review_loop.bpmn")
+    for _ in range(3):
+        start(client, definition["key"])
+    monkeypatch.setattr(paging, "COUNT_CAP", 1)
+    monkeypatch.setattr(paging, "_ESTIMATES", paging._Recent())
+    explained: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.startswith("EXPLAIN"):
+            explained.append(statement)
+
+    event.listen(client.app.state.db.engine, "before_cursor_execute", seen)
+    try:
+        for status in ("running", "running", "completed", "running"):
+            params = {"status": status, "limit": 1}
+            assert client.get("/api/v1/process-instances", params=params).status_code == 200
+    finally:
+        event.remove(client.app.state.db.engine, "before_cursor_execute", seen)
+    assert len(explained) == 1  # "running", planned once; "completed" is not capped
