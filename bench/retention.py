@@ -16,15 +16,13 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from app.db import Database  # noqa: E402
@@ -34,6 +32,7 @@ from app.migrate import upgrade  # noqa: E402
 from app.models import load_all  # noqa: E402
 from app.partitions import Month, Partitions  # noqa: E402
 from app.webhooks import retention as webhooks_retention  # noqa: E402
+from bench.engine_bench import postgres_database  # noqa: E402
 
 MONTH = (
     "INSERT INTO outbox_events (event_id, type, source, subject, time, data, units)"
@@ -54,27 +53,9 @@ HOOK = (
 )
 
 
-@contextmanager
-def database(server_url: str, tag: str) -> Iterator[str]:
-    """A fresh, migrated database on the server, dropped afterwards."""
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"ducha_retention_{tag}_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def one_month(url: str, events: int, *, held: bool) -> tuple[float, int, int]:
     """The retention round's seconds, the events it removed and the events it left."""
-    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, _env_file=None)
     engine = create_engine(url)
     now = clock.now()
     with engine.begin() as connection:
@@ -118,8 +99,9 @@ def main() -> None:
     print(f"a month of {args.events:,} outbox events ({2 * args.events:,} unit rows), expired")
     print("| how | retention round | events removed | events left |")
     print("|---|---:|---:|---:|")
-    for tag, held in (("batches", True), ("partition", False)):
-        with database(args.postgres_url, tag) as url:
+    for held in (True, False):
+        with postgres_database(args.postgres_url) as url:
+            upgrade(url)
             seconds, removed, left = one_month(url, args.events, held=held)
         how = "by batches (one event held)" if held else "by its partition"
         print(f"| {how} | {seconds:.2f} s | {removed:,} | {left:,} |")

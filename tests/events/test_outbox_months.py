@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from conftest import POSTGRES_URL
 from sqlalchemy import create_engine, make_url, select, text
+from webhook_rows import delivery, hook
 
 from app import partitions
 from app.events import retention
@@ -117,40 +118,6 @@ def test_a_months_events_and_their_units_are_in_its_block_from_the_worker_on(cli
     assert min(_emit(db, 1)) > max(ids)
 
 
-def _hook(s) -> Webhook:
-    hook = Webhook(
-        url="https://example.invalid/hook",
-        secret="whsec_test",
-        created_by="admin",
-        created_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    s.add(hook)
-    s.flush()
-    return hook
-
-
-def _delivery(s, hook: Webhook, event_id: int, status: str) -> WebhookDelivery:
-    delivery = WebhookDelivery(
-        id=uuid.uuid4(),
-        subscription_id=hook.id,
-        event_id=event_id,
-        webhook_id=str(uuid.uuid4()),
-        event_type="ducha.test.happened",
-        status=status,
-        created_at=clock.now(),
-        delivered_at=clock.now() if status == "delivered" else None,
-    )
-    s.add(delivery)
-    s.flush()
-    s.add(
-        WebhookAttempt(
-            delivery_id=delivery.id, at=clock.now(), status=status, duration_ms=3, worker="w"
-        )
-    )
-    return delivery
-
-
 def _consumers_at(db, event_id: int) -> None:
     """Both consumers have read up to the event `event_id`."""
     with db.session() as s:
@@ -164,14 +131,14 @@ def test_a_month_past_the_window_goes_as_its_partition_and_a_needed_one_stays(cl
     now = Month.of(clock.now())
     first = _emit(db, 3)  # this month's (the partition from MINVALUE)
     with db.session() as s:
-        hook = _hook(s)
-        done = _delivery(s, hook, first[0], "delivered").id
+        subscription = hook(s, clock.now())
+        done = delivery(s, subscription, first[0], "delivered", clock.now()).id
     held = now.next(2)
     clock.freeze(_at(held))
     Partitions(db).round()
     kept = _emit(db, 2)  # a delivery still to make keeps the first of these: its month stays
     with db.session() as s:
-        pending = _delivery(s, s.get(Webhook, hook.id), kept[0], "pending").id
+        pending = delivery(s, s.get(Webhook, subscription.id), kept[0], "pending", clock.now()).id
     today = now.next(7)  # the window (90 days) has passed every event above
     clock.freeze(_at(today))
     Partitions(db).round()

@@ -1,10 +1,10 @@
 """Retention (issue: years of data): what expired and nobody needs is removed by the retention
 worker's round; what is still needed, or what the seed requires to be traceable, stays."""
 
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from webhook_rows import delivery, hook
 
 from app.events.models import EventConsumer, OutboxEvent, OutboxEventUnit
 from app.events.outbox import emit
@@ -12,7 +12,7 @@ from app.events.retention import Retention
 from app.identity.models import AuditRecord
 from app.kit.clock import clock
 from app.notifications.models import Notification
-from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from app.webhooks.models import WebhookAttempt, WebhookDelivery
 
 
 def _count(db, model) -> int:
@@ -28,23 +28,6 @@ def _events(db, n: int) -> list[int]:
     db.transaction(work)
     with db.session() as s:
         return list(s.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)))[-n:]
-
-
-def _delivery(s, hook: Webhook, event_id: int, status: str, at) -> WebhookDelivery:
-    delivery = WebhookDelivery(
-        id=uuid.uuid4(),
-        subscription_id=hook.id,
-        event_id=event_id,
-        webhook_id=str(uuid.uuid4()),
-        event_type="ducha.test.happened",
-        status=status,
-        created_at=at,
-        delivered_at=at if status == "delivered" else None,
-    )
-    s.add(delivery)
-    s.flush()
-    s.add(WebhookAttempt(delivery_id=delivery.id, at=at, status=status, duration_ms=3, worker="w"))
-    return delivery
 
 
 def _notification(status: str, at) -> Notification:
@@ -74,18 +57,10 @@ def test_expired_events_deliveries_and_messages_go_and_the_needed_ones_stay(clie
         newest_txid = s.scalar(select(OutboxEvent.txid).where(OutboxEvent.id == ids[5]))
         s.add(EventConsumer(name="webhooks", txid=newest_txid, last_id=ids[5]))
         s.add(EventConsumer(name="notifications", txid=txid, last_id=ids[2]))  # the slowest
-        hook = Webhook(
-            url="https://example.invalid/hook",
-            secret="whsec_test",
-            created_by="admin",
-            created_at=now,
-            updated_at=now,
-        )
-        s.add(hook)
-        s.flush()
-        _delivery(s, hook, ids[1], "pending", old)  # a delivery still to make keeps event 1
-        gone = _delivery(s, hook, ids[0], "delivered", old)
-        kept = _delivery(s, hook, ids[4], "delivered", now)
+        subscription = hook(s, now)
+        delivery(s, subscription, ids[1], "pending", old)  # a delivery still to make keeps 1
+        gone = delivery(s, subscription, ids[0], "delivered", old)
+        kept = delivery(s, subscription, ids[4], "delivered", now)
         s.add_all([_notification("sent", old), _notification("failed", old)])
         s.add(_notification("sent", now))
 
