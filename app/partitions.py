@@ -24,7 +24,6 @@ the same transaction: the audit trail records the hashes at the edges of what le
 the chain stays verifiable across what is kept (`app.identity.audit`).
 """
 
-import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,7 +61,6 @@ ArchiveHook = Callable[[Session, str], None]
 
 _HOOKS: dict[str, list[ArchiveHook]] = {}
 _BOUND = re.compile(r"FROM \('?(MINVALUE|-?\d+)'?\) TO \('?(-?\d+)'?\)")
-log = logging.getLogger(__name__)
 
 
 class PartitionError(ValueError):
