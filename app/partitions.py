@@ -12,7 +12,7 @@ The outbox (`outbox_events` with its `outbox_event_units`) is partitioned by mon
 blocks of the event's row id (migration 0029): the ids drawn in a month start at
 `block_start(month)`, so the id stays the key that the events' units and the webhook deliveries
 reference. The retention worker drops a month whose every event has expired and been passed
-by every consumer (`drop_block`, called by `app.events.retention`).
+by every consumer (`lock_block`, `drop_block`, called by `app.events.retention`).
 
 The partitions worker (`Partitions.round`) keeps the coming months' partitions made ahead, and
 moves into its month's partition what fell into the default one (the worker stopped for months,
@@ -318,29 +318,26 @@ def blocks(connection: Connection) -> list[tuple[Month, int | None, int]]:
     return sorted(found, key=lambda block: block[0])
 
 
-def lock_block(connection: Connection, month: Month) -> bool:
+def lock_block(connection: Connection, month: Month) -> tuple[int | None, int] | None:
     """Lock the outbox's partitions of `month` against any change until the transaction ends
-    (readers go on, and writers of other months); False: they are gone (another process
-    dropped them)."""
-    _lock(connection)
-    if month not in months(connection, OUTBOX):
-        return False
-    names = ", ".join(partition_name(table, month) for table in BLOCKS)
-    connection.execute(text(f"LOCK TABLE {names} IN SHARE MODE"))
-    return True
-
-
-def drop_block(connection: Connection, month: Month) -> bool:
-    """Drop the outbox's partitions of `month` (its units' first); False: another process did.
-    The caller has checked that every event in it may go, under `lock_block`; what references
-    them from elsewhere (webhook deliveries) goes as their ON DELETE CASCADE takes it, and a
-    reference that would not cascade refuses the drop. Detaching locks the whole outbox for
-    the moment of the catalogue change."""
+    (readers go on, and writers of other months); the ids they hold, [lo, hi) (`blocks`), or
+    None: they are gone (another process dropped them)."""
     _lock(connection)
     found = [(lo, hi) for held, lo, hi in blocks(connection) if held == month]
     if not found:
-        return False
-    lo, hi = found[0]
+        return None
+    names = ", ".join(partition_name(table, month) for table in BLOCKS)
+    connection.execute(text(f"LOCK TABLE {names} IN SHARE MODE"))
+    return found[0]
+
+
+def drop_block(connection: Connection, month: Month, ids: tuple[int | None, int]) -> None:
+    """Drop the outbox's partitions of `month`, holding `ids` (its units' first). The caller
+    holds them by `lock_block` and has checked that every event in them may go; what references
+    them from elsewhere (webhook deliveries) goes as their ON DELETE CASCADE takes it, and a
+    reference that would not cascade refuses the drop. Detaching locks the whole outbox for the
+    moment of the catalogue change."""
+    lo, hi = ids
     for table, column, cascades in _referencing(connection, OUTBOX):
         if table in BLOCKS:
             continue
@@ -354,7 +351,6 @@ def drop_block(connection: Connection, month: Month) -> bool:
         name = partition_name(table, month)
         connection.execute(text(f"ALTER TABLE {table} DETACH PARTITION {name}"))
         connection.execute(text(f"DROP TABLE {name}"))
-    return True
 
 
 def _referencing(connection: Connection, table: str) -> list[tuple[str, str, bool]]:

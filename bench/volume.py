@@ -256,7 +256,11 @@ def archive_oldest(url: str) -> str:
             month, rows = next(
                 (m, n)
                 for m in partitions.months(connection, table)
-                if (n := connection.scalar(text(f"SELECT count(*) FROM {table}_{m.suffix()}")))
+                if (
+                    n := connection.scalar(
+                        text(f"SELECT count(*) FROM {partitions.partition_name(table, m)}")
+                    )
+                )
             )
             started = time.perf_counter()
             partitions.archive(session, table, month, drop=True)

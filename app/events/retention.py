@@ -91,11 +91,9 @@ def drop_months(db: Database, now: datetime, settings: Settings) -> int:
         return 0
     months = db.transaction(lambda session: _past_months(session.connection(), now))
     removed = 0
-    for month, lo, hi in months:
+    for month in months:
         try:
-            removed += db.transaction(
-                partial(_drop_month, month=month, lo=lo, hi=hi, before=before)
-            )
+            removed += db.transaction(partial(_drop_month, month=month, before=before))
         except OperationalError as exc:
             if not isinstance(exc.orig, LockNotAvailable):
                 raise
@@ -103,26 +101,30 @@ def drop_months(db: Database, now: datetime, settings: Settings) -> int:
     return removed
 
 
-def _past_months(connection: Connection, now: datetime) -> list[tuple[Month, int | None, int]]:
+def _past_months(connection: Connection, now: datetime) -> list[Month]:
     if not partitions.partitioned(connection, partitions.OUTBOX):
         return []
-    return [block for block in partitions.blocks(connection) if block[0] < Month.of(now)]
+    return [
+        month for month in partitions.months(connection, partitions.OUTBOX) if month < Month.of(now)
+    ]
 
 
-def _drop_month(session: Session, month: Month, lo: int | None, hi: int, before: datetime) -> int:
+def _drop_month(session: Session, month: Month, before: datetime) -> int:
     """Drop `month` if every event in it may go, checked under the lock of its partitions (an
     event committed meanwhile counts; readers, and writers of other months, go on); the events
     removed."""
     session.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_WAIT * 1000)}"))
     connection = session.connection()
-    if not partitions.lock_block(connection, month):
+    ids = partitions.lock_block(connection, month)
+    if ids is None:
         return 0  # another process dropped it
+    lo, hi = ids
     within = and_(OutboxEvent.id < hi, true() if lo is None else OutboxEvent.id >= lo)
     removable = and_(*_removable(session, before))
     if session.scalar(select(exists().where(within, not_(removable)))):
         return 0
     rows = session.scalar(select(func.count()).where(within)) or 0
-    partitions.drop_block(connection, month)
+    partitions.drop_block(connection, month, ids)
     log.info("outbox month %s dropped: %s events", month, rows)
     return rows
 

@@ -163,7 +163,7 @@ def test_a_month_past_the_window_goes_as_its_partition_and_a_needed_one_stays(cl
         assert done != pending
     assert Retention(db, settings).round() == 0
     with db.session() as s:  # a second process's round finds the month gone: nothing to do
-        assert partitions.drop_block(s.connection(), now) is False
+        assert partitions.lock_block(s.connection(), now) is None
 
 
 def test_a_month_whose_partition_is_locked_waits_for_the_next_round(client, monkeypatch):
@@ -193,7 +193,7 @@ def test_a_past_month_locked_for_its_drop_keeps_no_reader_or_change_of_this_mont
     clock.freeze(_at(now.next(1)))
     Partitions(db).round()
     with db.session() as s:  # the retention worker's lock on last month, held
-        assert partitions.lock_block(s.connection(), now)
+        assert partitions.lock_block(s.connection(), now) is not None
         ids = _emit(db, 2)  # a change of this month commits meanwhile, and the outbox is read
         assert all(i >= block_start(now.next(1)) for i in ids)
         s.rollback()
