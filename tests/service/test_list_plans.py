@@ -7,8 +7,10 @@ statement's generic plan could not prove a parameter's value for the partial ind
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
+from conftest import start
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,7 @@ from app.supervision.matter_lights import overdue
 from app.supervision.models import Matter
 from app.supervision.schemas import MatterFilters
 
+UNIT_TASK = Path(__file__).parent.parent / "access" / "unit_task.bpmn"
 HANDLER = Principal(sub="li", name="李", unit="320000-FGW", roles=frozenset({"unit_handler"}))
 
 
@@ -133,3 +136,27 @@ def test_the_inbox_page_is_read_in_urgency_order_from_its_index(session):
     query = _mine(session)
     plan = _plan(session, query.order_by(*inbox.urgency()).limit(50))
     assert "ix_tasks_ready_unit_due" in plan and "Sort" not in plan, plan
+
+
+def test_the_planner_knows_how_many_open_tasks_a_role_is_offered(client, session):
+    # The inbox matches the caller's roles on the text of a task's candidate roles. Without
+    # statistics of that expression (migration 0030) PostgreSQL takes the match for ~1 % of a
+    # unit's open tasks, and for an office's inbox reads and sorts all of them instead of walking
+    # its index in order (8–12 ms at five years of data instead of 1.5–1.8).
+    files = {"file": ("unit_task.bpmn", UNIT_TASK.read_bytes(), "application/xml")}
+    assert client.post("/api/v1/process-definitions", files=files).status_code == 201
+    for _ in range(40):
+        start(client, "unit_task", variables={"unit": HANDLER.unit})
+    session.execute(text("ANALYZE tasks"))
+    query = _mine(session)
+    offered = session.scalar(select(func.count()).select_from(query.subquery()))
+    compiled = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = (
+        session.connection()
+        .exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params())
+        .scalar()
+    )
+    estimated = plan[0]["Plan"]["Plan Rows"]
+    assert offered == 40 and estimated >= offered / 2, (offered, estimated)
