@@ -28,7 +28,7 @@ from app.engine import EngineDep, SessionDep, run, run_step
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Limit, Offset, Search, Text, Year
-from app.kit.paging import page
+from app.kit.paging import SEARCH_COUNT_CAP, page
 from app.kit.shared import ERRORS, Page
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"], responses=ERRORS)
@@ -86,7 +86,8 @@ def list_activities(
     query = queries.filtered(
         s, principal, method=method, kind=kind, status=status_, unit=unit, year=year, q=q
     )
-    return page(s, query, Activity.created_at.desc(), ActivityOut, limit, offset, cursor)
+    cap = SEARCH_COUNT_CAP if q else None  # matched on each row's own text
+    return page(s, query, Activity.created_at.desc(), ActivityOut, limit, offset, cursor, cap)
 
 
 @router.get("/{activity_id}", response_model=ActivityDetail)

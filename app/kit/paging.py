@@ -29,6 +29,11 @@ from app.kit.shared import Page
 COUNT_CAP = 1_000
 """Rows counted exactly for a list's total; past it, the total is an estimate."""
 
+SEARCH_COUNT_CAP = 100
+"""Rows counted exactly for a text search's total. A search is matched on each candidate's own
+text, which no index holds, so its count reads the rows themselves (a matter's row holds its
+content): counting to 1,000 read ~10,000 wide rows at five years of a department's matters."""
+
 ESTIMATE_SECONDS = 60.0
 """How long a query's estimate is reused: the planner's statistics change only when the table is
 analysed (every few thousand changed rows), so a minute-old estimate is as good as a new one."""
@@ -42,9 +47,11 @@ def page(
     limit: int,
     offset: int,
     cursor: str | None = None,
+    cap: int | None = None,
 ) -> Any:
-    """One page of `query` (one entity) as `schema` items, with the total and the next cursor."""
-    found = page_rows(s, query, order, limit, offset, cursor)
+    """One page of `query` (one entity) as `schema` items, with the total and the next cursor;
+    the total is exact up to `cap` rows (`COUNT_CAP` when not given)."""
+    found = page_rows(s, query, order, limit, offset, cursor, cap)
     return found.page([schema.model_validate(r) for r in found.rows], limit, offset)
 
 
@@ -71,7 +78,13 @@ class Found:
 
 
 def page_rows(
-    s: Session, query: Any, order: Any, limit: int, offset: int, cursor: str | None = None
+    s: Session,
+    query: Any,
+    order: Any,
+    limit: int,
+    offset: int,
+    cursor: str | None = None,
+    cap: int | None = None,
 ) -> Found:
     """One page of `query`, ordered by `order` then by the entity's id (a total order, so pages
     neither repeat nor skip rows that tie), after `cursor` when given."""
@@ -92,18 +105,20 @@ def page_rows(
     next_cursor = keys.cursor(entities[-1]) if len(rows) == limit and keys.usable else None
     if cursor is None and offset == 0 and len(rows) < limit:
         return Found(rows, len(rows), False, None)  # the whole list is on this page
-    total, estimated = count(s, query)
+    total, estimated = count(s, query, cap)
     return Found(rows, total, estimated, next_cursor)
 
 
-def count(s: Session, query: Select[Any]) -> tuple[int, bool]:
-    """The rows `query` selects: exact up to `COUNT_CAP`, else estimated (True)."""
+def count(s: Session, query: Select[Any], cap: int | None = None) -> tuple[int, bool]:
+    """The rows `query` selects: exact up to `cap` (`COUNT_CAP` when not given), else estimated
+    (True)."""
+    cap = COUNT_CAP if cap is None else cap
     # One constant per row, not the entity's columns: an index that holds the filters answers
     # the count without reading the rows (an index-only scan).
     narrow = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
-    bounded = narrow.limit(COUNT_CAP + 1).subquery()
+    bounded = narrow.limit(cap + 1).subquery()
     exact = s.scalar(select(func.count()).select_from(bounded)) or 0
-    if exact <= COUNT_CAP:
+    if exact <= cap:
         return exact, False
     return max(exact, _estimate(s, query.order_by(None))), True
 

@@ -13,7 +13,7 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Limit, Offset, Year
 from app.kit.errors import InvalidData
-from app.kit.paging import page
+from app.kit.paging import SEARCH_COUNT_CAP, page
 from app.kit.shared import ERRORS, Page
 from app.supervision import holidays, queries, use_cases
 from app.supervision.details import detail
@@ -61,7 +61,8 @@ def list_matters(
 ) -> Page[MatterOut]:
     """Matters in your scope, newest first."""
     query = queries.filtered(s, principal, filters)
-    return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset, cursor)
+    cap = SEARCH_COUNT_CAP if filters.q else None  # matched on each row's own text
+    return page(s, query, Matter.created_at.desc(), MatterOut, limit, offset, cursor, cap)
 
 
 @router.get("/{matter_id}", response_model=MatterDetail)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.identity import readable as base
 from app.identity.policy import Scope
 from app.org import service as org
-from app.org.models import Unit
 from app.supervision import matters
 from app.supervision.matter_lights import overdue
 from app.supervision.models import Assignment, Matter, MatterUnit
@@ -74,7 +73,7 @@ def filtered(
     if f.due_after:
         query = query.where(Matter.final_due > f.due_after)
     if f.q:
-        query = query.where(searched(f.q))
+        query = query.where(searched(session, f.q))
     return query
 
 
@@ -89,12 +88,13 @@ def _below(session: Session, unit: str) -> Scope:
     return Scope(everything=False, subtrees=(path,) if path else ()).expanded(session)
 
 
-def searched(q: str) -> ColumnElement[bool]:
-    """The board's search: part of the number, title or content, or of the lead unit's name."""
-    named = select(Unit.code).where(Unit.name.contains(q, autoescape=True))
-    return (
+def searched(session: Session, q: str) -> ColumnElement[bool]:
+    """The board's search: part of the number, title or content, or of the lead unit's name
+    (the units named so, from the unit-tree cache)."""
+    found = (
         Matter.code.icontains(q, autoescape=True)
         | Matter.title.contains(q, autoescape=True)
         | Matter.content.contains(q, autoescape=True)
-        | Matter.lead_unit.in_(named)
     )
+    named = org.codes_named(session, q)
+    return found | Matter.lead_unit.in_(sorted(named)) if named else found

@@ -8,6 +8,7 @@ from rectification.rectification_helpers import open_rectification
 from rest import API, as_, do
 
 from app.console.inbox import light_bounds
+from app.supervision import api as matters_api
 
 PROJECTS = "关于推进重点项目建设的督办事项"
 BUSINESS = "关于优化营商环境的督办事项"
@@ -184,6 +185,27 @@ def test_the_matter_board_searches_number_title_and_lead_unit(matter_client):
     assert board("营商环境") == [business["code"]]
     assert board("住房和城乡建设") == [business["code"]]
     assert board("发展和改革") == [projects["code"]]
+
+
+def test_a_text_search_counts_exactly_only_up_to_its_own_cap(matter_client, monkeypatch):
+    # A search is matched on each row's own text, which no index holds: its count reads the rows
+    # themselves, so it stops sooner (`SEARCH_COUNT_CAP`) than a list's (`COUNT_CAP`).
+    client = matter_client
+    monkeypatch.setattr(matters_api, "SEARCH_COUNT_CAP", 2)
+    for _ in range(4):
+        register(client, PROJECTS)
+
+    def board(**params: str) -> dict:
+        response = client.get(
+            f"{API}/matters", params={**params, "limit": 1}, headers=as_(client, "office")
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    searched, listed = board(q="重点项目"), board()
+    assert searched["total_is_estimate"] is True and searched["total"] >= 3, searched
+    assert (listed["total"], listed["total_is_estimate"]) == (4, False)
+    assert (board(q="营商环境")["total"], board(q="营商环境")["total_is_estimate"]) == (0, False)
 
 
 def test_the_lights_buckets_follow_the_due_date():
