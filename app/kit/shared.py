@@ -10,7 +10,8 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     """A page of a list: the items and the total that match the filters.
 
-    `total` is exact up to `COUNT_CAP` (app.kit.paging); past it, counting every row would cost
+    `total` is exact up to `COUNT_CAP` (app.kit.paging; `SEARCH_COUNT_CAP` for a text search,
+    whose count reads each row's own text); past it, counting every row would cost
     what the history costs, so it is the database's estimate — `total_is_estimate` says so (on
     SQLite, which has no planner estimate, a lower bound: more than the cap). `next_cursor`, when
     set, fetches the page after this one (`cursor=`) at the cost of a page however deep it is.

@@ -53,7 +53,13 @@ def filtered(
         # taking the two for independent, misjudges how many matters pass both.
         query = select(Matter)
     else:
-        query = select(Matter).where(readable_clause(scope, open_only=open_only or _open_only(f)))
+        # A unit's open matters through its open links (a few of its years of links); a
+        # government's subtree (an office) through all its links. It reads a large share of
+        # every matter, and PostgreSQL, which cannot know that open links lead to open matters,
+        # took its open links for ~8 % of the open matters and sorted every open matter past due
+        # (11-17 ms at five years) where walking them newest first takes 0.4-0.7 ms.
+        narrow = open_only or (_open_only(f) and not scope.subtrees)
+        query = select(Matter).where(readable_clause(scope, open_only=narrow))
     for column, value in (
         (Matter.status, f.status_),
         (Matter.light, f.light),
