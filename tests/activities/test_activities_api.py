@@ -4,6 +4,8 @@ import pytest
 from activity_helpers import API, as_, create, run_media, run_survey
 from conftest import login
 
+from app.activities import api as activities_api
+
 BASE = {
     "title": "关于安全生产专项整治的督查",
     "kind": "lead_verification",
@@ -97,3 +99,25 @@ def test_every_change_is_audited(matter_client):
         headers=auditor,
     ).json()["items"]
     assert {"activity.create", "activity.coverage"} <= {r["action"] for r in rows}
+
+
+def test_a_text_search_of_activities_counts_exactly_only_up_to_its_own_cap(
+    matter_client, monkeypatch
+):
+    # As the matter board's: a search matches each row's own text, so its count stops sooner
+    # (`SEARCH_COUNT_CAP`) than a list's (`COUNT_CAP`).
+    client = matter_client
+    monkeypatch.setattr(activities_api, "SEARCH_COUNT_CAP", 2)
+    for _ in range(4):
+        create(client, "on_site")
+
+    def listed(**params: str) -> dict:
+        response = client.get(
+            f"{API}/activities", params={**params, "limit": 1}, headers=as_(client, "office")
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    searched, everything = listed(q="城市更新"), listed()
+    assert searched["total_is_estimate"] is True and searched["total"] >= 3, searched
+    assert (everything["total"], everything["total_is_estimate"]) == (4, False)
