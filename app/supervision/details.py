@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session
 
 from app.engine import TaskRecord, task_outs
 from app.supervision.lights import worst
+from app.supervision.matter_deadlines import deadlines_of
 from app.supervision.matter_lights import live_lights
 from app.supervision.models import (
     Assignment,
     ExtensionRequest,
     Matter,
-    MatterDeadline,
     ProgressReport,
     TimelineEntry,
     Urging,
@@ -49,7 +49,7 @@ def detail(s: Session, matter: Matter) -> MatterDetail:
     children = list(
         s.scalars(select(Matter).where(Matter.parent_id == matter.id).order_by(Matter.created_at))
     )
-    deadlines = rows(MatterDeadline, MatterDeadline.due)
+    deadlines = deadlines_of(s, matter)
     # domain.md §7 by the clock now, as the task list shows it (stored lights follow the sweep).
     light, deadline_lights = live_lights(s, matter, deadlines)
     child_lights = {c.id: live_lights(s, c)[0] for c in children}

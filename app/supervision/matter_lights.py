@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.kit.clock import clock
 from app.kit.timezone import CHINA
 from app.supervision import lights
+from app.supervision.matter_deadlines import deadlines_of
 from app.supervision.models import Matter, MatterDeadline
 from app.supervision.timeline import light_word, note
 
@@ -18,13 +19,6 @@ from app.supervision.timeline import light_word, note
 # statement's generic plan cannot prove a parameter's value.
 CLOSED = "closed"
 OPEN = Matter.status != literal_column(f"'{CLOSED}'")
-
-
-def _deadlines(session: Session, matter: Matter) -> list[MatterDeadline]:
-    session.flush()  # deadlines added in this transaction (registration, a look-back) count
-    return list(
-        session.scalars(select(MatterDeadline).where(MatterDeadline.matter_id == matter.id))
-    )
 
 
 def _lights(
@@ -44,7 +38,7 @@ def live_lights(
     (nothing is written; the stored lights follow at the next step or sweep). `deadlines` are
     the matter's, when the caller has read them all."""
     if deadlines is None:
-        deadlines = _deadlines(session, matter)
+        deadlines = deadlines_of(session, matter)
     light, by_deadline = _lights(matter, deadlines)
     return light, {k: v.value for k, v in by_deadline.items()}
 
@@ -54,7 +48,7 @@ def refresh_light(session: Session, matter: Matter) -> None:
     (and out as `matter.light_changed`). A closed matter keeps its last light."""
     if matter.status == "closed":
         return
-    deadlines = _deadlines(session, matter)
+    deadlines = deadlines_of(session, matter)
     light, by_deadline = _lights(matter, deadlines)
     for deadline in deadlines:
         deadline.light = by_deadline[deadline.id].value

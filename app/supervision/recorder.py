@@ -16,6 +16,7 @@ from app.kit.clock import clock
 from app.kit.errors import DomainError
 from app.supervision import lights, urgings
 from app.supervision.calendar import default_calendar
+from app.supervision.matter_deadlines import deadlines_of
 from app.supervision.matter_lights import refresh_light
 from app.supervision.matters import LOOK_BACK_KEY, PROCESS_KEY, today
 from app.supervision.models import Assignment, Matter, MatterDeadline, ProgressReport
@@ -69,21 +70,9 @@ def _refresh_lights(context: StepContext) -> None:
         refresh_light(context.session, matter)
 
 
-def _deadlines(
-    session: Session, matter: Matter, unit: str | None, kind: str | None = None
-) -> list[MatterDeadline]:
-    """A matter's deadlines, of one unit and/or one kind, earliest first."""
-    query = select(MatterDeadline).where(MatterDeadline.matter_id == matter.id)
-    if kind is not None:
-        query = query.where(MatterDeadline.kind == kind)
-    if unit is not None:
-        query = query.where(MatterDeadline.unit_code == unit)
-    return list(session.scalars(query.order_by(MatterDeadline.due)))
-
-
 def _reopen(session: Session, matter: Matter, kind: str) -> None:
     """Sent back: the report of `kind` is due again, by the same deadline."""
-    for deadline in _deadlines(session, matter, None, kind):
+    for deadline in deadlines_of(session, matter, None, kind):
         deadline.done_on = deadline.outcome = deadline.days_late = None
     matter.status = "handling"
 
@@ -108,7 +97,7 @@ def _signed_for(
 ) -> None:
     unit, data = element.data["unit"], element.data
     assignment = _assignment(session, matter, unit)
-    for deadline in _deadlines(session, matter, unit, "sign_for"):
+    for deadline in deadlines_of(session, matter, unit, "sign_for"):
         if deadline.done_on is None:
             _close(deadline, today())
     if data.get("decision") == "sign":
@@ -151,7 +140,7 @@ def _reassigned(
     if returned is not None:
         returned.receipt = "reassigned"
         # The returned unit's open obligations pass to the unit that takes its part.
-        for deadline in _deadlines(session, matter, returned.unit_code):
+        for deadline in deadlines_of(session, matter, returned.unit_code):
             if deadline.done_on is None and deadline.kind != "sign_for":
                 deadline.unit_code = new_unit
     sign_due = date.fromisoformat(element.data["sign_due"])
@@ -162,7 +151,7 @@ def _reassigned(
     )
     if role == "lead":
         matter.lead_unit = new_unit
-        for deadline in _deadlines(session, matter, None, "final_report"):
+        for deadline in deadlines_of(session, matter, None, "final_report"):
             deadline.unit_code = new_unit
     else:
         matter.co_units = [
@@ -190,7 +179,7 @@ def _reported(kind: str, deadline_kind: str) -> Handler:
         data = element.data
         unit = data["unit"] if kind != "final" else matter.lead_unit
         open_deadlines = [
-            d for d in _deadlines(session, matter, unit, deadline_kind) if d.done_on is None
+            d for d in deadlines_of(session, matter, unit, deadline_kind) if d.done_on is None
         ]
         if kind == "progress":
             due = data.get("period", {}).get("due")

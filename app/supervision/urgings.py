@@ -22,6 +22,7 @@ from app.kit.errors import DomainError
 from app.kit.timezone import CHINA
 from app.supervision.calendar import default_calendar
 from app.supervision.lights import Light, deadline_light
+from app.supervision.matter_deadlines import deadlines_of
 from app.supervision.matters import today
 from app.supervision.models import Matter, MatterDeadline, Urging
 from app.supervision.timeline import note
@@ -185,30 +186,21 @@ def _already_urged(session: Session, deadline: MatterDeadline, kind: str) -> boo
     return session.scalar(urged) is not None
 
 
-def _of_kind(session: Session, matter: Matter, unit: str | None, kind: str) -> list[MatterDeadline]:
-    query = select(MatterDeadline).where(
-        MatterDeadline.matter_id == matter.id, MatterDeadline.kind == kind
-    )
-    if unit is not None:
-        query = query.where(MatterDeadline.unit_code == unit)
-    return list(session.scalars(query.order_by(MatterDeadline.due)))
-
-
 def _urged_deadline(
     session: Session, matter: Matter, element: CompletedElement
 ) -> tuple[str, MatterDeadline | None]:
     data: dict[str, Any] = element.data
     if element.element_id.startswith("final_"):
-        rows = _of_kind(session, matter, None, "final_report")
+        rows = deadlines_of(session, matter, None, "final_report")
         return matter.lead_unit, rows[0] if rows else None
     unit = data.get("unit", matter.lead_unit)
     if element.element_id.startswith("sign_for"):
-        rows = [d for d in _of_kind(session, matter, unit, "sign_for") if d.done_on is None]
+        rows = [d for d in deadlines_of(session, matter, unit, "sign_for") if d.done_on is None]
         return unit, rows[0] if rows else None
     due = data.get("period", {}).get("due")  # as computed at registration: before any extension
     rows = [
         d
-        for d in _of_kind(session, matter, unit, "quarterly_report")
+        for d in deadlines_of(session, matter, unit, "quarterly_report")
         if (d.original_due or d.due).isoformat() == due
     ]
     return unit, rows[0] if rows else None

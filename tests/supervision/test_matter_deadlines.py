@@ -1,0 +1,121 @@
+"""A matter's deadlines are read once per transaction (app.supervision.matter_deadlines): a step
+reads them once and writes the matter once, and a later read in the same transaction sees what
+the transaction added and deleted — never a stale list."""
+
+import gc
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from matter_helpers import API, as_, do, matter
+from sqlalchemy import event
+
+from app.supervision.matter_deadlines import deadlines_of
+from app.supervision.models import Matter, MatterDeadline
+
+LEADER_INSTRUCTION = {
+    "title": "关于推进数字政府建设的批示",
+    "content": "请发改委牵头落实。",
+    "category": "leader_instruction",
+    "source_type": "leader_instruction",
+    "lead_unit": "320000-FGW",
+}
+
+
+@contextmanager
+def statements(client) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    engine = client.app.state.db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def registered(client) -> dict:
+    response = client.post(f"{API}/matters", json=LEADER_INSTRUCTION, headers=as_(client, "office"))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_sign_for_reads_the_deadlines_once_and_writes_the_matter_once(matter_client):
+    client = matter_client
+    mid = registered(client)["id"]
+    # domain.md §7: a sign-for due in 3 working days lights the matter yellow on the first day.
+    assert matter(client, mid)["light"] == "yellow"
+    plan = {"plan_title": "方案", "plan_content": "分工", "lead_unit": "320000-FGW", "joint": False}
+    do(client, "office", "draft_plan", plan)
+    do(client, "head", "approve_plan", {"decision": "approve"})
+
+    with statements(client) as seen:
+        do(client, "fgw", "sign_for", {"decision": "sign"})
+
+    reads = [s for s in seen if s.startswith("SELECT") and "FROM matter_deadlines" in s]
+    writes = [s for s in seen if s.startswith("UPDATE matters ")]
+    assert len(reads) == 1, reads
+    # The matter's status (handling) and its light (the sign-for closed: green) in one UPDATE.
+    assert len(writes) == 1, writes
+    after = matter(client, mid)
+    assert after["status"] == "handling" and after["light"] == "green"
+    sign = [d for d in after["deadlines"] if d["kind"] == "sign_for"]
+    assert [d["done_on"] for d in sign] == ["2026-03-02"]
+    events = [t["event"] for t in after["timeline"]]
+    assert events[-2:] == ["signed_for", "light_changed"]
+
+
+def _deadline(matter_id: uuid.UUID, kind: str, due: date) -> MatterDeadline:
+    return MatterDeadline(
+        matter_id=matter_id,
+        unit_code="320000-FGW",
+        kind=kind,
+        label=kind,
+        due=due,
+        rule="test",
+        basis="calendar",
+        calendar_basis="official",
+        light="green",
+    )
+
+
+def test_a_later_read_sees_what_the_transaction_added_and_deleted(matter_client):
+    client = matter_client
+    mid = uuid.UUID(registered(client)["id"])
+    db = client.app.state.db
+    with statements(client) as seen, db.session() as s:
+        m = s.get(Matter, mid)
+        assert m is not None
+        first = deadlines_of(s, m)
+        assert first and [d.due for d in first] == sorted(d.due for d in first)
+        kinds_before = [d.kind for d in first]
+
+        pending = _deadline(mid, "look_back_report", date(2026, 3, 3))
+        s.add(pending)  # not flushed: in session.new
+        found = deadlines_of(s, m)
+        assert pending in found and pending.id is not None  # flushed then, for its id
+
+        s.add(_deadline(mid, "look_back_report", date(2026, 3, 4)))
+        s.flush()  # flushed by someone else, and nobody holds it
+        gc.collect()
+        kinds = [d.due for d in deadlines_of(s, m, kind="look_back_report")]
+        assert kinds == [date(2026, 3, 3), date(2026, 3, 4)]
+
+        s.delete(pending)
+        assert pending not in deadlines_of(s, m)
+        s.flush()
+        assert pending not in deadlines_of(s, m)
+        assert [d.due for d in deadlines_of(s, m, kind="look_back_report")] == [date(2026, 3, 4)]
+        s.rollback()
+    reads = [x for x in seen if x.startswith("SELECT") and "FROM matter_deadlines" in x]
+    assert len(reads) == 1, reads
+
+    # The transaction ended: a new one reads the database again, without what was rolled back.
+    with db.session() as s:
+        m = s.get(Matter, mid)
+        assert m is not None
+        assert [d.kind for d in deadlines_of(s, m)] == kinds_before
