@@ -1,7 +1,8 @@
 """A step's response is built from what the step knows; it must equal a fresh read of the instance.
 
 The start and completion responses read only what the step could not know (ready tasks it did
-not create, incidents, jobs when timers wait); GET /process-instances/{id} reads everything.
+not create, incidents, jobs of timers that wait across the step); GET /process-instances/{id}
+reads everything.
 """
 
 from typing import Any
@@ -21,6 +22,7 @@ PROCESSES: list[tuple[list[str], str, dict[str, Any], dict[str, Any]]] = [
         {"opinion": "ok"},
     ),
     (["timer_boundary.bpmn"], "answer_within_deadline", {}, {}),
+    (["timer_beside_a_parallel_task.bpmn"], "answer_and_collect", {}, {}),
     (["embedded_subprocess.bpmn"], "handle_case", {"case": "A-1"}, {"facts": "two"}),
     (
         ["called_review.bpmn", "calling_process.bpmn"],

@@ -1,8 +1,10 @@
 """Timer events driven by the service clock: boundary, intermediate, dates and cycles."""
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from engine_helpers import (
     API,
@@ -20,6 +22,8 @@ from engine_helpers import (
     task,
 )
 from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import event
 
 from app.engine.runtime.scheduler import Scheduler
 from app.kit.clock import clock
@@ -360,3 +364,51 @@ def test_jobs_list_filters_by_due_time_and_status(
     assert client.get(f"{API}/jobs", params={"status": "failed"}).json()["total"] == 0
     unknown = execute_job(client, "00000000-0000-0000-0000-000000000000")
     assert unknown.status_code == 404
+
+
+def _statements(client: TestClient, request: Callable[[], Response]) -> tuple[Response, list[str]]:
+    seen: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engine = client.app.state.db.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        return request(), seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _reads_jobs(statements: list[str]) -> bool:
+    return any(s.lstrip().startswith("SELECT") and "FROM jobs" in s for s in statements)
+
+
+def test_a_steps_answer_lists_its_waiting_timers_as_a_read_does(
+    client: TestClient, frozen_clock: datetime
+) -> None:
+    deploy_file(client, "timer_beside_a_parallel_task.bpmn")
+    # The start sets the only timer: its answer lists the job it wrote, without reading it.
+    response, seen = _statements(client, lambda: start_instance(client, "answer_and_collect"))
+    started = response.json()
+    assert not _reads_jobs(seen)
+    (job,) = jobs(client, started["id"])
+    assert started["waiting_timers"] == instance(client, started["id"])["waiting_timers"]
+    assert started["waiting_timers"][0]["id"] == job["id"]
+    assert _at(job["due_at"]) == frozen_clock + timedelta(days=30)
+
+    # The timer waits on across this step (its attempts, a lease): the answer reads it back.
+    collect = only_ready(started, "collect_facts")["id"]
+    response, seen = _statements(client, lambda: complete_task(client, collect))
+    collected = response.json()
+    assert _reads_jobs(seen)
+    assert collected["waiting_timers"] == instance(client, started["id"])["waiting_timers"]
+    assert [t["id"] for t in collected["waiting_timers"]] == [job["id"]]
+
+    # The step ends the timer's task: no timer waits, and nothing is read.
+    answer = only_ready(collected, "answer_inquiry")["id"]
+    response, seen = _statements(client, lambda: complete_task(client, answer))
+    done = response.json()
+    assert not _reads_jobs(seen)
+    assert done["status"] == "completed" and done["waiting_timers"] == []
+    assert jobs(client, started["id"]) == []

@@ -156,7 +156,7 @@ INCIDENTS = (
 JOBS = (
     select(*_columns(Job, JobOut))
     .where(Job.instance_id == bindparam("row_id"))
-    .order_by(Job.due_at)
+    .order_by(Job.due_at, Job.id)
 )
 
 

@@ -2,7 +2,10 @@
 incidents and waiting timers."""
 
 import uuid
+from datetime import UTC
+from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.engine import persist
@@ -19,7 +22,7 @@ def instance_detail(session: Session, instance_id: uuid.UUID) -> InstanceDetail:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         raise NotFound(f"process instance {instance_id} not found")
-    return _detail(session, row, _ready_tasks(session, row.id), incidents=True, jobs=True)
+    return _detail(session, row, _ready_tasks(session, row.id), incidents=True, jobs=None)
 
 
 def after_step(session: Session, loaded: Loaded) -> InstanceDetail:
@@ -27,7 +30,8 @@ def after_step(session: Session, loaded: Loaded) -> InstanceDetail:
 
     The database is read only for what the step cannot know: ready tasks it did not create
     (parallel branches, claims), incidents of an instance that has some (the save says so on
-    PostgreSQL), and jobs when timers wait (jobs mirror the waiting timers: events.sync_timers).
+    PostgreSQL), and jobs when timers wait that the step did not set (jobs mirror the waiting
+    timers: events.sync_timers).
     """
     row = loaded.row
     created = [r for r in loaded.created if r["id"] in loaded.ready_before]
@@ -37,7 +41,8 @@ def after_step(session: Session, loaded: Loaded) -> InstanceDetail:
     else:
         ready = _ready_tasks(session, row.id)
     incidents = loaded.has_incidents if loaded.has_incidents is not None else not loaded.started
-    return _detail(session, row, ready, incidents=incidents, jobs=bool(loaded.timers_before))
+    jobs = [] if not loaded.timers_before else loaded.jobs
+    return _detail(session, row, ready, incidents=incidents, jobs=jobs)
 
 
 def _ready_tasks(session: Session, instance_id: uuid.UUID) -> list[TaskOut]:
@@ -51,8 +56,9 @@ def _detail(
     ready: list[TaskOut],
     *,
     incidents: bool,
-    jobs: bool,
+    jobs: list[dict[str, Any]] | None,
 ) -> InstanceDetail:
+    """`jobs`: the instance's jobs when known (as the step created them), None to read them."""
     connection = session.connection()
     params = {"row_id": row.id}
     # The definition's names are cached: no query once it has been named (the completion path).
@@ -76,8 +82,22 @@ def _detail(
             IncidentOut.model_validate(r)
             for r in (connection.execute(persist.INCIDENTS, params) if incidents else ())
         ],
-        waiting_timers=[
-            JobOut.model_validate(r)
-            for r in (connection.execute(persist.JOBS, params) if jobs else ())
-        ],
+        waiting_timers=_jobs(connection, params, jobs),
     )
+
+
+_UNSET = {"locked_by": None, "locked_until": None, "last_error": None}
+
+
+def _jobs(
+    connection: Connection, params: dict[str, Any], known: list[dict[str, Any]] | None
+) -> list[JobOut]:
+    """The waiting timers as `persist.JOBS` orders them: by due time, then id."""
+    if known is None:
+        return [JobOut.model_validate(r) for r in connection.execute(persist.JOBS, params)]
+    # As the database gives it back (app.db.UTCDateTime): in UTC.
+    jobs = [
+        JobOut.model_validate({**_UNSET, **job, "due_at": job["due_at"].astimezone(UTC)})
+        for job in known
+    ]
+    return sorted(jobs, key=lambda job: (job.due_at, job.id))

@@ -135,6 +135,9 @@ class Loaded:
     completion: tuple[uuid.UUID, str | None, dict[str, Any]] | None = None
     # `tasks` rows the last step created (the response lists them without reading them back).
     created: list[dict[str, Any]] = field(default_factory=list)
+    # The instance's `jobs` rows when the last step created every one of them (its waiting
+    # timers are all new: the response lists them without reading them back); None: unknown.
+    jobs: list[dict[str, Any]] | None = None
     new: bool = False  # the row is not in the database yet (a start)
     started: bool = False  # the instance was created in this transaction
     writes: Writes = field(default_factory=Writes)
@@ -284,7 +287,9 @@ def step(
     _sync_tasks(session, loaded, now)
     external.sync(session, loaded, now)  # service tasks waiting for workers
     _sync_activities(loaded, completed, now)
-    loaded.timers_before = events.sync_timers(writes, row, workflow, loaded.timers_before, now)
+    before = loaded.timers_before
+    loaded.timers_before = events.sync_timers(writes, row, workflow, before, now)
+    loaded.jobs = None if before.keys() & loaded.timers_before.keys() else list(writes.new_jobs)
     loaded.messages_before = events.sync_messages(writes, row, workflow, loaded.messages_before)
     _finish_if_done(loaded, now, actor)
     if engine.tracer is not None:  # before pruning: the tree still shows where tokens went
