@@ -132,7 +132,9 @@ class AsgiClient:
             (b"authorization", f"Bearer {token}".encode()),
         ]
 
-    async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    async def request(
+        self, method: str, path: str, body: Any = None, query: str = ""
+    ) -> tuple[int, Any]:
         payload = json.dumps(body).encode() if body is not None else b""
         scope = {
             "type": "http",
@@ -142,7 +144,7 @@ class AsgiClient:
             "scheme": "http",
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query.encode(),
             "root_path": "",
             "headers": [*self.headers, (b"content-length", str(len(payload)).encode())],
             "client": ("127.0.0.1", 50000),

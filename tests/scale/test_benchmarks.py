@@ -48,6 +48,17 @@ def test_the_lifecycle_load_runs_without_errors_and_accounts_for_the_cpu(postgre
     assert "CPU per matter: service" in out
 
 
+def test_the_lifecycle_profile_accounts_for_every_request_of_a_matter(postgres_database):
+    out = _bench(
+        "bench.profile_lifecycle", "--matters", "5", "--statements", "--postgres-url", POSTGRES_URL
+    )
+    assert "5 matters through their lifecycle" in out
+    for kind in ("register", "list tasks", "sign_for", "evaluate_units"):
+        assert f"| {kind} |" in out
+    assert "| domain recorders (supervision, events) |" in out
+    assert "\nsign_for:\n" in out
+
+
 def test_the_volume_benchmark_runs_quick_and_prints_its_tables_and_verdict(postgres_database):
     out = _bench("bench.volume", "--quick", "--postgres-url", POSTGRES_URL)
     assert "## Rows per volume" in out
