@@ -126,8 +126,13 @@ def name_tasks(
         )
 
 
-def task_outs(session: Session, records: Iterable[Any]) -> list[TaskOut]:
-    """Task rows as their answer, each named per language (`name_tasks`)."""
+def task_outs(
+    session: Session,
+    records: Iterable[Any],
+    definitions: Mapping[uuid.UUID, uuid.UUID] | None = None,
+) -> list[TaskOut]:
+    """Task rows as their answer, each named per language (`name_tasks`; `definitions` as
+    there)."""
     tasks = [TaskOut.model_validate(r) for r in records]
-    name_tasks(session, tasks)
+    name_tasks(session, tasks, definitions)
     return tasks

@@ -1,6 +1,7 @@
-"""A matter's deadlines are read once per transaction (app.supervision.matter_deadlines): a step
-reads them once and writes the matter once, and a later read in the same transaction sees what
-the transaction added and deleted — never a stale list."""
+"""What a matter's requests send to the database. Its deadlines are read once per transaction
+(app.supervision.matter_deadlines): a step reads them once and writes the matter once, and a
+later read in the same transaction sees what the transaction added and deleted — never a stale
+list. Its detail names its ready tasks from the query that reads them."""
 
 import gc
 import uuid
@@ -119,3 +120,14 @@ def test_a_later_read_sees_what_the_transaction_added_and_deleted(matter_client)
         m = s.get(Matter, mid)
         assert m is not None
         assert [d.kind for d in deadlines_of(s, m)] == kinds_before
+
+
+def test_a_matters_detail_names_its_ready_tasks_from_the_query_that_reads_them(matter_client):
+    client = matter_client
+    mid = registered(client)["id"]
+    with statements(client) as seen:
+        detail = matter(client, mid)
+    (task,) = detail["ready_tasks"]
+    assert task["element_id"] == "draft_plan" and task["names"]["zh-CN"]
+    reads = [s for s in seen if "process_instances" in s]
+    assert len(reads) == 1 and "FROM tasks JOIN process_instances" in reads[0], reads
