@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from bench.engine_bench import (  # noqa: E402
     postgres_database,
     start_instance,
 )
+from bench.profile_completion import database_options  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -51,13 +51,7 @@ def database(backend: str, postgres_url: str, work: Path) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "DUCHA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    database_options(parser)
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 1000:

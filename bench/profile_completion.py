@@ -174,6 +174,35 @@ class AsgiClient:
         return status, json.loads(b"".join(chunks) or b"null")
 
 
+def database_options(parser: argparse.ArgumentParser) -> None:
+    """--backend and --postgres-url, as every in-process profiler takes them."""
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "DUCHA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+
+
+def app_settings(url: str, processes: Path, secret: str, **extra: Any) -> Any:
+    """The service's settings for an in-process app: no scheduler, JWT with `secret`, the demo
+    units."""
+    from pydantic import SecretStr
+
+    from app.config import Settings
+
+    return Settings(
+        database_url=url,
+        processes_dir=processes,
+        scheduler_enabled=False,
+        jwt_secret=SecretStr(secret),
+        units_file=UNITS_FILE,
+        **extra,
+        _env_file=None,
+    )
+
+
 def inline_threadpool() -> None:
     """Run sync routes and dependencies on the event loop's thread (cProfile sees one thread)."""
     import fastapi.dependencies.utils
@@ -188,13 +217,7 @@ def inline_threadpool() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Profile one completion in-process.")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "DUCHA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    database_options(parser)
     parser.add_argument("--process", choices=[KEY_LOOP, KEY_FIVE], default=KEY_LOOP)
     parser.add_argument("--completions", type=int, default=500)
     parser.add_argument("--top", type=int, default=30)
@@ -252,10 +275,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
-    from pydantic import SecretStr
     from sqlalchemy import event
 
-    from app.config import Settings
     from app.engine.api import access
     from app.engine.persist import state
     from app.engine.runtime import advance, service
@@ -266,16 +287,7 @@ async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     if args.cache_size is not None:
         extra["workflow_cache_size"] = args.cache_size
-    settings = Settings(
-        database_url=url,
-        processes_dir=processes,
-        scheduler_enabled=False,
-        jwt_secret=SecretStr(SECRET),
-        units_file=UNITS_FILE,
-        **extra,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    app = create_app(settings)
+    app = create_app(app_settings(url, processes, SECRET, **extra))
     engine = app.state.engine
     statements: Counter[str] = Counter()
     statement_time: dict[str, float] = defaultdict(float)

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import cProfile
 import logging
-import os
 import pstats
 import shutil
 import statistics
@@ -32,14 +31,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.engine_bench import UNITS_FILE, quantile
+from bench.engine_bench import quantile
 from bench.load import Driver, Tally, one_matter, token
 from bench.profile_completion import (
     AsgiClient,
     Phases,
     _statement_kind,
+    app_settings,
     by_package,
     database,
+    database_options,
     inline_threadpool,
 )
 
@@ -85,13 +86,7 @@ class InProcess(Driver):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "DUCHA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    database_options(parser)
     parser.add_argument("--matters", type=int, default=100)
     parser.add_argument("--statements", action="store_true", help="each kind's statements")
     parser.add_argument("--profile", action="store_true", help="cProfile another run (CPU)")
@@ -108,11 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
-    from pydantic import SecretStr
     from sqlalchemy import event
     from sqlalchemy.orm import SessionTransaction
 
-    from app.config import Settings
     from app.engine.api import access
     from app.engine.persist import state
     from app.engine.runtime import advance, service
@@ -121,15 +114,7 @@ async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
     from app.supervision import use_cases
     from bench.engine_bench import BENCH_SECRET
 
-    settings = Settings(
-        database_url=url,
-        processes_dir=processes,
-        scheduler_enabled=False,
-        jwt_secret=SecretStr(BENCH_SECRET),
-        units_file=UNITS_FILE,
-        _env_file=None,
-    )
-    app = create_app(settings)
+    app = create_app(app_settings(url, processes, BENCH_SECRET))
     tally = Tally()
     driver = InProcess(app, tally)
     event.listen(
