@@ -9,6 +9,7 @@ five years of monthly partitions to estimate it costs more than reading its page
 """
 
 import base64
+import functools
 import json
 import threading
 import time
@@ -88,13 +89,14 @@ def page_rows(
 ) -> Found:
     """One page of `query`, ordered by `order` then by the entity's id (a total order, so pages
     neither repeat nor skip rows that tie), after `cursor` when given."""
-    keys = _Keys(query, order)
+    descriptions = query.column_descriptions
+    keys = _Keys(descriptions[0].get("entity"), order)
     paged = query.order_by(*keys.order)
     if cursor is not None:
         if offset:
             raise InvalidData("give cursor or offset, not both", errors=[{"field": "offset"}])
         paged = paged.where(keys.after(cursor))
-    single = len(query.column_descriptions) == 1
+    single = len(descriptions) == 1
     found = (
         s.scalars(paged.limit(limit).offset(offset))
         if single
@@ -192,12 +194,18 @@ class _Recent:
 _ESTIMATES = _Recent()
 
 
+@functools.cache
+def _attributes_by_column(mapper: Any) -> dict[str, str]:
+    """A mapped class's attribute names by their column's name (mappers live as long as the
+    process)."""
+    return {prop.columns[0].name: prop.key for prop in mapper.column_attrs}
+
+
 class _Keys:
     """The keyset of a list: its order column (when it is a plain column of the entity) and the
     entity's primary key, both in the order's direction."""
 
-    def __init__(self, query: Any, order: Any) -> None:
-        entity = query.column_descriptions[0].get("entity")
+    def __init__(self, entity: Any, order: Any) -> None:
         descending = isinstance(order, UnaryExpression) and order.modifier is desc_op
         column = order.element if isinstance(order, UnaryExpression) else order
         column = getattr(column, "expression", column)  # a mapped attribute: its column
@@ -215,7 +223,7 @@ class _Keys:
             return
         pk = primary[0]
         self.columns = [column] if column.name == pk.name else [column, pk]
-        by_name = {prop.columns[0].name: prop.key for prop in mapper.column_attrs}
+        by_name = _attributes_by_column(mapper)
         self.attributes = [by_name[c.name] for c in self.columns]
         self.descending = descending
         self.order = [c.desc() if descending else c.asc() for c in self.columns]
