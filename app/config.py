@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     )
     workflow_cache_size: int = Field(default=512, ge=0, description="Loaded workflows kept warm")
     db_pool_size: int = Field(default=10, ge=1)
+    requests_in_flight: int = Field(
+        default=0,
+        ge=0,
+        description="API requests one process works on at once; the others wait their turn "
+        "(app.inflight; 0: db_pool_size)",
+    )
     db_max_overflow: int = Field(default=10, ge=0)
     db_ping_idle_seconds: float = Field(
         default=5.0,

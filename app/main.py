@@ -49,6 +49,7 @@ from app.identity.api import router as identity_router
 from app.identity.auth import Authenticator
 from app.identity.principal import KNOWN_ROLES
 from app.identity.units_api import router as units_router
+from app.inflight import InFlight
 from app.kit.errors import DomainError
 from app.kit.i18n import lang_of, localize, localize_detail, pydantic_messages
 from app.migrate import upgrade
@@ -358,7 +359,9 @@ def _install_health(app: FastAPI, db: Database) -> None:
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_request_bytes)
     app.add_middleware(DatabaseFaults)
-    app.add_middleware(Metrics)
+    settings = app.state.settings
+    app.add_middleware(InFlight, limit=settings.requests_in_flight or settings.db_pool_size)
+    app.add_middleware(Metrics)  # a request's wait for its turn is part of its latency
     # Checks stuck on an unreachable database are abandoned, and hold none of the routes' threads.
     checks = anyio.CapacityLimiter(4)
 
