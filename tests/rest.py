@@ -72,8 +72,8 @@ def do(
     return response.json()
 
 
-def get(client: TestClient, path: str, who: str = "office") -> dict:
-    """GET `path` (below /api/v1) as `who`; asserts 200."""
-    response = client.get(f"{API}{path}", headers=as_(client, who))
+def get(client: TestClient, path: str, who: str = "office", params: dict | None = None) -> dict:
+    """GET `path` (below /api/v1) as `who`, with query `params`; asserts 200."""
+    response = client.get(f"{API}{path}", params=params, headers=as_(client, who))
     assert response.status_code == 200, response.text
     return response.json()

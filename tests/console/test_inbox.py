@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from planning.planning_helpers import draft_plan, matter_item
 from rectification.rectification_helpers import open_rectification
-from rest import API, as_, do
+from rest import API, as_, do, get
 
 from app.console.inbox import light_bounds
 from app.supervision import api as matters_api
@@ -196,11 +196,7 @@ def test_a_text_search_counts_exactly_only_up_to_its_own_cap(matter_client, monk
         register(client, PROJECTS)
 
     def board(**params: str) -> dict:
-        response = client.get(
-            f"{API}/matters", params={**params, "limit": 1}, headers=as_(client, "office")
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+        return get(client, "/matters", params={**params, "limit": 1})
 
     searched, listed = board(q="重点项目"), board()
     assert searched["total_is_estimate"] is True and searched["total"] >= 3, searched
