@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import Base, Database, UTCDateTime, is_database_fault
+from app.kit.asgi import buffered
 from app.kit.clock import clock
 from app.kit.errors import DomainError
 
@@ -179,7 +180,7 @@ class IdempotencyMiddleware:
         if principal is None:  # not authenticated: the route answers 401, nothing to replay
             await self.app(scope, receive, send)
             return
-        body, receive = await _buffer(receive)
+        body, receive = await buffered(receive)
         fingerprint = _fingerprint(scope, body)
         db: Database = scope["app"].state.db
         # Read what this process holds before the row: an answer is dropped from `pending` only
@@ -279,29 +280,6 @@ def _principal(scope: Scope) -> str | None:
     except DomainError:
         return None
     return str(principal.sub)
-
-
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole body (already bounded by the size limit) and hand it on again."""
-    parts: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        parts.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    body = b"".join(parts)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return body, replay
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:

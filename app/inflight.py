@@ -10,14 +10,17 @@ reads sent at once in one measured run (docs/performance.md). Let in no more tha
 size and each request finds its connection, with the overflow left for what else takes one
 (background work, health checks, a registration's code sequence).
 
-Only `/api/` is counted: the health check, metrics and the console's files pass, and so does
-the event feed (`GET /api/v1/events`), whose long-poll sleeps up to 30 s between looks holding
-nothing: ten such callers must not hold every turn.
+A request takes its turn once its body has arrived (bounded by `BodyLimit`, outside), so a slow
+upload holds none. Only `/api/` is counted: the health check, metrics and the console's files
+pass, and so does the event feed (`GET /api/v1/events`), whose long-poll sleeps up to 30 s
+between looks holding nothing: ten such callers must not hold every turn.
 """
 
 import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.kit.asgi import buffered
 
 PASS = frozenset({"/api/v1/events"})  # the event feed: each look is one thread call
 
@@ -41,6 +44,8 @@ class InFlight:
         if scope["type"] != "http" or _passes(scope["path"]):
             await self.app(scope, receive, send)
             return
+        # The body first: a slow upload holds no turn while it arrives.
+        _, receive = await buffered(receive)
         async with self._semaphore():
             await self.app(scope, receive, send)
 

@@ -357,11 +357,12 @@ def _install_health(app: FastAPI, db: Database) -> None:
     # Outermost first: metrics see every answer, a database fault anywhere inside is a 503,
     # the body limit guards the idempotency buffer.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_request_bytes)
-    app.add_middleware(DatabaseFaults)
+    # Inside the body limit: a request's whole (bounded) body is read before it takes a turn.
     settings = app.state.settings
     app.add_middleware(InFlight, limit=settings.requests_in_flight or settings.db_pool_size)
-    app.add_middleware(Metrics)  # a request's wait for its turn is part of its latency
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(DatabaseFaults)
+    app.add_middleware(Metrics)
     # Checks stuck on an unreachable database are abandoned, and hold none of the routes' threads.
     checks = anyio.CapacityLimiter(4)
 

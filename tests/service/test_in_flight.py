@@ -1,7 +1,8 @@
 """A burst of requests waits its turn instead of failing (app.inflight): a process lets in no
 more API requests than its database pool has connections, so none waits on the pool while it
-holds a thread another needs. The event feed's long-poll holds no turn."""
+holds a thread another needs. The event feed's long-poll and a slow upload hold no turn."""
 
+import asyncio
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from conftest import deploy, login, start
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.inflight import InFlight
 from app.main import create_app
 
 BURST = 200  # more than the thread pool's 40 threads: they can all be taken
@@ -61,3 +63,42 @@ def test_the_event_feeds_long_poll_holds_no_turn(settings):
             assert time.monotonic() - started < 2.0, "the task list waited behind the poll"
             assert not polling.done()
             assert polling.result().status_code == 200
+
+
+def test_a_slow_upload_holds_no_turn_while_its_body_arrives():
+    # InFlight itself, around an app that answers at once: one turn, and a request whose body
+    # has not arrived yet does not stop the next one.
+    async def answer(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    gate = InFlight(answer, limit=1)
+    scope = {"type": "http", "path": "/api/v1/tasks", "method": "POST", "headers": []}
+
+    async def run() -> list[str]:
+        arrived = asyncio.Event()
+        done: list[str] = []
+
+        async def slow_body():
+            await arrived.wait()
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def body():
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def sent(name):
+            async def send(message):
+                if message["type"] == "http.response.body":
+                    done.append(name)
+
+            return send
+
+        slow = asyncio.create_task(gate(scope, slow_body, await sent("slow")))
+        await asyncio.sleep(0.05)  # the slow upload is under way
+        await asyncio.wait_for(gate(scope, body, await sent("quick")), timeout=2)
+        arrived.set()
+        await slow
+        return done
+
+    assert asyncio.run(run()) == ["quick", "slow"]
