@@ -6,7 +6,7 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Query, Request, Response, UploadFile, status
 
 from app.activities import details, files, queries, records, use_cases
 from app.activities.models import Activity, Attachment
@@ -29,11 +29,12 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Limit, Offset, Search, Text, Year
 from app.kit.paging import SEARCH_COUNT_CAP, page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/activities", tags=["activities"], responses=ERRORS)
-attachment_router = APIRouter(prefix="/api/v1/attachments", tags=["activities"], responses=ERRORS)
-routers: list[APIRouter] = [router, attachment_router]
+router = Router(prefix="/api/v1/activities", tags=["activities"], responses=ERRORS)
+attachment_router = Router(prefix="/api/v1/attachments", tags=["activities"], responses=ERRORS)
+routers: list[Router] = [router, attachment_router]
 Reader = Annotated[Principal, Depends(permission("activities.read"))]
 Recorder = Annotated[Principal, Depends(permission("activities.record"))]
 Drafter = Annotated[Principal, Depends(permission("plans.draft"))]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 
 from app.config import Settings, get_settings
@@ -16,10 +16,11 @@ from app.identity.auth import Authenticator
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.errors import NotFound
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 from app.supervision.schemas import MatterFilters
 
-router = APIRouter(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
+router = Router(prefix="/api/v1/console", tags=["console"], responses=ERRORS)
 DEMO_USERS = Path(__file__).resolve().parent.parent.parent / "data" / "demo_users.json"
 
 

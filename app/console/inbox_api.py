@@ -3,7 +3,7 @@ about, most urgent first, and their counts for the menu (`inbox.py`)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.console import inbox
 from app.engine import EngineDep, SessionDep
@@ -11,9 +11,10 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Search, Text
 from app.kit.clock import clock
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/inbox", responses=ERRORS)
+router = Router(prefix="/inbox", responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("tasks.read"))]
 ScopeQuery = Annotated[
     inbox.Scope,

@@ -9,7 +9,7 @@ import time
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.engine import SessionDep
 from app.events import feed, outbox
@@ -19,10 +19,11 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Text
 from app.kit.errors import InvalidData
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"], responses=ERRORS)
-routers: list[APIRouter] = [router]
+router = Router(prefix="/api/v1/events", tags=["events"], responses=ERRORS)
+routers: list[Router] = [router]
 Reader = Annotated[Principal, Depends(permission("events.read"))]
 POLL_SECONDS = 0.2  # how often a long-poll looks again
 

@@ -7,7 +7,7 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
 from app.engine import EngineDep, ExternalTask, ExternalTopic, SessionDep, run, run_step
 from app.external import queries, use_cases
@@ -27,12 +27,13 @@ from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
 from app.kit.errors import InvalidData
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/external-tasks", tags=["external tasks"], responses=ERRORS)
+router = Router(prefix="/api/v1/external-tasks", tags=["external tasks"], responses=ERRORS)
 Worker = Annotated[Principal, Depends(permission("external_tasks.work"))]
 Resolver = Annotated[Principal, Depends(permission("incidents.resolve"))]
-routers: list[APIRouter] = [router]
+routers: list[Router] = [router]
 
 
 async def _reader(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

@@ -5,7 +5,7 @@ Routes validate, take their dependencies, call one read (`reads.py`) and return 
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from app.deps import SessionDep
 from app.identity import audit, reads
@@ -14,9 +14,10 @@ from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
 from app.identity.schemas import AuditActionOut, AuditOut, MeOut, VerificationOut
 from app.kit.bounds import Cursor, Instant, Limit, Offset, Text
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1", tags=["identity"], responses=ERRORS)
+router = Router(prefix="/api/v1", tags=["identity"], responses=ERRORS)
 AuditReader = Annotated[Principal, Depends(permission("audit.read"))]
 
 

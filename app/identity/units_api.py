@@ -5,7 +5,7 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from fastapi.responses import JSONResponse
 
 from app.deps import DbDep, SessionDep, run
@@ -14,12 +14,13 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Offset, Search, Text
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.org import queries, service
 from app.org.models import Unit
 from app.org.schemas import UnitDetail, UnitIn, UnitLevel, UnitOut
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=ERRORS)
+router = Router(prefix="/api/v1/units", tags=["units"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("units.read"))]
 Writer = Annotated[Principal, Depends(permission("units.write"))]
 

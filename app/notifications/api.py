@@ -6,12 +6,13 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.engine import EngineDep, SessionDep, run
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.notifications import contacts, listings, use_cases
 from app.notifications.schemas import (
@@ -25,9 +26,9 @@ from app.notifications.worker import planner
 from app.supervision import queries as matter_queries
 from app.supervision.models import Matter
 
-contacts_router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
-router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
-routers: list[APIRouter] = [contacts_router, router]
+contacts_router = Router(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
+router = Router(prefix="/api/v1", tags=["notifications"], responses=ERRORS)
+routers: list[Router] = [contacts_router, router]
 
 Reader = Annotated[Principal, Depends(permission("notifications.read"))]
 Manager = Annotated[Principal, Depends(permission("notifications.manage"))]

@@ -6,13 +6,14 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 
 from app.engine import EngineDep, SessionDep, run, run_step
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Year
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.planning import details, queries, use_cases
 from app.planning.models import ActivityProposal, AnnualPlan
@@ -30,17 +31,17 @@ from app.planning.schemas import (
     ProposalStatus,
 )
 
-plans_router = APIRouter(
+plans_router = Router(
     prefix="/api/v1/plans",
     tags=["plans"],
     responses=ERRORS,
 )
-proposals_router = APIRouter(
+proposals_router = Router(
     prefix="/api/v1/activity-proposals",
     tags=["activity proposals"],
     responses=ERRORS,
 )
-routers: list[APIRouter] = [plans_router, proposals_router]
+routers: list[Router] = [plans_router, proposals_router]
 
 PlanReader = Annotated[Principal, Depends(permission("plans.read"))]
 Drafter = Annotated[Principal, Depends(permission("plans.draft"))]

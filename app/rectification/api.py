@@ -6,20 +6,21 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 
 from app.engine import EngineDep, SessionDep, run_step
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Limit, Offset, Text
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.rectification import queries, use_cases
 from app.rectification.models import Rectification
 from app.rectification.schemas import RectificationDetail, RectificationIn, RectificationOut
 from app.supervision.matters import today
 
-router = APIRouter(prefix="/api/v1/rectifications", tags=["rectifications"], responses=ERRORS)
+router = Router(prefix="/api/v1/rectifications", tags=["rectifications"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("rectifications.read"))]
 Opener = Annotated[Principal, Depends(permission("rectifications.open"))]
 
@@ -67,4 +68,4 @@ def get_rectification(rectification: ReadableRectification, s: SessionDep) -> Re
     return queries.detail(s, rectification)
 
 
-routers: list[APIRouter] = [router]
+routers: list[Router] = [router]

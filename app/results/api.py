@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.documents import docx
 from app.engine import EngineDep, SessionDep, run_step
@@ -16,6 +16,7 @@ from app.identity.principal import Principal
 from app.kit.bounds import Day, Limit, Offset, Text
 from app.kit.errors import InvalidData
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.results import accountability, bulletins, documents, queries, use_cases
 from app.results.details import bulletin_detail, case_detail, report_detail
@@ -34,15 +35,15 @@ from app.results.schemas import (
 )
 from app.supervision.models import Matter, Urging
 
-reports_router = APIRouter(
+reports_router = Router(
     prefix="/api/v1/supervision-reports", tags=["supervision reports"], responses=ERRORS
 )
-bulletins_router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"], responses=ERRORS)
-accountability_router = APIRouter(
+bulletins_router = Router(prefix="/api/v1/bulletins", tags=["bulletins"], responses=ERRORS)
+accountability_router = Router(
     prefix="/api/v1/accountability", tags=["accountability"], responses=ERRORS
 )
-notices_router = APIRouter(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
-routers: list[APIRouter] = [reports_router, bulletins_router, accountability_router, notices_router]
+notices_router = Router(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
+routers: list[Router] = [reports_router, bulletins_router, accountability_router, notices_router]
 
 ReportReader = Annotated[Principal, Depends(permission("reports.read"))]
 ReportDrafter = Annotated[Principal, Depends(permission("reports.draft"))]

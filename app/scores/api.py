@@ -5,22 +5,23 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from app.engine import EngineDep, SessionDep, run
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Day, Text
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 from app.scores import exports, ledgers, service, use_cases
 from app.scores.schemas import ScoresOut, WeightsIn, WeightsOut
 from app.supervision.matters import today
 from app.supervision.schemas import MatterFilters
 
-router = APIRouter(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
+router = Router(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("scores.read"))]
 Configurer = Annotated[Principal, Depends(permission("scores.configure"))]
-ledgers_router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
+ledgers_router = Router(prefix="/api/v1/ledgers", tags=["ledgers"], responses=ERRORS)
 Exporter = Annotated[Principal, Depends(permission("ledgers.export"))]
 
 
@@ -104,4 +105,4 @@ def rectifications_ledger(
     return exports.download(content, exports.ledger_name("整改台账", day))
 
 
-routers: list[APIRouter] = [router, ledgers_router]
+routers: list[Router] = [router, ledgers_router]

@@ -6,7 +6,7 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from app.engine import EngineDep, SessionDep, run, run_step
 from app.identity.policy import permission
@@ -14,6 +14,7 @@ from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Limit, Offset, Year
 from app.kit.errors import InvalidData
 from app.kit.paging import SEARCH_COUNT_CAP, page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.supervision import holidays, queries, use_cases
 from app.supervision.details import detail
@@ -29,7 +30,7 @@ from app.supervision.schemas import (
     MatterOut,
 )
 
-router = APIRouter(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
+router = Router(prefix="/api/v1/matters", tags=["matters"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("matters.read"))]
 Registrar = Annotated[Principal, Depends(permission("matters.register"))]
 Extender = Annotated[Principal, Depends(permission("matters.extend"))]
@@ -118,7 +119,7 @@ def schedule_look_back(
     )
 
 
-calendar_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"], responses=ERRORS)
+calendar_router = Router(prefix="/api/v1/calendar", tags=["calendar"], responses=ERRORS)
 
 
 @calendar_router.put("/years/{year}", response_model=holidays.ScheduleIn)

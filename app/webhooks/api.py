@@ -6,12 +6,13 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) and
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.engine import EngineDep, SessionDep, run
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 from app.webhooks import subscriptions, use_cases
 from app.webhooks.guard import AllowList
@@ -25,7 +26,7 @@ from app.webhooks.schemas import (
     WebhookPatch,
 )
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERRORS)
+router = Router(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERRORS)
 routers = [router]
 Admin = Annotated[Principal, Depends(permission("webhooks.manage"))]
 

@@ -76,3 +76,10 @@ def test_the_retention_benchmark_removes_a_month_both_ways(postgres_database):
     out = _bench("bench.retention", "--events", "2000", "--postgres-url", POSTGRES_URL)
     assert "| by batches (one event held) |" in out and "| 1,999 | 1 |" in out
     assert "| by its partition |" in out and "| 2,000 | 0 |" in out
+
+
+def test_the_routing_benchmark_times_every_path_both_ways():
+    out = _bench("bench.routing", "--rounds", "1", "--block", "5")
+    assert "| POST /api/v1/tasks/{id}/complete |" in out
+    assert "| GET /health |" in out and "(no route)" in out
+    assert out.count("× |") == 10

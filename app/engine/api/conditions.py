@@ -3,7 +3,7 @@ Camunda 7's condition evaluation API does (`POST /api/v1/conditions`)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from app.engine.api.deps import EngineDep, raise_failure, run
@@ -14,9 +14,10 @@ from app.engine.schemas import ConditionResult, EvaluateConditions
 from app.identity import audit
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = Router(prefix="/api/v1", responses=ERRORS)
 
 
 @router.post("/conditions", response_model=ConditionResult, tags=["instances"])

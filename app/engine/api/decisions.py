@@ -6,7 +6,7 @@ from `processes/*.dmn` at start-up.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi import Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -18,9 +18,10 @@ from app.engine.schemas import DecisionDeploymentOut, DecisionDetailOut, Decisio
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import INT32_MAX, Limit, Offset, Text
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/decisions", tags=["decisions"], responses=ERRORS)
+router = Router(prefix="/api/v1/decisions", tags=["decisions"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("definitions.read"))]
 
 

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile, status
+from fastapi import Depends, File, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -18,9 +18,10 @@ from app.engine.schemas import DefinitionOut, DeploymentOut
 from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset, Text
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
+router = Router(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("definitions.read"))]
 
 

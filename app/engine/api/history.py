@@ -7,7 +7,7 @@ readable statement of `activity_queries.py` (the instances the caller may read).
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.deps import SessionDep
 from app.engine.api import activity_queries as queries
@@ -16,9 +16,10 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import INT32_MAX, Instant, Limit, Offset, Text
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/history", tags=["history"], responses=ERRORS)
+router = Router(prefix="/api/v1/history", tags=["history"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("history.read"))]
 Version = Annotated[int, Query(ge=1, le=INT32_MAX)]
 

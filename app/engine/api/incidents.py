@@ -7,7 +7,7 @@ and return a schema."""
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.deps import SessionDep
 from app.engine.api import incident_use_cases, queries
@@ -26,9 +26,10 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Instant, Limit, Offset, Text
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = Router(prefix="/api/v1", responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("incidents.read"))]
 Resolver = Annotated[Principal, Depends(permission("incidents.resolve"))]
 JobOperator = Annotated[Principal, Depends(permission("jobs.execute"))]

@@ -6,7 +6,7 @@ a schema."""
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.deps import SessionDep
 from app.engine.api import access, queries, reads, use_cases
@@ -18,9 +18,10 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Limit, Offset, Text
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/process-instances", tags=["instances"], responses=ERRORS)
+router = Router(prefix="/api/v1/process-instances", tags=["instances"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("instances.read"))]
 
 

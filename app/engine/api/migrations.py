@@ -7,7 +7,7 @@ and return a schema."""
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.deps import SessionDep
 from app.engine.api import migration_queries, migration_use_cases
@@ -26,9 +26,10 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Limit, Offset
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/migrations", tags=["migrations"], responses=ERRORS)
+router = Router(prefix="/api/v1/migrations", tags=["migrations"], responses=ERRORS)
 Migrator = Annotated[Principal, Depends(permission("instances.migrate"))]
 
 

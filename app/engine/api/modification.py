@@ -7,7 +7,7 @@ a schema."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from app.deps import SessionDep
 from app.engine.api import use_cases
@@ -17,9 +17,10 @@ from app.engine.runtime import activities
 from app.engine.schemas import ActivityTreeOut, InstanceDetail, ModifyInstance
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/api/v1/process-instances", tags=["instances"], responses=ERRORS)
+router = Router(prefix="/api/v1/process-instances", tags=["instances"], responses=ERRORS)
 
 
 @router.get("/{instance_id}/activity-instances", response_model=ActivityTreeOut)

@@ -6,7 +6,7 @@ a schema."""
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 
 from app.deps import SessionDep
 from app.engine.api import queries, use_cases
@@ -24,9 +24,10 @@ from app.identity.policy import permission
 from app.identity.principal import Principal
 from app.kit.bounds import Instant, Limit, Offset
 from app.kit.paging import page
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = Router(prefix="/api/v1", responses=ERRORS)
 
 
 @router.post("/messages", response_model=MessageResult, tags=["messages"])

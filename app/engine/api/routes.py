@@ -1,7 +1,5 @@
 """REST routes of the engine (`/api/v1`): thin — check access, call one service, return a schema."""
 
-from fastapi import APIRouter
-
 from app.engine.api import (
     conditions,
     decisions,
@@ -17,8 +15,9 @@ from app.engine.api import (
     validate,
     variables,
 )
+from app.kit.routing import Router
 
-router = APIRouter()
+router = Router()
 # Routes are matched in order: the busiest (task completions, starts) first.
 for module in (
     tasks,

@@ -8,7 +8,7 @@ instance was suspended fire now rather than at the loop's next round.
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
 from app.engine.api import suspension_use_cases as use_cases
 from app.engine.api.deps import EngineDep, run
@@ -20,9 +20,10 @@ from app.engine.schemas import (
 )
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = Router(prefix="/api/v1", responses=ERRORS)
 Modifier = Annotated[Principal, Depends(permission("instances.modify"))]
 Suspender = Annotated[Principal, Depends(permission("definitions.suspend"))]
 

@@ -6,7 +6,7 @@ Routes validate, take their dependencies, call one use case (`use_cases.py`) or 
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from app.deps import SessionDep
 from app.engine.api import access, queries, reads, use_cases
@@ -16,9 +16,10 @@ from app.engine.schemas import AssignTask, CompleteTask, InstanceDetail, TaskDet
 from app.identity.policy import current_principal, permission
 from app.identity.principal import Principal
 from app.kit.bounds import Cursor, Instant, Limit, Offset, Text
+from app.kit.routing import Router
 from app.kit.shared import ERRORS, Page
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
+router = Router(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(permission("tasks.read"))]
 Worker = Annotated[Principal, Depends(permission("tasks.work"))]
 

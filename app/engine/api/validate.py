@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Depends, File, Request, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -13,9 +13,10 @@ from app.engine.runtime import deployment
 from app.engine.schemas import DeployWarning
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
+router = Router(prefix="/api/v1/process-definitions", tags=["definitions"], responses=ERRORS)
 
 
 class ValidationOut(BaseModel):

@@ -7,7 +7,7 @@ Routes validate, take their dependencies, call one use case (`variable_use_cases
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from app.deps import SessionDep
 from app.engine.api import access, reads, variable_use_cases
@@ -23,9 +23,10 @@ from app.engine.schemas import (
 )
 from app.identity.policy import permission
 from app.identity.principal import Principal
+from app.kit.routing import Router
 from app.kit.shared import ERRORS
 
-router = APIRouter(prefix="/api/v1", tags=["variables"], responses=ERRORS)
+router = Router(prefix="/api/v1", tags=["variables"], responses=ERRORS)
 Modifier = Annotated[Principal, Depends(permission("instances.modify"))]
 Name = Annotated[VariableName, Path(description="the variable's name")]
 
