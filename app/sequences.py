@@ -6,8 +6,9 @@ their transactions commit (PostgreSQL row lock; SQLite has one writer anyway).
 """
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Engine, Integer, String, func, select
+from sqlalchemy import Engine, Integer, Result, String, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
@@ -35,24 +36,38 @@ def next_number(
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # The first number continues what was counted; once the row exists the upsert increments.
-    start = existing() + 1 if session.get(CodeSequence, name) is None else 1
-    statement = (
-        insert(CodeSequence)
-        .values(name=name, value=start)
-        .on_conflict_do_update(
-            index_elements=[CodeSequence.name], set_={"value": CodeSequence.value + 1}
-        )
+    # Once the row exists (every time but the first), one statement takes the number.
+    increment = (
+        update(CodeSequence)
+        .where(CodeSequence.name == name)
+        .values(value=CodeSequence.value + 1)
         .returning(CodeSequence.value)
     )
+
+    def take(execute: Callable[[Any], Result[Any]]) -> int:
+        value = execute(increment).scalar_one_or_none()
+        if value is None:
+            # The first number continues what was counted; a writer that created the row
+            # meanwhile is met by the upsert, which increments.
+            first = (
+                insert(CodeSequence)
+                .values(name=name, value=existing() + 1)
+                .on_conflict_do_update(
+                    index_elements=[CodeSequence.name], set_={"value": CodeSequence.value + 1}
+                )
+                .returning(CodeSequence.value)
+            )
+            value = execute(first).scalar_one()
+        return int(value)
+
     if gapless or dialect != "postgresql":  # SQLite has one writer: nothing to wait behind
-        return int(session.execute(statement).scalar_one())
+        return take(session.execute)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.connect() as connection:
-        value = connection.execute(statement).scalar_one()
+        value = take(connection.execute)
         connection.commit()
-    return int(value)
+    return value
 
 
 def next_code(session: Session, column: InstrumentedAttribute[str], prefix: str) -> str:
