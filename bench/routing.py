@@ -82,18 +82,31 @@ def guard(app: Any, on: bool) -> None:
         router.guarded = built and on
 
 
-def alternate(app: Any, rounds: int, block: int, run: Any) -> dict[bool, list[float]]:
-    """Per-call CPU of `run()` in alternating blocks, the routers passed by and not."""
+async def alternate(app: Any, rounds: int, block: int, run: Any) -> dict[bool, list[float]]:
+    """Per-call CPU of `await run()` in alternating blocks, the routers passed by and not."""
     times: dict[bool, list[float]] = {True: [], False: []}
-    for _ in range(rounds):
+    for round_ in range(rounds + 1):  # the first round warms up, unmeasured
         for on in (True, False):
             guard(app, on)
             started = time.thread_time()
             for _ in range(block):
-                run()
-            times[on].append((time.thread_time() - started) / block)
+                await run()
+            if round_:
+                times[on].append((time.thread_time() - started) / block)
     guard(app, True)
     return times
+
+
+async def findings(app: Any, rounds: int, block: int) -> list[tuple[str, dict[bool, list[float]]]]:
+    out = []
+    for method, path in PATHS:
+        shown = path.replace(SAMPLE, "{id}") + ("" if find(app, method, path) else " (no route)")
+
+        async def run(method: str = method, path: str = path) -> None:
+            find(app, method, path)
+
+        out.append((f"{method} {shown}", await alternate(app, rounds, block, run)))
+    return out
 
 
 async def requests(app: Any, rounds: int, block: int) -> list[tuple[str, dict[bool, list[float]]]]:
@@ -101,18 +114,13 @@ async def requests(app: Any, rounds: int, block: int) -> list[tuple[str, dict[bo
     out = []
     async with app.router.lifespan_context(app):
         for method, path, status in (("GET", "/health", 200), ("GET", "/api/v1/nowhere", 404)):
-            times: dict[bool, list[float]] = {True: [], False: []}
-            for _ in range(rounds):
-                for on in (True, False):
-                    guard(app, on)
-                    started = time.thread_time()
-                    for _ in range(block):
-                        got, body = await client.request(method, path)
-                        if got != status:
-                            raise RuntimeError(f"{method} {path}: {got} {body}")
-                    times[on].append((time.thread_time() - started) / block)
-            out.append((f"{method} {path}", times))
-    guard(app, True)
+
+            async def run(method: str = method, path: str = path, status: int = status) -> None:
+                got, body = await client.request(method, path)
+                if got != status:
+                    raise RuntimeError(f"{method} {path}: {got} {body}")
+
+            out.append((f"{method} {path}", await alternate(app, rounds, block, run)))
     return out
 
 
@@ -142,19 +150,13 @@ def main(argv: list[str] | None = None) -> int:
             "\n| route finding (FastAPI's loop over the app's routes) | checked by nobody | "
             "passed by | ratio |\n|---|---:|---:|---:|"
         )
-        for method, path in PATHS:
-            found = find(app, method, path)
-            shown = path.replace(SAMPLE, "{id}") + ("" if found else " (no route)")
-            times = alternate(
-                app, args.rounds, args.block, lambda m=method, p=path: find(app, m, p)
-            )
-            print(line(f"{method} {shown}", times))
+        for name, times in asyncio.run(findings(app, args.rounds, args.block)):
+            print(line(name, times))
         print(
             "\n| whole request through the ASGI app, in-process | checked by nobody | "
             "passed by | ratio |\n|---|---:|---:|---:|"
         )
-        block = max(1, args.block // 10)
-        for name, times in asyncio.run(requests(app, args.rounds, block)):
+        for name, times in asyncio.run(requests(app, args.rounds, max(1, args.block // 10))):
             print(line(name, times))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
