@@ -55,17 +55,26 @@ def choose(page: Any, field: Any, option: str) -> None:
     """Open an Element Plus select (or tree select) in `field` and click the visible option."""
     from playwright.sync_api import expect
 
-    field.locator(".el-select__wrapper").click()
-    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
-    # The list fades out: wait until it is gone, or the next select's search finds this one's.
     # On a loaded machine a click that lands while the list is still opening can leave it open
-    # after choosing: it is closed by hand, and the field must show the option either way.
-    listed = page.locator(".el-select-dropdown:visible")
-    try:
-        expect(listed).to_have_count(0, timeout=3000)
-    except AssertionError:
-        page.keyboard.press("Escape")
-        expect(listed).to_have_count(0)
+    # after choosing, or choose nothing: the list is closed by hand, and the choice is made
+    # again (at most three times) until the field shows the option.
+    for attempt in range(3):
+        field.locator(".el-select__wrapper").click()
+        page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+        # The list fades out: wait until it is gone, or the next select's search finds this one's.
+        listed = page.locator(".el-select-dropdown:visible")
+        try:
+            expect(listed).to_have_count(0, timeout=3000)
+        except AssertionError:
+            page.keyboard.press("Escape")
+            expect(listed).to_have_count(0)
+        if attempt == 2:
+            break
+        try:
+            expect(field).to_contain_text(option, timeout=2000)
+            return
+        except AssertionError:
+            continue
     expect(field).to_contain_text(option)
 
 

@@ -8,9 +8,10 @@ documented status code, the documented content type and, for documented response
 schema.
 
 The run is bounded and repeatable: 10 examples per operation (about 1,000 requests), derandomised
-Hypothesis (the same cases on every run), no example database; it fails past 90 s per backend
-(measured: 15–30 s alone, up to twice that on a busy machine). To search longer locally (no time
-limit then; 100 examples took 3.5–4.5 min per backend):
+Hypothesis (the same cases on every run), no example database; it fails past 180 s per backend,
+a bound against a run that is no longer bounded, not a speed test (measured: 15–30 s alone, up
+to twice that on a busy machine, 102 s once on a machine running 2–2.5× slower than usual). To
+search longer locally (no time limit then; 100 examples took 3.5–4.5 min per backend):
 
     DUCHA_SCHEMATHESIS_EXAMPLES=200 PYTHONPATH=$PWD .venv/bin/python -m pytest -q \
         tests/service/test_schemathesis.py
@@ -38,7 +39,7 @@ from schemathesis.specs.openapi.checks import (
 
 EXAMPLES = int(os.environ.get("DUCHA_SCHEMATHESIS_EXAMPLES", "10"))
 SEED = int(os.environ.get("DUCHA_SCHEMATHESIS_SEED", "0"))
-BUDGET_SECONDS = 90 if "DUCHA_SCHEMATHESIS_EXAMPLES" not in os.environ else None
+BUDGET_SECONDS = 180 if "DUCHA_SCHEMATHESIS_EXAMPLES" not in os.environ else None
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
