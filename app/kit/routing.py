@@ -19,17 +19,9 @@ prefix; the router it is included in passes by for it.
 from typing import Any
 
 from fastapi import APIRouter
+from starlette._utils import get_route_path  # what FastAPI and Starlette match routes against
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
-
-
-def route_path(scope: Scope) -> str:
-    """The path the routes are matched against: the request's, less the app's root path."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path != root and path[len(root)] == "/":
-        return path[len(root) :]
-    return "" if root and path == root else path
 
 
 def _literal(path: str) -> str:
@@ -62,7 +54,7 @@ class Router(APIRouter):
             self._routers.append(router)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if self.guarded and not route_path(scope).startswith(self.heads()):
+        if self.guarded and not get_route_path(scope).startswith(self.heads()):
             return Match.NONE, {}
         return super().matches(scope)
 
