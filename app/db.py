@@ -1,6 +1,7 @@
 """Database engine, sessions and the unit of work: one transaction per request, with retries."""
 
 import hashlib
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +24,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from app.config import Settings
 from app.kit.errors import ConcurrentUpdate, OutcomeUnknown
@@ -130,6 +130,10 @@ def _forget_last(connection: Connection) -> None:
     _LAST.pop(connection, None)
 
 
+# A retry waits a random time up to 2 ms, 4 ms, 8 ms … (at most 50 ms).
+RETRY_WAIT_FIRST, RETRY_WAIT_MAX = 0.002, 0.05
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, StaleDataError | Conflict):
         return True
@@ -155,12 +159,6 @@ class Database:
             self.engine, expire_on_commit=False, autoflush=False, info=info or {}
         )
         self.conflict_retries = settings.conflict_retries
-        self._retrying = Retrying(
-            retry=retry_if_exception(_retryable),
-            stop=stop_after_attempt(settings.conflict_retries + 1),
-            wait=wait_random_exponential(multiplier=0.002, max=0.05),
-            reraise=True,
-        )
         # SQLite has one writer: serialise this process's transactions instead of busy-waiting.
         self._sqlite_lock = threading.RLock() if self.is_sqlite else None
         self._after_commit = threading.local()
@@ -196,10 +194,20 @@ class Database:
         A retry waits a random time up to 2 ms, 4 ms, 8 ms ... (at most 50 ms), so that
         writers that collided do not collide again; after the last, 409 `concurrent_update`.
         """
-        try:
-            return self._retrying(self._attempt, work)
-        except (StaleDataError, Conflict) as exc:
-            raise ConcurrentUpdate("another request changed this object; try again") from exc
+        for attempt in range(self.conflict_retries + 1):
+            try:
+                return self._attempt(work)
+            except Exception as exc:
+                if not _retryable(exc):
+                    raise
+                if attempt == self.conflict_retries:
+                    if isinstance(exc, StaleDataError | Conflict):
+                        raise ConcurrentUpdate(
+                            "another request changed this object; try again"
+                        ) from exc
+                    raise
+            time.sleep(random.uniform(0, min(RETRY_WAIT_MAX, RETRY_WAIT_FIRST * 2**attempt)))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _attempt(self, work: Callable[[Session], T]) -> T:
         callbacks: list[Callable[[], None]] = []

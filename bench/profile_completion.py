@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
     parser.add_argument(
+        "--dump", default="", help="also write the cProfile statistics to this file (pstats)"
+    )
+    parser.add_argument(
         "--callees",
         default="",
         help="comma-separated function names whose callees cProfile should list",
@@ -425,6 +428,8 @@ async def profile(url: str, processes: Path, args: argparse.Namespace) -> int:
         print(f"    {total / n * 1000:6.3f}  {name}")
     if args.no_profile:
         return 0
+    if args.dump:
+        profiler.dump_stats(args.dump)
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
     groups = by_package(stats)
@@ -512,7 +517,6 @@ PACKAGES = [
     ("site-packages/jwt/", "PyJWT"),
     ("site-packages/prometheus_client/", "prometheus_client"),
     ("site-packages/simpleeval", "simpleeval (expressions)"),
-    ("site-packages/tenacity/", "tenacity (retry wrapper)"),
     ("site-packages/jsonschema", "jsonschema"),
     ("/app/", "app/ (Ducha's own code)"),
     ("/bench/", "bench/ (this profiler's wrappers and client)"),
