@@ -5,11 +5,14 @@ not create, incidents, jobs of timers that wait across the step); GET /process-i
 reads everything.
 """
 
+import uuid
 from typing import Any
 
 import pytest
 from engine_helpers import complete_task, deploy_file, forget_workflows, instance, start_instance
 from fastapi.testclient import TestClient
+
+from app.engine.runtime.engine import Before
 
 # (files, process key, start variables, data for each completion): walked to the end.
 PROCESSES: list[tuple[list[str], str, dict[str, Any], dict[str, Any]]] = [
@@ -53,4 +56,29 @@ def test_step_responses_equal_a_fresh_read(
         assert response.status_code == 200, response.text
         current = response.json()
         assert current == instance(client, current["id"]), f"after completion {step + 1}"
+    assert current["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("files", "key", "variables", "data"), PROCESSES, ids=[p[1] for p in PROCESSES]
+)
+def test_what_a_step_leaves_with_its_warm_workflow_is_what_a_walk_of_it_finds(
+    client: TestClient, files: list[str], key: str, variables: dict, data: dict
+) -> None:
+    """The next step starts from what this one found waiting (ready tasks, timers, message
+    waits, live activities) instead of walking the warm workflow again: they must agree."""
+    for name in files:
+        deploy_file(client, name)
+    current = start_instance(client, key, variables=variables).json()
+    cache = client.app.state.engine.workflows
+    for step in range(30):
+        warm = cache.peek(uuid.UUID(current["id"]))
+        assert warm is not None, f"no warm workflow after step {step}"
+        assert isinstance(warm.before, Before), f"step {step} left nothing to start from"
+        assert warm.before == Before.of(warm.workflow), f"after step {step}"
+        if current["status"] != "running":
+            break
+        response = complete_task(client, current["ready_tasks"][-1]["id"], data)
+        assert response.status_code == 200, response.text
+        current = response.json()
     assert current["status"] == "completed"

@@ -136,15 +136,24 @@ def _pinned_closure(
     return found
 
 
+@dataclass(frozen=True)
+class Warm:
+    """A workflow kept warm, and what the step that left it found waiting in it (`before`: the
+    next step's starting point, so that a load need not walk the tree for it; None: unknown)."""
+
+    workflow: Any
+    before: Any = None
+
+
 class WorkflowCache:
     """Loaded workflows kept warm per process, valid only for the instance's lock version."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[uuid.UUID, tuple[int, Any]] = OrderedDict()
+        self._items: OrderedDict[uuid.UUID, tuple[int, Warm]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: uuid.UUID, lock_version: int) -> Any:
+    def take(self, instance_id: uuid.UUID, lock_version: int) -> Warm | None:
         """Remove and return the workflow if it is current; the caller then owns it."""
         with self._lock:
             item = self._items.pop(instance_id, None)
@@ -152,11 +161,20 @@ class WorkflowCache:
             return None
         return item[1]
 
-    def put(self, instance_id: uuid.UUID, lock_version: int, workflow: Any) -> None:
+    def peek(self, instance_id: uuid.UUID) -> Warm | None:
+        """The workflow kept for an instance, left in place (checks and diagnostics only: a
+        step must `take` it)."""
+        with self._lock:
+            item = self._items.get(instance_id)
+        return None if item is None else item[1]
+
+    def put(
+        self, instance_id: uuid.UUID, lock_version: int, workflow: Any, before: Any = None
+    ) -> None:
         if self._size == 0:
             return
         with self._lock:
-            self._items[instance_id] = (lock_version, workflow)
+            self._items[instance_id] = (lock_version, Warm(workflow, before))
             self._items.move_to_end(instance_id)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)

@@ -32,7 +32,7 @@ from app.engine.runtime import (
     suspension,
     trace,
 )
-from app.engine.runtime.caches import CachedDefinition, SpecCache, WorkflowCache
+from app.engine.runtime.caches import CachedDefinition, SpecCache, Warm, WorkflowCache
 from app.engine.runtime.projection import OPEN_TASK_COLUMNS, ready_human_tasks, task_row
 from app.engine.runtime.steps import StepRegistry
 from app.kit.clock import clock
@@ -151,6 +151,38 @@ class Loaded:
     live_before: set[uuid.UUID] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Before:
+    """What waits in a workflow, where a step starts from: its ready human tasks, its timers'
+    dues, its message and signal waits, its live activities. A step leaves the next step's with
+    the warm workflow (`Before.kept`), so that loading a warm one does not walk its tree again."""
+
+    ready: frozenset[uuid.UUID]
+    timers: dict[uuid.UUID, datetime]
+    messages: frozenset[uuid.UUID]
+    live: frozenset[uuid.UUID]
+
+    @classmethod
+    def of(cls, workflow: Any) -> "Before":
+        """Found by walking the workflow's tasks (a workflow deserialized or kept without one)."""
+        return cls(
+            frozenset(t.id for t in ready_human_tasks(workflow)),
+            events.timer_dues(workflow),
+            frozenset(events.message_waits(workflow)),
+            frozenset(activity_instances.live(workflow)),
+        )
+
+    @classmethod
+    def kept(cls, loaded: Loaded) -> "Before":
+        """What the step that just ran found waiting (the sets it synchronised the rows with)."""
+        return cls(
+            frozenset(loaded.ready_before),
+            dict(loaded.timers_before),
+            frozenset(loaded.messages_before),
+            frozenset(loaded.live_before),
+        )
+
+
 Action = Callable[[Any], None]
 
 
@@ -225,18 +257,19 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
     cached, bindings = engine.specs.get(session, row.definition_id, row.bindings), row.bindings
     if cached.bundle.missing:  # a called process missing so far may be deployed by now
         cached, bindings = engine.specs.bind(session, row.definition_id, row.bindings)
-    workflow = engine.workflows.take(row.id, row.lock_version)
-    if workflow is None or bindings != row.bindings:  # a warm one lacks the new binding
+    warm = engine.workflows.take(row.id, row.lock_version)
+    if warm is None or bindings != row.bindings:  # a warm one lacks the new binding
         stored = persist.stored_state(session, row.id)
-        workflow = state.load(stored, cached.bundle.spec, cached.bundle.subprocess_specs)
+        warm = Warm(state.load(stored, cached.bundle.spec, cached.bundle.subprocess_specs))
+    before = warm.before if isinstance(warm.before, Before) else Before.of(warm.workflow)
     loaded = Loaded(
         row,
-        workflow,
+        warm.workflow,
         cached,
-        ready_before={t.id for t in ready_human_tasks(workflow)},
-        timers_before=events.timer_dues(workflow),
-        messages_before=events.message_waits(workflow),
-        live_before=set(activity_instances.live(workflow)),
+        ready_before=set(before.ready),
+        timers_before=dict(before.timers),
+        messages_before=set(before.messages),
+        live_before=set(before.live),
     )
     if bindings != row.bindings:
         loaded.changes["bindings"] = bindings
@@ -300,8 +333,8 @@ def step(
     if engine.steps.domains:
         trigger = (event, event_data, getattr(event_task, "id", None))
         _notify(engine, session, loaded, actor, done, trigger)
-    lock_version = row.lock_version
-    engine.db.after_commit(lambda: engine.workflows.put(row.id, lock_version, workflow))
+    lock_version, after = row.lock_version, Before.kept(loaded)
+    engine.db.after_commit(lambda: engine.workflows.put(row.id, lock_version, workflow, after))
 
 
 def save(session: Session, loaded: Loaded, stored_state: str) -> None:
