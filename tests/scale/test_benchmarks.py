@@ -83,3 +83,22 @@ def test_the_routing_benchmark_times_every_path_both_ways():
     assert "| POST /api/v1/tasks/{id}/complete |" in out
     assert "| GET /health |" in out and "| GET /api/v1/nowhere |" in out
     assert out.count("× |") == 10
+
+
+def test_the_floor_comparison_alternates_both_servers_and_prints_the_three_aims(postgres_database):
+    out = _bench(
+        "bench.against_floor",
+        "--rounds",
+        "2",
+        "--instances",
+        "2",
+        "--clients",
+        "2",
+        "--postgres-url",
+        POSTGRES_URL,
+    )
+    assert "The service and the floor alternated" in out
+    assert out.count("\n1 ") == 1 and out.count("\n2 ") == 1  # one line per round
+    for aim in ("completion p50, 1 client", "server CPU per completion", "completions/s, 2"):
+        assert aim in out
+    assert out.count("PASS") + out.count("FAIL") == 3
