@@ -86,19 +86,20 @@ def test_the_routing_benchmark_times_every_path_both_ways():
 
 
 def test_the_floor_comparison_alternates_both_servers_and_prints_the_three_aims(postgres_database):
+    # One small round: the other test worker's timing tests share these two cores.
     out = _bench(
         "bench.against_floor",
         "--rounds",
-        "2",
+        "1",
         "--instances",
-        "2",
+        "1",
         "--clients",
         "2",
         "--postgres-url",
         POSTGRES_URL,
     )
     assert "The service and the floor alternated" in out
-    assert out.count("\n1 ") == 1 and out.count("\n2 ") == 1  # one line per round
+    assert out.count("\n1 ") == 1  # the round's line
     for aim in ("completion p50, 1 client", "server CPU per completion", "completions/s, 2"):
         assert aim in out
     assert out.count("PASS") + out.count("FAIL") == 3
