@@ -8,8 +8,8 @@ deadline and dates) passes those fields as `event_data`.
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.events.outbox import emit
 from app.supervision.models import Assignment, Matter, MatterDeadline, Urging
@@ -145,6 +145,7 @@ def _assigned(
     """matter.assigned: one unit's part (交办), with its role and sign-for deadline."""
     assignment = (
         _pending(session, Assignment, matter, unit)
+        or session.info.get(_REGISTERED, {}).get((matter.id, unit))
         or session.scalars(
             select(Assignment)
             .where(Assignment.matter_id == matter.id, Assignment.unit_code == unit)
@@ -177,6 +178,23 @@ def _urging(session: Session, matter: Matter, kind: str, unit: str | None) -> di
     if deadline is None:
         return {"due": None, "label": None}
     return {"due": deadline.due.isoformat(), "label": deadline.label}
+
+
+_REGISTERED = "supervision.registered_assignments"  # Session.info: {(matter, unit): Assignment}
+
+
+def registered(session: Session, assignment: Assignment) -> None:
+    """An assignment a registration creates: its `matter.assigned` event takes it from here
+    once flushed (the matter is new, so this is its unit's only one), instead of reading it."""
+    key = (assignment.matter_id, assignment.unit_code)
+    session.info.setdefault(_REGISTERED, {})[key] = assignment
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_registered(session: Session, transaction: SessionTransaction) -> None:
+    # A flush runs in a subtransaction of its own: its end forgets nothing.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_REGISTERED, None)
 
 
 def _pending(

@@ -57,6 +57,12 @@ def deadlines_of(
     return found
 
 
+def none_yet(session: Session, matter: Matter) -> None:
+    """A matter created in this transaction has no deadline in the database yet: its list
+    starts empty, and the deadlines the transaction adds join it (a registration reads none)."""
+    session.info.setdefault(_KEY, {}).setdefault(matter.id, [])
+
+
 @event.listens_for(Session, "before_flush")
 def _keep_added(session: Session, _context: Any, _instances: Any) -> None:
     """Rows this flush inserts or deletes, beside (or out of) a matter's loaded deadlines."""

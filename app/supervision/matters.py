@@ -17,6 +17,9 @@ from app.supervision import deadlines as rules
 from app.supervision import reach, tally  # noqa: F401 (kept with every matter written)
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
+from app.supervision.events import registered
+from app.supervision.lights import deadline_light
+from app.supervision.matter_deadlines import none_yet
 from app.supervision.matter_lights import refresh_light
 from app.supervision.models import Assignment, Matter, MatterDeadline
 from app.supervision.schemas import MatterIn
@@ -78,6 +81,7 @@ def register(
     )
     session.add(matter)
     session.flush()
+    none_yet(session, matter)
     plan = _assignments(session, matter, final, periodic, assigned)
     outcome = start_instance(
         engine,
@@ -133,11 +137,11 @@ def _assignments(
     plan = []
     units = [(matter.lead_unit, "lead")] + [(c, "co") for c in matter.co_units]
     for unit, role in units:
-        session.add(
-            Assignment(
-                matter_id=matter.id, unit_code=unit, role=role, receipt="pending", sign_due=sign.due
-            )
+        assignment = Assignment(
+            matter_id=matter.id, unit_code=unit, role=role, receipt="pending", sign_due=sign.due
         )
+        session.add(assignment)
+        registered(session, assignment)
         _deadline(session, matter, unit, sign, kind="sign_for")
         reports = [_deadline(session, matter, unit, d) for d in periodic]
         co_due = min(co_opinion.due, final.due)
@@ -184,7 +188,8 @@ def _deadline(
         calendar_basis=deadline.calendar_basis,
         rolled_from=deadline.rolled_from,
         nominal_due=deadline.nominal,
-        light="green",
+        # Lit as the matter's lights will find it (domain.md §7), so that they change nothing.
+        light=deadline_light(deadline.due, None, today()).value,
     )
     session.add(row)
     return row

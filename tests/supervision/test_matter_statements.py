@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from matter_helpers import API, as_, do, matter
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.supervision.matter_deadlines import deadlines_of
 from app.supervision.models import Matter, MatterDeadline
@@ -131,3 +131,30 @@ def test_a_matters_detail_names_its_ready_tasks_from_the_query_that_reads_them(m
     assert task["element_id"] == "draft_plan" and task["names"]["zh-CN"]
     reads = [s for s in seen if "process_instances" in s]
     assert len(reads) == 1 and "FROM tasks JOIN process_instances" in reads[0], reads
+
+
+def test_a_registration_reads_back_none_of_what_it_wrote(matter_client):
+    """A new matter's deadlines and assignments are all the transaction's own: the lights and
+    the `matter.assigned` events take them from the session, and the deadlines are inserted lit
+    as the lights find them (no UPDATE after the INSERT). The answer is what a read gives."""
+    client = matter_client
+    body = {**LEADER_INSTRUCTION, "co_units": ["320000-ZJT", "320000-JYT"]}
+    with statements(client) as seen:
+        response = client.post(f"{API}/matters", json=body, headers=as_(client, "office"))
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert not [s for s in seen if s.startswith("SELECT") and "FROM matter_deadlines" in s]
+    assert not [s for s in seen if s.startswith("UPDATE matter_deadlines")]
+    # One read of the assignments: the answer's own (there are three: the lead and two co-units).
+    assert len([s for s in seen if s.startswith("SELECT") and "FROM assignments" in s]) == 1
+    assert len(answer["assignments"]) == 3
+    # domain.md §7: a sign-for due in 3 working days is yellow on the first day, as stored.
+    db = client.app.state.db
+    with db.session() as s:
+        rows = s.scalars(
+            select(MatterDeadline).where(MatterDeadline.matter_id == uuid.UUID(answer["id"]))
+        )
+        stored = {str(d.id): d.light for d in rows}
+    assert stored == {d["id"]: d["light"] for d in answer["deadlines"]}
+    assert {d["light"] for d in answer["deadlines"] if d["kind"] == "sign_for"} == {"yellow"}
+    assert matter(client, answer["id"]) == answer
