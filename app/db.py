@@ -21,7 +21,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
@@ -128,6 +128,24 @@ def _commit_with_last(connection: Connection) -> None:
 
 def _forget_last(connection: Connection) -> None:
     _LAST.pop(connection, None)
+
+
+_SCOPED: set[str] = set()
+
+
+def transaction_scoped(key: str) -> str:
+    """Declare `Session.info[key]` as the session transaction's own: it is forgotten when the
+    transaction or a savepoint ends (commit or rollback), never at the end of a flush."""
+    _SCOPED.add(key)
+    return key
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_scoped(session: Session, transaction: SessionTransaction) -> None:
+    # A flush runs in a subtransaction of its own: its end forgets nothing.
+    if transaction.parent is None or transaction.nested:
+        for key in _SCOPED:
+            session.info.pop(key, None)
 
 
 # A retry waits a random time up to 2 ms, 4 ms, 8 ms … (at most 50 ms).

@@ -8,9 +8,10 @@ deadline and dates) passes those fields as `event_data`.
 
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.db import transaction_scoped
 from app.events.outbox import emit
 from app.supervision.models import Assignment, Matter, MatterDeadline, Urging
 
@@ -180,7 +181,8 @@ def _urging(session: Session, matter: Matter, kind: str, unit: str | None) -> di
     return {"due": deadline.due.isoformat(), "label": deadline.label}
 
 
-_REGISTERED = "supervision.registered_assignments"  # Session.info: {(matter, unit): Assignment}
+# Session.info: {(matter id, unit): Assignment}, forgotten when the transaction ends
+_REGISTERED = transaction_scoped("supervision.registered_assignments")
 
 
 def registered(session: Session, assignment: Assignment) -> None:
@@ -188,13 +190,6 @@ def registered(session: Session, assignment: Assignment) -> None:
     once flushed (the matter is new, so this is its unit's only one), instead of reading it."""
     key = (assignment.matter_id, assignment.unit_code)
     session.info.setdefault(_REGISTERED, {})[key] = assignment
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_registered(session: Session, transaction: SessionTransaction) -> None:
-    # A flush runs in a subtransaction of its own: its end forgets nothing.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_REGISTERED, None)
 
 
 def _pending(

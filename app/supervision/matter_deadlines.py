@@ -21,11 +21,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
+from app.db import transaction_scoped
 from app.supervision.models import Matter, MatterDeadline
 
-_KEY = "supervision.matter_deadlines"  # Session.info: {matter id: [MatterDeadline, ...]}
+# Session.info: {matter id: [MatterDeadline, ...]}, forgotten when the transaction ends
+_KEY = transaction_scoped("supervision.matter_deadlines")
 
 
 def deadlines_of(
@@ -79,10 +81,3 @@ def _keep_added(session: Session, _context: Any, _instances: Any) -> None:
             rows = loaded.get(row.matter_id)
             if rows is not None and row in rows:
                 rows.remove(row)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: SessionTransaction) -> None:
-    # A flush runs in a subtransaction of its own: its end forgets nothing.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_KEY, None)
