@@ -212,10 +212,11 @@ class Database:
         A retry waits a random time up to 2 ms, 4 ms, 8 ms ... (at most 50 ms), so that
         writers that collided do not collide again; after the last, 409 `concurrent_update`.
         """
-        for attempt in range(self.conflict_retries + 1):
+        attempt = 0
+        while True:
             try:
                 return self._attempt(work)
-            except Exception as exc:
+            except Exception as exc:  # raised on unless a lost race with retries left
                 if not _retryable(exc):
                     raise
                 if attempt == self.conflict_retries:
@@ -225,7 +226,7 @@ class Database:
                         ) from exc
                     raise
             time.sleep(random.uniform(0, min(RETRY_WAIT_MAX, RETRY_WAIT_FIRST * 2**attempt)))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            attempt += 1
 
     def _attempt(self, work: Callable[[Session], T]) -> T:
         callbacks: list[Callable[[], None]] = []

@@ -261,7 +261,7 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
     if warm is None or bindings != row.bindings:  # a warm one lacks the new binding
         stored = persist.stored_state(session, row.id)
         warm = Warm(state.load(stored, cached.bundle.spec, cached.bundle.subprocess_specs))
-    before = warm.before if isinstance(warm.before, Before) else Before.of(warm.workflow)
+    before = Before.of(warm.workflow) if warm.before is None else warm.before
     loaded = Loaded(
         row,
         warm.workflow,
