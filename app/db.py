@@ -66,6 +66,12 @@ class RequestWrites:
 WRITES: ContextVar[RequestWrites | None] = ContextVar("ducha_request_writes", default=None)
 
 
+class StaleView(Exception):
+    """The work decided on rows kept from an earlier transaction, and the database no longer
+    holds them so (its write found nothing): run it again at once on what the database holds.
+    A transaction runs again this way once, without waiting and without using up a retry."""
+
+
 class Conflict(Exception):
     """Raised inside a transaction to ask for a retry (another writer won the race)."""
 
@@ -153,7 +159,7 @@ RETRY_WAIT_FIRST, RETRY_WAIT_MAX = 0.002, 0.05
 
 
 def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, StaleDataError | Conflict):
+    if isinstance(exc, StaleDataError | Conflict | StaleView):
         return True
     # PostgreSQL serialization failures / deadlocks, SQLite "database is locked".
     if isinstance(exc, OperationalError):
@@ -211,16 +217,20 @@ class Database:
 
         A retry waits a random time up to 2 ms, 4 ms, 8 ms ... (at most 50 ms), so that
         writers that collided do not collide again; after the last, 409 `concurrent_update`.
+        The first `StaleView` runs the work again at once, without using up a retry.
         """
-        attempt = 0
+        attempt, replayed = 0, False
         while True:
             try:
                 return self._attempt(work)
             except Exception as exc:  # raised on unless a lost race with retries left
+                if isinstance(exc, StaleView) and not replayed:
+                    replayed = True  # run again at once, once, not counted as a retry
+                    continue
                 if not _retryable(exc):
                     raise
                 if attempt == self.conflict_retries:
-                    if isinstance(exc, StaleDataError | Conflict):
+                    if isinstance(exc, StaleDataError | Conflict | StaleView):
                         raise ConcurrentUpdate(
                             "another request changed this object; try again"
                         ) from exc

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import Conflict, Database
+from app.db import Conflict, Database, StaleView
 from app.kit.errors import ConcurrentUpdate
 
 
@@ -91,4 +91,27 @@ def test_anything_else_is_raised_at_once_and_not_tried_again(client, error):
     with pytest.raises(type(error)):
         db.transaction(work)
     assert work.count == 1
+    assert kept(db) == []
+
+
+def test_a_stale_view_runs_again_at_once_and_uses_no_retry(client, monkeypatch):
+    # A completion decided on rows kept from an earlier transaction (app.engine.runtime.
+    # service.prime_from_warm) whose write found them changed: run again on the database.
+    db: Database = client.app.state.db
+    monkeypatch.setattr(db, "conflict_retries", 0)
+    waits: list[float] = []
+    monkeypatch.setattr("app.db.time.sleep", waits.append)
+    work = Attempts(1, StaleView("kept rows changed"))
+    assert db.transaction(work) == 2
+    assert kept(db) == ["retry-2"]
+    assert waits == []
+
+
+def test_a_second_stale_view_is_a_lost_race(client, monkeypatch):
+    db: Database = client.app.state.db
+    monkeypatch.setattr(db, "conflict_retries", 1)
+    work = Attempts(100, StaleView("kept rows changed"))
+    with pytest.raises(ConcurrentUpdate):
+        db.transaction(work)
+    assert work.count == 3  # the free run again, then the one retry
     assert kept(db) == []

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.db import StaleView
 from app.engine.api import access
+from app.engine.persist.models import TaskRecord
 from app.engine.runtime import decisions, deployment, details, modification, names, service
 from app.engine.runtime.correlation import Correlation
 from app.engine.runtime.engine import Engine
@@ -30,7 +33,7 @@ from app.engine.schemas import (
 )
 from app.identity import audit
 from app.identity.principal import Principal
-from app.kit.errors import NotFound
+from app.kit.errors import DomainError, NotFound
 
 
 def claim_task(s: Session, *, actor: Principal, task_id: uuid.UUID) -> TaskOut:
@@ -88,12 +91,26 @@ def assign_task(s: Session, *, actor: Principal, task_id: uuid.UUID, body: Assig
 def complete_task(
     s: Session, *, engine: Engine, actor: Principal, task_id: uuid.UUID, body: CompleteTask
 ) -> tuple[Outcome, InstanceDetail | None]:
-    """Complete a ready task of the caller's unit and role; the instance after the step."""
-    record = access.task_to_work(s, actor, task_id)
+    """Complete a ready task of the caller's unit and role; the instance after the step.
+
+    A task whose workflow this process keeps warm is checked on the rows the step that kept it
+    wrote (`service.prime_from_warm`), with no read; the write checks them again. A refusal
+    made on them is made again on what the database holds."""
+    primed = service.prime_from_warm(engine, s, task_id)
+    try:
+        record, completion = _completion(s, engine, actor, task_id, body)
+    except DomainError:
+        if not primed:
+            raise
+        service.unprime(s)
+        record, completion = _completion(s, engine, actor, task_id, body)
     element_id, instance_id, unit_code = record.element_id, record.instance_id, record.unit_code
-    outcome = service.complete(
-        engine, s, task_id=task_id, variables=body.variables, actor=actor.sub
-    )
+    try:
+        outcome = service.run_completion(engine, s, completion)
+    except StaleDataError as stale:
+        if not primed:
+            raise
+        raise StaleView(f"task {task_id} or its instance changed since it was kept") from stale
     detail = None if outcome.failure else service.step_detail(s, outcome)
     audit.record(
         s,
@@ -110,6 +127,16 @@ def complete_task(
         },
     )
     return outcome, detail
+
+
+def _completion(
+    s: Session, engine: Engine, actor: Principal, task_id: uuid.UUID, body: CompleteTask
+) -> tuple[TaskRecord, service.Completion]:
+    record = access.task_to_work(s, actor, task_id)
+    completion = service.prepare_completion(
+        engine, s, task_id=task_id, variables=body.variables, actor=actor.sub
+    )
+    return record, completion
 
 
 def start_instance(

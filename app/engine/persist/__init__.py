@@ -21,7 +21,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
+    Boolean,
     Connection,
+    String,
     Text,
     Uuid,
     bindparam,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -41,6 +44,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.session import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from app.db import UTCDateTime
 from app.engine.persist import activity_instances as activities
@@ -111,9 +115,22 @@ INSERT_TASK = insert(TaskRecord)
 # Parameter names of the step's one statement are never column names of a table one of its
 # WITH clauses updates: SQLAlchemy would add them to that UPDATE's SET (`done_task`, not
 # `task_id`, which `activity_instances` has).
+# The completed task's row must still be ready and held by nobody else (no assignee, or the one
+# completing it); when the completion decided access on its unit (`held_params`), it must still
+# have that unit. A claim by someone else or a re-assignment committed in between leaves the
+# write nothing to update: the save raises StaleDataError and the transaction is retried on
+# what the database holds. The assignee comes back, as the database has it.
 COMPLETE_TASK = (
     update(TaskRecord)
-    .where(TaskRecord.id == bindparam("done_task"), TaskRecord.state == "ready")
+    .where(
+        TaskRecord.id == bindparam("done_task"),
+        TaskRecord.state == "ready",
+        or_(TaskRecord.assignee.is_(None), TaskRecord.assignee == bindparam("by")),
+        or_(
+            bindparam("any_unit", type_=Boolean()),
+            TaskRecord.unit_code.is_not_distinct_from(bindparam("held_unit", type_=String())),
+        ),
+    )
     .values(
         state="completed",
         completed_at=bindparam("at"),
@@ -121,6 +138,7 @@ COMPLETE_TASK = (
         submitted=bindparam("data"),
     )
 )
+COMPLETE_TASK_ASSIGNEE = COMPLETE_TASK.returning(TaskRecord.assignee)
 CLOSE_TASK = (
     update(TaskRecord)
     .where(TaskRecord.id == bindparam("task_id"), TaskRecord.state == "ready")
@@ -180,6 +198,13 @@ class Writes:
     closed_activities: list[dict[str, Any]] = field(default_factory=list)
 
 
+def held_params(unit: tuple[str | None] | None) -> dict[str, Any]:
+    """COMPLETE_TASK's check of the task's unit (`(unit,)`; None: not checked)."""
+    if unit is None:
+        return {"any_unit": True, "held_unit": None}
+    return {"any_unit": False, "held_unit": unit[0]}
+
+
 def history_row(
     instance_id: uuid.UUID,
     event: str,
@@ -222,12 +247,38 @@ def save(
     connection = session.connection()
     params = _new_row(row, state, changes) if new else _row_update(row, state, changes)
     if connection.dialect.name == "postgresql":
-        has_incidents = _save_in_one_statement(connection, writes, new=new, params=params)
+        saved = _save_in_one_statement(connection, writes, new=new, params=params)
         _save_rare(connection, row.id, writes)
     else:
-        has_incidents = _save_statement_by_statement(connection, row.id, writes, new, params)
+        saved = _save_statement_by_statement(connection, row.id, writes, new, params)
     _commit_row(session, row, new=new, state=state, changes=changes)
-    return has_incidents
+    if writes.completed_task is not None:
+        _commit_task(session, writes.completed_task, saved.assignee)
+    return saved.has_incidents
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """What the write answered: whether the instance has incidents (None: not asked), and the
+    completed task's assignee."""
+
+    has_incidents: bool | None = None
+    assignee: str | None = None
+
+
+def _commit_task(session: Session, completed: dict[str, Any], assignee: str | None) -> None:
+    """The completed task's ORM object, when the session holds one, as the database now has it."""
+    record = session.identity_map.get(identity_key(TaskRecord, completed["done_task"]))
+    if record is None:
+        return
+    for name, value in (
+        ("state", "completed"),
+        ("assignee", assignee),
+        ("completed_at", completed["at"]),
+        ("completed_by", completed["by"]),
+        ("submitted", completed["data"]),
+    ):
+        set_committed_value(record, name, value)
 
 
 def _new_row(row: ProcessInstance, state: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -277,17 +328,22 @@ def _save_statement_by_statement(
     writes: Writes,
     new: bool,
     params: dict[str, Any],
-) -> bool | None:
+) -> _Saved:
     """SQLite: no DML in WITH; one (executemany) statement per kind of row."""
-    has_incidents = None
+    has_incidents = assignee = None
     if new:
         connection.execute(INSERT_INSTANCE, params)
     else:
-        has_incidents = _updated(connection.execute(UPDATE_INSTANCE, params), row_id)
+        has_incidents = bool(_updated(connection.execute(UPDATE_INSTANCE, params), row_id)[0])
+    if writes.completed_task is not None:
+        done = writes.completed_task["done_task"]
+        completed = connection.execute(COMPLETE_TASK_ASSIGNEE, writes.completed_task).first()
+        if completed is None:
+            raise StaleDataError(f"task {done} was changed by another transaction")
+        assignee = completed[0]
     for statement, rows in (
         (INSERT_UNIT, writes.units),
         (INSERT_HISTORY, writes.history),
-        (COMPLETE_TASK, [writes.completed_task] if writes.completed_task else []),
         (INSERT_TASK, writes.new_tasks),
         (INSERT_JOB, writes.new_jobs),
         (INSERT_SUBSCRIPTION, writes.new_subscriptions),
@@ -302,7 +358,7 @@ def _save_statement_by_statement(
         gone = {"row_id": row_id, "gone_subscriptions": writes.gone_subscriptions}
         connection.execute(DELETE_SUBSCRIPTIONS, gone)
     _save_rare(connection, row_id, writes)
-    return has_incidents
+    return _Saved(has_incidents, assignee)
 
 
 def _save_rare(connection: Connection, row_id: uuid.UUID, writes: Writes) -> None:
@@ -313,12 +369,16 @@ def _save_rare(connection: Connection, row_id: uuid.UUID, writes: Writes) -> Non
         connection.execute(MOVE_JOB, [{"row_id": row_id, **m} for m in writes.moved_jobs])
 
 
-def _updated(result: Any, row_id: uuid.UUID) -> bool:
-    """Whether the instance has incidents, from the RETURNING of its update; no row: stale."""
+def _updated(result: Any, row_id: uuid.UUID) -> Any:
+    """The RETURNING row of the instance's update (whether it has incidents, then the completed
+    task's assignee when it completed one); no row: stale."""
     returned = result.first()
     if returned is None:
-        raise StaleDataError(f"process instance {row_id} was changed by another transaction")
-    return bool(returned[0])
+        raise StaleDataError(
+            f"process instance {row_id} (or the task it completes) was changed by another "
+            "transaction"
+        )
+    return returned
 
 
 # --- PostgreSQL: one statement per step ------------------------------------------------------
@@ -337,7 +397,7 @@ _SHAPES: dict[tuple[Any, ...], Any] = {}
 
 def _save_in_one_statement(
     connection: Connection, writes: Writes, *, new: bool, params: dict[str, Any]
-) -> bool | None:
+) -> _Saved:
     """Every write of the step in one statement; the rows of a kind travel as one JSON array
     (so the statement, and its compiled and prepared forms, depend only on which kinds occur,
     and the driver adapts one text instead of a parameter per value)."""
@@ -368,7 +428,10 @@ def _save_in_one_statement(
     if statement is None:
         statement = _SHAPES[shape] = _one_statement(shape)
     result = connection.execute(statement, params)
-    return None if new else _updated(result, params["row_id"])
+    if new:
+        return _Saved()
+    returned = _updated(result, params["row_id"])
+    return _Saved(bool(returned[0]), returned[1] if writes.completed_task is not None else None)
 
 
 def _one_statement(shape: tuple[Any, ...]) -> Any:
@@ -390,8 +453,13 @@ def _one_statement(shape: tuple[Any, ...]) -> Any:
             else:
                 rows = insert(model).from_select(list(columns), records)
                 ctes.append(rows.cte(f"new_{attribute}"))
-    if completed_task:
-        ctes.append(COMPLETE_TASK.cte("completed_task"))
+    if completed_task:  # the instance is updated only if the task row was (see COMPLETE_TASK)
+        assert not new, "a step that inserts its instance completes no task"
+        done = COMPLETE_TASK_ASSIGNEE.cte("completed_task")
+        ctes.append(done)
+        main = UPDATE_INSTANCE.where(exists(select(done.c.assignee))).returning(
+            select(done.c.assignee).scalar_subquery()
+        )
     if gone_jobs:
         ctes.append(DELETE_JOBS.cte("gone_jobs"))
     if gone_subscriptions:

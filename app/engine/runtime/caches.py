@@ -139,24 +139,34 @@ def _pinned_closure(
 @dataclass(frozen=True)
 class Warm:
     """A workflow kept warm, and what the step that left it found waiting in it (`before`: the
-    next step's starting point, so that a load need not walk the tree for it; None: unknown)."""
+    next step's starting point, so that a load need not walk the tree for it; None: unknown).
+
+    A step also leaves its instance row's values as it committed them (`row`, without the
+    state) and the `tasks` rows of ready tasks it knows as they were written: a completion of
+    one of them then needs no read (`WorkflowCache.holding`); its write checks that the row and
+    the task are still so (app.engine.persist)."""
 
     workflow: Any
     before: Any = None
+    row: dict[str, Any] | None = None
+    tasks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
 
 class WorkflowCache:
-    """Loaded workflows kept warm per process, valid only for the instance's lock version."""
+    """Loaded workflows kept warm per process, valid only for the instance's lock version.
+
+    Ready tasks whose rows a kept workflow knows are indexed by id (`holding`)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[uuid.UUID, tuple[int, Warm]] = OrderedDict()
+        self._by_task: dict[uuid.UUID, uuid.UUID] = {}
         self._lock = threading.Lock()
 
     def take(self, instance_id: uuid.UUID, lock_version: int) -> Warm | None:
         """Remove and return the workflow if it is current; the caller then owns it."""
         with self._lock:
-            item = self._items.pop(instance_id, None)
+            item = self._pop(instance_id)
         if item is None or item[0] != lock_version:
             return None
         return item[1]
@@ -168,17 +178,47 @@ class WorkflowCache:
             item = self._items.get(instance_id)
         return None if item is None else item[1]
 
+    def holding(self, task_id: uuid.UUID) -> tuple[uuid.UUID, int, Warm] | None:
+        """The instance id, lock version and kept workflow whose known ready tasks include
+        `task_id`, left in place (a step must `take` it); None when none does."""
+        with self._lock:
+            instance_id = self._by_task.get(task_id)
+            item = None if instance_id is None else self._items.get(instance_id)
+        if instance_id is None or item is None:
+            return None
+        return instance_id, item[0], item[1]
+
     def put(
-        self, instance_id: uuid.UUID, lock_version: int, workflow: Any, before: Any = None
+        self,
+        instance_id: uuid.UUID,
+        lock_version: int,
+        workflow: Any,
+        before: Any = None,
+        *,
+        row: dict[str, Any] | None = None,
+        tasks: dict[uuid.UUID, dict[str, Any]] | None = None,
     ) -> None:
         if self._size == 0:
             return
+        warm = Warm(workflow, before, row, tasks or {})
         with self._lock:
-            self._items[instance_id] = (lock_version, Warm(workflow, before))
-            self._items.move_to_end(instance_id)
+            self._pop(instance_id)
+            self._items[instance_id] = (lock_version, warm)
+            for task_id in warm.tasks:
+                self._by_task[task_id] = instance_id
             while len(self._items) > self._size:
-                self._items.popitem(last=False)
+                self._pop(next(iter(self._items)))
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._by_task.clear()
+
+    def _pop(self, instance_id: uuid.UUID) -> tuple[int, Warm] | None:
+        """Remove an item and its tasks from the index (the lock held)."""
+        item = self._items.pop(instance_id, None)
+        if item is not None:
+            for task_id in item[1].tasks:
+                if self._by_task.get(task_id) == instance_id:
+                    del self._by_task[task_id]
+        return item

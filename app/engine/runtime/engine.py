@@ -149,6 +149,12 @@ class Loaded:
     thrown: list[str] = field(default_factory=list)
     # Engine tasks of the elements that wait (their activity instances are open).
     live_before: set[uuid.UUID] = field(default_factory=set)
+    # `tasks` rows of ready tasks as they were written, where known (from the warm workflow,
+    # and those the last step created): kept with the workflow for read-free completions.
+    tasks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    # The completed task's unit as the completion decided access on it, `(unit,)`: its write
+    # checks that the row still has it (None: not checked, e.g. a step run again).
+    task_unit: tuple[str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,7 @@ def load(engine: Engine, session: Session, instance_id: uuid.UUID) -> Loaded:
         timers_before=dict(before.timers),
         messages_before=set(before.messages),
         live_before=set(before.live),
+        tasks=dict(warm.tasks),
     )
     if bindings != row.bindings:
         loaded.changes["bindings"] = bindings
@@ -334,7 +341,32 @@ def step(
         trigger = (event, event_data, getattr(event_task, "id", None))
         _notify(engine, session, loaded, actor, done, trigger)
     lock_version, after = row.lock_version, Before.kept(loaded)
-    engine.db.after_commit(lambda: engine.workflows.put(row.id, lock_version, workflow, after))
+    kept_row, tasks = _row_values(row), _known_tasks(loaded)
+    engine.db.after_commit(
+        lambda: engine.workflows.put(
+            row.id, lock_version, workflow, after, row=kept_row, tasks=tasks
+        )
+    )
+
+
+# The instance row's columns a read-free completion rebuilds it from (all but the state).
+_ROW_COLUMNS = tuple(c.key for c in ProcessInstance.__mapper__.column_attrs if c.key != "state")
+
+
+def _row_values(row: ProcessInstance) -> dict[str, Any] | None:
+    """The row's values as this step leaves them; None when one is not loaded."""
+    values = row.__dict__
+    if any(name not in values for name in _ROW_COLUMNS):
+        return None
+    return {name: values[name] for name in _ROW_COLUMNS}
+
+
+def _known_tasks(loaded: Loaded) -> dict[uuid.UUID, dict[str, Any]]:
+    """Rows of the tasks still ready that the step knew or created."""
+    known = {t: r for t, r in loaded.tasks.items() if t in loaded.ready_before}
+    known.update((r["id"], r) for r in loaded.created)
+    loaded.tasks = known
+    return known
 
 
 def save(session: Session, loaded: Loaded, stored_state: str) -> None:
@@ -440,6 +472,7 @@ def _sync_tasks(session: Session, loaded: Loaded, now: datetime) -> None:
         if done and loaded.completion is not None and loaded.completion[0] == task_id:
             _, by, submitted = loaded.completion
             writes.completed_task = {"done_task": task_id, "at": now, "by": by, "data": submitted}
+            writes.completed_task.update(persist.held_params(loaded.task_unit))
             continue
         writes.closed_tasks.append(
             {"task_id": task_id, "new_state": "completed" if done else "cancelled", "at": now}

@@ -12,7 +12,10 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.session import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
+from app.db import transaction_scoped
 from app.engine.persist import state
 from app.engine.persist.activity_instances import MOVE_UNIT
 from app.engine.persist.data import data_problems
@@ -38,6 +41,7 @@ from app.engine.runtime.correlation import (
 )
 from app.engine.runtime.engine import Engine, Loaded
 from app.engine.runtime.notices import Notice
+from app.engine.runtime.projection import OPEN_TASK_COLUMNS
 from app.engine.schemas import (
     InstanceDetail,
     MessageResult,
@@ -237,9 +241,65 @@ def cancel(engine: Engine, session: Session, *, instance_id: uuid.UUID, actor: s
 
 def find_task(session: Session, task_id: uuid.UUID) -> TaskRecord | None:
     """A task of the projection, or None; its instance is loaded into the session with it, in
-    the same query, because what usually follows (a completion) needs it."""
+    the same query, because what usually follows (a completion) needs it. A task already in
+    the session (`prime_from_warm`) is not read again."""
+    known: TaskRecord | None = session.identity_map.get(identity_key(TaskRecord, task_id))
+    if known is not None:
+        return known
     record: TaskRecord | None = session.scalars(TASK_WITH_INSTANCE, {"task_id": task_id}).first()
     return record
+
+
+def prime_from_warm(engine: Engine, session: Session, task_id: uuid.UUID) -> bool:
+    """Put a ready task and its instance into the session from the warm workflow that knows
+    them, as the step that kept it wrote them, so that completing the task reads neither.
+
+    The completion's write then checks what it relied on: the instance's version (every change
+    of an instance row bumps it), and that the task is still ready, held by nobody else and of
+    the same unit (COMPLETE_TASK); the task's assignee comes back with it. When another request
+    changed either in between, the write finds nothing and the caller runs the completion again
+    on what the database holds (app.db.StaleView). False when there is nothing to prime from,
+    or the session holds either already: the caller reads them.
+    """
+    held = engine.workflows.holding(task_id)
+    if held is None:
+        return False
+    instance_id, lock_version, warm = held
+    values, task_row = warm.row, warm.tasks.get(task_id)
+    if values is None or task_row is None or values["lock_version"] != lock_version:
+        return False
+    identities = session.identity_map
+    if identity_key(ProcessInstance, instance_id) in identities or (
+        identity_key(TaskRecord, task_id) in identities
+    ):
+        return False
+    primed = (
+        _loaded(ProcessInstance, values),
+        _loaded(TaskRecord, {**OPEN_TASK_COLUMNS, **task_row}),
+    )
+    for obj in primed:
+        session.add(obj)
+    session.info[PRIMED] = primed  # the identity map holds unchanged objects weakly
+    return True
+
+
+def _loaded(model: Any, values: dict[str, Any]) -> Any:
+    """An object of `model` as a query would load it with `values` (detached: persistent once
+    added to a session, with nothing for the ORM to write)."""
+    obj = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    return obj
+
+
+def unprime(session: Session) -> None:
+    """Take what `prime_from_warm` put into the session out again: the next look reads."""
+    for obj in session.info.pop(PRIMED, ()):
+        if obj in session:
+            session.expunge(obj)
+
+
+PRIMED = transaction_scoped("ducha_primed_from_warm")
 
 
 def get_task(session: Session, task_id: uuid.UUID) -> TaskRecord:
@@ -248,6 +308,42 @@ def get_task(session: Session, task_id: uuid.UUID) -> TaskRecord:
     if record is None:
         raise NotFound(f"task {task_id} not found")
     return record
+
+
+@dataclass
+class Completion:
+    """A completion checked and ready to run (`run_completion`): the instance, the engine task
+    and what was submitted."""
+
+    loaded: Loaded
+    task: Any
+    submitted: dict[str, Any]
+    actor: str | None
+
+
+def prepare_completion(
+    engine: Engine,
+    session: Session,
+    *,
+    task_id: uuid.UUID,
+    variables: dict[str, Any],
+    actor: str | None,
+) -> Completion:
+    """Check that a ready human task may be completed with submitted data; nothing is written
+    (a refusal here leaves the transaction as it was)."""
+    record = get_task(session, task_id)
+    if record.state != "ready":
+        raise TaskNotReady(f"task is {record.state}, not ready")
+    if record.assignee is not None and record.assignee != actor:
+        raise TaskNotClaimable(f"task is claimed by {record.assignee}")
+    loaded = runtime.load(engine, session, record.instance_id)
+    loaded.task_unit = (record.unit_code,)
+    suspension.require_running(loaded.row)
+    task = state.find_task(loaded.workflow, task_id)
+    if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
+        raise TaskNotReady("task is not ready in the engine")
+    runtime.validate_submission(loaded.definition, task, variables)
+    return Completion(loaded, task, copy.deepcopy(variables), actor)
 
 
 def complete(
@@ -259,25 +355,27 @@ def complete(
     actor: str | None,
 ) -> Outcome:
     """Complete a ready human task with submitted data, then run the process until it waits."""
-    record = get_task(session, task_id)
-    if record.state != "ready":
-        raise TaskNotReady(f"task is {record.state}, not ready")
-    if record.assignee is not None and record.assignee != actor:
-        raise TaskNotClaimable(f"task is claimed by {record.assignee}")
-    loaded = runtime.load(engine, session, record.instance_id)
-    suspension.require_running(loaded.row)
-    task = state.find_task(loaded.workflow, task_id)
-    if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
-        raise TaskNotReady("task is not ready in the engine")
-    runtime.validate_submission(loaded.definition, task, variables)
-    submitted = copy.deepcopy(variables)
-    loaded.completion = (task_id, actor, submitted)
+    completion = prepare_completion(
+        engine, session, task_id=task_id, variables=variables, actor=actor
+    )
+    return run_completion(engine, session, completion)
+
+
+def run_completion(engine: Engine, session: Session, completion: Completion) -> Outcome:
+    """Complete the task `prepare_completion` checked, then run the process until it waits."""
+    loaded, task, submitted, actor = (
+        completion.loaded,
+        completion.task,
+        completion.submitted,
+        completion.actor,
+    )
+    loaded.completion = (task.id, actor, submitted)
 
     def action(_workflow: Any) -> None:
         task.data.update(copy.deepcopy(submitted))
         task.run()
 
-    outcome = run_step(
+    return run_step(
         engine,
         session,
         loaded,
@@ -287,7 +385,6 @@ def complete(
         event_data={"data": submitted},
         event_task=task,
     )
-    return outcome
 
 
 def claim(session: Session, *, task_id: uuid.UUID, actor: str) -> TaskRecord:
