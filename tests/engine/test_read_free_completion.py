@@ -190,3 +190,15 @@ def test_warm_completions_to_the_end_match_what_the_database_holds(client: TestC
         assert detail == instance(client, started["id"])
     assert detail["status"] == "completed"
     assert len(_completed_events(client, started["id"])) == 5
+
+
+def test_a_kept_task_row_holds_no_input_data(client: TestClient) -> None:
+    # What is kept per warm instance stays small: the task's input is the workflow's to hold.
+    deploy_file(client, "five_steps.bpmn")
+    started = start_instance(client, "five_steps", variables={"report": "x" * 10_000}).json()
+    first = only_ready(started, "step_1")["id"]
+    kept = client.app.state.engine.workflows.holding(uuid.UUID(first))  # type: ignore[attr-defined]
+    assert kept is not None
+    assert "input" not in kept[2].tasks[uuid.UUID(first)]
+    assert client.get(f"{API}/tasks/{first}").json()["input"]["report"] == "x" * 10_000
+    assert complete_task(client, first, {"checked": True}).status_code == 200

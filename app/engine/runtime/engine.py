@@ -362,9 +362,10 @@ def _row_values(row: ProcessInstance) -> dict[str, Any] | None:
 
 
 def _known_tasks(loaded: Loaded) -> dict[uuid.UUID, dict[str, Any]]:
-    """Rows of the tasks still ready that the step knew or created."""
+    """Rows of the tasks still ready that the step knew or created, without their input data
+    (the workflow holds it; a completion does not read it, and a look at it loads it)."""
     known = {t: r for t, r in loaded.tasks.items() if t in loaded.ready_before}
-    known.update((r["id"], r) for r in loaded.created)
+    known.update((r["id"], {k: v for k, v in r.items() if k != "input"}) for r in loaded.created)
     loaded.tasks = known
     return known
 
