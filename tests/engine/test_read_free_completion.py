@@ -79,37 +79,43 @@ def _completed_events(client: TestClient, instance_id: str) -> list[dict]:
     return [e for e in history(client, instance_id) if e["event"] == "task_completed"]
 
 
+def _refused_with_nothing_kept(client: TestClient, response, code: str, started: dict) -> None:
+    """409 `code`, and nothing of the refused step stays."""
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == code
+    assert _completed_events(client, started["id"]) == []
+
+
 def test_a_claim_by_another_process_is_found_by_the_write(client: TestClient) -> None:
     started = _started(client)
     first = only_ready(started, "step_1")["id"]
     # Another service process claims the task: its row changes, the instance row does not.
     _change(client, TaskRecord, first, assignee="someone")
     response = complete_task(client, first, {"checked": True})
-    assert response.status_code == 409, response.text
-    assert response.json()["code"] == "task_claimed"
+    _refused_with_nothing_kept(client, response, "task_claimed", started)
     assert "someone" in response.json()["detail"]
-    assert _completed_events(client, started["id"]) == []  # nothing of the refused step stays
     assert client.get(f"{API}/tasks/{first}").json()["state"] == "ready"
 
 
-def test_a_claim_in_this_process_holds_against_another_user(client: TestClient) -> None:
+def _claimed_by_alice(client: TestClient) -> tuple[dict, str]:
+    """A started instance and its first task, claimed by alice through this process."""
     started = _started(client)
     first = only_ready(started, "step_1")["id"]
     claimed = client.post(f"{API}/tasks/{first}/claim", headers=as_user(client, "alice"))
     assert claimed.status_code == 200, claimed.text
+    return started, first
+
+
+def test_a_claim_in_this_process_holds_against_another_user(client: TestClient) -> None:
+    started, first = _claimed_by_alice(client)
     refused = complete_task(client, first, {"checked": True}, user="bob")
-    assert refused.status_code == 409, refused.text
-    assert refused.json()["code"] == "task_claimed"
-    assert _completed_events(client, started["id"]) == []
+    _refused_with_nothing_kept(client, refused, "task_claimed", started)
 
 
 def test_the_claimer_completes_in_one_attempt_and_the_event_names_them(
     client: TestClient,
 ) -> None:
-    started = _started(client)
-    first = only_ready(started, "step_1")["id"]
-    claimed = client.post(f"{API}/tasks/{first}/claim", headers=as_user(client, "alice"))
-    assert claimed.status_code == 200, claimed.text
+    started, first = _claimed_by_alice(client)
     with statements(client) as seen:
         done = complete_task(client, first, {"checked": True}, user="alice")
     assert done.status_code == 200, done.text
@@ -146,9 +152,7 @@ def test_a_new_version_of_the_instance_is_found_by_the_write(client: TestClient)
     version = ProcessInstance.lock_version + 1
     _change(client, ProcessInstance, started["id"], status="suspended", lock_version=version)
     response = complete_task(client, first, {"checked": True})
-    assert response.status_code == 409, response.text
-    assert response.json()["code"] == "suspended"
-    assert _completed_events(client, started["id"]) == []
+    _refused_with_nothing_kept(client, response, "suspended", started)
 
 
 def test_a_refusal_on_the_kept_rows_is_decided_again_on_the_database(
