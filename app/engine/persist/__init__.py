@@ -137,8 +137,8 @@ COMPLETE_TASK = (
         completed_by=bindparam("by"),
         submitted=bindparam("data"),
     )
+    .returning(TaskRecord.assignee)
 )
-COMPLETE_TASK_ASSIGNEE = COMPLETE_TASK.returning(TaskRecord.assignee)
 CLOSE_TASK = (
     update(TaskRecord)
     .where(TaskRecord.id == bindparam("task_id"), TaskRecord.state == "ready")
@@ -337,7 +337,7 @@ def _save_statement_by_statement(
         has_incidents = bool(_updated(connection.execute(UPDATE_INSTANCE, params), row_id)[0])
     if writes.completed_task is not None:
         done = writes.completed_task["done_task"]
-        completed = connection.execute(COMPLETE_TASK_ASSIGNEE, writes.completed_task).first()
+        completed = connection.execute(COMPLETE_TASK, writes.completed_task).first()
         if completed is None:
             raise StaleDataError(f"task {done} was changed by another transaction")
         assignee = completed[0]
@@ -455,7 +455,7 @@ def _one_statement(shape: tuple[Any, ...]) -> Any:
                 ctes.append(rows.cte(f"new_{attribute}"))
     if completed_task:  # the instance is updated only if the task row was (see COMPLETE_TASK)
         assert not new, "a step that inserts its instance completes no task"
-        done = COMPLETE_TASK_ASSIGNEE.cte("completed_task")
+        done = COMPLETE_TASK.cte("completed_task")
         ctes.append(done)
         main = UPDATE_INSTANCE.where(exists(select(done.c.assignee))).returning(
             select(done.c.assignee).scalar_subquery()

@@ -178,15 +178,13 @@ class WorkflowCache:
             item = self._items.get(instance_id)
         return None if item is None else item[1]
 
-    def holding(self, task_id: uuid.UUID) -> tuple[uuid.UUID, int, Warm] | None:
-        """The instance id, lock version and kept workflow whose known ready tasks include
-        `task_id`, left in place (a step must `take` it); None when none does."""
+    def holding(self, task_id: uuid.UUID) -> Warm | None:
+        """The kept workflow whose known ready tasks include `task_id`, left in place (a step
+        must `take` it); None when none does."""
         with self._lock:
             instance_id = self._by_task.get(task_id)
             item = None if instance_id is None else self._items.get(instance_id)
-        if instance_id is None or item is None:
-            return None
-        return instance_id, item[0], item[1]
+        return None if item is None else item[1]
 
     def put(
         self,

@@ -363,7 +363,8 @@ def _row_values(row: ProcessInstance) -> dict[str, Any] | None:
 
 def _known_tasks(loaded: Loaded) -> dict[uuid.UUID, dict[str, Any]]:
     """Rows of the tasks still ready that the step knew or created, without their input data
-    (the workflow holds it; a completion does not read it, and a look at it loads it)."""
+    (the workflow holds it; a completion does not read it, and a look at it loads it); they
+    become the loaded instance's known tasks for a next step in the same transaction."""
     known = {t: r for t, r in loaded.tasks.items() if t in loaded.ready_before}
     known.update((r["id"], {k: v for k, v in r.items() if k != "input"}) for r in loaded.created)
     loaded.tasks = known

@@ -261,15 +261,13 @@ def prime_from_warm(engine: Engine, session: Session, task_id: uuid.UUID) -> boo
     on what the database holds (app.db.StaleView). False when there is nothing to prime from,
     or the session holds either already: the caller reads them.
     """
-    held = engine.workflows.holding(task_id)
-    if held is None:
+    warm = engine.workflows.holding(task_id)
+    values = None if warm is None else warm.row
+    if warm is None or values is None:
         return False
-    instance_id, lock_version, warm = held
-    values, task_row = warm.row, warm.tasks.get(task_id)
-    if values is None or task_row is None or values["lock_version"] != lock_version:
-        return False
+    task_row = warm.tasks[task_id]
     identities = session.identity_map
-    if identity_key(ProcessInstance, instance_id) in identities or (
+    if identity_key(ProcessInstance, values["id"]) in identities or (
         identity_key(TaskRecord, task_id) in identities
     ):
         return False
