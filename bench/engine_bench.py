@@ -190,6 +190,15 @@ QUICK = Counts(
 # --- statistics --------------------------------------------------------------------------------
 
 
+def ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, NaN when the denominator was too small to measure.
+
+    CPU time comes from /proc in clock ticks (10 ms on Linux): a short run can read 0 for the
+    floor, and a ratio to 0 is not a measurement.
+    """
+    return numerator / denominator if denominator > 0 else float("nan")
+
+
 def quantile(values: list[float], q: float) -> float:
     """Linear-interpolated quantile of a non-empty list."""
     if not values:
@@ -1238,8 +1247,10 @@ def summary(results: dict[str, Any]) -> list[str]:
             add(
                 f"server CPU per completion ≤ {RUN_FLOOR_CPU}× the floor's ({floor_cpu:.2f} ms)",
                 cpu,
-                cpu <= RUN_FLOOR_CPU * floor_cpu,
-                f"{cpu:.2f} ms ({cpu / floor_cpu:.2f}× the floor's)",
+                cpu <= RUN_FLOOR_CPU * floor_cpu if floor_cpu > 0 else None,
+                f"{cpu:.2f} ms ({cpu / floor_cpu:.2f}× the floor's)"
+                if floor_cpu > 0
+                else f"{cpu:.2f} ms (the floor's CPU was below the 10 ms clock: not measured)",
             )
         if many and floor and name == "postgresql":
             rate, floor_rate = many["completions_per_s"], floor["many"]["completions_per_s"]

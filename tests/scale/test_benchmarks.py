@@ -102,4 +102,30 @@ def test_the_floor_comparison_alternates_both_servers_and_prints_the_three_aims(
     assert out.count("\n1 ") == 1  # the round's line
     for aim in ("completion p50, 1 client", "server CPU per completion", "completions/s, 2"):
         assert aim in out
-    assert out.count("PASS") + out.count("FAIL") == 3
+    # a verdict per aim: PASS, FAIL, or n/a when a figure of so short a run read 0
+    assert out.count("PASS") + out.count("FAIL") + out.count(" n/a\n") == 3
+
+
+def test_a_floor_figure_that_read_zero_is_not_measured_never_a_division_by_zero(capsys):
+    # CPU comes from /proc in 10 ms ticks: one small round on a busy CI machine read the floor's
+    # CPU as 0 and the comparison died (ZeroDivisionError). Such a round is left out of its
+    # aim's median, and an aim with no measured round is "not measured" and not met.
+    from bench.against_floor import report
+
+    def round_(floor_cpu: float) -> dict[str, dict[str, float]]:
+        return {
+            "service-1": {"p50": 6.0, "cpu": 4.0, "rate": 150.0},
+            "floor-1": {"p50": 3.0, "cpu": floor_cpu, "rate": 300.0},
+            "service-2": {"p50": 9.0, "cpu": 4.0, "rate": 200.0},
+            "floor-2": {"p50": 5.0, "cpu": floor_cpu, "rate": 320.0},
+        }
+
+    assert report([round_(0.0)], 2) is False
+    out = capsys.readouterr().out
+    assert "not measured (the floor read 0: run longer)" in out
+    assert out.count(" n/a\n") == 1 and out.count("FAIL") == 2
+
+    assert report([round_(0.0), round_(2.0), round_(4.0)], 2) is False
+    out = capsys.readouterr().out
+    cpu_line = next(line for line in out.splitlines() if "CPU per completion, 1 client ≤" in line)
+    assert "1.50× (rounds 1.00–2.00; 1 not measured)" in cpu_line and cpu_line.endswith("FAIL")
