@@ -62,7 +62,7 @@ from app.engine.runtime.external_tasks import visible_variables as external_vari
 from app.engine.runtime.names import name_tasks, task_outs
 from app.engine.runtime.notices import Notice, NoticeListener, listen
 from app.engine.runtime.scheduler import Scheduler
-from app.engine.runtime.service import Outcome, find_task, get_task
+from app.engine.runtime.service import Outcome, find_task, get_task, started_tasks
 from app.engine.runtime.service import assign as assign_task
 from app.engine.runtime.service import cancel as cancel_instance
 from app.engine.runtime.service import claim as claim_task
@@ -133,6 +133,7 @@ __all__ = [
     "set_external_retries",
     "set_variables",
     "start_instance",
+    "started_tasks",
     "stepped",
     "task_outs",
     "throw_bpmn_error",

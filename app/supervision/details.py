@@ -5,9 +5,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine import ProcessInstance, TaskRecord, task_outs
+from app.engine import Outcome, ProcessInstance, TaskRecord, started_tasks, task_outs
 from app.supervision.lights import worst
-from app.supervision.matter_deadlines import deadlines_of
+from app.supervision.matter_deadlines import LINKS, added_rows, deadlines_of
 from app.supervision.matter_lights import live_lights
 from app.supervision.models import (
     Assignment,
@@ -30,16 +30,28 @@ from app.supervision.schemas import (
 )
 
 
-def detail(s: Session, matter: Matter) -> MatterDetail:
-    """Deadlines, assignments, reports, urgings, extensions, lights, ready tasks and timeline."""
+def detail(s: Session, matter: Matter, started: Outcome | None = None) -> MatterDetail:
+    """Deadlines, assignments, reports, urgings, extensions, lights, ready tasks and timeline.
+
+    `started`: the step that just started (or stepped) the matter's process in this
+    transaction, whose ready tasks are then listed as it left them, where it knows them."""
     s.flush()  # what this transaction wrote (a timeline entry, an urging) is part of the answer
 
     def rows(model: Any, order: Any) -> list[Any]:
-        return list(s.scalars(select(model).where(model.matter_id == matter.id).order_by(order)))
+        """The matter's `model` rows by `order`: those the transaction added when it created
+        the matter (a registration's answer reads none), the database's otherwise."""
+        added = added_rows(s, matter, model)
+        if added is not None:
+            return sorted(added, key=lambda row: getattr(row, order.key))
+        link = getattr(model, LINKS[model])
+        return list(s.scalars(select(model).where(link == matter.id).order_by(order)))
 
     tasks: list[TaskRecord] = []
     definitions: dict[Any, Any] = {}
-    if matter.instance_id is not None:
+    known = None
+    if started is not None and started.instance_id == matter.instance_id:
+        known = started_tasks(s, started)
+    if known is None and matter.instance_id is not None:
         # With the instance's definition (for the tasks' names): one query, not two.
         found = s.execute(
             select(TaskRecord, ProcessInstance.definition_id)
@@ -50,9 +62,7 @@ def detail(s: Session, matter: Matter) -> MatterDetail:
         tasks = [task for task, _ in found]
         if found:
             definitions[matter.instance_id] = found[0][1]
-    children = list(
-        s.scalars(select(Matter).where(Matter.parent_id == matter.id).order_by(Matter.created_at))
-    )
+    children = rows(Matter, Matter.created_at)
     deadlines = deadlines_of(s, matter)
     # domain.md §7 by the clock now, as the task list shows it (stored lights follow the sweep).
     light, deadline_lights = live_lights(s, matter, deadlines)
@@ -82,6 +92,6 @@ def detail(s: Session, matter: Matter) -> MatterDetail:
             ExtensionOut.model_validate(e)
             for e in rows(ExtensionRequest, ExtensionRequest.requested_at)
         ],
-        ready_tasks=task_outs(s, tasks, definitions),
+        ready_tasks=known if known is not None else task_outs(s, tasks, definitions),
         timeline=[TimelineOut.model_validate(t) for t in rows(TimelineEntry, TimelineEntry.at)],
     )

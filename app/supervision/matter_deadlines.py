@@ -15,19 +15,42 @@ transaction ends; later reads take the same objects, with what the transaction h
 
 Every deadline row is written through the ORM (registration, a look back's reopening), which
 is what lets the session see them; a Core `INSERT` into `matter_deadlines` would not be seen.
+The same holds for a matter's other rows, so a matter created in the transaction has no row
+in the database the session has not seen: the rows the transaction adds that refer to it are
+kept with it (`added_rows`), and its detail (the registration's answer) reads none of them.
 """
 
 import uuid
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from app.db import transaction_scoped
-from app.supervision.models import Matter, MatterDeadline
+from app.supervision.models import (
+    Assignment,
+    ExtensionRequest,
+    Matter,
+    MatterDeadline,
+    ProgressReport,
+    TimelineEntry,
+    Urging,
+)
 
 # Session.info: {matter id: [MatterDeadline, ...]}, forgotten when the transaction ends
 _KEY = transaction_scoped("supervision.matter_deadlines")
+# Session.info: {id of a matter this transaction created: [the rows added that refer to it]}
+# (held here: the identity map lets go of a flushed row nobody else holds)
+_NEW = transaction_scoped("supervision.new_matters")
+# The rows a matter's detail lists besides its deadlines, by the column that names the matter
+LINKS: dict[type[Any], str] = {
+    Assignment: "matter_id",
+    ProgressReport: "matter_id",
+    Urging: "matter_id",
+    ExtensionRequest: "matter_id",
+    TimelineEntry: "matter_id",
+    Matter: "parent_id",  # its sub-matters
+}
 
 
 def deadlines_of(
@@ -60,14 +83,36 @@ def deadlines_of(
 
 
 def none_yet(session: Session, matter: Matter) -> None:
-    """A matter created in this transaction has no deadline in the database yet: its list
-    starts empty, and the deadlines the transaction adds join it (a registration reads none)."""
+    """A matter about to be created in this transaction (its id set, before its flush) has no
+    row of its own in the database yet: its deadline list starts empty, and the deadlines the
+    transaction adds join it (a registration reads none); so do its other rows (`added_rows`)."""
     session.info.setdefault(_KEY, {}).setdefault(matter.id, [])
+    session.info.setdefault(_NEW, {}).setdefault(matter.id, [])
+
+
+def added_rows(session: Session, matter: Matter, model: type[Any]) -> list[Any] | None:
+    """For a matter this transaction created (`none_yet`): its `model` rows (a kind of `LINKS`),
+    all of them, as the transaction added them and without those it deleted, flushed; for any
+    other matter None (its rows are the database's)."""
+    added: list[Any] | None = session.info.get(_NEW, {}).get(matter.id)
+    if added is None:
+        return None
+    if any(type(row) in LINKS for row in session.new):
+        session.flush()  # kept by `_keep_added`, and given what the flush gives (ids, defaults)
+    return [row for row in added if type(row) is model and not inspect(row).was_deleted]
 
 
 @event.listens_for(Session, "before_flush")
 def _keep_added(session: Session, _context: Any, _instances: Any) -> None:
-    """Rows this flush inserts or deletes, beside (or out of) a matter's loaded deadlines."""
+    """Rows this flush inserts or deletes, beside (or out of) a matter's loaded deadlines; and
+    the rows it inserts that refer to a matter this transaction created, kept with it."""
+    new: dict[uuid.UUID, list[Any]] | None = session.info.get(_NEW)
+    if new:
+        for row in session.new:
+            link = LINKS.get(type(row))
+            kept = new.get(getattr(row, link)) if link is not None else None
+            if kept is not None:
+                kept.append(row)
     loaded: dict[uuid.UUID, list[MatterDeadline]] | None = session.info.get(_KEY)
     if not loaded:
         return

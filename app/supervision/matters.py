@@ -79,9 +79,9 @@ def register(
         created_by=actor,
         created_at=clock.now(),
     )
+    none_yet(session, matter)  # before its flush: the rows that refer to it are kept with it
     session.add(matter)
     session.flush()
-    none_yet(session, matter)
     plan = _assignments(session, matter, final, periodic, assigned)
     outcome = start_instance(
         engine,

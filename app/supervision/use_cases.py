@@ -56,7 +56,7 @@ def register_matter(
         data=body.model_dump(mode="json"),
         unit_code=actor.unit,
     )
-    return outcome, None if outcome.failure else detail(s, matter)
+    return outcome, None if outcome.failure else detail(s, matter, started=outcome)
 
 
 def request_extension(

@@ -34,15 +34,23 @@ def after_step(session: Session, loaded: Loaded) -> InstanceDetail:
     timers: events.sync_timers).
     """
     row = loaded.row
-    created = [r for r in loaded.created if r["id"] in loaded.ready_before]
-    if len(created) == len(loaded.ready_before):
-        ready = [TaskOut.model_validate({**OPEN_TASK_COLUMNS, **r}) for r in created]
-        ready.sort(key=lambda t: (t.created_at, t.id))  # as a read orders them
-    else:
+    ready = known_ready_tasks(loaded)
+    if ready is None:
         ready = _ready_tasks(session, row.id)
     incidents = loaded.has_incidents if loaded.has_incidents is not None else not loaded.started
     jobs = [] if not loaded.timers_before else loaded.jobs
     return _detail(session, row, ready, incidents=incidents, jobs=jobs)
+
+
+def known_ready_tasks(loaded: Loaded) -> list[TaskOut] | None:
+    """The instance's ready tasks as the step left them, when the step created every one of
+    them (as a read orders them, not yet named); None when a read must find them."""
+    created = [r for r in loaded.created if r["id"] in loaded.ready_before]
+    if len(created) != len(loaded.ready_before):
+        return None
+    ready = [TaskOut.model_validate({**OPEN_TASK_COLUMNS, **r}) for r in created]
+    ready.sort(key=lambda t: (t.created_at, t.id))  # as a read orders them
+    return ready
 
 
 def _ready_tasks(session: Session, instance_id: uuid.UUID) -> list[TaskOut]:

@@ -28,7 +28,7 @@ from app.engine.persist.models import (
     ProcessInstance,
     TaskRecord,
 )
-from app.engine.runtime import deployment, details, events, failures, notices, suspension
+from app.engine.runtime import deployment, details, events, failures, names, notices, suspension
 from app.engine.runtime import engine as runtime
 from app.engine.runtime.advance import EngineFailure
 from app.engine.runtime.correlation import (
@@ -46,6 +46,7 @@ from app.engine.schemas import (
     InstanceDetail,
     MessageResult,
     ReachedInstance,
+    TaskOut,
 )
 from app.kit.clock import clock
 from app.kit.errors import (
@@ -218,6 +219,17 @@ def raise_incident(
     )
     session.flush()
     return incident
+
+
+def started_tasks(session: Session, outcome: Outcome) -> list[TaskOut] | None:
+    """The ready tasks of the instance `outcome` started or stepped, named, as the step left
+    them when it created each of them (`details.known_ready_tasks`): a domain's answer lists
+    them without reading them back. None when they must be read."""
+    loaded = outcome.loaded
+    ready = details.known_ready_tasks(loaded) if loaded is not None else None
+    if ready is not None and loaded is not None:
+        names.name_tasks(session, ready, {loaded.row.id: loaded.row.definition_id})
+    return ready
 
 
 def step_detail(session: Session, outcome: Outcome) -> InstanceDetail:
