@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import transaction_scoped
 from app.events.outbox import emit
+from app.supervision.matter_deadlines import added_rows
 from app.supervision.models import Assignment, Matter, MatterDeadline, Urging
 
 R = TypeVar("R", Assignment, Urging)
@@ -146,7 +146,9 @@ def _assigned(
     """matter.assigned: one unit's part (交办), with its role and sign-for deadline."""
     assignment = (
         _pending(session, Assignment, matter, unit)
-        or session.info.get(_REGISTERED, {}).get((matter.id, unit))
+        or next(
+            (a for a in added_rows(session, matter, Assignment) or [] if a.unit_code == unit), None
+        )
         or session.scalars(
             select(Assignment)
             .where(Assignment.matter_id == matter.id, Assignment.unit_code == unit)
@@ -179,17 +181,6 @@ def _urging(session: Session, matter: Matter, kind: str, unit: str | None) -> di
     if deadline is None:
         return {"due": None, "label": None}
     return {"due": deadline.due.isoformat(), "label": deadline.label}
-
-
-# Session.info: {(matter id, unit): Assignment}, forgotten when the transaction ends
-_REGISTERED = transaction_scoped("supervision.registered_assignments")
-
-
-def registered(session: Session, assignment: Assignment) -> None:
-    """An assignment a registration creates: its `matter.assigned` event takes it from here
-    once flushed (the matter is new, so this is its unit's only one), instead of reading it."""
-    key = (assignment.matter_id, assignment.unit_code)
-    session.info.setdefault(_REGISTERED, {})[key] = assignment
 
 
 def _pending(

@@ -91,14 +91,12 @@ def none_yet(session: Session, matter: Matter) -> None:
 
 
 def added_rows(session: Session, matter: Matter, model: type[Any]) -> list[Any] | None:
-    """For a matter this transaction created (`none_yet`): its `model` rows (a kind of `LINKS`),
-    all of them, as the transaction added them and without those it deleted, flushed; for any
-    other matter None (its rows are the database's)."""
+    """For a matter this transaction created (`none_yet`): its `model` rows (a kind of `LINKS`)
+    that the transaction has flushed, without those it deleted — all it has written, once the
+    caller has flushed; for any other matter None (its rows are the database's)."""
     added: list[Any] | None = session.info.get(_NEW, {}).get(matter.id)
     if added is None:
         return None
-    if any(type(row) in LINKS for row in session.new):
-        session.flush()  # kept by `_keep_added`, and given what the flush gives (ids, defaults)
     return [row for row in added if type(row) is model and not inspect(row).was_deleted]
 
 

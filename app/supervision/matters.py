@@ -17,7 +17,6 @@ from app.supervision import deadlines as rules
 from app.supervision import reach, tally  # noqa: F401 (kept with every matter written)
 from app.supervision.calendar import default_calendar
 from app.supervision.deadlines import Deadline, FollowUp, SourceType
-from app.supervision.events import registered
 from app.supervision.lights import deadline_light
 from app.supervision.matter_deadlines import none_yet
 from app.supervision.matter_lights import refresh_light
@@ -141,7 +140,6 @@ def _assignments(
             matter_id=matter.id, unit_code=unit, role=role, receipt="pending", sign_due=sign.due
         )
         session.add(assignment)
-        registered(session, assignment)
         _deadline(session, matter, unit, sign, kind="sign_for")
         reports = [_deadline(session, matter, unit, d) for d in periodic]
         co_due = min(co_opinion.due, final.due)

@@ -226,8 +226,10 @@ def started_tasks(session: Session, outcome: Outcome) -> list[TaskOut] | None:
     them when it created each of them (`details.known_ready_tasks`): a domain's answer lists
     them without reading them back. None when they must be read."""
     loaded = outcome.loaded
-    ready = details.known_ready_tasks(loaded) if loaded is not None else None
-    if ready is not None and loaded is not None:
+    if loaded is None:
+        return None
+    ready = details.known_ready_tasks(loaded)
+    if ready is not None:
         names.name_tasks(session, ready, {loaded.row.id: loaded.row.definition_id})
     return ready
 
