@@ -3,8 +3,11 @@
 Shared by every area's helpers (matters, plans, activities, results) and the year-long test.
 """
 
+import time
+
 from conftest import login
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 API = "/api/v1"
 DEPUTY_UNIT = "320000-DBLL"  # 代表委员联络组 (created on demand by the activity helpers)
@@ -77,3 +80,24 @@ def get(client: TestClient, path: str, who: str = "office", params: dict | None 
     response = client.get(f"{API}{path}", params=params, headers=as_(client, who))
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def caught_up(client: TestClient, timeout: float = 30) -> None:
+    """Wait until every transaction that committed so far is settled for readers.
+
+    PostgreSQL readers see an event once no older write transaction is still running, in any
+    database of the server (transaction ids are server-wide): other test runs' transactions can
+    hold the feed back for a moment, never lose an event. SQLite settles at commit.
+    """
+    db = client.app.state.engine.db
+    if db.is_sqlite:
+        return
+    with db.session() as s:
+        now = s.scalar(text("SELECT txid_current()"))
+    ends = time.monotonic() + timeout
+    while time.monotonic() < ends:
+        with db.session() as s:
+            if s.scalar(text("SELECT txid_snapshot_xmin(txid_current_snapshot())")) > now:
+                return
+        time.sleep(0.02)
+    raise AssertionError("a write transaction of the server has been running for 30 s")

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from conftest import login
-from events.events_helpers import caught_up
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from rectification.rectification_helpers import open_rectification
+from rest import caught_up
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 

@@ -1,14 +1,13 @@
 """Read the event feed over REST as different users (shared by the events tests)."""
 
 import json
-import time
 from functools import cache
 from pathlib import Path
 
 from conftest import ROOT, login
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import text
+from rest import caught_up
 
 API = "/api/v1"
 READERS = {
@@ -44,27 +43,6 @@ def page(client: TestClient, who: str, **params: object) -> dict:
     for event in body["items"]:
         validator(event["type"]).validate(event)
     return body
-
-
-def caught_up(client: TestClient, timeout: float = 30) -> None:
-    """Wait until every transaction that committed so far is settled for readers.
-
-    PostgreSQL readers see an event once no older write transaction is still running, in any
-    database of the server (transaction ids are server-wide): other test runs' transactions can
-    hold the feed back for a moment, never lose an event. SQLite settles at commit.
-    """
-    db = client.app.state.engine.db
-    if db.is_sqlite:
-        return
-    with db.session() as s:
-        now = s.scalar(text("SELECT txid_current()"))
-    ends = time.monotonic() + timeout
-    while time.monotonic() < ends:
-        with db.session() as s:
-            if s.scalar(text("SELECT txid_snapshot_xmin(txid_current_snapshot())")) > now:
-                return
-        time.sleep(0.02)
-    raise AssertionError("a write transaction of the server has been running for 30 s")
 
 
 def events(client: TestClient, who: str, after: str | None = None, **params: object) -> list:
