@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from driver_cache import parsed_every_time, sent
 from engine_helpers import complete_task, deploy_file, forget_workflows, instance, start_instance
 from fastapi.testclient import TestClient
 
@@ -82,3 +83,28 @@ def test_what_a_step_leaves_with_its_warm_workflow_is_what_a_walk_of_it_finds(
         assert response.status_code == 200, response.text
         current = response.json()
     assert current["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("files", "key", "variables", "data"), PROCESSES, ids=[p[1] for p in PROCESSES]
+)
+def test_every_steps_statement_is_one_the_driver_parses_once(
+    client: TestClient, files: list[str], key: str, variables: dict, data: dict
+) -> None:
+    """issue 18: a step's one statement (PostgreSQL) and the audit's with its events stay within
+    psycopg's cache of converted statements (tests/driver_cache.py); a completion's was 4,145
+    bytes and was parsed again on every step. Starts with timers, message waits, sub-processes
+    and multi-instance tasks included."""
+    if client.app.state.db.engine.dialect.name != "postgresql":  # type: ignore[attr-defined]
+        pytest.skip("the driver's cache of converted statements is psycopg's (PostgreSQL)")
+    for name in files:
+        deploy_file(client, name)
+    with sent(client) as seen:
+        current = start_instance(client, key, variables=variables).json()
+        while current["status"] == "running":
+            response = complete_task(client, current["ready_tasks"][-1]["id"], data)
+            assert response.status_code == 200, response.text
+            current = response.json()
+    built = [(s, p) for s, p in seen if s.lstrip().startswith("WITH new_")]
+    assert any("process_instances" in s for s, _ in built)
+    assert parsed_every_time(built) == []

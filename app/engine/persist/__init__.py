@@ -33,6 +33,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     or_,
     select,
     update,
@@ -45,6 +46,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.session import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.types import UserDefinedType
 
 from app.db import UTCDateTime
 from app.engine.persist import activity_instances as activities
@@ -497,20 +499,47 @@ def _close_activities() -> Any:
 
 
 def _recordset(prefix: str, model: Any, columns: tuple[str, ...]) -> Any:
-    """SELECT of the rows in the JSON parameter `<prefix>_rows`, typed as the table's columns."""
-    typed = []
-    for name in columns:
-        column_type = model.__table__.c[name].type
-        if isinstance(column_type, JSON):
-            column_type = JSONB()  # the PostgreSQL variant of app.kit.columns.Json
-        typed.append(column(name, column_type))
+    """SELECT of the rows in the JSON parameter `<prefix>_rows`, typed as the table's columns.
+
+    The text is kept short — `SELECT *` (the recordset yields the columns in the INSERT's order)
+    and PostgreSQL's short type names — so that a step's statement stays within psycopg's cache
+    of converted queries (`MAX_CACHED_STATEMENT_LENGTH`, 4,096 bytes): a longer one is parsed
+    again on every execution (~0.17 ms of CPU). tests/engine/test_statement_cache.py holds
+    every kind of step to it.
+    """
+    typed = [column(name, _short_type(model.__table__.c[name].type)) for name in columns]
     rows_json = cast(bindparam(f"{prefix}_rows", type_=Text()), JSONB)
     records = (
         func.jsonb_to_recordset(rows_json)
         .table_valued(*typed)
         .render_derived(name="r", with_types=True)
     )
-    return select(*[records.c[name] for name in columns])
+    return select(literal_column("*")).select_from(records)
+
+
+class _Named(UserDefinedType[Any]):
+    """A recordset column's type by its PostgreSQL name; only its text is used (the values go
+    from the recordset into the table's own columns, which check them)."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_col_spec(self, **_: Any) -> str:
+        return self.name
+
+
+def _short_type(column_type: Any) -> Any:
+    """The recordset's type for a table column: the same type, by its short name. A string's
+    length is left to the table's column (assigning a longer value to it fails as before)."""
+    if isinstance(column_type, JSON):
+        return _Named("jsonb")  # the PostgreSQL variant of app.kit.columns.Json
+    if isinstance(column_type, UTCDateTime):
+        return _Named("timestamptz")
+    if isinstance(column_type, String):  # Text too
+        return _Named("text")
+    return column_type
 
 
 def _json_value(value: Any) -> str:
