@@ -23,6 +23,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Connection,
+    Enum,
     String,
     Text,
     Uuid,
@@ -537,7 +538,7 @@ def _short_type(column_type: Any) -> Any:
         return _Named("jsonb")  # the PostgreSQL variant of app.kit.columns.Json
     if isinstance(column_type, UTCDateTime):
         return _Named("timestamptz")
-    if isinstance(column_type, String):  # Text too
+    if isinstance(column_type, String) and not isinstance(column_type, Enum):  # Text too
         return _Named("text")
     return column_type
 
