@@ -5,8 +5,6 @@ a re-assignment to another unit, a new version of the instance — is found by t
 the completion is decided again on what the database holds."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from conftest import TESTER, login
 from engine_helpers import (
@@ -21,26 +19,12 @@ from engine_helpers import (
 )
 from fastapi.testclient import TestClient
 from rest import caught_up
-from sqlalchemy import event, update
+from sql_sent import statements
+from sqlalchemy import update
 
 from app.config import Settings
 from app.engine.persist.models import ProcessInstance, TaskRecord
 from app.main import create_app
-
-
-@contextmanager
-def statements(client: TestClient) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engine = client.app.state.db.engine  # type: ignore[attr-defined]
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def _started(client: TestClient) -> dict:

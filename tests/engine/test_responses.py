@@ -9,9 +9,9 @@ import uuid
 from typing import Any
 
 import pytest
-from driver_cache import parsed_every_time, sent
 from engine_helpers import complete_task, deploy_file, forget_workflows, instance, start_instance
 from fastapi.testclient import TestClient
+from sql_sent import parsed_every_time, sent
 
 from app.engine.runtime.engine import Before
 
@@ -92,7 +92,7 @@ def test_every_steps_statement_is_one_the_driver_parses_once(
     client: TestClient, files: list[str], key: str, variables: dict, data: dict
 ) -> None:
     """issue 18: a step's one statement (PostgreSQL) and the audit's with its events stay within
-    psycopg's cache of converted statements (tests/driver_cache.py); a completion's was 4,145
+    psycopg's cache of converted statements (tests/sql_sent.py); a completion's was 4,145
     bytes and was parsed again on every step. Starts with timers, message waits, sub-processes
     and multi-instance tasks included."""
     if client.app.state.db.engine.dialect.name != "postgresql":  # type: ignore[attr-defined]

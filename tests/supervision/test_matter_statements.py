@@ -5,14 +5,12 @@ list. Its detail names its ready tasks from the query that reads them."""
 
 import gc
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
-from driver_cache import parsed_every_time, sent
 from matter_helpers import API, as_, do, fire_due_timers, matter
-from sqlalchemy import event, select
+from sql_sent import parsed_every_time, sent, statements
+from sqlalchemy import select
 
 from app.supervision.matter_deadlines import deadlines_of
 from app.supervision.models import Matter, MatterDeadline
@@ -24,21 +22,6 @@ LEADER_INSTRUCTION = {
     "source_type": "leader_instruction",
     "lead_unit": "320000-FGW",
 }
-
-
-@contextmanager
-def statements(client) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    engine = client.app.state.db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def registered(client) -> dict:

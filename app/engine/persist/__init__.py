@@ -505,7 +505,7 @@ def _recordset(prefix: str, model: Any, columns: tuple[str, ...]) -> Any:
     The text is kept short — `SELECT *` (the recordset yields the columns in the INSERT's order)
     and PostgreSQL's short type names — so that a step's statement stays within psycopg's cache
     of converted queries (`MAX_CACHED_STATEMENT_LENGTH`, 4,096 bytes): a longer one is parsed
-    again on every execution (~0.17 ms of CPU). tests/driver_cache.py names what goes over it;
+    again on every execution (~0.17 ms of CPU). tests/sql_sent.py names what goes over it;
     the engine's processes (tests/engine/test_responses.py) and a matter's lifecycle
     (tests/supervision/test_matter_statements.py) are held to it.
     """

@@ -1,9 +1,11 @@
-"""What the PostgreSQL driver parses once: psycopg keeps the conversion of a statement's
-placeholders in a cache only when its text is at most `MAX_CACHED_STATEMENT_LENGTH` bytes and it
-has at most `MAX_CACHED_STATEMENT_PARAMS` parameters; a longer one is parsed again on every
-execution (~0.17 ms of CPU for a step's statement). Tests of a step's statements hold them to it."""
+"""What the app sends to the database, and which of it the PostgreSQL driver parses again.
 
-from collections.abc import Iterator, Mapping, Sequence
+psycopg keeps the conversion of a statement's placeholders in a cache only when its text is at
+most `MAX_CACHED_STATEMENT_LENGTH` bytes and it has at most `MAX_CACHED_STATEMENT_PARAMS`
+parameters; a longer one is parsed again on every execution (~0.17 ms of CPU for a step's
+statement). Tests of a step's statements hold them to it."""
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,14 +18,27 @@ from sqlalchemy import event
 def sent(client: TestClient) -> Iterator[list[tuple[str, Any]]]:
     """Every statement the app sends meanwhile, with its parameters."""
     seen: list[tuple[str, Any]] = []
+    with _listening(client, lambda statement, parameters: seen.append((statement, parameters))):
+        yield seen
 
+
+@contextmanager
+def statements(client: TestClient) -> Iterator[list[str]]:
+    """Every statement the app sends meanwhile, its whitespace folded."""
+    seen: list[str] = []
+    with _listening(client, lambda statement, _: seen.append(" ".join(statement.split()))):
+        yield seen
+
+
+@contextmanager
+def _listening(client: TestClient, record: Callable[[str, Any], None]) -> Iterator[None]:
     def before(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append((statement, parameters))
+        record(statement, parameters)
 
     engine = client.app.state.db.engine  # type: ignore[attr-defined]
     event.listen(engine, "before_cursor_execute", before)
     try:
-        yield seen
+        yield
     finally:
         event.remove(engine, "before_cursor_execute", before)
 
