@@ -25,3 +25,12 @@ def open_flags(client: TestClient, matter_id: str) -> set[bool]:
     with client.app.state.db.session() as s:
         where = MatterUnit.matter_id == uuid.UUID(matter_id)
         return set(s.scalars(select(MatterUnit.open).where(where)))
+
+
+def sign_with_a_return(client: TestClient) -> None:
+    """住建厅 (a co-unit) returns its part, the office re-assigns it to 教育厅, and 发改委 (the
+    lead) and 教育厅 sign for theirs."""
+    do(client, "zjt", "sign_for", {"decision": "return", "reason": "不属本单位职责"})
+    do(client, "office", "reassign_unit", {"unit": "320000-JYT"})
+    do(client, "fgw", "sign_for", {"decision": "sign"})
+    do(client, "jyt", "sign_for", {"decision": "sign"})

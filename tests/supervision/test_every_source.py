@@ -5,7 +5,7 @@ approved and one refused, a rejected then accepted final report, closure, evalua
 from datetime import date, datetime, timedelta
 
 import pytest
-from matter_helpers import API, as_, do, inbox, matter
+from matter_helpers import API, as_, do, inbox, matter, sign_with_a_return
 
 from app.kit.clock import clock
 
@@ -85,10 +85,7 @@ def test_every_source_from_registration_to_closure(matter_client, source, catego
         do(client, "division", "cosign_plan", {"cosign_opinion": "同意"})
     do(client, "head", "approve_plan", {"decision": "approve"})
     # A return and a re-assignment, then both units sign for their parts.
-    do(client, "zjt", "sign_for", {"decision": "return", "reason": "不属本单位职责"})
-    do(client, "office", "reassign_unit", {"unit": "320000-JYT"})
-    do(client, "fgw", "sign_for", {"decision": "sign"})
-    do(client, "jyt", "sign_for", {"decision": "sign"})
+    sign_with_a_return(client)
     for _quarter in range(2 if source == "annual_key_work" else 0):
         do(client, "fgw", "report_progress", {"report": "季度进展", "percent": 50})
         do(client, "jyt", "report_progress", {"report": "季度进展", "percent": 50})

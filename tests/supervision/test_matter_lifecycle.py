@@ -3,7 +3,7 @@ remind and urge by moving the clock, review rejected then accepted, evaluate, cl
 
 from datetime import UTC, datetime
 
-from matter_helpers import API, as_, do, fire_due_timers, inbox, matter
+from matter_helpers import API, as_, do, fire_due_timers, inbox, matter, sign_with_a_return
 
 
 def test_leader_instruction_from_registration_to_closure(matter_client):
@@ -44,11 +44,8 @@ def test_leader_instruction_from_registration_to_closure(matter_client):
     do(client, "head", "approve_plan", {"decision": "approve"})
     assert {t["element_id"] for t in inbox(client, "fgw")} == {"sign_for"}
 
-    # 住建厅 returns its part; the office re-assigns it to 教育厅.
-    do(client, "zjt", "sign_for", {"decision": "return", "reason": "不属本单位职责"})
-    do(client, "office", "reassign_unit", {"unit": "320000-JYT"})
-    do(client, "fgw", "sign_for", {"decision": "sign"})
-    do(client, "jyt", "sign_for", {"decision": "sign"})
+    # A return and a re-assignment, then both units sign for their parts.
+    sign_with_a_return(client)
     state = matter(client, mid)
     receipts = {(a["unit_code"], a["receipt"]) for a in state["assignments"]}
     assert receipts == {

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-from matter_helpers import API, as_, do, fire_due_timers, matter
+from matter_helpers import API, as_, do, fire_due_timers, matter, sign_with_a_return
 from sql_sent import parsed_every_time, sent, statements
 from sqlalchemy import select
 
@@ -171,10 +171,7 @@ def test_every_statement_of_a_matter_is_one_the_driver_parses_once(matter_client
         do(client, "office", "draft_plan", {**plan, "joint": True})
         do(client, "division", "cosign_plan", {"cosign_opinion": "同意"})
         do(client, "head", "approve_plan", {"decision": "approve"})
-        do(client, "zjt", "sign_for", {"decision": "return", "reason": "不属本单位职责"})
-        do(client, "office", "reassign_unit", {"unit": "320000-JYT"})
-        do(client, "fgw", "sign_for", {"decision": "sign"})
-        do(client, "jyt", "sign_for", {"decision": "sign"})
+        sign_with_a_return(client)
         do(client, "jyt", "report_to_lead", {"report": "已完成摸底", "percent": 50})
         fire_due_timers(client, datetime(2026, 4, 2, 1, 0, tzinfo=UTC))  # remind, then urge
         do(client, "fgw", "submit_final_report", {"report": "已完成", "finished": True})
