@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import platform
 import shutil
@@ -1244,12 +1245,13 @@ def summary(results: dict[str, Any]) -> list[str]:
                 one["server_cpu_ms_per_completion"],
                 floor["one"]["server_cpu_ms_per_completion"],
             )
+            share = ratio(cpu, floor_cpu)
             add(
                 f"server CPU per completion ≤ {RUN_FLOOR_CPU}× the floor's ({floor_cpu:.2f} ms)",
                 cpu,
-                cpu <= RUN_FLOOR_CPU * floor_cpu if floor_cpu > 0 else None,
-                f"{cpu:.2f} ms ({cpu / floor_cpu:.2f}× the floor's)"
-                if floor_cpu > 0
+                None if math.isnan(share) else share <= RUN_FLOOR_CPU,
+                f"{cpu:.2f} ms ({share:.2f}× the floor's)"
+                if not math.isnan(share)
                 else f"{cpu:.2f} ms (the floor's CPU was below the 10 ms clock: not measured)",
             )
         if many and floor and name == "postgresql":
@@ -1282,16 +1284,16 @@ def summary(results: dict[str, Any]) -> list[str]:
         loop = backend["loop"]
         if loop:
             first, last = loop["marks"][0], loop["marks"][-1]
-            ratio = last["completion"]["p50"] / first["completion"]["p50"]
+            growth = last["completion"]["p50"] / first["completion"]["p50"]
             check = loop["interleaved"]
             interleaved = check["ratio"]
             at = last["completed"]
             add(
                 f"completion at {at:,} completed ≤ {FLAT_FACTOR}× at "
                 f"{first['completed']} (p50){tag}",
-                ratio,
-                ratio <= FLAT_FACTOR if name == "postgresql" and at >= 1000 else None,
-                f"{ratio:.2f}× ({first['completion']['p50']:.2f} → "
+                growth,
+                growth <= FLAT_FACTOR if name == "postgresql" and at >= 1000 else None,
+                f"{growth:.2f}× ({first['completion']['p50']:.2f} → "
                 f"{last['completion']['p50']:.2f} ms; interleaved {interleaved:.2f}×)",
             )
     lines = [table(["aim", "measured", "verdict"], rows)] if rows else ["  (no backend measured)"]
