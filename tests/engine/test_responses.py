@@ -6,6 +6,7 @@ reads everything.
 """
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -37,27 +38,37 @@ PROCESSES: list[tuple[list[str], str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
+def _walk(
+    client: TestClient, files: list[str], key: str, variables: dict, data: dict
+) -> Iterator[tuple[int, dict]]:
+    """Deploy `files`, start `key` and complete its newest ready task until it completes (30
+    completions at most): yields each answer with its number — the start's (0), then each
+    completion's — before the next completion is sent."""
+    for name in files:
+        deploy_file(client, name)
+    current = start_instance(client, key, variables=variables).json()
+    step = 0
+    yield step, current
+    while current["status"] == "running":
+        assert step < 30, f"{key} still running after 30 completions"
+        response = complete_task(client, current["ready_tasks"][-1]["id"], data)
+        assert response.status_code == 200, response.text
+        current = response.json()
+        step += 1
+        yield step, current
+    assert current["status"] == "completed"
+
+
 @pytest.mark.parametrize(
     ("files", "key", "variables", "data"), PROCESSES, ids=[p[1] for p in PROCESSES]
 )
 def test_step_responses_equal_a_fresh_read(
     client: TestClient, files: list[str], key: str, variables: dict, data: dict
 ) -> None:
-    for name in files:
-        deploy_file(client, name)
-    current = start_instance(client, key, variables=variables).json()
-    assert current == instance(client, current["id"])
-    for step in range(30):
-        if current["status"] != "running":
-            break
+    for step, current in _walk(client, files, key, variables, data):
+        assert current == instance(client, current["id"]), f"after completion {step}"
         if step % 3 == 2:
             forget_workflows(client)  # the next step restores the stored state
-        task = current["ready_tasks"][-1]
-        response = complete_task(client, task["id"], data)
-        assert response.status_code == 200, response.text
-        current = response.json()
-        assert current == instance(client, current["id"]), f"after completion {step + 1}"
-    assert current["status"] == "completed"
 
 
 @pytest.mark.parametrize(
@@ -68,21 +79,12 @@ def test_what_a_step_leaves_with_its_warm_workflow_is_what_a_walk_of_it_finds(
 ) -> None:
     """The next step starts from what this one found waiting (ready tasks, timers, message
     waits, live activities) instead of walking the warm workflow again: they must agree."""
-    for name in files:
-        deploy_file(client, name)
-    current = start_instance(client, key, variables=variables).json()
     cache = client.app.state.engine.workflows
-    for step in range(30):
+    for step, current in _walk(client, files, key, variables, data):
         warm = cache.peek(uuid.UUID(current["id"]))
         assert warm is not None, f"no warm workflow after step {step}"
         assert isinstance(warm.before, Before), f"step {step} left nothing to start from"
         assert warm.before == Before.of(warm.workflow), f"after step {step}"
-        if current["status"] != "running":
-            break
-        response = complete_task(client, current["ready_tasks"][-1]["id"], data)
-        assert response.status_code == 200, response.text
-        current = response.json()
-    assert current["status"] == "completed"
 
 
 @pytest.mark.parametrize(
@@ -97,17 +99,9 @@ def test_every_steps_statement_is_one_the_driver_parses_once(
     and multi-instance tasks included."""
     if client.app.state.db.engine.dialect.name != "postgresql":  # type: ignore[attr-defined]
         pytest.skip("the driver's cache of converted statements is psycopg's (PostgreSQL)")
-    for name in files:
-        deploy_file(client, name)
     with sent(client) as seen:
-        current = start_instance(client, key, variables=variables).json()
-        for _ in range(30):
-            if current["status"] != "running":
-                break
-            response = complete_task(client, current["ready_tasks"][-1]["id"], data)
-            assert response.status_code == 200, response.text
-            current = response.json()
-    assert current["status"] == "completed"
+        for _ in _walk(client, files, key, variables, data):
+            pass
     built = [(s, p) for s, p in seen if s.lstrip().startswith("WITH new_")]
     assert any("process_instances" in s for s, _ in built)
     assert parsed_every_time(built) == []
