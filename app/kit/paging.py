@@ -15,11 +15,12 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, inspect, literal, select, tuple_
+from sqlalchemy import Integer, Select, bindparam, func, inspect, literal, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import desc_op
@@ -86,59 +87,111 @@ def page_rows(
     offset: int,
     cursor: str | None = None,
     cap: int | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Found:
     """One page of `query`, ordered by `order` then by the entity's id (a total order, so pages
-    neither repeat nor skip rows that tie), after `cursor` when given."""
-    descriptions = query.column_descriptions
-    keys = _Keys(descriptions[0].get("entity"), order)
-    paged = query.order_by(*keys.order)
+    neither repeat nor skip rows that tie), after `cursor` when given.
+
+    `params`: `query` is a statement kept for reuse (a `template`) whose values are these
+    parameters. Its page statement is then built once too, with the limit and offset as
+    parameters: a list read again and again (the inbox) neither builds its statement nor works
+    out its cache key on each request (~1.4 ms of a ~4.5 ms task list)."""
+    if cursor is not None and offset:
+        raise InvalidData("give cursor or offset, not both", errors=[{"field": "offset"}])
+    values = dict(params or {})
+    if params is None:
+        prepared = _Prepared(query, order)
+        paged = prepared.paged.limit(limit).offset(offset)
+    else:
+        prepared = _prepared(query, order)
+        paged = prepared.paged_by_parameters
+        values.update({_LIMIT: limit, _OFFSET: offset})
     if cursor is not None:
-        if offset:
-            raise InvalidData("give cursor or offset, not both", errors=[{"field": "offset"}])
-        paged = paged.where(keys.after(cursor))
-    single = len(descriptions) == 1
-    found = (
-        s.scalars(paged.limit(limit).offset(offset))
-        if single
-        else s.execute(paged.limit(limit).offset(offset))
-    )
+        paged = paged.where(prepared.keys.after(cursor))
+    found = s.scalars(paged, values) if prepared.single else s.execute(paged, values)
     rows = list(found)
-    entities = rows if single else [r[0] for r in rows]
+    entities = rows if prepared.single else [r[0] for r in rows]
+    keys = prepared.keys
     next_cursor = keys.cursor(entities[-1]) if len(rows) == limit and keys.usable else None
     if cursor is None and offset == 0 and len(rows) < limit:
         return Found(rows, len(rows), False, None)  # the whole list is on this page
-    total, estimated = count(s, query, cap)
+    total, estimated = count(s, query, cap, params)
     return Found(rows, total, estimated, next_cursor)
 
 
-def count(s: Session, query: Select[Any], cap: int | None = None) -> tuple[int, bool]:
+_LIMIT, _OFFSET = "page_limit", "page_offset"
+
+
+class _Prepared:
+    """A query ordered for paging: its keyset, whether its rows are the entity alone, and the
+    ordered statement (without, and with parameters for, its limit and offset)."""
+
+    def __init__(self, query: Any, order: Any) -> None:
+        descriptions = query.column_descriptions
+        self.query, self.order = query, order
+        self.keys = _Keys(descriptions[0].get("entity"), order)
+        self.single = len(descriptions) == 1
+        self.paged = query.order_by(*self.keys.order)
+        self.paged_by_parameters = self.paged.limit(bindparam(_LIMIT, type_=Integer)).offset(
+            bindparam(_OFFSET, type_=Integer)
+        )
+
+
+_PREPARED: OrderedDict[tuple[int, int], _Prepared] = OrderedDict()
+_PREPARED_SIZE = 512
+_PREPARED_LOCK = threading.Lock()
+
+
+def _prepared(template: Any, order: Any) -> _Prepared:
+    """The paging of a template, prepared once (a bounded map: templates are themselves kept
+    in bounded caches; each entry holds its template, so an id is never reused meanwhile)."""
+    key = (id(template), id(order))
+    with _PREPARED_LOCK:
+        known = _PREPARED.get(key)
+        if known is not None and known.query is template and known.order is order:
+            _PREPARED.move_to_end(key)
+            return known
+    prepared = _Prepared(template, order)
+    with _PREPARED_LOCK:
+        _PREPARED[key] = prepared
+        while len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+    return prepared
+
+
+def count(
+    s: Session,
+    query: Select[Any],
+    cap: int | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[int, bool]:
     """The rows `query` selects: exact up to `cap` (`COUNT_CAP` when not given), else estimated
-    (True)."""
+    (True); `params`: the values of a template's parameters."""
     cap = COUNT_CAP if cap is None else cap
     # One constant per row, not the entity's columns: an index that holds the filters answers
     # the count without reading the rows (an index-only scan).
     narrow = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
     bounded = narrow.limit(cap + 1).subquery()
-    exact = s.scalar(select(func.count()).select_from(bounded)) or 0
+    exact = s.scalar(select(func.count()).select_from(bounded), params) or 0
     if exact <= cap:
         return exact, False
-    return max(exact, _estimate(s, query.order_by(None))), True
+    return max(exact, _estimate(s, query.order_by(None), params)), True
 
 
-def _estimate(s: Session, query: Select[Any]) -> int:
-    """The planner's row estimate for `query` (PostgreSQL); 0 where there is none."""
+def _estimate(s: Session, query: Select[Any], params: Mapping[str, Any] | None = None) -> int:
+    """The planner's row estimate for `query` with `params` (PostgreSQL); 0 where there is
+    none."""
     connection = s.connection()
     if connection.dialect.name != "postgresql":
         return 0
-    key = _estimate_key(connection.engine.url, query)
+    key = _estimate_key(connection.engine.url, query, params)
     known = None if key is None else _ESTIMATES.get(key)
     if known is not None:
         return known
-    compiled = query.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    sql, params = "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params()
-    plan = connection.exec_driver_sql(sql, params).scalar()
+    # The statement as sent: its IN lists and literals rendered, `params` among its values.
+    expanded = query.compile(dialect=connection.dialect).construct_expanded_state(params)
+    sql = "EXPLAIN (FORMAT JSON) " + expanded.statement
+    plan = connection.exec_driver_sql(sql, expanded.parameters).scalar()
     document: Any = json.loads(plan) if isinstance(plan, str) else plan
     rows = int(document[0]["Plan"]["Plan Rows"])
     if key is not None:
@@ -146,13 +199,16 @@ def _estimate(s: Session, query: Select[Any]) -> int:
     return rows
 
 
-def _estimate_key(url: Any, query: Select[Any]) -> Any:
+def _estimate_key(url: Any, query: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
     """The query's statement cache key with its parameters' values (None: not cacheable).
     Compiling the query to its text for a key cost ~3 ms a call: a quarter of a list's time."""
     cache_key = query._generate_cache_key()
     if cache_key is None:
         return None
-    values = tuple(_frozen(bind.effective_value) for bind in cache_key.bindparams)
+    given = params or {}
+    values = tuple(
+        _frozen(given.get(bind.key, bind.effective_value)) for bind in cache_key.bindparams
+    )
     key = (url, cache_key.key, values)
     try:
         hash(key)

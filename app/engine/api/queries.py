@@ -3,7 +3,11 @@ engine's routes, the external-task list and message delivery start from. The rul
 `app.identity.policy` (scope); this module only maps them onto the engine's tables, next to
 `app.engine.api.access` (which adds the acts: work, control). The engine core never imports it."""
 
+import functools
+import operator
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -80,6 +84,34 @@ def readable_tasks(session: Session, who: base.Who) -> Select[TaskRecord]:
     return select(TaskRecord).where(tasks_clause(base.scope(session, who)))
 
 
+@dataclass(frozen=True)
+class TaskFilters:
+    """The task list's indexed filters (`GET /tasks`); `None` (or False) is not filtered on."""
+
+    state: str | None = "ready"
+    assignee: str | None = None
+    unit: str | None = None
+    instance_id: uuid.UUID | None = None
+    process_key: str | None = None
+    element_id: str | None = None
+    due_before: datetime | None = None
+    mine: bool = False
+
+
+# Each filter: its column and its comparison; its value is sent as a parameter `task_<name>`.
+_TASK_FILTERS: dict[str, tuple[Any, Callable[[Any, Any], ColumnElement[bool]]]] = {
+    "assignee": (TaskRecord.assignee, operator.eq),
+    "unit": (TaskRecord.unit_code, operator.eq),
+    "instance_id": (TaskRecord.instance_id, operator.eq),
+    "process_key": (TaskRecord.process_key, operator.eq),
+    "element_id": (TaskRecord.element_id, operator.eq),
+    "due_before": (TaskRecord.due_at, operator.lt),
+    "mine": (TaskRecord.unit_code, operator.eq),
+}
+
+_PARAMETER = object()  # a filter of a kept statement: its value comes with each execution
+
+
 def filtered_tasks(
     session: Session,
     principal: Principal,
@@ -93,27 +125,102 @@ def filtered_tasks(
     due_before: datetime | None,
     mine: bool,
 ) -> Select[TaskRecord]:
-    """The readable tasks that pass the list's indexed filters; `mine` keeps the caller's unit
-    (their roles are matched on the rows: `access.workable`)."""
-    query = readable_tasks(session, principal)
+    """The readable tasks that pass the list's indexed filters, as a statement with its values;
+    `mine` keeps the caller's unit (their roles are matched on the rows: `access.workable`)."""
+    filters = TaskFilters(
+        state, assignee, unit, instance_id, process_key, element_id, due_before, mine
+    )
+    given = _given(principal, filters)
+    return _task_statement(base.scope(session, principal), state, given, None, None, False)
+
+
+def task_list(
+    session: Session,
+    principal: Principal,
+    filters: TaskFilters,
+    *,
+    workable: bool = False,
+    candidate_group: str | None = None,
+    with_definition: bool = False,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The readable tasks that pass `filters`, as a statement kept per shape and its parameters'
+    values (`page_rows(..., params=)`); `workable`: only those the caller's roles may work on;
+    `candidate_group`: offered to that role; `with_definition`: each row with its instance's
+    definition id (for the names)."""
+    values = _given(principal, filters)
+    roles = (allowed(principal, "tasks.work"), principal.roles) if workable else None
+    template = _task_template(
+        base.scope(session, principal),
+        filters.state,
+        frozenset(values),
+        roles,
+        candidate_group,
+        with_definition,
+    )
+    return template, {f"task_{name}": value for name, value in values.items()}
+
+
+def _given(principal: Principal, filters: TaskFilters) -> dict[str, Any]:
+    """The filters given, by name, with their values (`mine`: the caller's unit)."""
+    values = {
+        "assignee": filters.assignee,
+        "unit": filters.unit,
+        "instance_id": filters.instance_id,
+        "process_key": filters.process_key,
+        "element_id": filters.element_id,
+        "due_before": filters.due_before,
+        "mine": principal.unit if filters.mine else None,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@functools.lru_cache(maxsize=512)
+def _task_template(
+    scope: Scope,
+    state: str | None,
+    given: frozenset[str],
+    roles: tuple[bool, frozenset[str]] | None,
+    candidate_group: str | None,
+    with_definition: bool,
+) -> Select[Any]:
+    """The statement of one shape of the task list, built once: its filters' values are
+    parameters, sent with each execution."""
+    parameters = dict.fromkeys(given, _PARAMETER)
+    return _task_statement(scope, state, parameters, roles, candidate_group, with_definition)
+
+
+def _task_statement(
+    scope: Scope,
+    state: str | None,
+    given: dict[str, Any],
+    roles: tuple[bool, frozenset[str]] | None,
+    candidate_group: str | None,
+    with_definition: bool,
+) -> Select[Any]:
+    """The task list's statement (the one place its rules are written): the readable tasks in
+    `state` that pass the `given` filters (each with its value, or `_PARAMETER`)."""
+    query = select(TaskRecord).where(tasks_clause(scope))
     if state is not None:
         # A literal, not a parameter: the open-task indexes are partial (`state = 'ready'`), and
         # a prepared statement's generic plan cannot prove a parameter's value.
         query = query.where(TaskRecord.state == bindparam("state", state, literal_execute=True))
-    filters = {
-        TaskRecord.assignee: assignee,
-        TaskRecord.unit_code: unit,
-        TaskRecord.instance_id: instance_id,
-        TaskRecord.process_key: process_key,
-        TaskRecord.element_id: element_id,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            query = query.where(column == value)
-    if due_before:
-        query = query.where(TaskRecord.due_at < due_before)
-    if mine:
-        query = query.where(TaskRecord.unit_code == principal.unit)
+    for name, (column, compare) in _TASK_FILTERS.items():
+        if name in given:
+            value = given[name]
+            key = f"task_{name}"
+            parameter: Any = bindparam(key) if value is _PARAMETER else bindparam(key, value)
+            query = query.where(compare(column, parameter))
+    if roles is not None:
+        query = query.where(_workable(*roles))
+    if candidate_group:
+        query = query.where(in_candidate_group(candidate_group))
+    if with_definition:
+        definition = (
+            select(ProcessInstance.definition_id)
+            .where(ProcessInstance.id == TaskRecord.instance_id)
+            .scalar_subquery()
+        )
+        query = query.add_columns(definition)
     return query
 
 
@@ -209,11 +316,15 @@ def filtered_incidents(
 def workable_clause(principal: Principal) -> ColumnElement[bool]:
     """`policy.can_work` on the rows' candidate roles, in SQL so that a page is a LIMIT: the roles
     are a short JSON list of plain names, matched as `"role"` in its text on both backends."""
-    if not allowed(principal, "tasks.work"):
+    return _workable(allowed(principal, "tasks.work"), principal.roles)
+
+
+def _workable(may_work: bool, roles: frozenset[str]) -> ColumnElement[bool]:
+    if not may_work:
         return false()
     groups = cast(TaskRecord.candidate_groups, String)
     open_to_all = or_(TaskRecord.candidate_groups.is_(None), groups.in_(["[]", "null"]))
-    return or_(open_to_all, *(groups.contains(f'"{r}"', autoescape=True) for r in principal.roles))
+    return or_(open_to_all, *(groups.contains(f'"{r}"', autoescape=True) for r in sorted(roles)))
 
 
 def in_candidate_group(group: str) -> ColumnElement[bool]:

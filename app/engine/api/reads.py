@@ -4,7 +4,7 @@ with its form, an instance's history, variables. Access is checked before (`quer
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.api import queries
@@ -21,30 +21,28 @@ from app.kit.shared import Page
 def task_page(
     s: Session,
     principal: Principal,
-    query: Select[TaskRecord],
+    filters: queries.TaskFilters,
     *,
     engine: Engine,
     candidate_group: str | None,
-    mine: bool,
     limit: int,
     offset: int,
     cursor: str | None = None,
 ) -> Page[TaskOut]:
-    """A page of the tasks `query` selects, oldest first, each lit; `candidate_group` and `mine`
-    (the caller's roles) are matched in SQL, so the page is the database's LIMIT."""
-    if mine:
-        query = query.where(queries.workable_clause(principal))
-    if candidate_group:
-        query = query.where(queries.in_candidate_group(candidate_group))
-    # Each row with its instance's definition (for the names): one query, not two.
-    definition = (
-        select(ProcessInstance.definition_id)
-        .where(ProcessInstance.id == TaskRecord.instance_id)
-        .scalar_subquery()
+    """A page of the readable tasks that pass `filters`, oldest first, each lit; `candidate_group`
+    and `mine` (the caller's roles) are matched in SQL, so the page is the database's LIMIT. Each
+    row comes with its instance's definition (for the names): one query, not two. The statement
+    is kept per shape of the filters (`queries.task_list`): the inbox is read far more often than
+    anything else."""
+    template, values = queries.task_list(
+        s,
+        principal,
+        filters,
+        workable=filters.mine,
+        candidate_group=candidate_group,
+        with_definition=True,
     )
-    found = page_rows(
-        s, query.add_columns(definition), TaskRecord.created_at, limit, offset, cursor
-    )
+    found = page_rows(s, template, TaskRecord.created_at, limit, offset, cursor, params=values)
     items = [TaskOut.model_validate(task) for task, _ in found.rows]
     names.name_tasks(s, items, {task.instance_id: d for task, d in found.rows})
     return _lit(engine, found.page(items, limit, offset))

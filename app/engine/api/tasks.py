@@ -51,9 +51,7 @@ def list_tasks(
     cursor: Cursor = None,
 ) -> Response:
     """Tasks of units in your scope, oldest first; `mine=true` is your inbox (我的待办)."""
-    query = queries.filtered_tasks(
-        s,
-        principal,
+    filters = queries.TaskFilters(
         state=state,
         assignee=assignee,
         unit=unit,
@@ -66,10 +64,9 @@ def list_tasks(
     found = reads.task_page(
         s,
         principal,
-        query,
+        filters,
         engine=engine,
         candidate_group=candidate_group,
-        mine=mine,
         limit=limit,
         offset=offset,
         cursor=cursor,
