@@ -98,3 +98,28 @@ def test_a_kept_statements_estimate_is_known_by_its_parameters_values() -> None:
 
     assert key("closed") == key("closed")
     assert key("closed") != key("handling")
+
+
+def test_a_list_whose_session_fails_to_end_answers_503_not_200(client: TestClient) -> None:
+    """The list ends its read session inside the route (`app.deps.read`): a failure there is the
+    request's, answered as a database fault, never a 200 sent ahead of it (style.md §2)."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    files = {"file": ("unit_task.bpmn", UNIT_TASK.read_bytes(), "application/xml")}
+    assert client.post(f"{API}/process-definitions", files=files).status_code == 201
+    _started(client, FGW)
+    db = client.app.state.db  # type: ignore[attr-defined]
+
+    def fail(_session: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("connection lost"))
+
+    event.listen(db.sessions, "before_commit", fail)
+    try:
+        response = client.get(f"{API}/tasks")
+    finally:
+        event.remove(db.sessions, "before_commit", fail)
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "database_error"
+    assert len(_listed(client)) == 1

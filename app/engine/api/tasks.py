@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Response
 
-from app.deps import SessionDep
+from app.deps import SessionDep, read
 from app.engine.api import access, queries, reads, use_cases
 from app.engine.api.deps import EngineDep, model_response, run, run_step
 from app.engine.persist.models import TaskRecord
@@ -35,7 +35,6 @@ ReadableTask = Annotated[TaskRecord, Depends(readable_task)]
 @router.get("", response_model=Page[TaskOut])
 def list_tasks(
     engine: EngineDep,
-    s: SessionDep,
     principal: Reader,
     state: Literal["ready", "completed", "cancelled"] | None = "ready",
     mine: Annotated[bool, Query(description="only tasks you may work on")] = False,
@@ -61,15 +60,18 @@ def list_tasks(
         due_before=due_before,
         mine=mine,
     )
-    found = reads.task_page(
-        s,
-        principal,
-        filters,
-        engine=engine,
-        candidate_group=candidate_group,
-        limit=limit,
-        offset=offset,
-        cursor=cursor,
+    found = read(
+        engine.db,
+        lambda s: reads.task_page(
+            s,
+            principal,
+            filters,
+            engine=engine,
+            candidate_group=candidate_group,
+            limit=limit,
+            offset=offset,
+            cursor=cursor,
+        ),
     )
     return model_response(found)  # serialized once: no second validation in another thread
 
