@@ -95,7 +95,7 @@ def page_rows(
     `params`: `query` is a statement kept for reuse (a `template`) whose values are these
     parameters. Its page statement is then built once too, with the limit and offset as
     parameters: a list read again and again (the inbox) neither builds its statement nor works
-    out its cache key on each request (~1.4 ms of a ~4.5 ms task list)."""
+    out its cache key on each request (~1.3 ms of a ~4.5 ms task list)."""
     if cursor is not None and offset:
         raise InvalidData("give cursor or offset, not both", errors=[{"field": "offset"}])
     values = dict(params or {})
@@ -132,7 +132,11 @@ class _Prepared:
         self.keys = _Keys(descriptions[0].get("entity"), order)
         self.single = len(descriptions) == 1
         self.paged = query.order_by(*self.keys.order)
-        self.paged_by_parameters = self.paged.limit(bindparam(_LIMIT, type_=Integer)).offset(
+
+    @functools.cached_property
+    def paged_by_parameters(self) -> Any:
+        """The ordered statement with its limit and offset as parameters (a kept template's)."""
+        return self.paged.limit(bindparam(_LIMIT, type_=Integer)).offset(
             bindparam(_OFFSET, type_=Integer)
         )
 
